@@ -1,0 +1,49 @@
+"""Helpers for the course on 'Deep Inside Convolutional Networks' (Simonyan, Vedaldi, Zisserman, 2013).
+
+One module per idea: `models`, `images`, `saliency`, `classvis`, `localization`, `toyworld`,
+`plotting`, `widgets`. The names below are imported lazily, so `import helpers` stays fast and a
+notebook only pays for what it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # models
+    "load_model": "models",
+    "Classifier": "models",
+    "default_device": "models",
+    "WeightsUnavailableError": "models",
+    # images
+    "load_image": "images",
+    "list_images": "images",
+    "photo_info": "images",
+    "to_rgb_uint8": "images",
+    # saliency
+    "saliency_map": "saliency",
+    "ten_crop_saliency": "saliency",
+    # class-model visualization
+    "class_model_visualization": "classvis",
+    # localization
+    "localize": "localization",
+}
+
+__all__ = sorted(_EXPORTS) + ["toyworld"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines `name` on first use."""
+    if name in _EXPORTS:
+        module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
+        return getattr(module, name)
+    if name in {"models", "images", "saliency", "classvis", "localization", "toyworld", "plotting", "widgets", "exercises"}:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

