@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from .paths import DATA_DIR
+
 IMAGES_DIR = DATA_DIR / "images"
 BOXES_FILE = IMAGES_DIR / "boxes.json"
 

@@ -1,0 +1,108 @@
+"""Course plumbing: the repository URL (defined here only), the Colab badge and the set-up cell.
+
+`python -m helpers.course sync notebooks/*.ipynb` writes the badge (first markdown cell) and the
+set-up cell (first code cell) into each notebook, so changing `REPO_URL` here updates every notebook;
+`tests/test_course.py` checks that the notebooks are in sync.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+REPO_URL = "https://github.com/saliency-course/deep-inside-convnets"
+BRANCH = "main"
+SETUP_MARKER = "# Course set-up"
+BADGE_MARKER = "colab-badge.svg"
+
+
+def colab_url(notebook: str | Path) -> str:
+    """The Colab link that opens `notebooks/<name>` from the repository on GitHub."""
+    owner_repo = REPO_URL.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/{BRANCH}/notebooks/{Path(notebook).name}"
+
+
+def badge_markdown(notebook: str | Path) -> str:
+    """Markdown for the 'Open in Colab' badge of one notebook."""
+    return f"[![Open In Colab](https://colab.research.google.com/assets/{BADGE_MARKER})]({colab_url(notebook)})"
+
+
+def setup_cell_source() -> str:
+    """The first code cell: install the course package when `helpers` is missing (Colab), else nothing.
+
+    COURSE_PIP_SOURCE overrides what is installed (a local wheel or path), which is how the tests
+    check this cell offline.
+    """
+    return (
+        f"{SETUP_MARKER}: on Colab, or wherever `helpers` is missing, install the course package first.\n"
+        "import importlib.util, os, subprocess, sys\n"
+        "\n"
+        "if importlib.util.find_spec(\"helpers\") is None:\n"
+        f"    source = os.environ.get(\"COURSE_PIP_SOURCE\", \"git+{REPO_URL}@{BRANCH}\")\n"
+        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", source], check=True)\n"
+        "    importlib.invalidate_caches()\n"
+        "import helpers\n"
+        "\n"
+        "helpers.plotting.use_notebook_style()\n"
+        "print(\"helpers\", helpers.__version__, \"| device:\", helpers.default_device())"
+    )
+
+
+def _lines(text: str) -> list[str]:
+    """Notebook JSON stores sources as a list of lines with their newlines."""
+    return text.splitlines(keepends=True)
+
+
+def sync_notebook(path: str | Path) -> bool:
+    """Put the badge into the first markdown cell and the set-up cell first among code cells; True if changed."""
+    path = Path(path)
+    nb = json.loads(path.read_text())
+    cells = nb["cells"]
+    before = json.dumps(cells)
+    _sync_badge(cells, path)
+    _sync_setup_cell(cells)
+    if json.dumps(cells) == before:
+        return False
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    return True
+
+
+def _sync_badge(cells: list[dict], path: Path) -> None:
+    badge = badge_markdown(path)
+    first_md = next((c for c in cells if c["cell_type"] == "markdown"), None)
+    if first_md is None:
+        cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": _lines(badge)})
+        return
+    src = [line for line in first_md["source"] if BADGE_MARKER not in line]
+    if src and not src[-1].endswith("\n"):
+        src[-1] += "\n"
+    first_md["source"] = src + ["\n", badge] if src else [badge]
+
+
+def _sync_setup_cell(cells: list[dict]) -> None:
+    source = _lines(setup_cell_source())
+    for cell in cells:
+        if cell["cell_type"] == "code" and "".join(cell["source"]).startswith(SETUP_MARKER):
+            cell["source"] = source
+            return
+    first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), len(cells))
+    cells.insert(
+        first_code,
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source},
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI: `python -m helpers.course sync NOTEBOOK...`."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.course", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sync = sub.add_parser("sync", help="write the Colab badge and the set-up cell into notebooks")
+    sync.add_argument("notebooks", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    for nb in args.notebooks:
+        print(("updated " if sync_notebook(nb) else "in sync ") + str(nb))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Automatic checks for the students' exercises: each says right or wrong, and why.
+
+One module per notebook (`linear`, `saliency`, `classvis`, `logits`, `localization`); each check
+returns a `CheckResult`, which prints as a short verdict in a notebook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of one exercise check; truthy when passed."""
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return ("✅ Correct: " if self.passed else "❌ Not yet: ") + self.message
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.passed else "#cf222e"
+        return f'<span style="color:{colour};font-weight:bold">{self}</span>'
+
+
+def passed(message: str) -> CheckResult:
+    return CheckResult(True, message)
+
+
+def failed(message: str) -> CheckResult:
+    return CheckResult(False, message)
+
+
+def compare_arrays(name: str, got: object, expected: np.ndarray | torch.Tensor, *, rtol: float = 1e-4, atol: float = 1e-5) -> CheckResult:
+    """Compare a student's array with the reference: type, shape, then values, saying what differs."""
+    if isinstance(expected, torch.Tensor):
+        expected = expected.detach().cpu().numpy()
+    if isinstance(got, torch.Tensor):
+        got = got.detach().cpu().numpy()
+    if not isinstance(got, np.ndarray):
+        return failed(f"{name} should be an array or tensor; got {type(got).__name__}.")
+    if got.shape != expected.shape:
+        return failed(f"{name} has shape {got.shape}; expected {expected.shape}.")
+    if not np.allclose(got, expected, rtol=rtol, atol=atol):
+        worst = float(np.max(np.abs(got.astype(np.float64) - expected)))
+        return failed(f"{name} differs from the reference by up to {worst:.3g}.")
+    return passed(f"{name} matches the reference.")
