@@ -74,10 +74,8 @@ def _sync_badge(cells: list[dict], path: Path) -> None:
     if first_md is None:
         cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": _lines(badge)})
         return
-    src = [line for line in first_md["source"] if BADGE_MARKER not in line]
-    if src and not src[-1].endswith("\n"):
-        src[-1] += "\n"
-    first_md["source"] = src + ["\n", badge] if src else [badge]
+    text = "".join(line for line in _lines("".join(first_md["source"])) if BADGE_MARKER not in line).rstrip()
+    first_md["source"] = _lines(f"{text}\n\n{badge}" if text else badge)
 
 
 def _sync_setup_cell(cells: list[dict]) -> None:

@@ -1,0 +1,134 @@
+"""Run the whole series headless, in order, each notebook in a fresh kernel; optionally export HTML.
+
+    python -m helpers.run_notebooks --html out/            # execute all, write out/*.html
+    python -m helpers.run_notebooks notebooks/02_*.ipynb --inplace
+
+For lectures and course sites: the HTML keeps every figure; the summary lists each notebook's run
+time, so a lecturer knows what a live run costs. Exits non-zero when any notebook fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from tqdm.auto import tqdm
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Outcome of one notebook run."""
+
+    path: Path
+    seconds: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def find_notebooks(paths: list[Path] | None = None) -> list[Path]:
+    """The notebooks to run, in course order: the given files/folders, or the repository's notebooks/."""
+    paths = paths or [NOTEBOOKS_DIR]
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found += sorted(p.glob("[0-9]*.ipynb"))
+        elif p.suffix == ".ipynb" and p.is_file():
+            found.append(p)
+        else:
+            raise FileNotFoundError(f"{str(p)!r} is neither a notebook (.ipynb) nor a folder of notebooks.")
+    if not found:
+        raise FileNotFoundError(f"No notebooks found in {[str(p) for p in paths]}.")
+    return found
+
+
+def execute_notebook(path: Path, *, timeout: int = 900, kernel_name: str = "python3") -> tuple[nbformat.NotebookNode, RunResult]:
+    """Execute one notebook top to bottom in a fresh kernel, with the notebook's folder as working dir."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        error = _first_line_of_error(str(err))
+    except Exception as err:  # a dead kernel or a timeout: report it, run the next notebook
+        error = f"{type(err).__name__}: {err}"
+    return nb, RunResult(path, time.perf_counter() - start, error)
+
+
+def _first_line_of_error(message: str) -> str:
+    """The exception line of a cell error (the last non-empty line of the traceback)."""
+    lines = [line for line in message.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "error"
+
+
+def export_html(nb: nbformat.NotebookNode, target: Path) -> None:
+    """Write an executed notebook as a standalone HTML page."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(body, encoding="utf-8")
+
+
+def run_series(
+    notebooks: list[Path], *, html_dir: Path | None = None, inplace: bool = False, timeout: int = 900, progress: bool = True
+) -> list[RunResult]:
+    """Execute notebooks in order; export HTML and/or write them back; return one result each."""
+    results = []
+    bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress)
+    for path in bar:
+        bar.set_postfix_str(path.name)
+        nb, result = execute_notebook(path, timeout=timeout)
+        if html_dir is not None:
+            export_html(nb, html_dir / (path.stem + ".html"))
+        if inplace and result.ok:
+            nbformat.write(nb, path)
+        results.append(result)
+    return results
+
+
+def summary(results: list[RunResult]) -> str:
+    """A plain-text table of run times and failures."""
+    width = max(len(r.path.name) for r in results)
+    rows = [f"{'notebook'.ljust(width)}  seconds  status"]
+    for r in results:
+        rows.append(f"{r.path.name.ljust(width)}  {r.seconds:7.1f}  {'ok' if r.ok else 'FAILED: ' + str(r.error)}")
+    total = sum(r.seconds for r in results)
+    failed = sum(not r.ok for r in results)
+    rows.append(f"{'total'.ljust(width)}  {total:7.1f}  {len(results) - failed} ok, {failed} failed")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point; returns the exit status (1 when a notebook failed)."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.run_notebooks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks or folders (default: the repository's notebooks/)")
+    parser.add_argument("--html", type=Path, metavar="DIR", help="export each executed notebook as DIR/<name>.html")
+    parser.add_argument("--inplace", action="store_true", help="write the executed notebooks back (outputs included)")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    args = parser.parse_args(argv)
+    try:
+        notebooks = find_notebooks(args.notebooks)
+    except FileNotFoundError as err:
+        parser.error(str(err))
+    results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress)
+    print(summary(results))
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

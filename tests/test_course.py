@@ -1,0 +1,114 @@
+"""Course plumbing: notebooks carry the Colab badge and set-up cell; the set-up cell installs the
+package where it is missing; the headless runner executes, exports HTML and reports failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers import course, run_notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+
+
+def test_repository_url_in_pyproject_is_the_one_in_course() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["urls"]["Repository"] == course.REPO_URL
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_has_badge_and_setup_cell_in_sync(path: Path) -> None:
+    nb = json.loads(path.read_text())
+    first_markdown = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
+    first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    assert course.badge_markdown(path) in "".join(first_markdown["source"])
+    assert "".join(first_code["source"]) == course.setup_cell_source()
+    printed = "".join(o.get("text", "") for o in first_code["outputs"])
+    assert "device:" in printed
+
+
+def _tiny_notebook(path: Path, cells: list[str]) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny")] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_sync_inserts_badge_and_setup_cell_once(tmp_path) -> None:
+    path = _tiny_notebook(tmp_path / "07_demo.ipynb", ["x = 1"])
+    assert course.sync_notebook(path) is True
+    assert course.sync_notebook(path) is False  # idempotent
+    nb = json.loads(path.read_text())
+    assert "07_demo.ipynb" in "".join(nb["cells"][0]["source"])
+    assert [c["cell_type"] for c in nb["cells"]] == ["markdown", "code", "code"]
+    assert "".join(nb["cells"][1]["source"]) == course.setup_cell_source()
+
+
+def test_runner_executes_exports_html_and_summarises(tmp_path) -> None:
+    _tiny_notebook(tmp_path / "01_ok.ipynb", ["import matplotlib.pyplot as plt\nplt.plot([1, 2])\nprint(6 * 7)"])
+    _tiny_notebook(tmp_path / "02_fails.ipynb", ["raise ValueError('broken on purpose')"])
+    results = run_notebooks.run_series(run_notebooks.find_notebooks([tmp_path]), html_dir=tmp_path / "html", progress=False)
+    assert [r.ok for r in results] == [True, False]
+    assert "broken on purpose" in results[1].error
+    html = (tmp_path / "html" / "01_ok.html").read_text()
+    assert "42" in html and "image/png" in html
+    table = run_notebooks.summary(results)
+    assert "01_ok.ipynb" in table and "FAILED" in table and "1 ok, 1 failed" in table
+
+
+def test_runner_cli_exit_status_and_bad_paths(tmp_path, capsys) -> None:
+    _tiny_notebook(tmp_path / "01_ok.ipynb", ["print('fine')"])
+    assert run_notebooks.main([str(tmp_path), "--no-progress", "--inplace"]) == 0
+    executed = json.loads((tmp_path / "01_ok.ipynb").read_text())
+    assert "".join(executed["cells"][1]["outputs"][0]["text"]) == "fine\n"
+    with pytest.raises(SystemExit):
+        run_notebooks.main([str(tmp_path / "missing.ipynb")])
+
+
+@pytest.mark.slow
+def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> None:
+    """A fresh venv without `helpers` (but with torch & co. visible) runs the set-up cell from a wheel."""
+    wheel_dir = tmp_path / "wheel"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheel_dir), str(ROOT)], check=True)
+    wheel = next(wheel_dir.glob("saliency_course-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    # torch, jupyter etc. come from our environment as a plain path (its .pth files, hence our
+    # editable `helpers`, are not processed), so only the course package itself is missing.
+    Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    missing = subprocess.run([python, "-c", "import helpers"], cwd=tmp_path, capture_output=True)
+    assert missing.returncode != 0, "helpers must not be importable before the set-up cell runs"
+
+    notebooks = tmp_path / "notebooks_copy"
+    notebooks.mkdir()
+    nb = _tiny_notebook(notebooks / "01_colab.ipynb", [
+        course.setup_cell_source(),
+        "import helpers, torch\n"
+        "clf = helpers.load_model('toy', device='cpu')\n"
+        "print(helpers.__file__)\n"
+        "print(helpers.load_image('coffee').shape, len(clf.categories))",
+    ])
+    env = {**os.environ, "COURSE_PIP_SOURCE": str(wheel), "PIP_NO_DEPS": "1"}
+    code = (
+        "import nbformat, nbclient, sys\n"
+        f"nb = nbformat.read({str(nb)!r}, as_version=4)\n"
+        f"nbclient.NotebookClient(nb, timeout=300, kernel_name='python3', resources={{'metadata': {{'path': {str(notebooks)!r}}}}}).execute()\n"
+        "print('|'.join(o.get('text', '') for c in nb.cells if c.cell_type == 'code' for o in c.outputs))\n"
+    )
+    run = subprocess.run([python, "-c", code], cwd=notebooks, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert str(venv) in run.stdout  # helpers now comes from the fresh environment
+    assert "(400, 600, 3) 6" in run.stdout
