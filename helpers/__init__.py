@@ -26,6 +26,14 @@ _EXPORTS: dict[str, str] = {
     # saliency
     "saliency_map": "saliency",
     "ten_crop_saliency": "saliency",
+    "image_saliency": "saliency",
+    "ten_crop_boxes": "saliency",
+    "smoothgrad": "saliency",
+    "randomize_top_layers": "saliency",
+    "rank_correlation": "saliency",
+    "mass_inside_mask": "saliency",
+    "pointing_game": "saliency",
+    "saliency_explorer": "widgets",
     # class-model visualization
     "class_model_visualization": "classvis",
     # localization

@@ -1,0 +1,416 @@
+"""Image-specific class saliency (Simonyan et al. 2013, Section 3) and tools to judge it.
+
+From the paper: `saliency_map` (|dS_c/dI| of the class score, max over colour channels, one
+backward pass per batch) and `ten_crop_saliency` (the average over 10 crops and their mirrors).
+Beyond the paper: `smoothgrad` (Smilkov et al. 2017), the model-randomization sanity check
+(`randomize_top_layers`, `rank_correlation`; Adebayo et al. 2018) and two localisation scores
+(`mass_inside_mask`, `pointing_game`).
+
+Ten-crop geometry (`ten_crop_boxes`): the image is resized so that its shorter side is
+L = round(S / crop_fraction), S being the model's input size (Lite0: S = 224, L = 256; toy CNN:
+S = 64, L = 73, i.e. 56-px crops of the 64-px image scaled back to 64). Five S x S crops are
+taken from that working image: top-left, top-right, bottom-left, bottom-right and centre; the
+other five are their horizontal mirrors. All 10 go through the model in one batch. Each crop's
+map is un-mirrored, pasted back at its place in the working image, the maps are averaged pixel by
+pixel over the crops that cover it (sum / coverage count; a pixel no crop covers, possible only
+for very elongated images, gets 0), and the result is resized to the input image's own (H, W).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Sequence
+from typing import Literal, Union
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .images import check_rgb_uint8
+from .models import Classifier, resize_shorter_side
+
+Reduce = Literal["max", "sum", "l2"]
+TargetSpec = Union[int, str, Sequence[Union[int, str]], torch.Tensor, np.ndarray, None]
+Box = tuple[int, int, int, int]
+REDUCTIONS: tuple[str, ...] = ("max", "sum", "l2")
+DEFAULT_CROP_FRACTION = 0.875  # 224 / 256, the usual ImageNet ratio
+
+
+# ----------------------------------------------------------------------------------------------
+# The paper's saliency map
+
+
+def _as_module(model: nn.Module | Classifier) -> nn.Module:
+    """The nn.Module inside a Classifier, or the module itself."""
+    module = model.model if isinstance(model, Classifier) else model
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"Expected an nn.Module or a helpers.Classifier; got {type(model).__name__}.")
+    return module
+
+
+def _check_batch(x: object) -> torch.Tensor:
+    """A floating (N,C,H,W) tensor, or a clear error saying what was expected."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(
+            f"Expected a model input tensor of shape (N,C,H,W); got {type(x).__name__}. "
+            "Turn a uint8 image into one with classifier.preprocess(image)."
+        )
+    if x.ndim != 4:
+        raise ValueError(f"Expected a batch of shape (N,C,H,W); got shape {tuple(x.shape)}. Use x[None] for one image.")
+    if not x.is_floating_point():
+        raise ValueError(f"Expected a floating-point input; got {x.dtype}. Use classifier.preprocess(image).")
+    if x.shape[0] == 0:
+        raise ValueError("Got an empty batch (N = 0).")
+    return x
+
+
+def _categories(model: nn.Module | Classifier) -> list[str] | None:
+    return model.categories if isinstance(model, Classifier) else None
+
+
+def _one_target(t: object, n_classes: int, categories: list[str] | None) -> int:
+    """One class given as an index or (with a Classifier) a name, range-checked."""
+    from .models import resolve_class
+
+    if isinstance(t, str):
+        if categories is None:
+            raise TypeError(f"Class name {t!r} needs a helpers.Classifier (which knows the names); pass an index instead.")
+        return resolve_class(categories, t)
+    if isinstance(t, torch.Tensor) and t.ndim == 0:
+        t = int(t.item())
+    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
+        if not 0 <= int(t) < n_classes:
+            raise IndexError(f"Target class {int(t)} is out of range; the model has {n_classes} classes (0..{n_classes - 1}).")
+        return int(t)
+    raise TypeError(f"A target is an int class index or a class name; got {type(t).__name__}.")
+
+
+def resolve_targets(target: TargetSpec, scores: torch.Tensor, categories: list[str] | None = None) -> torch.Tensor:
+    """Class index per image (N,) from an int/name, a sequence (one per image), or None (predicted class)."""
+    n, n_classes = scores.shape
+    if target is None:
+        return scores.detach().argmax(dim=1)
+    if isinstance(target, (torch.Tensor, np.ndarray)) and np.ndim(target) > 0:
+        target = [int(v) for v in np.asarray(target.cpu() if isinstance(target, torch.Tensor) else target).ravel()]
+    if isinstance(target, Sequence) and not isinstance(target, str):
+        if len(target) != n:
+            raise ValueError(f"Got {len(target)} targets for a batch of {n} images; give one per image or a single int.")
+        idx = [_one_target(t, n_classes, categories) for t in target]
+    else:
+        idx = [_one_target(target, n_classes, categories)] * n
+    return torch.tensor(idx, dtype=torch.long, device=scores.device)
+
+
+def reduce_channels(grad: torch.Tensor, reduce: Reduce = "max") -> torch.Tensor:
+    """(N,C,H,W) gradient -> (N,H,W) map: max_c |g| (the paper), sum_c |g|, or sqrt(sum_c g^2)."""
+    if reduce == "max":
+        return grad.abs().amax(dim=1)
+    if reduce == "sum":
+        return grad.abs().sum(dim=1)
+    if reduce == "l2":
+        return grad.pow(2).sum(dim=1).sqrt()
+    raise ValueError(f"reduce must be one of {REDUCTIONS}; got {reduce!r}.")
+
+
+def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """dS_c/dI for every image of a batch in one backward pass; returns (gradient (N,C,H,W), targets (N,)).
+
+    The class score S_c is the logit (before softmax), as in the paper. Uses torch.autograd.grad,
+    so no `.grad` is written to the model or the input, and `x` itself is never modified.
+    """
+    module = _as_module(model)
+    x = _check_batch(x)
+    if module.training:
+        raise ValueError("The model is in training mode (dropout/batch-norm would make the map random); call model.eval() first.")
+    xg = x.detach().requires_grad_(True)
+    with torch.enable_grad():
+        scores = module(xg)
+        if scores.ndim != 2 or scores.shape[0] != x.shape[0]:
+            raise ValueError(f"The model should return class scores of shape (N, classes); got {tuple(scores.shape)}.")
+        idx = resolve_targets(target, scores, _categories(model))
+        selected = scores.gather(1, idx[:, None]).sum()  # images are independent, so one backward gives every dS/dI
+        (grad,) = torch.autograd.grad(selected, xg)
+    return grad, idx
+
+
+def saliency_map(model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec = None, *, reduce: Reduce = "max") -> torch.Tensor:
+    """The paper's image-specific class saliency M = max_c |dS_c/dI| for a batch; returns (N,H,W).
+
+    `target`: an int or class name for all images, one per image, or None for each image's predicted
+    class. `reduce="sum"` or `"l2"` combine the colour channels differently, for comparison.
+    """
+    if reduce not in REDUCTIONS:
+        raise ValueError(f"reduce must be one of {REDUCTIONS}; got {reduce!r}.")
+    grad, _ = class_score_gradient(model, x, target)
+    return reduce_channels(grad, reduce)
+
+
+# ----------------------------------------------------------------------------------------------
+# Single pass and ten crops on a uint8 image
+
+
+def _image_tensor(image: np.ndarray, device: torch.device) -> torch.Tensor:
+    """uint8 HxWx3 -> float (1,3,H,W) in [0, 1] on `device` (the input array is not touched)."""
+    return torch.from_numpy(check_rgb_uint8(image).copy()).permute(2, 0, 1)[None].float().div(255.0).to(device)
+
+
+def _resize_map(m: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
+    """Resize a float map to (H, W): area averaging when shrinking, bilinear when enlarging."""
+    if m.shape == hw:
+        return m.astype(np.float32)
+    shrink = hw[0] * hw[1] < m.shape[0] * m.shape[1]
+    return cv2.resize(m.astype(np.float32), (hw[1], hw[0]), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+
+
+def _fits_any_size(classifier: Classifier) -> bool:
+    """True unless the classifier subtracts a fixed-size mean image (the toy CNN)."""
+    return tuple(classifier.mean.shape[-2:]) == (1, 1)
+
+
+def image_saliency(classifier: Classifier, image: np.ndarray, target: int | str | None = None, *, reduce: Reduce = "max") -> np.ndarray:
+    """One-pass saliency of a uint8 image, returned at the image's own (H, W).
+
+    The whole image is used (shorter side resized to the input size, no crop) when the model accepts
+    any size; a model with a fixed mean image (toy CNN) gets the image resized to S x S.
+    """
+    x = _image_tensor(image, classifier.device)
+    s = classifier.input_size
+    x = resize_shorter_side(x, s) if _fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
+    m = saliency_map(classifier, classifier.normalize(x), target, reduce=reduce)[0]
+    return _resize_map(m.cpu().numpy(), image.shape[:2])
+
+
+@dataclasses.dataclass(frozen=True)
+class Crop:
+    """One of the ten crops: its box (x0, y0, x1, y1; x1/y1 exclusive) and whether it is mirrored."""
+
+    box: tuple[float, float, float, float]
+    mirrored: bool
+    name: str
+
+
+def _working_shape(hw: tuple[int, int], input_size: int, crop_fraction: float) -> tuple[int, int]:
+    """Size of the working image whose shorter side is round(S / crop_fraction)."""
+    if not 0.0 < crop_fraction <= 1.0:
+        raise ValueError(f"crop_fraction must be in (0, 1]; got {crop_fraction}.")
+    side = round(input_size / crop_fraction)
+    h, w = hw
+    scale = side / min(h, w)
+    return max(side, round(h * scale)), max(side, round(w * scale))
+
+
+def _crop_offsets(work_hw: tuple[int, int], size: int) -> list[tuple[str, int, int]]:
+    """(name, top, left) of the four corner crops and the centre crop in the working image."""
+    h, w = work_hw
+    return [
+        ("top-left", 0, 0),
+        ("top-right", 0, w - size),
+        ("bottom-left", h - size, 0),
+        ("bottom-right", h - size, w - size),
+        ("centre", (h - size) // 2, (w - size) // 2),
+    ]
+
+
+def ten_crop_boxes(classifier: Classifier | int, image_shape: Sequence[int], *, crop_fraction: float = DEFAULT_CROP_FRACTION) -> list[Crop]:
+    """The 10 crops of `ten_crop_saliency` as boxes in the input image's own pixel coordinates (for drawing)."""
+    size = classifier.input_size if isinstance(classifier, Classifier) else int(classifier)
+    hw = (int(image_shape[0]), int(image_shape[1]))
+    work = _working_shape(hw, size, crop_fraction)
+    sy, sx = hw[0] / work[0], hw[1] / work[1]
+    crops = []
+    for mirrored in (False, True):
+        for name, top, left in _crop_offsets(work, size):
+            box = (left * sx, top * sy, (left + size) * sx, (top + size) * sy)
+            crops.append(Crop(box, mirrored, name + (" mirrored" if mirrored else "")))
+    return crops
+
+
+def ten_crop_batch(classifier: Classifier, image: np.ndarray, *, crop_fraction: float = DEFAULT_CROP_FRACTION) -> tuple[torch.Tensor, list[tuple[int, int]], tuple[int, int]]:
+    """The 10 normalised crops (10,3,S,S), their (top, left) in the working image, and its size."""
+    s = classifier.input_size
+    x = _image_tensor(image, classifier.device)
+    work = _working_shape(image.shape[:2], s, crop_fraction)
+    x = F.interpolate(x, size=work, mode="bilinear", align_corners=False, antialias=True)
+    offsets = _crop_offsets(work, s)
+    crops = torch.cat([x[..., t : t + s, l : l + s] for _, t, l in offsets])
+    batch = torch.cat([crops, crops.flip(-1)])
+    return classifier.normalize(batch), [(t, l) for _, t, l in offsets] * 2, work
+
+
+def ten_crop_saliency(
+    classifier: Classifier,
+    image: np.ndarray,
+    target: int | str | None = None,
+    *,
+    crop_fraction: float = DEFAULT_CROP_FRACTION,
+    reduce: Reduce = "max",
+    batch_size: int | None = None,
+) -> np.ndarray:
+    """The paper's saliency averaged over 10 crops (4 corners + centre, and mirrors), at the image's (H, W).
+
+    One batched pass by default (`batch_size=1` runs the crops one by one, for comparison). `target`
+    None means the class with the highest mean score over the 10 crops. See the module docstring
+    for the geometry and `ten_crop_boxes` for the boxes.
+    """
+    if not isinstance(classifier, Classifier):
+        raise TypeError(f"ten_crop_saliency needs a helpers.Classifier (it knows the pre-processing); got {type(classifier).__name__}.")
+    batch, offsets, work = ten_crop_batch(classifier, image, crop_fraction=crop_fraction)
+    if target is None:
+        with torch.no_grad():
+            target = int(classifier.model(batch).mean(dim=0).argmax())
+    step = len(batch) if batch_size is None else int(batch_size)
+    if step <= 0:
+        raise ValueError(f"batch_size must be positive or None; got {batch_size}.")
+    maps = torch.cat([saliency_map(classifier, batch[i : i + step], target, reduce=reduce) for i in range(0, len(batch), step)])
+    maps[5:] = maps[5:].flip(-1)  # un-mirror
+    return _resize_map(paste_average(maps.cpu().numpy(), offsets, work), image.shape[:2])
+
+
+def paste_average(maps: np.ndarray, offsets: Sequence[tuple[int, int]], work_hw: tuple[int, int]) -> np.ndarray:
+    """Paste (K,S,S) crop maps at their (top, left) in a work_hw canvas; average where they overlap."""
+    total = np.zeros(work_hw, np.float64)
+    count = np.zeros(work_hw, np.float64)
+    s_h, s_w = maps.shape[-2:]
+    for m, (t, l) in zip(maps, offsets):
+        total[t : t + s_h, l : l + s_w] += m
+        count[t : t + s_h, l : l + s_w] += 1
+    return np.divide(total, count, out=np.zeros_like(total), where=count > 0).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------------------------
+# Beyond the paper: SmoothGrad and the model-randomization sanity check
+
+
+def smoothgrad(
+    model: nn.Module | Classifier,
+    x: torch.Tensor,
+    target: TargetSpec = None,
+    *,
+    n_samples: int = 25,
+    noise_level: float = 0.15,
+    reduce: Reduce = "max",
+    seed: int = 0,
+    batch_size: int = 64,
+) -> torch.Tensor:
+    """SmoothGrad (Smilkov et al. 2017, beyond the paper): average saliency over noisy copies of x; (N,H,W).
+
+    Noise is Gaussian with std = noise_level * (max - min) of each image; the target is fixed on the
+    clean image (None = its predicted class) so every noisy copy explains the same class.
+    """
+    x = _check_batch(x)
+    if n_samples < 1 or noise_level < 0:
+        raise ValueError(f"Need n_samples >= 1 and noise_level >= 0; got {n_samples}, {noise_level}.")
+    module = _as_module(model)
+    with torch.no_grad():
+        idx = resolve_targets(target, module(x), _categories(model))
+    gen = torch.Generator().manual_seed(seed)  # CPU generator: the same noise on every device
+    span = (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3))).view(-1, 1, 1, 1)
+    total = torch.zeros(x.shape[0], *x.shape[2:], dtype=x.dtype, device=x.device)
+    reps = max(1, batch_size // x.shape[0])
+    for start in range(0, n_samples, reps):
+        k = min(reps, n_samples - start)
+        noise = torch.randn((k, *x.shape), generator=gen, dtype=x.dtype).to(x.device)
+        noisy = (x[None] + noise * noise_level * span[None]).reshape(-1, *x.shape[1:])
+        maps = saliency_map(model, noisy, idx.repeat(k), reduce=reduce)
+        total += maps.view(k, *total.shape).sum(dim=0)
+    return total / n_samples
+
+
+_NORM_TYPES = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
+
+
+def parameterized_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """Layers with their own weights and a `reset_parameters` (conv, linear), in definition order; norms excluded."""
+    return [
+        (name, m)
+        for name, m in model.named_modules()
+        if hasattr(m, "reset_parameters") and not isinstance(m, _NORM_TYPES) and any(True for _ in m.parameters(recurse=False))
+    ]
+
+
+def randomize_top_layers(model: nn.Module | Classifier, n: int, *, seed: int = 0) -> nn.Module | Classifier:
+    """A frozen copy of the model with its last `n` weight layers re-initialised (the original is untouched).
+
+    Adebayo et al. (2018)'s cascading model-randomization test, beyond the paper: a saliency method
+    that explains the model should give different maps once the learned top layers are gone.
+    """
+    module = _as_module(model)
+    layers = parameterized_layers(module)
+    if not 0 <= n <= len(layers):
+        raise ValueError(f"n must be between 0 and {len(layers)} (the model's weight layers); got {n}.")
+    clone = copy.deepcopy(module)
+    names = {name for name, _ in layers[len(layers) - n :]}
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for name, m in clone.named_modules():
+            if name in names:
+                m.reset_parameters()
+    clone.eval().requires_grad_(False)
+    if isinstance(model, Classifier):
+        return dataclasses.replace(model, model=clone, name=f"{model.name} (top {n} layers random)")
+    return clone
+
+
+def _average_ranks(v: np.ndarray) -> np.ndarray:
+    """Ranks 1..n with ties given their average rank (as in Spearman's definition)."""
+    order = np.argsort(v, kind="mergesort")
+    sorted_v = v[order]
+    first = np.r_[True, sorted_v[1:] != sorted_v[:-1]]
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], len(v)]
+    ranks = np.empty(len(v), np.float64)
+    ranks[order] = ((starts + ends - 1) / 2.0 + 1.0)[np.cumsum(first) - 1]
+    return ranks
+
+
+def rank_correlation(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> float:
+    """Spearman rank correlation of two maps of the same shape (ties get average ranks)."""
+    a, b = (np.asarray(v.detach().cpu() if isinstance(v, torch.Tensor) else v, np.float64).ravel() for v in (a, b))
+    if a.shape != b.shape:
+        raise ValueError(f"Maps must have the same number of pixels; got {a.size} and {b.size}.")
+    ra, rb = _average_ranks(a) - (a.size + 1) / 2.0, _average_ranks(b) - (b.size + 1) / 2.0
+    denom = np.sqrt((ra @ ra) * (rb @ rb))
+    if denom == 0:
+        raise ValueError("Rank correlation is undefined for a constant map.")
+    return float(ra @ rb / denom)
+
+
+# ----------------------------------------------------------------------------------------------
+# Localisation scores against a ground-truth mask
+
+
+def _map_and_mask(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Float (N,H,W) maps and bool (N,H,W) masks of matching shapes, checked."""
+    s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency, np.float64)
+    m = np.asarray(mask.detach().cpu() if isinstance(mask, torch.Tensor) else mask)
+    if s.shape != m.shape or s.ndim not in (2, 3):
+        raise ValueError(f"Saliency and mask must both be (H,W) or (N,H,W) of the same shape; got {s.shape} and {m.shape}.")
+    if m.dtype != bool:
+        raise ValueError(f"The mask must be boolean; got {m.dtype}.")
+    if np.any(s < 0) or not np.all(np.isfinite(s)):
+        raise ValueError("Saliency must be finite and non-negative (take abs() of a signed gradient first).")
+    return (s[None], m[None]) if s.ndim == 2 else (s, m)
+
+
+def mass_inside_mask(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> float | np.ndarray:
+    """Fraction of the saliency mass that falls inside the mask (a uniform map scores the mask's area fraction)."""
+    s, m = _map_and_mask(saliency, mask)
+    total = s.sum(axis=(1, 2))
+    if np.any(total == 0):
+        raise ValueError("A saliency map is all zeros; its mass fraction is undefined.")
+    out = (s * m).sum(axis=(1, 2)) / total
+    return float(out[0]) if np.ndim(saliency) == 2 else out
+
+
+def pointing_game(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> float | np.ndarray:
+    """1.0 if the map's maximum lies inside the mask, else 0.0; tied maxima score the fraction inside.
+
+    With ties, a constant (uniform) map scores the mask's area fraction: the hit rate of a random guess.
+    """
+    s, m = _map_and_mask(saliency, mask)
+    top = s == s.max(axis=(1, 2), keepdims=True)
+    out = (top & m).sum(axis=(1, 2)) / top.sum(axis=(1, 2))
+    return float(out[0]) if np.ndim(saliency) == 2 else out

@@ -1,0 +1,213 @@
+"""helpers.saliency: agreement with Captum and finite differences, batching, no side effects, ten crops, metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import helpers
+from helpers import saliency as S
+from helpers import toyworld
+
+
+def _tiny_net(dtype: torch.dtype = torch.float32) -> nn.Module:
+    """A small conv net with smooth and piecewise-linear parts, frozen."""
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(3, 6, 3, padding=1), nn.Tanh(), nn.MaxPool2d(2), nn.Conv2d(6, 8, 3, padding=1), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(32, 5),
+    )
+    return net.to(dtype).eval().requires_grad_(False)
+
+
+def _random_toy_classifier() -> helpers.Classifier:
+    """A randomly initialised ToyCNN wrapped as a Classifier (works before trained weights exist)."""
+    torch.manual_seed(1)
+    return helpers.Classifier(
+        name="toy-random", model=toyworld.ToyCNN().eval().requires_grad_(False), device=torch.device("cpu"),
+        categories=list(toyworld.CLASSES), mean=torch.full((3, 64, 64), 0.5), std=torch.full((3, 1, 1), 0.26), input_size=64,
+    )
+
+
+def test_matches_captum_saliency_with_channel_max(lite0) -> None:
+    from captum.attr import Saliency
+
+    x = torch.cat([lite0.preprocess(helpers.load_image(n)) for n in ("chelsea", "coffee")])
+    targets = [281, 967]
+    ours = S.saliency_map(lite0, x, targets)
+    theirs = Saliency(lite0.model).attribute(x.clone().requires_grad_(True), target=targets, abs=True).amax(dim=1)
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-7)
+    assert ours.shape == (2, 224, 224) and ours.abs().sum() > 0
+
+
+def test_finite_difference_directional_derivative_float64() -> None:
+    net = _tiny_net(torch.float64)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(1, 3, 12, 12, generator=gen, dtype=torch.float64)
+    d = torch.randn(x.shape, generator=gen, dtype=torch.float64)
+    grad, idx = S.class_score_gradient(net, x, 3)
+    eps = 1e-6
+    fd = (net(x + eps * d)[0, 3] - net(x - eps * d)[0, 3]) / (2 * eps)
+    assert idx.tolist() == [3]
+    assert abs(float(fd) - float((grad * d).sum())) < 1e-7 * max(1.0, abs(float(fd)))
+    # and the saliency map is |grad| maxed over channels
+    torch.testing.assert_close(S.saliency_map(net, x, 3), grad.abs().amax(1))
+
+
+def test_batch_equals_per_image_and_targets_per_image() -> None:
+    clf = _random_toy_classifier()
+    x = torch.randn(4, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    targets = [0, 3, 5, 1]
+    batch = S.saliency_map(clf, x, targets)
+    single = torch.cat([S.saliency_map(clf, x[i : i + 1], t) for i, t in enumerate(targets)])
+    torch.testing.assert_close(batch, single, rtol=1e-5, atol=1e-8)
+    predicted = clf.model(x).argmax(1).tolist()
+    torch.testing.assert_close(S.saliency_map(clf, x, None), S.saliency_map(clf, x, predicted))
+    torch.testing.assert_close(S.saliency_map(clf, x, "star"), S.saliency_map(clf, x, 3))
+
+
+def test_no_grad_left_on_parameters_or_input_and_input_unchanged() -> None:
+    net = _tiny_net()
+    for p in net.parameters():  # even with trainable parameters, nothing is accumulated
+        p.requires_grad_(True)
+    x = torch.randn(2, 3, 16, 16, requires_grad=True)
+    before = x.detach().clone()
+    S.saliency_map(net, x, [0, 1])
+    S.smoothgrad(net, x, 1, n_samples=3)
+    assert all(p.grad is None for p in net.parameters())
+    assert x.grad is None
+    torch.testing.assert_close(x.detach(), before, rtol=0, atol=0)
+
+
+def test_reductions_are_ordered_and_differ() -> None:
+    net = _tiny_net()
+    x = torch.randn(2, 3, 16, 16)
+    mx, sm, l2 = (S.saliency_map(net, x, 2, reduce=r) for r in ("max", "sum", "l2"))
+    assert torch.all(mx <= l2 + 1e-7) and torch.all(l2 <= sm + 1e-7)
+    assert not torch.allclose(mx, sm)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [({"x": np.zeros((1, 3, 8, 8))}, TypeError), ({"x": torch.zeros(3, 8, 8)}, ValueError),
+     ({"target": 99}, IndexError), ({"target": [0]}, ValueError), ({"target": "cat"}, TypeError),
+     ({"reduce": "mean"}, ValueError)],
+)
+def test_bad_input_gives_clear_errors(kwargs, error) -> None:
+    args = {"x": torch.zeros(2, 3, 8, 8), "target": 0} | kwargs
+    with pytest.raises(error):
+        S.saliency_map(_tiny_net(), args["x"], args["target"], **({"reduce": kwargs["reduce"]} if "reduce" in kwargs else {}))
+
+
+def test_training_mode_model_is_refused() -> None:
+    with pytest.raises(ValueError, match="eval"):
+        S.saliency_map(_tiny_net().train(), torch.zeros(1, 3, 8, 8), 0)
+
+
+def test_ten_crop_batched_equals_sequential_and_has_image_shape(lite0) -> None:
+    image = helpers.load_image("coffee")[::2, ::2].copy()  # smaller, non-square, keeps the test fast
+    before = image.copy()
+    batched = S.ten_crop_saliency(lite0, image, "espresso")
+    sequential = S.ten_crop_saliency(lite0, image, "espresso", batch_size=1)
+    assert batched.shape == image.shape[:2] and batched.dtype == np.float32
+    np.testing.assert_allclose(batched, sequential, rtol=1e-3, atol=1e-6)
+    np.testing.assert_array_equal(image, before)
+    assert (batched > 0).mean() > 0.99  # every pixel is covered by some crop
+
+
+def test_ten_crop_maps_crops_back_to_image_coordinates() -> None:
+    """A model whose score is one pixel of its input: the 10-crop map must light up at that pixel's image places."""
+
+    class OnePixel(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.stack([x[:, 0, 10, 20], x[:, 0, 10, 20] * 0], dim=1)
+
+    clf = helpers.Classifier("one-pixel", OnePixel().eval(), torch.device("cpu"), ["a", "b"],
+                             torch.zeros(3, 1, 1), torch.ones(3, 1, 1), 32)
+    image = np.zeros((40, 60, 3), np.uint8)
+    m = S.ten_crop_saliency(clf, image, 0, crop_fraction=0.8)  # working image 40x60, 32-px crops: no resizing
+    crops = S.ten_crop_boxes(clf, image.shape, crop_fraction=0.8)
+    expected = np.zeros((40, 60))
+    count = np.zeros((40, 60))
+    for c in crops:
+        x0, y0, x1, y1 = (int(v) for v in c.box)
+        count[y0:y1, x0:x1] += 1
+        col = x1 - 1 - 20 if c.mirrored else x0 + 20
+        expected[y0 + 10, col] += 1
+    np.testing.assert_allclose(m, expected / count, atol=1e-6)
+    assert len(crops) == 10 and sum(c.mirrored for c in crops) == 5
+
+
+def test_ten_crop_boxes_scale_to_image_and_stay_inside() -> None:
+    crops = S.ten_crop_boxes(224, (300, 451))
+    for c in crops:
+        x0, y0, x1, y1 = c.box
+        assert 0 <= x0 < x1 <= 451 + 1e-9 and 0 <= y0 < y1 <= 300 + 1e-9
+        assert x1 - x0 == pytest.approx(224 / 256 * 300, rel=0.01)
+    with pytest.raises(ValueError):
+        S.ten_crop_boxes(224, (300, 451), crop_fraction=1.5)
+
+
+def test_image_saliency_works_for_fixed_mean_image_models() -> None:
+    clf = _random_toy_classifier()
+    image = np.random.default_rng(0).integers(0, 256, (80, 100, 3), dtype=np.uint8)
+    assert S.image_saliency(clf, image, 2).shape == (80, 100)
+    assert S.ten_crop_saliency(clf, image, 2).shape == (80, 100)
+
+
+def test_smoothgrad_is_deterministic_and_reduces_to_saliency_without_noise() -> None:
+    net = _tiny_net()
+    x = torch.randn(2, 3, 16, 16)
+    torch.testing.assert_close(S.smoothgrad(net, x, 1, n_samples=4, noise_level=0.0), S.saliency_map(net, x, 1))
+    a, b = S.smoothgrad(net, x, 1, n_samples=5, seed=3), S.smoothgrad(net, x, 1, n_samples=5, seed=3, batch_size=2)
+    torch.testing.assert_close(a, b)
+    assert not torch.allclose(a, S.saliency_map(net, x, 1))
+
+
+def test_randomize_top_layers_copies_and_changes_only_the_top() -> None:
+    clf = _random_toy_classifier()
+    layers = S.parameterized_layers(clf.model)
+    assert [n for n, _ in layers][-2:] == ["classifier.1", "classifier.4"]
+    before = {k: v.clone() for k, v in clf.model.state_dict().items()}
+    rnd = S.randomize_top_layers(clf, 2, seed=5)
+    state = rnd.model.state_dict()
+    assert all(torch.equal(v, clf.model.state_dict()[k]) for k, v in before.items())  # original untouched
+    assert not torch.equal(state["classifier.4.weight"], before["classifier.4.weight"])
+    assert torch.equal(state["features.0.weight"], before["features.0.weight"])
+    assert not any(p.requires_grad for p in rnd.model.parameters()) and not rnd.model.training
+    with pytest.raises(ValueError):
+        S.randomize_top_layers(clf, len(layers) + 1)
+
+
+def test_rank_correlation_matches_definition() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.random((8, 8))
+    assert S.rank_correlation(a, a) == pytest.approx(1.0)
+    assert S.rank_correlation(a, -a) == pytest.approx(-1.0)
+    assert S.rank_correlation(a, np.exp(3 * a)) == pytest.approx(1.0)  # monotone transform
+    b = np.array([1.0, 2.0, 2.0, 3.0])  # ties get average ranks: ranks 1, 2.5, 2.5, 4
+    c = np.array([4.0, 3.0, 2.0, 1.0])
+    rb, rc = np.array([1, 2.5, 2.5, 4]) - 2.5, np.array([4, 3, 2, 1]) - 2.5
+    assert S.rank_correlation(b, c) == pytest.approx(rb @ rc / np.sqrt((rb @ rb) * (rc @ rc)))
+    with pytest.raises(ValueError):
+        S.rank_correlation(np.ones(4), c)
+
+
+def test_mass_and_pointing_game() -> None:
+    mask = np.zeros((4, 5), bool)
+    mask[1:3, 1:3] = True
+    uniform = np.ones((4, 5))
+    assert S.mass_inside_mask(uniform, mask) == pytest.approx(4 / 20)
+    assert S.pointing_game(uniform, mask) == pytest.approx(4 / 20)
+    peak = np.zeros((4, 5))
+    peak[2, 2], peak[0, 0] = 3.0, 1.0
+    assert S.mass_inside_mask(peak, mask) == pytest.approx(0.75)
+    assert S.pointing_game(peak, mask) == 1.0
+    batch = np.stack([peak, np.roll(peak, 2, axis=1)])  # second map peaks outside the mask
+    np.testing.assert_allclose(S.pointing_game(batch, np.stack([mask, mask])), [1.0, 0.0])
+    with pytest.raises(ValueError):
+        S.mass_inside_mask(-peak, mask)
+    with pytest.raises(ValueError):
+        S.pointing_game(peak, mask.astype(int))
