@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .paths import find_data_dir
+
 __all__ = [
     "CLASSES",
     "IMAGE_SIZE",
@@ -54,7 +56,7 @@ MIN_IMAGE_SIZE = 32
 # the normalisation never depends on the data a model happens to be trained on.
 TOY_STD: tuple[float, float, float] = (0.26, 0.26, 0.26)
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "toy"
+DATA_DIR = find_data_dir() / "toy"
 WEIGHTS_PATH = DATA_DIR / "toy_cnn.pt"
 MEAN_IMAGE_PATH = DATA_DIR / "mean_image.npy"
 LOG_PATH = DATA_DIR / "training_log.json"

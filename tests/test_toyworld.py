@@ -129,12 +129,12 @@ def test_cnn_shapes_and_budget() -> None:
 
 
 def test_short_training_learns(tmp_path: Path) -> None:
-    # Budget-limited smoke test: this short run is still on the initial loss plateau, so only
-    # a falling loss is checked here; real accuracy is covered by test_shipped_weights_accuracy.
-    res = tw.train(n_train=1200, epochs=3, seed=3, batch_size=32, lr=1e-3, n_heldout=300, progress=False,
+    # 375 steps at a constant-ish peak: long enough to leave the initial ln(6) plateau (about 0.7
+    # accuracy here), short enough for CI. The shipped weights' accuracy is tested separately.
+    res = tw.train(n_train=2400, epochs=5, seed=3, batch_size=32, lr=3e-3, n_heldout=300, progress=False,
                    out_dir=tmp_path)
-    assert res.losses[-1] < res.losses[0]
-    assert 0.0 <= res.accuracy <= 1.0
+    assert res.losses[-1] < 0.8 * res.losses[0]
+    assert res.accuracy > 2.5 / len(tw.CLASSES)  # chance is 1/6
     assert (tmp_path / tw.WEIGHTS_PATH.name).is_file() and (tmp_path / tw.MEAN_IMAGE_PATH.name).is_file()
     assert res.mean_image.shape == (64, 64, 3) and res.mean_image.dtype == np.float32
 
