@@ -131,3 +131,102 @@ def saliency_explorer(classifier: Classifier | None = None, images: Mapping[str,
     for control in (explorer.target, explorer.mode, explorer.cmap):
         control.observe(explorer.update, names="value")
     return explorer
+
+
+# ----------------------------------------------------------------------------------------------
+# Class-model visualization panel (notebook 03).
+
+CLASSVIS_REGULARIZERS: tuple[str, ...] = ("jitter", "blur", "clip")
+
+
+@dataclass
+class ClassVisualizationPanel:
+    """The class-visualization panel's widgets and last result; `run()` optimises and redraws (the Run button)."""
+
+    classifier: Classifier
+    widget: Any  # ipywidgets.VBox, displayed by the notebook
+    target: Any
+    l2: Any
+    steps: Any
+    lr: Any
+    regularizers: Any
+    optimizer: Any
+    run_button: Any
+    image: Any  # ipywidgets.Image holding the rendered figure
+    status: Any
+    seed: int = 0
+    result: Any = None  # the last helpers.classvis.ClassVisualization
+
+    def run(self, _button: Any = None) -> None:
+        """Optimise the chosen class with the chosen settings, then draw the image and its score curves."""
+        from .classvis import class_model_visualization
+
+        self.status.value = "running..."
+        r = self.result = class_model_visualization(
+            self.classifier, self.target.value, steps=int(self.steps.value), lr=float(self.lr.value),
+            l2=float(self.l2.value), optimizer=self.optimizer.value, regularizers=tuple(self.regularizers.value),
+            seed=self.seed, progress=False,
+        )
+
+        def draw(fig: Any) -> None:
+            ax_img, ax_curve = fig.subplots(1, 2)
+            ax_img.imshow(r.image)
+            ax_img.set_title(f"{r.class_name}: P = {r.final_prob:.2f}", fontsize=9)
+            ax_img.axis("off")
+            ax_curve.plot(r.history.target_logit, label="target logit S_c")
+            ax_curve.plot(r.history.mean_other_logit, label="mean other logit")
+            ax_curve.set_xlabel("step")
+            ax_curve.legend(fontsize=8)
+            fig.tight_layout()
+
+        self.image.value = render_png(draw, figsize=(7.0, 3.0))
+        regs = ", ".join(self.regularizers.value) or "none (the paper)"
+        self.status.value = (f"{r.class_name}: S_c = {r.final_logit:.2f}, P_c = {r.final_prob:.3f} after {r.settings['steps']} "
+                             f"{r.settings['optimizer']} steps (lr {r.settings['lr']:g}, lambda {r.settings['l2']:g}; beyond the paper: {regs})")
+
+
+def class_visualization_panel(
+    classifier: Classifier | None = None, classes: list[str] | None = None, *, steps: int = 100, seed: int = 0
+) -> ClassVisualizationPanel:
+    """Generate class images interactively: class, lambda, steps, learning rate, regularizers, optimizer, Run.
+
+    Display `panel.widget` in a notebook; `panel.run()` (or `panel.run_button.click()`) runs from code.
+    The sliders start at the model's defaults for the paper's plain method.
+    """
+    import ipywidgets as w
+
+    from .classvis import default_settings
+    from .models import load_model
+
+    classifier = classifier or load_model()
+    options = list(classes) if classes is not None else list(classifier.categories)
+    if not options:
+        raise ValueError("class_visualization_panel needs at least one class.")
+    names = [classifier.categories[classifier.class_index(c)] for c in options]
+    lr, l2 = default_settings(classifier, "sgd")
+    panel = ClassVisualizationPanel(
+        classifier=classifier,
+        widget=None,
+        target=w.Dropdown(options=names, value=names[0], description="class"),
+        l2=w.FloatLogSlider(value=max(l2, 1e-5), base=10, min=-5, max=0, step=0.25, description="lambda"),
+        steps=w.IntSlider(value=int(steps), min=1, max=500, step=1, description="steps"),
+        lr=w.FloatLogSlider(value=lr, base=10, min=-3, max=2, step=0.25, description="lr"),
+        regularizers=w.SelectMultiple(options=list(CLASSVIS_REGULARIZERS), value=(), description="beyond paper"),
+        optimizer=w.ToggleButtons(options=["sgd", "adam"], value="sgd", description="optimizer"),
+        run_button=w.Button(description="Run", button_style="primary"),
+        image=w.Image(format="png"),
+        status=w.Label(value="choose settings and press Run"),
+        seed=seed,
+    )
+    panel.widget = w.VBox([
+        w.HBox([panel.target, panel.steps]), w.HBox([panel.l2, panel.lr]),
+        w.HBox([panel.regularizers, panel.optimizer]), panel.run_button, panel.image, panel.status,
+    ])
+    panel.run_button.on_click(panel.run)
+
+    def on_optimizer(change: Any) -> None:
+        """Switching optimizer resets lr to that optimizer's default (Adam's steps are scale-free)."""
+        panel.lr.value = default_settings(classifier, change["new"])[0]
+
+    panel.optimizer.observe(on_optimizer, names="value")
+    return panel

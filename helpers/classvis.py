@@ -1,0 +1,373 @@
+"""Class-model visualization (Simonyan et al. 2013, section 2): the input image that a class scores highest.
+
+The paper's method: keep the weights fixed and find, by gradient ascent on the input I,
+
+    I* = argmax_I  S_c(I) - lambda * ||I||_2^2,
+
+starting from the zero image in the model's normalised input space (the training-set mean in pixel
+space); the result is shown with the mean added back. Beyond the paper (off by default, and named
+as such): jitter, periodic Gaussian blur, clipping to the valid pixel range, and Adam instead of SGD.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .models import Classifier
+
+Objective = Literal["logit", "softmax", "log_softmax"]
+OBJECTIVES: tuple[str, ...] = ("logit", "softmax", "log_softmax")
+OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
+INITS: tuple[str, ...] = ("zeros", "random")
+
+# (lr, lambda) for the paper's plain SGD, per model: the input gradients of the toy CNN and of
+# EfficientNet-Lite0 differ in scale by orders of magnitude, so one setting cannot suit both.
+SGD_DEFAULTS: dict[str, tuple[float, float]] = {"toy": (0.5, 0.03), "efficientnet_lite0": (5.0, 1e-3)}
+GENERIC_SGD_DEFAULT: tuple[float, float] = (5.0, 1e-3)  # ImageNet classifiers with unit-scale inputs
+ADAM_LR = 0.05  # Adam's step is (roughly) lr per pixel whatever the gradient's scale
+
+
+# ----------------------------------------------------------------------------------------------
+# Beyond the paper: regularizers (all off by default).
+
+
+@dataclass(frozen=True)
+class Jitter:
+    """Beyond the paper: shift the image by a random (dy, dx) of up to `pixels` before each forward pass."""
+
+    pixels: int | None = None  # None: 1/28 of the image side (8 px at 224, 2 px at 64)
+
+    def amount(self, size: int) -> int:
+        """The maximum shift in pixels for an image of side `size`."""
+        return max(1, size // 28) if self.pixels is None else int(self.pixels)
+
+
+@dataclass(frozen=True)
+class Blur:
+    """Beyond the paper: every `every` steps, smooth the image with a Gaussian of std `sigma` pixels."""
+
+    sigma: float = 0.5
+    every: int = 4
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Beyond the paper: after each step, clamp the image to the valid pixel range [0, 1]."""
+
+
+Regularizer = Union[Jitter, Blur, Clip]
+REGULARIZERS: dict[str, Regularizer] = {"jitter": Jitter(), "blur": Blur(), "clip": Clip()}
+
+
+# ----------------------------------------------------------------------------------------------
+# Results.
+
+
+@dataclass(frozen=True)
+class History:
+    """Per step (index 0 = start, index t = after t updates): target logit, P_c, mean other logit, ||I||."""
+
+    target_logit: np.ndarray
+    target_prob: np.ndarray
+    mean_other_logit: np.ndarray
+    norm: np.ndarray
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """The four curves by name (handy for plotting)."""
+        return {"target logit": self.target_logit, "target probability": self.target_prob,
+                "mean other logit": self.mean_other_logit, "||I||": self.norm}
+
+
+@dataclass(frozen=True)
+class ClassVisualization:
+    """One class image: `.image` (uint8 HxWx3), `.tensor` (1x3xHxW, normalised), `.history`, target and settings."""
+
+    image: np.ndarray
+    tensor: torch.Tensor
+    history: History
+    target: int
+    class_name: str
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def final_prob(self) -> float:
+        """P_c of the returned image."""
+        return float(self.history.target_prob[-1])
+
+    @property
+    def final_logit(self) -> float:
+        """S_c of the returned image."""
+        return float(self.history.target_logit[-1])
+
+
+# ----------------------------------------------------------------------------------------------
+# Objectives and gradients.
+
+
+def objective_scores(logits: torch.Tensor, targets: torch.Tensor, objective: str) -> torch.Tensor:
+    """Per-image objective (N,) from logits (N,K): S_c (paper), P_c, or log P_c."""
+    if objective == "logit":
+        chosen = logits
+    elif objective == "softmax":
+        chosen = logits.softmax(dim=1)
+    elif objective == "log_softmax":
+        chosen = logits.log_softmax(dim=1)
+    else:
+        raise ValueError(f"objective must be one of {OBJECTIVES}; got {objective!r}.")
+    return chosen.gather(1, targets.view(-1, 1)).squeeze(1)
+
+
+def input_gradient(classifier: Classifier, x: torch.Tensor, target: int | str, objective: str = "logit") -> torch.Tensor:
+    """d objective / d input for one class at input x (N,3,H,W); x is not modified, weights get no grad."""
+    c = classifier.class_index(target)
+    x = _check_input(classifier, x).detach().requires_grad_(True)
+    targets = torch.full((x.shape[0],), c, dtype=torch.long, device=x.device)
+    score = objective_scores(classifier.model(x), targets, objective).sum()
+    (grad,) = torch.autograd.grad(score, x)
+    return grad
+
+
+@dataclass(frozen=True)
+class GradientIdentity:
+    """d log P_c/dI by autograd, and by the identity dS_c/dI - sum_k P_k dS_k/dI, and the max gap."""
+
+    autograd: torch.Tensor
+    identity: torch.Tensor
+    logit_term: torch.Tensor
+    others_term: torch.Tensor
+
+    @property
+    def max_abs_difference(self) -> float:
+        """Largest |autograd - identity| over all input values."""
+        return float((self.autograd - self.identity).abs().max())
+
+
+def log_softmax_gradient_identity(classifier: Classifier, x: torch.Tensor, target: int | str) -> GradientIdentity:
+    """Check d log P_c/dI = dS_c/dI - sum_k P_k dS_k/dI on one input (1,3,H,W), each dS_k/dI by its own backward pass.
+
+    With many classes (ImageNet) the sum is one backward pass of sum_k stop_grad(P_k) S_k, which is
+    the same vector-Jacobian product.
+    """
+    c = classifier.class_index(target)
+    x = _check_input(classifier, x)
+    if x.shape[0] != 1:
+        raise ValueError(f"log_softmax_gradient_identity takes one image (1,3,H,W); got a batch of {x.shape[0]}.")
+    xg = x.detach().requires_grad_(True)
+    logits = classifier.model(xg)[0]
+    probs = logits.softmax(dim=0).detach()
+    (autograd,) = torch.autograd.grad(logits.log_softmax(dim=0)[c], xg, retain_graph=True)
+    (logit_term,) = torch.autograd.grad(logits[c], xg, retain_graph=True)
+    k = logits.numel()
+    if k <= 32:
+        others = torch.zeros_like(xg)
+        for j in range(k):
+            (g,) = torch.autograd.grad(logits[j], xg, retain_graph=j < k - 1)
+            others = others + probs[j] * g
+    else:
+        (others,) = torch.autograd.grad((probs * logits).sum(), xg)
+    return GradientIdentity(autograd.detach(), (logit_term - others).detach(), logit_term.detach(), others.detach())
+
+
+# ----------------------------------------------------------------------------------------------
+# The optimisation.
+
+
+def class_model_visualization(
+    classifier: Classifier,
+    target: int | str | Sequence[int | str],
+    *,
+    steps: int = 200,
+    lr: float | None = None,
+    l2: float | None = None,
+    objective: Objective = "logit",
+    init: str | torch.Tensor = "zeros",
+    optimizer: str = "sgd",
+    regularizers: Sequence[str | Regularizer] = (),
+    seed: int = 0,
+    progress: bool = True,
+) -> ClassVisualization | list[ClassVisualization]:
+    """Maximise S_c(I) - l2*||I||^2 over the input by gradient ascent (the paper's class model).
+
+    `target` is a class index or name; a list of them is optimised as one batch and gives a list of
+    results. `lr=None` / `l2=None` pick the model's defaults (`default_settings`). `init` is "zeros"
+    (the paper: the mean image), "random" (small noise) or a normalised (1,3,H,W) tensor (not modified).
+    `objective` "softmax" / "log_softmax" and everything in `regularizers` ("jitter", "blur", "clip",
+    or `Jitter`/`Blur`/`Clip` objects), as well as `optimizer="adam"`, go beyond the paper.
+    """
+    single = isinstance(target, (int, np.integer, str))
+    names = [target] if single else list(target)
+    if not names:
+        raise ValueError("target must be a class (index or name) or a non-empty list of classes.")
+    classes = [classifier.class_index(t) for t in names]
+    settings = _check_settings(steps, lr, l2, objective, optimizer, seed)
+    regs = _parse_regularizers(regularizers)
+    default_lr, default_l2 = default_settings(classifier, optimizer)
+    lr_value = default_lr if lr is None else float(lr)
+    l2 = default_l2 if l2 is None else float(l2)
+    device = classifier.device
+    gen = torch.Generator(device="cpu").manual_seed(int(seed))
+    x = _initial_input(classifier, init, len(classes), gen).to(device)
+    targets = torch.tensor(classes, dtype=torch.long, device=device)
+    lo, hi = _pixel_bounds(classifier, x.shape[-1])
+    opt = torch.optim.Adam([x], lr=lr_value, maximize=True) if optimizer == "adam" else None
+    curves: list[torch.Tensor] = []
+
+    from tqdm.auto import tqdm
+
+    for step in tqdm(range(steps + 1), desc="class visualization", disable=not progress, leave=False):
+        last = step == steps
+        with torch.set_grad_enabled(not last):
+            shifted = x if last else _jitter(x, regs, gen)
+            logits = classifier.model(shifted)
+        curves.append(_record(logits.detach(), targets, x.detach()))
+        if last:
+            break
+        penalty = l2 * x.pow(2).flatten(1).sum(dim=1)
+        total = (objective_scores(logits, targets, objective) - penalty).sum()
+        (grad,) = torch.autograd.grad(total, x)
+        with torch.no_grad():
+            if opt is None:
+                x.add_(grad, alpha=lr_value)  # SGD ascent: I <- I + lr * d(S_c - l2 ||I||^2)/dI
+            else:
+                x.grad = grad
+                opt.step()
+                x.grad = None
+            _post_step(x, regs, step, lo, hi)
+    history = torch.stack(curves).cpu().numpy()  # (steps+1, 4, N)
+    settings.update(lr=lr_value, l2=l2, init=init if isinstance(init, str) else "tensor",
+                    regularizers=tuple(type(r).__name__.lower() for r in regs))
+    results = [
+        ClassVisualization(
+            image=classifier.deprocess(x[i : i + 1]),
+            tensor=x[i : i + 1].detach().clone(),
+            history=History(*(history[:, j, i].copy() for j in range(4))),
+            target=c,
+            class_name=classifier.categories[c],
+            settings=dict(settings),
+        )
+        for i, c in enumerate(classes)
+    ]
+    return results[0] if single else results
+
+
+def default_settings(classifier: Classifier, optimizer: str = "sgd") -> tuple[float, float]:
+    """(lr, lambda) that make the paper's plain method work for this model (Adam: lr 0.05, same lambda)."""
+    lr, l2 = SGD_DEFAULTS.get(classifier.name, GENERIC_SGD_DEFAULT)
+    return (ADAM_LR if optimizer == "adam" else lr), l2
+
+
+def _check_settings(steps: int, lr: float | None, l2: float | None, objective: str, optimizer: str, seed: int) -> dict:
+    """Validate the scalar settings with messages that say what was expected."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be a non-negative int; got {steps!r}.")
+    if lr is not None and not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive number (or None for the default); got {lr!r}.")
+    if l2 is not None and not (np.isfinite(l2) and l2 >= 0):
+        raise ValueError(f"l2 (lambda) must be a non-negative number; got {l2!r}.")
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}; got {objective!r}.")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {optimizer!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int; got {seed!r}.")
+    return {"steps": int(steps), "objective": objective, "optimizer": optimizer, "seed": int(seed)}
+
+
+def _parse_regularizers(regularizers: Sequence[str | Regularizer]) -> list[Regularizer]:
+    """Names or objects -> regularizer objects (at most one of each kind)."""
+    if isinstance(regularizers, (str, Jitter, Blur, Clip)):
+        regularizers = (regularizers,)
+    out: list[Regularizer] = []
+    for r in regularizers:
+        if isinstance(r, str):
+            if r.lower() not in REGULARIZERS:
+                raise ValueError(f"Unknown regularizer {r!r}; use {tuple(REGULARIZERS)} or Jitter/Blur/Clip objects.")
+            r = REGULARIZERS[r.lower()]
+        if not isinstance(r, (Jitter, Blur, Clip)):
+            raise TypeError(f"A regularizer is a name or a Jitter/Blur/Clip object; got {type(r).__name__}.")
+        if any(type(o) is type(r) for o in out):
+            raise ValueError(f"Regularizer {type(r).__name__} given twice.")
+        if isinstance(r, Blur) and (r.sigma <= 0 or r.every < 1):
+            raise ValueError(f"Blur needs sigma > 0 and every >= 1; got {r}.")
+        if isinstance(r, Jitter) and r.pixels is not None and r.pixels < 0:
+            raise ValueError(f"Jitter needs pixels >= 0; got {r}.")
+        out.append(r)
+    return out
+
+
+def _check_input(classifier: Classifier, x: torch.Tensor) -> torch.Tensor:
+    """A (N,3,H,W) float tensor on the classifier's device, or a clear error."""
+    if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 3:
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"Expected a normalised model input of shape (N,3,H,W); got {shape}.")
+    return x.to(classifier.device, torch.float32)
+
+
+def _initial_input(classifier: Classifier, init: str | torch.Tensor, n: int, gen: torch.Generator) -> torch.Tensor:
+    """The starting batch (n,3,S,S) in normalised space: zeros (the paper), small noise, or a given tensor."""
+    s = classifier.input_size
+    if isinstance(init, torch.Tensor):
+        t = _check_input(classifier, init).detach()
+        if t.shape[0] != 1:
+            raise ValueError(f"init tensor must be one image (1,3,H,W); got a batch of {t.shape[0]}.")
+        return t.expand(n, -1, -1, -1).clone().cpu()
+    if init == "zeros":
+        return torch.zeros(n, 3, s, s)
+    if init == "random":
+        return 0.1 * torch.randn(n, 3, s, s, generator=gen)
+    raise ValueError(f"init must be one of {INITS} or a (1,3,H,W) tensor; got {init!r}.")
+
+
+def _pixel_bounds(classifier: Classifier, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The normalised images of all-black and all-white pixels: the valid range for clipping."""
+    ones = torch.ones(1, 3, size, size, device=classifier.device)
+    return classifier.normalize(0 * ones), classifier.normalize(ones)
+
+
+def _jitter(x: torch.Tensor, regs: list[Regularizer], gen: torch.Generator) -> torch.Tensor:
+    """x rolled by a random shift when jitter is on (differentiable, so the gradient lands on x)."""
+    jitter = next((r for r in regs if isinstance(r, Jitter)), None)
+    x.requires_grad_(True)
+    if jitter is None:
+        return x
+    k = jitter.amount(x.shape[-1])
+    dy, dx = (int(v) for v in torch.randint(-k, k + 1, (2,), generator=gen))
+    return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+
+
+def _post_step(x: torch.Tensor, regs: list[Regularizer], step: int, lo: torch.Tensor, hi: torch.Tensor) -> None:
+    """Apply blur / clipping to our own optimisation variable, in place, after an update."""
+    for r in regs:
+        if isinstance(r, Blur) and (step + 1) % r.every == 0:
+            x.copy_(gaussian_blur(x, r.sigma))
+        elif isinstance(r, Clip):
+            x.copy_(torch.maximum(torch.minimum(x, hi), lo))
+
+
+def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of (N,C,H,W) with reflect padding (radius 3 sigma)."""
+    radius = max(1, int(np.ceil(3 * sigma)))
+    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    k = k / k.sum()
+    c = x.shape[1]
+    y = F.pad(x, (radius, radius, 0, 0), mode="reflect")
+    y = F.conv2d(y, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    y = F.pad(y, (0, 0, radius, radius), mode="reflect")
+    return F.conv2d(y, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+
+def _record(logits: torch.Tensor, targets: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """(4, N): target logit, target probability, mean of the other logits, ||I||_2."""
+    target_logit = logits.gather(1, targets.view(-1, 1)).squeeze(1)
+    target_prob = logits.softmax(dim=1).gather(1, targets.view(-1, 1)).squeeze(1)
+    k = logits.shape[1]
+    mean_other = (logits.sum(dim=1) - target_logit) / (k - 1)
+    norm = x.flatten(1).norm(dim=1)
+    return torch.stack([target_logit, target_prob, mean_other, norm]).float()

@@ -1,0 +1,169 @@
+"""Class-model visualization (paper, section 2): the optimisation works, is deterministic and leaks nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import helpers
+from helpers import toyworld
+from helpers.classvis import (
+    Blur,
+    ClassVisualization,
+    Clip,
+    Jitter,
+    class_model_visualization,
+    gaussian_blur,
+    input_gradient,
+    log_softmax_gradient_identity,
+)
+from helpers.models import Classifier, freeze
+
+
+@pytest.fixture(scope="module")
+def random_toy() -> Classifier:
+    """An untrained ToyCNN with a constant grey mean: fast, and needs no weights file."""
+    torch.manual_seed(1)
+    return Classifier(
+        name="random_toy",
+        model=freeze(toyworld.ToyCNN(), torch.device("cpu")),
+        device=torch.device("cpu"),
+        categories=list(toyworld.CLASSES),
+        mean=torch.full((3, 1, 1), 0.5),
+        std=torch.tensor(toyworld.TOY_STD).view(3, 1, 1),
+        input_size=toyworld.IMAGE_SIZE,
+    )
+
+
+@pytest.fixture(scope="module")
+def toy_all_classes(toy) -> list[ClassVisualization]:
+    """The paper's plain method, default settings, 200 steps, every toy class in one batch."""
+    return class_model_visualization(toy, list(toy.categories), steps=200, progress=False)
+
+
+def test_every_toy_class_becomes_top1_with_p_at_least_0_9(toy, toy_all_classes) -> None:
+    for c, result in enumerate(toy_all_classes):
+        assert result.target == c and result.class_name == toy.categories[c]
+        with torch.no_grad():
+            probs = toy.model(result.tensor).softmax(dim=1)[0]
+        assert int(probs.argmax()) == c, (result.class_name, probs.tolist())
+        assert float(probs[c]) >= 0.9, (result.class_name, float(probs[c]))
+        assert result.final_prob == pytest.approx(float(probs[c]), abs=1e-5)
+
+
+def test_target_logit_rises_and_history_has_one_row_per_step(toy_all_classes) -> None:
+    for result in toy_all_classes:
+        h = result.history
+        assert all(len(v) == 201 for v in h.as_dict().values())
+        assert h.norm[0] == 0  # the paper starts from the zero image (the mean)
+        assert h.target_logit[-1] > h.target_logit[0] + 1.0
+        assert h.target_logit[-1] > h.mean_other_logit[-1]
+
+
+def test_result_image_is_the_deprocessed_tensor(toy, toy_all_classes) -> None:
+    r = toy_all_classes[0]
+    assert r.image.dtype == np.uint8 and r.image.shape == (64, 64, 3)
+    assert r.tensor.shape == (1, 3, 64, 64) and not r.tensor.requires_grad
+    np.testing.assert_array_equal(r.image, toy.deprocess(r.tensor))
+
+
+def test_l2_penalty_keeps_the_norm_bounded(toy) -> None:
+    free, penalised = (
+        class_model_visualization(toy, "star", steps=300, l2=l2, progress=False).history.norm for l2 in (0.0, 0.05)
+    )
+    assert penalised[-1] < 0.5 * free[-1]
+    # with lambda > 0 the norm levels off (a fixed point of I <- I + lr (g - 2 lambda I)); without, it keeps growing
+    assert abs(penalised[-1] - penalised[-101]) < 0.05 * penalised[-1]
+    assert free[-1] > 1.05 * free[-101]
+
+
+def test_no_gradient_reaches_the_weights_and_init_is_not_mutated(random_toy) -> None:
+    init = torch.randn(1, 3, 64, 64)
+    before = init.clone()
+    class_model_visualization(random_toy, 2, steps=5, init=init, optimizer="adam", regularizers=("jitter", "blur", "clip"), progress=False)
+    assert torch.equal(init, before)
+    assert all(p.grad is None and not p.requires_grad for p in random_toy.model.parameters())
+
+
+def test_same_seed_same_image_and_other_seed_other_image(random_toy) -> None:
+    kwargs = dict(steps=8, init="random", regularizers=("jitter",), progress=False)
+    a = class_model_visualization(random_toy, "ring", seed=7, **kwargs)
+    b = class_model_visualization(random_toy, "ring", seed=7, **kwargs)
+    c = class_model_visualization(random_toy, "ring", seed=8, **kwargs)
+    assert torch.equal(a.tensor, b.tensor) and np.array_equal(a.image, b.image)
+    assert not torch.equal(a.tensor, c.tensor)
+
+
+def test_a_batch_of_targets_equals_separate_runs(random_toy) -> None:
+    batch = class_model_visualization(random_toy, ["circle", 4], steps=10, lr=5.0, progress=False)
+    assert [r.target for r in batch] == [0, 4]
+    for r in batch:
+        alone = class_model_visualization(random_toy, r.target, steps=10, lr=5.0, progress=False)
+        scale = float(alone.tensor.abs().max())
+        assert scale > 0
+        # equal up to float round-off (batched convolutions sum in another order)
+        torch.testing.assert_close(r.tensor, alone.tensor, rtol=0, atol=1e-3 * scale)
+        np.testing.assert_allclose(r.history.target_logit, alone.history.target_logit, rtol=1e-3, atol=1e-4)
+
+
+def test_clip_keeps_pixels_in_range_and_blur_smooths(random_toy) -> None:
+    clipped = class_model_visualization(random_toy, 1, steps=10, lr=50.0, regularizers=(Clip(),), progress=False)
+    pixels = clipped.tensor * random_toy.std + random_toy.mean
+    assert float(pixels.min()) >= -1e-6 and float(pixels.max()) <= 1 + 1e-6
+    noise = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    smooth = gaussian_blur(noise, 1.0)
+    assert smooth.shape == noise.shape and float(smooth.std()) < 0.5 * float(noise.std())
+    torch.testing.assert_close(gaussian_blur(torch.ones(1, 3, 8, 8), 0.7), torch.ones(1, 3, 8, 8))
+
+
+def test_objectives_and_optimizers_all_raise_their_objective(toy) -> None:
+    for objective in ("logit", "softmax", "log_softmax"):
+        r = class_model_visualization(toy, "cross", steps=30, objective=objective, progress=False)
+        assert r.history.target_prob[-1] > r.history.target_prob[0], objective
+        assert r.settings["objective"] == objective
+    adam = class_model_visualization(toy, "cross", steps=30, optimizer="adam", regularizers=(Jitter(1), Blur(0.5, 5)), progress=False)
+    assert adam.history.target_logit[-1] > adam.history.target_logit[0]
+    assert adam.settings["regularizers"] == ("jitter", "blur")
+
+
+def test_lite0_limousine_rises_from_the_grey_mean(lite0) -> None:
+    r = class_model_visualization(lite0, "limousine", steps=4, init=torch.zeros(1, 3, 96, 96), progress=False)
+    assert r.target == lite0.class_index("limousine")
+    assert r.image.shape == (96, 96, 3)
+    assert r.history.target_logit[-1] > r.history.target_logit[0]
+    assert np.all(lite0.deprocess(torch.zeros(1, 3, 4, 4)) == 127)  # the Lite0 "mean" is 127/255 grey
+
+
+def test_gradient_identity_holds_numerically(random_toy, lite0) -> None:
+    x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    gi = log_softmax_gradient_identity(random_toy, x, "triangle")
+    assert gi.max_abs_difference < 1e-5 * max(1.0, float(gi.autograd.abs().max()))
+    assert float(gi.others_term.abs().max()) > 0  # the second term is really there
+    torch.testing.assert_close(gi.logit_term, input_gradient(random_toy, x, "triangle"))
+    big = log_softmax_gradient_identity(lite0, torch.zeros(1, 3, 64, 64), 817)  # the ImageNet path (one VJP)
+    assert big.max_abs_difference < 1e-4 * max(1.0, float(big.autograd.abs().max()))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"target": "no such class"}, ValueError, "Unknown class"),
+        ({"target": 6}, IndexError, "out of range"),
+        ({"target": []}, ValueError, "non-empty"),
+        ({"steps": -1}, ValueError, "steps"),
+        ({"lr": 0.0}, ValueError, "lr"),
+        ({"l2": -1.0}, ValueError, "lambda"),
+        ({"objective": "prob"}, ValueError, "objective"),
+        ({"optimizer": "lbfgs"}, ValueError, "optimizer"),
+        ({"init": "ones"}, ValueError, "init"),
+        ({"init": torch.zeros(3, 64, 64)}, ValueError, "(N,3,H,W)"),
+        ({"regularizers": ("dropout",)}, ValueError, "regularizer"),
+        ({"regularizers": ("blur", Blur(1.0))}, ValueError, "twice"),
+    ],
+)
+def test_bad_arguments_give_clear_errors(random_toy, kwargs, error, words) -> None:
+    args = {"target": 0, "steps": 1, "progress": False} | kwargs
+    target = args.pop("target")
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        class_model_visualization(random_toy, target, **args)

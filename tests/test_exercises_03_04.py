@@ -1,0 +1,99 @@
+"""Exercise checks of notebooks 03 and 04: the worked solutions pass, stubs and typical mistakes fail."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+import torch
+
+from helpers.exercises import classvis as ex03
+from helpers.exercises import logits as ex04
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _solutions(number: str) -> ModuleType:
+    """Import solutions/<number>_solutions.py (its name starts with a digit, so not via import)."""
+    path = ROOT / "solutions" / f"{number}_solutions.py"
+    spec = importlib.util.spec_from_file_location(f"solutions_{number}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def sol03() -> ModuleType:
+    return _solutions("03")
+
+
+@pytest.fixture(scope="module")
+def sol04() -> ModuleType:
+    return _solutions("04")
+
+
+def test_objective_check(sol03) -> None:
+    assert ex03.check_objective(sol03.objective)
+    assert not ex03.check_objective(lambda logits, x, c, l2: None)
+    assert not ex03.check_objective(lambda logits, x, c, l2: logits[:, c] - l2 * x.norm())  # norm, not squared, not per image
+    assert not ex03.check_objective(lambda logits, x, c, l2: logits[:, c] + l2 * (x**2).flatten(1).sum(1))
+    assert not ex03.check_objective("not a function")
+    verdict = ex03.check_objective(lambda *a: 1 / 0)
+    assert not verdict and "ZeroDivisionError" in verdict.message
+
+
+def test_ascent_step_check(sol03) -> None:
+    assert ex03.check_ascent_step(sol03.ascent_step)
+    assert not ex03.check_ascent_step(lambda x, g, lr, l2: None)
+    assert not ex03.check_ascent_step(lambda x, g, lr, l2: x - lr * (g - 2 * l2 * x))  # descent
+    assert not ex03.check_ascent_step(lambda x, g, lr, l2: x + lr * (g - l2 * x))  # forgot the 2
+
+    def in_place(x, g, lr, l2):
+        return x.add_(lr * (g - 2 * l2 * x))
+
+    verdict = ex03.check_ascent_step(in_place)
+    assert not verdict and "in place" in verdict.message
+
+
+def test_starting_image_check(sol03, lite0) -> None:
+    assert ex03.check_starting_image(sol03.starting_image(lite0), lite0)
+    assert not ex03.check_starting_image(None, lite0)
+    assert not ex03.check_starting_image(np.zeros((224, 224, 3), np.uint8), lite0)  # black, not the mean
+    assert not ex03.check_starting_image(np.zeros((224, 224, 3), np.float32), lite0)
+    assert not ex03.check_starting_image(np.full((64, 64, 3), 127, np.uint8), lite0)
+
+
+def test_starting_image_check_on_toy_mean_image(sol03, toy) -> None:
+    image = sol03.starting_image(toy)
+    assert ex03.check_starting_image(image, toy)
+    flat = np.full_like(image, int(np.round(image.mean())))
+    assert not ex03.check_starting_image(flat, toy)  # the toy mean is an image, not one grey
+
+
+def test_log_softmax_grad_check(sol04) -> None:
+    assert ex04.check_log_softmax_grad(sol04.log_softmax_grad)
+    assert not ex04.check_log_softmax_grad(lambda j, p, c: None)
+    assert not ex04.check_log_softmax_grad(lambda j, p, c: j[c])  # the paper's logit gradient only
+    assert not ex04.check_log_softmax_grad(lambda j, p, c: j[c] - j.mean(0))  # uniform weights
+
+
+def test_softmax_grad_check(sol04) -> None:
+    assert ex04.check_softmax_grad(sol04.softmax_grad)
+    assert not ex04.check_softmax_grad(lambda j, p, c: None)
+    assert not ex04.check_softmax_grad(sol04.log_softmax_grad)  # missing the factor P_c
+
+
+def test_reference_gradient_matches_autograd() -> None:
+    """The references themselves agree with autograd on a random linear 'network' S = W I."""
+    gen = torch.Generator().manual_seed(0)
+    w = torch.randn(5, 7, generator=gen, dtype=torch.float64)
+    x = torch.randn(7, generator=gen, dtype=torch.float64, requires_grad=True)
+    s = w @ x
+    probs = s.softmax(0).detach()
+    (g_log,) = torch.autograd.grad(s.log_softmax(0)[2], x, retain_graph=True)
+    (g_p,) = torch.autograd.grad(s.softmax(0)[2], x)
+    assert torch.allclose(ex04.reference_log_softmax_grad(w, probs, 2), g_log)
+    assert torch.allclose(ex04.reference_softmax_grad(w, probs, 2), g_p)
