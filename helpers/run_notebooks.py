@@ -100,6 +100,28 @@ def run_series(
     return results
 
 
+def extract_gallery(notebooks: list[Path], out_dir: Path) -> list[Path]:
+    """Save the first figure of every cell tagged `gallery` as out_dir/<notebook-number>_<n>.png.
+
+    The README's gallery is made this way, so its figures are exactly what the tested notebooks show.
+    """
+    import base64
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if c.cell_type == "code" and "gallery" in c.metadata.get("tags", [])]
+        for n, cell in enumerate(tagged, start=1):
+            png = next((o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})), None)
+            if png is None:
+                raise ValueError(f"{path.name}: a cell tagged 'gallery' has no figure output; execute the notebook first.")
+            target = out_dir / f"{path.stem.split('_')[0]}_{n}.png"
+            target.write_bytes(base64.b64decode(png))
+            written.append(target)
+    return written
+
+
 def summary(results: list[RunResult]) -> str:
     """A plain-text table of run times and failures."""
     width = max(len(r.path.name) for r in results)
@@ -119,12 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, metavar="DIR", help="export each executed notebook as DIR/<name>.html")
     parser.add_argument("--inplace", action="store_true", help="write the executed notebooks back (outputs included)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
+    parser.add_argument("--gallery", type=Path, metavar="DIR", help="only extract the figures of cells tagged 'gallery' into DIR")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     try:
         notebooks = find_notebooks(args.notebooks)
     except FileNotFoundError as err:
         parser.error(str(err))
+    if args.gallery is not None:
+        for path in extract_gallery(notebooks, args.gallery):
+            print(path)
+        return 0
     results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress)
     print(summary(results))
     return 0 if all(r.ok for r in results) else 1

@@ -75,6 +75,18 @@ def test_runner_cli_exit_status_and_bad_paths(tmp_path, capsys) -> None:
         run_notebooks.main([str(tmp_path / "missing.ipynb")])
 
 
+def test_gallery_extracts_tagged_figures(tmp_path) -> None:
+    path = _tiny_notebook(tmp_path / "03_fig.ipynb", ["import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()", "print(1)"])
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].metadata["tags"] = ["gallery"]
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match="no figure output"):
+        run_notebooks.extract_gallery([path], tmp_path / "g")
+    run_notebooks.run_series([path], inplace=True, progress=False)
+    written = run_notebooks.extract_gallery([path], tmp_path / "g")
+    assert [p.name for p in written] == ["03_1.png"] and written[0].read_bytes().startswith(b"\x89PNG")
+
+
 @pytest.mark.slow
 def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> None:
     """A fresh venv without `helpers` (but with torch & co. visible) runs the set-up cell from a wheel."""
