@@ -269,6 +269,31 @@ def ten_crop_saliency(
     return _resize_map(paste_average(maps.cpu().numpy(), offsets, work), image.shape[:2])
 
 
+def ten_crop_saliency_many(
+    classifier: Classifier,
+    images: np.ndarray,
+    targets: Sequence[int | str],
+    *,
+    crop_fraction: float = DEFAULT_CROP_FRACTION,
+    reduce: Reduce = "max",
+    batch_images: int = 64,
+) -> np.ndarray:
+    """`ten_crop_saliency` for a stack of same-sized images (N,H,W,3), `batch_images` x 10 crops per pass; (N,H,W)."""
+    images = np.asarray(images)
+    if images.ndim != 4 or len(targets) != len(images):
+        raise ValueError(f"Expected images (N,H,W,3) and N targets; got {images.shape} and {len(targets)} targets.")
+    out = np.empty(images.shape[:3], np.float32)
+    for start in range(0, len(images), batch_images):
+        chunk = range(start, min(start + batch_images, len(images)))
+        parts = [ten_crop_batch(classifier, images[i], crop_fraction=crop_fraction) for i in chunk]
+        batch = torch.cat([p[0] for p in parts])
+        maps = saliency_map(classifier, batch, [t for i in chunk for t in [targets[i]] * 10], reduce=reduce).view(len(chunk), 10, *batch.shape[-2:])
+        maps[:, 5:] = maps[:, 5:].flip(-1)  # un-mirror
+        for k, (i, (_, offsets, work)) in enumerate(zip(chunk, parts)):
+            out[i] = _resize_map(paste_average(maps[k].cpu().numpy(), offsets, work), images.shape[1:3])
+    return out
+
+
 def paste_average(maps: np.ndarray, offsets: Sequence[tuple[int, int]], work_hw: tuple[int, int]) -> np.ndarray:
     """Paste (K,S,S) crop maps at their (top, left) in a work_hw canvas; average where they overlap."""
     total = np.zeros(work_hw, np.float64)
