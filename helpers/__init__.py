@@ -38,6 +38,8 @@ _EXPORTS: dict[str, str] = {
     "class_model_visualization": "classvis",
     # localization
     "localize": "localization",
+    "Localization": "localization",
+    "evaluate_boxes": "localization",
 }
 
 __all__ = sorted(_EXPORTS) + ["toyworld"]
