@@ -32,7 +32,7 @@ def test_notebook_has_badge_and_setup_cell_in_sync(path: Path) -> None:
     first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
     assert course.badge_markdown(path) in "".join(first_markdown["source"])
     assert "".join(first_code["source"]) == course.setup_cell_source()
-    printed = "".join(o.get("text", "") for o in first_code["outputs"])
+    printed = "".join("".join(o.get("text", "")) for o in first_code["outputs"])
     assert "device:" in printed
 
 
