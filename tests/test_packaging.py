@@ -48,3 +48,20 @@ def test_ci_runs_exactly_the_readme_commands() -> None:
     assert setup_without_jupyter in ci
     assert test in ci
     assert "--nbval-lax" in test and "notebooks" in test
+
+
+def test_readme_python_example_runs() -> None:
+    block = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)[0]
+    namespace: dict = {}
+    exec(compile(block.replace("helpers.load_model()", "helpers.load_model(device='cpu')"), "README.md", "exec"), namespace)
+    assert namespace["clf"].predict(namespace["image"], k=1)[0][0] == "espresso"
+    assert tuple(namespace["saliency"].shape) == (1, 224, 224)
+    x0, y0, x1, y1 = namespace["box"]
+    assert 0 <= x0 < x1 <= 600 and 0 <= y0 < y1 <= 400
+
+
+def test_readme_links_to_files_that_exist() -> None:
+    links = re.findall(r"\]\(((?!https?://)[^)#]+)\)", (ROOT / "README.md").read_text())
+    assert len(links) >= 10
+    missing = [link for link in links if not (ROOT / link).exists()]
+    assert not missing, f"README links to missing files: {missing}"
