@@ -28,7 +28,9 @@ INITS: tuple[str, ...] = ("zeros", "random")
 
 # (lr, lambda) for the paper's plain SGD, per model: the input gradients of the toy CNN and of
 # EfficientNet-Lite0 differ in scale by orders of magnitude, so one setting cannot suit both.
-SGD_DEFAULTS: dict[str, tuple[float, float]] = {"toy": (0.5, 0.03), "efficientnet_lite0": (5.0, 1e-3)}
+# Lite0: lr 2, lambda 1e-2 keeps the image mostly inside the pixel range for 150 steps (lr 5 / 1e-3
+# saturates it into colour noise).
+SGD_DEFAULTS: dict[str, tuple[float, float]] = {"toy": (0.5, 0.03), "efficientnet_lite0": (2.0, 1e-2)}
 GENERIC_SGD_DEFAULT: tuple[float, float] = (5.0, 1e-3)  # ImageNet classifiers with unit-scale inputs
 ADAM_LR = 0.05  # Adam's step is (roughly) lr per pixel whatever the gradient's scale
 
@@ -131,6 +133,23 @@ def input_gradient(classifier: Classifier, x: torch.Tensor, target: int | str, o
     score = objective_scores(classifier.model(x), targets, objective).sum()
     (grad,) = torch.autograd.grad(score, x)
     return grad
+
+
+def objective_scale(classifier: Classifier, targets: Sequence[int | str], objective: str, size: int | None = None) -> float:
+    """k = mean ||dS_c/dI|| / mean ||d objective/dI|| at the mean image (zero input), over `targets`.
+
+    Beyond the paper, for comparing objectives fairly: ascending k * objective moves the first step as far as
+    the paper's S_c does (k is about 1 for log P_c, large for P_c, whose gradient is scaled by P_c).
+    """
+    if not targets:
+        raise ValueError("targets must be a non-empty list of classes.")
+    s = classifier.input_size if size is None else int(size)
+    x = torch.zeros(1, 3, s, s, device=classifier.device)
+    norms = {obj: np.mean([float(input_gradient(classifier, x, t, obj).norm()) for t in targets])
+             for obj in ("logit", objective)}
+    if not norms[objective] > 0:
+        raise ValueError(f"The {objective!r} gradient is zero at the mean image; it cannot be rescaled.")
+    return float(norms["logit"] / norms[objective])
 
 
 @dataclass(frozen=True)

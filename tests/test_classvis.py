@@ -17,6 +17,7 @@ from helpers.classvis import (
     gaussian_blur,
     input_gradient,
     log_softmax_gradient_identity,
+    objective_scale,
 )
 from helpers.models import Classifier, freeze
 
@@ -127,6 +128,19 @@ def test_objectives_and_optimizers_all_raise_their_objective(toy) -> None:
     adam = class_model_visualization(toy, "cross", steps=30, optimizer="adam", regularizers=(Jitter(1), Blur(0.5, 5)), progress=False)
     assert adam.history.target_logit[-1] > adam.history.target_logit[0]
     assert adam.settings["regularizers"] == ("jitter", "blur")
+
+
+def test_objective_scale_matches_first_step_sizes(toy) -> None:
+    classes = list(toy.categories)
+    assert objective_scale(toy, classes, "logit") == pytest.approx(1.0)
+    k = objective_scale(toy, classes, "softmax")
+    assert k > 2  # dP_c/dI is scaled by P_c (about 1/6 at the mean image)
+    x = torch.zeros(1, 3, 64, 64)
+    g_logit = np.mean([float(input_gradient(toy, x, c).norm()) for c in classes])
+    g_soft = np.mean([float(input_gradient(toy, x, c, "softmax").norm()) for c in classes])
+    assert k * g_soft == pytest.approx(g_logit, rel=1e-5)
+    with pytest.raises(ValueError, match="non-empty"):
+        objective_scale(toy, [], "softmax")
 
 
 def test_lite0_limousine_rises_from_the_grey_mean(lite0) -> None:
