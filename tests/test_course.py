@@ -55,7 +55,7 @@ def test_sync_inserts_badge_and_setup_cell_once(tmp_path) -> None:
 
 
 def test_runner_executes_exports_html_and_summarises(tmp_path) -> None:
-    _tiny_notebook(tmp_path / "01_ok.ipynb", ["import matplotlib.pyplot as plt\nplt.plot([1, 2])\nprint(6 * 7)"])
+    _tiny_notebook(tmp_path / "01_ok.ipynb", ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nprint(6 * 7)"])
     _tiny_notebook(tmp_path / "02_fails.ipynb", ["raise ValueError('broken on purpose')"])
     results = run_notebooks.run_series(run_notebooks.find_notebooks([tmp_path]), html_dir=tmp_path / "html", progress=False)
     assert [r.ok for r in results] == [True, False]
@@ -76,7 +76,7 @@ def test_runner_cli_exit_status_and_bad_paths(tmp_path, capsys) -> None:
 
 
 def test_gallery_extracts_tagged_figures(tmp_path) -> None:
-    path = _tiny_notebook(tmp_path / "03_fig.ipynb", ["import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()", "print(1)"])
+    path = _tiny_notebook(tmp_path / "03_fig.ipynb", ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()", "print(1)"])
     nb = nbformat.read(path, as_version=4)
     nb.cells[1].metadata["tags"] = ["gallery"]
     nbformat.write(nb, path)
