@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-import helpers
 from helpers import toyworld
 from helpers.classvis import (
     Blur,

@@ -7,6 +7,7 @@ returns a `CheckResult`, which prints as a short verdict in a notebook.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,6 +37,19 @@ def passed(message: str) -> CheckResult:
 
 def failed(message: str) -> CheckResult:
     return CheckResult(False, message)
+
+
+def call_student(fn: Any, *args: Any, name: str = "your function") -> tuple[Any, CheckResult | None]:
+    """Run a student's function; turn 'not a function', None and exceptions into a verdict, not a traceback."""
+    if not callable(fn):
+        return None, failed(f"{name} should be a function (pass the function itself); got {type(fn).__name__}.")
+    try:
+        out = fn(*args)
+    except Exception as err:  # the student's code may fail in any way; report it, don't crash the notebook
+        return None, failed(f"{name} raised {type(err).__name__}: {err}")
+    if out is None:
+        return None, failed(f"{name} returned None: fill in the exercise cell.")
+    return out, None
 
 
 def compare_arrays(name: str, got: object, expected: np.ndarray | torch.Tensor, *, rtol: float = 1e-4, atol: float = 1e-5) -> CheckResult:

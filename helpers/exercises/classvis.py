@@ -8,20 +8,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import CheckResult, compare_arrays, failed, passed
+from . import CheckResult, call_student, compare_arrays, failed, passed
 
 
-def _call(name: str, fn: Any, *args: Any) -> tuple[Any, CheckResult | None]:
-    """Call the student's function; turn 'not a function', None and exceptions into a verdict."""
-    if not callable(fn):
-        return None, failed(f"{name} should be a function; got {type(fn).__name__}.")
-    try:
-        out = fn(*args)
-    except Exception as err:  # the student's code may fail in any way; report it, don't crash the check
-        return None, failed(f"{name} raised {type(err).__name__}: {err}")
-    if out is None:
-        return None, failed(f"{name} returned None: fill in the stub.")
-    return out, None
 
 
 def reference_objective(logits: torch.Tensor, x: torch.Tensor, target: int, l2: float) -> torch.Tensor:
@@ -40,7 +29,7 @@ def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch
     for n, k, l2 in [(1, 6, 0.0), (4, 6, 0.01), (3, 10, 0.5)]:
         logits, x = torch.randn(n, k, generator=gen), torch.randn(n, 3, 8, 8, generator=gen)
         target = int(torch.randint(k, (1,), generator=gen))
-        out, bad = _call("objective", fn, logits.clone(), x.clone(), target, l2)
+        out, bad = call_student(fn, logits.clone(), x.clone(), target, l2, name="objective")
         if bad is not None:
             return bad
         verdict = compare_arrays(f"objective (N={n}, l2={l2})", out, reference_objective(logits, x, target, l2))
@@ -56,7 +45,7 @@ def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], t
     for lr, l2 in [(1.0, 0.0), (0.5, 0.1), (2.0, 1e-3)]:
         x, g = torch.randn(2, 3, 8, 8, generator=gen), torch.randn(2, 3, 8, 8, generator=gen)
         x_before = x.clone()
-        out, bad = _call("ascent_step", fn, x, g, lr, l2)
+        out, bad = call_student(fn, x, g, lr, l2, name="ascent_step")
         if bad is not None:
             return bad
         if not torch.equal(x, x_before):

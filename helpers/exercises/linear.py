@@ -6,20 +6,9 @@ from collections.abc import Callable
 
 import torch
 
-from . import CheckResult, compare_arrays, failed, passed
+from . import CheckResult, call_student, compare_arrays, failed, passed
 
 
-def _call(fn: Callable, *args: object) -> tuple[object, CheckResult | None]:
-    """Run the student's function; turn None or an exception into a helpful verdict."""
-    if not callable(fn):
-        return None, failed(f"expected a function; got {type(fn).__name__}.")
-    try:
-        out = fn(*args)
-    except Exception as err:  # the student's code may fail in any way; report it, don't crash the notebook
-        return None, failed(f"your function raised {type(err).__name__}: {err}")
-    if out is None:
-        return None, failed("your function returns None: fill in the stub.")
-    return out, None
 
 
 def linear_saliency_reference(weight: torch.Tensor, c: int) -> torch.Tensor:
@@ -32,7 +21,7 @@ def check_linear_saliency(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> Ch
     gen = torch.Generator().manual_seed(11)
     weight = torch.randn(6, 3, 16, 20, generator=gen)
     for c in (0, 4):
-        out, problem = _call(fn, weight.clone(), c)
+        out, problem = call_student(fn, weight.clone(), c)
         if problem is not None:
             return problem
         verdict = compare_arrays(f"linear_saliency(weight, {c})", out, linear_saliency_reference(weight, c))
@@ -51,7 +40,7 @@ def check_first_order(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], t
     gen = torch.Generator().manual_seed(12)
     f0 = torch.randn((), generator=gen)
     grad, delta = torch.randn(1, 3, 8, 8, generator=gen), torch.randn(1, 3, 8, 8, generator=gen)
-    out, problem = _call(fn, f0.clone(), grad.clone(), delta.clone())
+    out, problem = call_student(fn, f0.clone(), grad.clone(), delta.clone())
     if problem is not None:
         return problem
     out = torch.as_tensor(out).reshape(-1)

@@ -8,20 +8,9 @@ import cv2
 import numpy as np
 
 from .. import localization as loc
-from . import CheckResult, failed, passed
+from . import CheckResult, call_student, failed, passed
 
 
-def _call(fn: Callable, *args: object) -> tuple[object, CheckResult | None]:
-    """Call the student's function; turn a missing answer or an exception into a verdict."""
-    if not callable(fn):
-        return None, failed(f"pass your function itself, not {type(fn).__name__}.")
-    try:
-        out = fn(*args)
-    except Exception as err:  # the student's code may fail in any way; report it instead of a traceback
-        return None, failed(f"your function raised {type(err).__name__}: {err}")
-    if out is None:
-        return None, failed("your function returned None; fill in the exercise cell.")
-    return out, None
 
 
 def _random_maps(seed: int = 0, n: int = 6) -> list[np.ndarray]:
@@ -39,7 +28,7 @@ def check_seeds(fn: Callable[[np.ndarray, float, float], np.ndarray]) -> CheckRe
     """Exercise 1: seeds(saliency, fg_quantile, bg_quantile) -> int map of +1 / -1 / 0, as in the paper."""
     for i, m in enumerate(_random_maps()):
         for fg_q, bg_q in ((0.95, 0.30), (0.8, 0.5)):
-            out, verdict = _call(fn, m.copy(), fg_q, bg_q)
+            out, verdict = call_student(fn, m.copy(), fg_q, bg_q)
             if verdict is not None:
                 return verdict
             got = np.asarray(out)
@@ -71,7 +60,7 @@ def check_iou(fn: Callable[[tuple, tuple], float]) -> CheckResult:
     rng = np.random.default_rng(1)
     for _ in range(200):
         a, b = _random_boxes(rng)
-        out, verdict = _call(fn, a, b)
+        out, verdict = call_student(fn, a, b)
         if verdict is not None:
             return verdict
         try:
@@ -102,7 +91,7 @@ def check_component_box(fn: Callable[[np.ndarray], tuple]) -> CheckResult:
     """Exercise 3: largest_component_box(mask) -> (x0, y0, x1, y1) of the largest 8-connected component."""
     for seed in range(20):
         mask = _random_blobs(seed)
-        out, verdict = _call(fn, mask.copy())
+        out, verdict = call_student(fn, mask.copy())
         if verdict is not None:
             return verdict
         expected = loc.mask_box(loc.largest_component(mask))

@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from . import CheckResult, compare_arrays, failed, passed
-from .classvis import _call
+from . import CheckResult, call_student, compare_arrays, failed, passed
 
 Jacobian = torch.Tensor  # (K, D): row k is dS_k/dI, flattened
 
@@ -36,7 +35,7 @@ def _random_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, int]]:
 def _check_gradient(name: str, fn: Callable, reference: Callable, hint: str, seed: int) -> CheckResult:
     """Compare the student's gradient function with the reference on random Jacobians."""
     for jac, probs, c in _random_cases(seed):
-        out, bad = _call(name, fn, jac.clone(), probs.clone(), c)
+        out, bad = call_student(fn, jac.clone(), probs.clone(), c, name=name)
         if bad is not None:
             return bad
         verdict = compare_arrays(f"{name} (K={jac.shape[0]})", out, reference(jac, probs, c), rtol=1e-5, atol=1e-8)

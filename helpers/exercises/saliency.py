@@ -7,8 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from . import CheckResult, compare_arrays, failed, passed
-from .linear import _call
+from . import CheckResult, call_student, compare_arrays, failed, passed
 
 
 def saliency_from_gradient_reference(grad: torch.Tensor) -> torch.Tensor:
@@ -19,7 +18,7 @@ def saliency_from_gradient_reference(grad: torch.Tensor) -> torch.Tensor:
 def check_saliency_from_gradient(fn: Callable[[torch.Tensor], torch.Tensor]) -> CheckResult:
     """Exercise 1: `fn(grad (N,3,H,W)) -> (N,H,W)` must be the paper's max_c |grad|."""
     grad = torch.randn(2, 3, 9, 7, generator=torch.Generator().manual_seed(21))
-    out, problem = _call(fn, grad.clone())
+    out, problem = call_student(fn, grad.clone())
     if problem is not None:
         return problem
     verdict = compare_arrays("saliency_from_gradient(grad)", out, saliency_from_gradient_reference(grad))
@@ -44,7 +43,7 @@ def check_pointing_hit(fn: Callable[[np.ndarray, np.ndarray], bool]) -> CheckRes
         mask[y : y + 4, x : x + 5] = True
         if trial % 2:  # make half the trials hits
             saliency[y + 1, x + 2] = 2.0
-        out, problem = _call(fn, saliency.copy(), mask.copy())
+        out, problem = call_student(fn, saliency.copy(), mask.copy())
         if problem is not None:
             return problem
         if bool(out) != pointing_hit_reference(saliency, mask):
@@ -63,7 +62,7 @@ def check_mass_inside(fn: Callable[[np.ndarray, np.ndarray], float]) -> CheckRes
     rng = np.random.default_rng(23)
     saliency = rng.random((10, 13))
     mask = rng.random((10, 13)) < 0.3
-    out, problem = _call(fn, saliency.copy(), mask.copy())
+    out, problem = call_student(fn, saliency.copy(), mask.copy())
     if problem is not None:
         return problem
     try:
