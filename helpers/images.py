@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -135,3 +136,12 @@ def check_rgb_uint8(image: np.ndarray) -> np.ndarray:
     if min(image.shape[:2]) < 8:
         raise ValueError(f"Image of size {image.shape[1]}x{image.shape[0]} is too small; need at least 8x8 pixels.")
     return image
+
+
+def resize_map(values: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize a 2-D float map (saliency, mask scores) to height x width: area averaging when shrinking, bilinear when enlarging."""
+    m = np.asarray(values, dtype=np.float32)
+    if m.shape == (height, width):
+        return m
+    shrink = height * width < m.shape[0] * m.shape[1]
+    return cv2.resize(m, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .images import Box, check_rgb_uint8, load_image, to_rgb_uint8
+from .images import Box, check_rgb_uint8, load_image, resize_map, to_rgb_uint8
 
 if TYPE_CHECKING:
     from .models import Classifier
@@ -109,14 +109,6 @@ def _check_positive_int(name: str, value: object, *, allow_none: bool = False) -
 
 # ----------------------------------------------------------------------------------------------
 # The pipeline
-
-
-def resize_map(saliency: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Resize a float map to height x width (area averaging when shrinking, bilinear when enlarging)."""
-    if saliency.shape == (height, width):
-        return saliency
-    shrink = height * width < saliency.shape[0] * saliency.shape[1]
-    return cv2.resize(saliency, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
 
 
 def saliency_seeds(saliency: np.ndarray, fg_quantile: float = 0.95, bg_quantile: float = 0.30) -> np.ndarray:

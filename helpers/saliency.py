@@ -23,13 +23,12 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Literal, Union
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .images import check_rgb_uint8
+from .images import check_rgb_uint8, resize_map
 from .models import Classifier, resize_shorter_side
 
 Reduce = Literal["max", "sum", "l2"]
@@ -157,14 +156,6 @@ def _image_tensor(image: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(check_rgb_uint8(image).copy()).permute(2, 0, 1)[None].float().div(255.0).to(device)
 
 
-def _resize_map(m: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
-    """Resize a float map to (H, W): area averaging when shrinking, bilinear when enlarging."""
-    if m.shape == hw:
-        return m.astype(np.float32)
-    shrink = hw[0] * hw[1] < m.shape[0] * m.shape[1]
-    return cv2.resize(m.astype(np.float32), (hw[1], hw[0]), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-
-
 def _fits_any_size(classifier: Classifier) -> bool:
     """True unless the classifier subtracts a fixed-size mean image (the toy CNN)."""
     return tuple(classifier.mean.shape[-2:]) == (1, 1)
@@ -180,7 +171,7 @@ def image_saliency(classifier: Classifier, image: np.ndarray, target: int | str 
     s = classifier.input_size
     x = resize_shorter_side(x, s) if _fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
     m = saliency_map(classifier, classifier.normalize(x), target, reduce=reduce)[0]
-    return _resize_map(m.cpu().numpy(), image.shape[:2])
+    return resize_map(m.cpu().numpy(), *image.shape[:2])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -266,7 +257,7 @@ def ten_crop_saliency(
         raise ValueError(f"batch_size must be positive or None; got {batch_size}.")
     maps = torch.cat([saliency_map(classifier, batch[i : i + step], target, reduce=reduce) for i in range(0, len(batch), step)])
     maps[5:] = maps[5:].flip(-1)  # un-mirror
-    return _resize_map(paste_average(maps.cpu().numpy(), offsets, work), image.shape[:2])
+    return resize_map(paste_average(maps.cpu().numpy(), offsets, work), *image.shape[:2])
 
 
 def ten_crop_saliency_many(
@@ -290,7 +281,7 @@ def ten_crop_saliency_many(
         maps = saliency_map(classifier, batch, [t for i in chunk for t in [targets[i]] * 10], reduce=reduce).view(len(chunk), 10, *batch.shape[-2:])
         maps[:, 5:] = maps[:, 5:].flip(-1)  # un-mirror
         for k, (i, (_, offsets, work)) in enumerate(zip(chunk, parts)):
-            out[i] = _resize_map(paste_average(maps[k].cpu().numpy(), offsets, work), images.shape[1:3])
+            out[i] = resize_map(paste_average(maps[k].cpu().numpy(), offsets, work), *images.shape[1:3])
     return out
 
 

@@ -91,3 +91,13 @@ def test_check_rgb_uint8_explains_what_was_expected(array: np.ndarray, message: 
 def test_to_rgb_uint8_rejects_out_of_range_floats() -> None:
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         helpers.to_rgb_uint8(np.full((4, 4, 3), 2.0))
+
+
+def test_resize_map_averages_when_shrinking_and_keeps_shape_when_equal() -> None:
+    from helpers.images import resize_map
+
+    checker = np.indices((8, 8)).sum(axis=0) % 2  # mean 0.5
+    small = resize_map(checker, 2, 2)
+    assert small.dtype == np.float32 and np.allclose(small, 0.5)
+    assert resize_map(checker, 16, 12).shape == (16, 12)
+    assert resize_map(checker, 8, 8).shape == (8, 8)
