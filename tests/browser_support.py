@@ -193,3 +193,38 @@ def save_screenshot(name: str, png: bytes) -> Path:
     target = SCREENSHOTS / name
     target.write_bytes(png)
     return target
+
+
+# Hosts the exported pages may ask for (MathJax and require.js from cdnjs, the widget renderer from unpkg,
+# the Colab badge): offline they fail quietly, the page still shows its text and every figure.
+KNOWN_EXTERNAL_HOSTS = frozenset({"cdnjs.cloudflare.com", "unpkg.com", "colab.research.google.com"})
+
+
+def offline_context(browser, **options):
+    """A browser context that cannot reach other hosts (requests to them are aborted at once, as offline)."""
+    context = browser.new_context(**options)
+    context.route(lambda url: not is_local(url), lambda route: route.abort("internetdisconnected"))
+    return context
+
+
+def open_watched(context, url: str):
+    """Open `url` in a new tab of `context`, wait for it to load; return (page, PageWatch)."""
+    page = context.new_page()
+    watch = PageWatch()
+    watch.attach(page)
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(300)  # let inline scripts that run after `load` report their errors
+    return page, watch
+
+
+def image_report(page, selector: str = "img") -> list[dict]:
+    """Every <img> matched by `selector`: its src (first 80 characters), whether it is local and decoded."""
+    return page.eval_on_selector_all(
+        selector, "imgs => imgs.map(i => ({src: i.src.slice(0, 80), decoded: i.complete && i.naturalWidth > 0}))"
+    )
+
+
+def figure_count(nb) -> int:
+    """Figures in an executed notebook: outputs holding a PNG, JPEG or SVG image."""
+    kinds = ("image/png", "image/jpeg", "image/svg+xml")
+    return sum(any(k in out.get("data", {}) for k in kinds) for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", []))
