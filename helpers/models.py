@@ -204,7 +204,7 @@ def _load_toy(device: torch.device, weights: str | Path | None) -> Classifier:
     path = Path(weights) if weights is not None else toyworld.WEIGHTS_PATH
     if not path.is_file():
         raise WeightsUnavailableError(
-            f"Toy CNN weights not found at {str(path)!r}. Recreate them with: python -m helpers.toyworld train"
+            f"Toy CNN weights not found at {str(path)!r}. Recreate them with: {toyworld.REGENERATE_CMD}"
         )
     model.load_state_dict(_load_state_dict(path))
     mean_image = np.load(toyworld.MEAN_IMAGE_PATH)

@@ -62,7 +62,7 @@ MEAN_IMAGE_PATH = DATA_DIR / "mean_image.npy"
 LOG_PATH = DATA_DIR / "training_log.json"
 
 HELDOUT_SEED_OFFSET = 10_000
-REGENERATE_CMD = "python -m helpers.toyworld train --out data/toy"
+REGENERATE_CMD = "python -m helpers.toyworld train"  # --out defaults to the data/toy folder in use
 
 # ----------------------------------------------------------------------------------
 # Generation parameters (fractions refer to the image side).
