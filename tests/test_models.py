@@ -150,3 +150,15 @@ def test_toy_model_scores_at_least_97_percent_through_the_classifier(toy) -> Non
     with torch.no_grad():
         accuracy = (toy.model(x).argmax(1).numpy() == data.labels).mean()
     assert accuracy >= 0.97
+
+
+def test_unknown_class_suggests_only_related_names(lite0) -> None:
+    with pytest.raises(ValueError, match="No class name is close") as err:
+        lite0.class_index("not a class")
+    assert "binoculars" not in str(err.value)
+    with pytest.raises(ValueError, match="'golden retriever'"):
+        lite0.class_index("golden retreiver")  # close whole name (difflib)
+    with pytest.raises(ValueError, match="'Labrador retriever'"):
+        lite0.class_index("retriver")  # close word inside longer names
+    with pytest.raises(ValueError, match="'container ship'"):
+        lite0.class_index("rocket ship")  # a word of the query inside a name (substring hit)
