@@ -172,7 +172,8 @@ def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> Non
     # torch, jupyter etc. come from our environment as a plain path (its .pth files, hence our
     # editable `helpers`, are not processed), so only the course package itself is missing.
     Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    missing = subprocess.run([python, "-c", "import helpers"], cwd=tmp_path, capture_output=True)
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # a PYTHONPATH to a checkout would provide helpers
+    missing = subprocess.run([python, "-c", "import helpers"], cwd=tmp_path, env=clean, capture_output=True)
     assert missing.returncode != 0, "helpers must not be importable before the set-up cell runs"
 
     notebooks = tmp_path / "notebooks_copy"
@@ -184,7 +185,7 @@ def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> Non
         "print(helpers.__file__)\n"
         "print(helpers.load_image('coffee').shape, len(clf.categories))",
     ])
-    env = {**os.environ, "COURSE_PIP_SOURCE": str(wheel), "PIP_NO_DEPS": "1"}
+    env = {**clean, "COURSE_PIP_SOURCE": str(wheel), "PIP_NO_DEPS": "1"}
     code = (
         "import nbformat, nbclient, sys\n"
         f"nb = nbformat.read({str(nb)!r}, as_version=4)\n"
