@@ -49,8 +49,16 @@ def test_preprocess_shapes_and_does_not_mutate(lite0) -> None:
 
 def test_deprocess_inverts_preprocess(lite0) -> None:
     image = helpers.load_image("coffee")[:224, :224]
-    restored = lite0.deprocess(lite0.preprocess(image))
+    restored = lite0.deprocess(lite0.preprocess(image, center_crop=False))
     assert np.abs(restored.astype(int) - image.astype(int)).max() <= 1
+
+
+def test_preprocess_is_the_standard_evaluation_crop(lite0) -> None:
+    """Shorter side 256 (= 224 / 0.875), then the central 224 x 224: a 256 x 320 image is only cropped."""
+    image = helpers.load_image("coffee")[:256, :320]
+    assert lite0.crop_fraction == 0.875
+    restored = lite0.deprocess(lite0.preprocess(image))
+    assert np.abs(restored.astype(int) - image[16:240, 48:272].astype(int)).max() <= 1
 
 
 def test_preprocess_rejects_grayscale_and_rgba_with_a_hint(lite0) -> None:
