@@ -3,6 +3,7 @@
     python -m helpers.run_notebooks --html out/            # execute all, write out/*.html
     python -m helpers.run_notebooks notebooks/02_*.ipynb --inplace
     python -m helpers.run_notebooks --threads 2             # each kernel uses 2 threads (busy machine)
+    python -m helpers.run_notebooks --site out/site --no-execute   # course website from the saved notebooks
 
 For lectures and course sites: the HTML keeps every figure; the summary lists each notebook's run
 time, so a lecturer knows what a live run costs. Exits non-zero when any notebook fails.
@@ -123,8 +124,12 @@ def export_html(nb: nbformat.NotebookNode, target: Path) -> None:
 def run_series(
     notebooks: list[Path], *, html_dir: Path | None = None, inplace: bool = False, timeout: int = 900, progress: bool = True,
     threads: int | None = None,
+    keep: dict[Path, nbformat.NotebookNode] | None = None,
 ) -> list[RunResult]:
-    """Execute notebooks in order; export HTML and/or write them back; return one result each."""
+    """Execute notebooks in order; export HTML and/or write them back; return one result each.
+
+    `keep`, when given, receives every executed notebook (by path), e.g. for building the site.
+    """
     kernel_environment(threads)  # a bad thread count fails before the first notebook runs
     results = []
     bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress)
@@ -135,6 +140,8 @@ def run_series(
             export_html(nb, html_dir / (path.stem + ".html"))
         if inplace and result.ok:
             nbformat.write(nb, path)
+        if keep is not None:
+            keep[path] = nb
         results.append(result)
     return results
 
@@ -161,6 +168,32 @@ def extract_gallery(notebooks: list[Path], out_dir: Path) -> list[Path]:
     return written
 
 
+def export_saved(notebooks: list[Path], html_dir: Path) -> list[Path]:
+    """Export the notebooks as saved (already executed), without running them: quick, and offline."""
+    written = []
+    for path in notebooks:
+        target = html_dir / (path.stem + ".html")
+        export_html(nbformat.read(path, as_version=4), target)
+        written.append(target)
+    return written
+
+
+def build_site_cli(
+    notebooks: list[Path], site_dir: Path, *, execute: bool, timeout: int, progress: bool, threads: int | None = None
+) -> int:
+    """--site: build the course website, from the saved notebooks or after executing them; the exit status."""
+    from .site import build_site
+
+    executed: dict[Path, nbformat.NotebookNode] = {}
+    results = run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed) if execute else []
+    if results:
+        print(summary(results))
+    ok = [r for r in results if r.ok]
+    build_site(notebooks, site_dir, executed={r.path: executed[r.path] for r in ok}, seconds={r.path: r.seconds for r in ok})
+    print(f"site written to {site_dir / 'index.html'}")
+    return 0 if all(r.ok for r in results) else 1
+
+
 def summary(results: list[RunResult]) -> str:
     """A plain-text table of run times and failures."""
     width = max(len(r.path.name) for r in results)
@@ -185,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=_positive_int, metavar="N",
                         help="threads per kernel for torch, OpenMP, MKL and OpenBLAS (sets "
                              + ", ".join(THREAD_ENV_VARS) + "; default: all cores). Use 1-2 on a shared or busy machine.")
+    parser.add_argument("--site", type=Path, metavar="DIR", help="build the course website into DIR (home page, one page per notebook)")
+    parser.add_argument("--no-execute", action="store_true", help="use the notebooks as saved (already executed) for --html/--site; run nothing")
     args = parser.parse_args(argv)
     try:
         notebooks = find_notebooks(args.notebooks)
@@ -192,6 +227,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     if args.gallery is not None:
         for path in extract_gallery(notebooks, args.gallery):
+            print(path)
+        return 0
+    if args.site is not None:
+        return build_site_cli(notebooks, args.site, execute=not args.no_execute, timeout=args.timeout, progress=not args.no_progress,
+                              threads=args.threads)
+    if args.no_execute:
+        if args.html is None:
+            parser.error("--no-execute needs --html DIR or --site DIR (there is nothing else to do without running).")
+        for path in export_saved(notebooks, args.html):
             print(path)
         return 0
     results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress,
