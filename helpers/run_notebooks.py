@@ -2,6 +2,7 @@
 
     python -m helpers.run_notebooks --html out/            # execute all, write out/*.html
     python -m helpers.run_notebooks notebooks/02_*.ipynb --inplace
+    python -m helpers.run_notebooks --slides slides/ --no-execute   # reveal.js decks of the committed outputs
 
 For lectures and course sites: the HTML keeps every figure; the summary lists each notebook's run
 time, so a lecturer knows what a live run costs. Exits non-zero when any notebook fails.
@@ -83,18 +84,46 @@ def export_html(nb: nbformat.NotebookNode, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
+def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, RunResult]:
+    """Read a notebook as committed (its stored outputs), for exporting without re-executing."""
+    return nbformat.read(path, as_version=4), RunResult(path, 0.0)
+
+
+def export_slides(nb: nbformat.NotebookNode, target: Path) -> None:
+    """Write a notebook as a reveal.js deck (cells' `slideshow` metadata, set by `helpers.course sync`).
+
+    Long slides scroll rather than overflow; reveal.js itself is loaded from its CDN when the deck opens.
+    """
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter()
+    exporter.reveal_scroll = True
+    body, _ = exporter.from_notebook_node(nb)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(body, encoding="utf-8")
+
+
 def run_series(
-    notebooks: list[Path], *, html_dir: Path | None = None, inplace: bool = False, timeout: int = 900, progress: bool = True
+    notebooks: list[Path],
+    *,
+    html_dir: Path | None = None,
+    inplace: bool = False,
+    timeout: int = 900,
+    progress: bool = True,
+    slides_dir: Path | None = None,
+    execute: bool = True,
 ) -> list[RunResult]:
-    """Execute notebooks in order; export HTML and/or write them back; return one result each."""
+    """Execute notebooks in order (or only read them: execute=False); export HTML/slides and/or write them back."""
     results = []
     bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.name)
-        nb, result = execute_notebook(path, timeout=timeout)
+        nb, result = execute_notebook(path, timeout=timeout) if execute else read_notebook(path)
         if html_dir is not None:
             export_html(nb, html_dir / (path.stem + ".html"))
-        if inplace and result.ok:
+        if slides_dir is not None:
+            export_slides(nb, slides_dir / (path.stem + ".slides.html"))
+        if inplace and execute and result.ok:
             nbformat.write(nb, path)
         results.append(result)
     return results
@@ -143,16 +172,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
     parser.add_argument("--gallery", type=Path, metavar="DIR", help="only extract the figures of cells tagged 'gallery' into DIR")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--slides", type=Path, metavar="DIR", help="export each notebook as a reveal.js deck DIR/<name>.slides.html")
+    parser.add_argument("--no-execute", action="store_true", help="export the committed outputs without running the notebooks")
     args = parser.parse_args(argv)
     try:
         notebooks = find_notebooks(args.notebooks)
     except FileNotFoundError as err:
         parser.error(str(err))
+    if args.inplace and args.no_execute:
+        parser.error("--inplace writes executed notebooks back; it cannot be combined with --no-execute.")
     if args.gallery is not None:
         for path in extract_gallery(notebooks, args.gallery):
             print(path)
         return 0
-    results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress)
+    results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress,
+                         slides_dir=args.slides, execute=not args.no_execute)
     print(summary(results))
     return 0 if all(r.ok for r in results) else 1
 
