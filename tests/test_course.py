@@ -87,6 +87,77 @@ def test_gallery_extracts_tagged_figures(tmp_path) -> None:
     assert [p.name for p in written] == ["03_1.png"] and written[0].read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize("shadow", ["helpers.py", "helpers/__init__.py"], ids=["module", "package"])
+def test_setup_cell_names_a_helpers_that_hides_the_package(tmp_path, shadow: str) -> None:
+    """A student's own helpers.py (or helpers/ folder) next to the notebook: say what to rename, install nothing."""
+    (tmp_path / shadow).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / shadow).write_text("def my_function():\n    return 1\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COURSE_PIP_SOURCE": "/nonexistent/must-not-be-installed"}
+    run = subprocess.run([sys.executable, "-c", course.setup_cell_source()], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    error = run.stderr.strip().splitlines()[-1]
+    assert error.startswith("ImportError:") and "rename it" in error, run.stderr[-1000:]
+    assert str(tmp_path / Path(shadow).parts[0]) in error
+
+
+def test_setup_cell_accepts_the_course_package(tmp_path) -> None:
+    """... also beside a plain `helpers/` folder (no __init__.py): the installed package comes first."""
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "notes.txt").write_text("my notes\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    run = subprocess.run([sys.executable, "-c", course.setup_cell_source()], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-1000:]
+    assert "device:" in run.stdout
+
+
+def _kernel_report_notebook(path: Path) -> Path:
+    """A notebook that prints its kernel's thread settings."""
+    return _tiny_notebook(path, [
+        "import os, torch\n"
+        "print('threads', *(os.environ.get(v) for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')), torch.get_num_threads())"
+    ])
+
+
+def _printed(path: Path) -> str:
+    return "".join(json.loads(path.read_text())["cells"][1]["outputs"][0]["text"])
+
+
+def test_runner_threads_option_sets_kernel_threads(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    for var in ("MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    nb = _kernel_report_notebook(tmp_path / "01_threads.ipynb")
+    assert run_notebooks.main([str(nb), "--no-progress", "--inplace"]) == 0
+    assert _printed(nb).startswith("threads 7 None None")  # without --threads the kernel inherits our settings
+    assert run_notebooks.main([str(nb), "--no-progress", "--inplace", "--threads", "1"]) == 0
+    assert _printed(nb) == "threads 1 1 1 1\n"
+
+
+@pytest.mark.parametrize("bad", ["0", "-2", "two", "1.5"])
+def test_runner_refuses_a_bad_thread_count(bad: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        run_notebooks.main(["--threads", bad])
+    assert "--threads" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="positive int"):
+        run_notebooks.kernel_environment(0)
+
+
+def test_runner_hides_the_kernels_unencrypted_tcp_warning(tmp_path, monkeypatch, capfd) -> None:
+    import inspect
+
+    import ipykernel.kernelapp
+
+    nb = _tiny_notebook(tmp_path / "01_quiet.ipynb", ["print('fine')"])
+    run_notebooks.run_series([nb], progress=False)
+    assert "without encryption" not in capfd.readouterr().err
+    if "without encryption" in inspect.getsource(ipykernel.kernelapp):  # this ipykernel can print it:
+        monkeypatch.setattr(run_notebooks, "QUIET_KERNEL_ARGS", ())  # so without our option it shows
+        run_notebooks.run_series([nb], progress=False)
+        assert "without encryption" in capfd.readouterr().err
+
+
 @pytest.mark.slow
 def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> None:
     """A fresh venv without `helpers` (but with torch & co. visible) runs the set-up cell from a wheel."""
@@ -101,7 +172,8 @@ def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> Non
     # torch, jupyter etc. come from our environment as a plain path (its .pth files, hence our
     # editable `helpers`, are not processed), so only the course package itself is missing.
     Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    missing = subprocess.run([python, "-c", "import helpers"], cwd=tmp_path, capture_output=True)
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # a PYTHONPATH to a checkout would provide helpers
+    missing = subprocess.run([python, "-c", "import helpers"], cwd=tmp_path, env=clean, capture_output=True)
     assert missing.returncode != 0, "helpers must not be importable before the set-up cell runs"
 
     notebooks = tmp_path / "notebooks_copy"
@@ -113,7 +185,7 @@ def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> Non
         "print(helpers.__file__)\n"
         "print(helpers.load_image('coffee').shape, len(clf.categories))",
     ])
-    env = {**os.environ, "COURSE_PIP_SOURCE": str(wheel), "PIP_NO_DEPS": "1"}
+    env = {**clean, "COURSE_PIP_SOURCE": str(wheel), "PIP_NO_DEPS": "1"}
     code = (
         "import nbformat, nbclient, sys\n"
         f"nb = nbformat.read({str(nb)!r}, as_version=4)\n"
@@ -124,3 +196,63 @@ def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> Non
     assert run.returncode == 0, run.stderr[-2000:]
     assert str(venv) in run.stdout  # helpers now comes from the fresh environment
     assert "(400, 600, 3) 6" in run.stdout
+
+
+def _slide_types(cells) -> list[str]:
+    return [c["metadata"]["slideshow"]["slide_type"] for c in cells]
+
+
+def test_slide_metadata_headings_start_slides_long_cells_subslides() -> None:
+    nb = nbformat.v4.new_notebook()
+    long_code = "\n".join(f"y{i} = {i}" for i in range(course.MAX_SLIDE_LINES + 5))
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("intro without a heading"),  # the first cell always opens a slide
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_markdown_cell("## A section"),
+        nbformat.v4.new_code_cell(long_code),  # too long to join the heading's slide
+        nbformat.v4.new_markdown_cell("### A sub-section"),
+        nbformat.v4.new_markdown_cell("What you should see: ..."),
+        nbformat.v4.new_code_cell("#  a comment, not a heading"),
+        nbformat.v4.new_markdown_cell("# Next part"),
+    ]
+    course.add_slide_metadata(nb.cells)
+    assert _slide_types(nb.cells) == ["slide", "-", "slide", "subslide", "subslide", "-", "-", "slide"]
+    before = [dict(c.metadata) for c in nb.cells]
+    course.add_slide_metadata(nb.cells)
+    assert [dict(c.metadata) for c in nb.cells] == before  # deterministic
+
+
+def test_sync_writes_slide_metadata_idempotently(tmp_path) -> None:
+    path = _tiny_notebook(tmp_path / "08_deck.ipynb", ["x = 1"])
+    course.sync_notebook(path)
+    assert course.sync_notebook(path) is False
+    cells = json.loads(path.read_text())["cells"]
+    assert _slide_types(cells) == ["slide", "-", "-"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_slide_metadata_in_sync(path: Path) -> None:
+    cells = json.loads(path.read_text())["cells"]
+    if not any("slideshow" in c.get("metadata", {}) for c in cells):
+        pytest.skip("no slide metadata yet: run `python -m helpers.course sync` on this notebook")
+    expected = json.loads(json.dumps(cells))
+    course.add_slide_metadata(expected)
+    assert _slide_types(cells) == _slide_types(expected)
+
+
+def test_slides_export_of_notebook_01_has_one_section_per_slide(tmp_path) -> None:
+    path = ROOT / "notebooks" / "01_linear_model_intuition.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    types = _slide_types(cells)
+    assert run_notebooks.main([str(path), "--no-execute", "--no-progress", "--slides", str(tmp_path)]) == 0
+    html = (tmp_path / "01_linear_model_intuition.slides.html").read_text()
+    # nbconvert's reveal.js layout: one outer <section> per slide, one inner <section> per slide or sub-slide
+    assert html.count("<section") == 2 * types.count("slide") + types.count("subslide")
+    assert html.count("<section><section>") == types.count("slide") >= 5
+    assert "reveal" in html and "image/png" in html  # the committed figures are in the deck
+
+
+def test_runner_refuses_inplace_without_execution(tmp_path) -> None:
+    _tiny_notebook(tmp_path / "01_ok.ipynb", ["print('fine')"])
+    with pytest.raises(SystemExit):
+        run_notebooks.main([str(tmp_path), "--inplace", "--no-execute"])
