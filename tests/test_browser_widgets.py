@@ -16,8 +16,6 @@ import pytest
 
 import browser_support as bs
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
 WIDGET_ERROR = "Error displaying widget"
 NOTEBOOK_02 = "02_saliency_maps.ipynb"
 NOTEBOOK_03 = "03_class_model_visualization.ipynb"
@@ -121,6 +119,8 @@ def assert_changed(before: bytes, after: bytes, what: str) -> None:
     assert fraction > 0.005, f"{what}: the widget's picture did not change ({fraction:.2%} of pixels differ)"
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_saliency_explorer_in_jupyterlab(jupyter_lab, page) -> None:
     open_notebook(page, jupyter_lab, NOTEBOOK_02)
     assert_no_widget_error(page)  # the saved widget state renders on opening, before any run
@@ -145,6 +145,8 @@ def test_saliency_explorer_in_jupyterlab(jupyter_lab, page) -> None:
     assert not page.watch.errors, "console errors:\n" + "\n".join(page.watch.errors)
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_class_visualization_panel_in_jupyterlab(jupyter_lab, page) -> None:
     open_notebook(page, jupyter_lab, NOTEBOOK_03)
     assert_no_widget_error(page)
@@ -185,3 +187,12 @@ def set_slider(slider, value: str) -> None:
     readout.type(value)
     readout.press("Enter")
     assert readout.inner_text().strip() == value
+
+
+def test_notebook_03_tags_the_panel_and_its_setup_cells() -> None:
+    """The browser test runs only these cells of 03; without the tags it falls back to running all (minutes)."""
+    nb = nbformat.read(bs.ROOT / "notebooks" / NOTEBOOK_03, as_version=4)
+    tagged = {tag: [c for c in nb.cells if tag in c.metadata.get("tags", [])] for tag in ("widget-setup", "widget")}
+    assert len(tagged["widget"]) == 1 and "class_visualization_panel" in tagged["widget"][0].source, "tag the panel's cell 'widget'"
+    setup = "\n".join(c.source for c in tagged["widget-setup"])
+    assert "import helpers" in setup and "load_model" in setup, "tag the cells the panel needs 'widget-setup'"
