@@ -197,6 +197,23 @@ def mask_box(mask: np.ndarray) -> Box:
     return (int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
 
 
+def check_map_fits_image(map_hw: tuple[int, ...], image_hw: tuple[int, ...]) -> None:
+    """Accept a map of the image's shape or a rescaled copy (same aspect ratio, 1 px rounding); refuse the rest.
+
+    A map of another aspect ratio (e.g. of a centre crop) or transposed (W, H) would be stretched
+    over the wrong pixels without a word, so it is an error.
+    """
+    (mh, mw), (h, w) = map_hw[:2], image_hw[:2]
+    if (mh, mw) == (h, w) or abs(mh * w - mw * h) <= h + w:  # |mh/h - mw/w| within one pixel of rounding
+        return
+    hint = " It looks transposed: pass saliency.T." if (mh, mw) == (w, h) else ""
+    raise ValueError(
+        f"The saliency map is {mh}x{mw} (HxW) but the image is {h}x{w}: their aspect ratios differ, so the map "
+        f"cannot be laid over the image.{hint} Compute the map on the whole image (helpers.ten_crop_saliency or "
+        "helpers.image_saliency return it at the image's size), not on a crop."
+    )
+
+
 @dataclass(frozen=True)
 class LocalizeSettings:
     """The knobs of `localize`. `PAPER` is the paper's pipeline; `DEFAULT` won on real photos and the toy world."""
@@ -258,7 +275,7 @@ def localize(
         settings = PAPER
     img = _as_image(image)
     sal = _as_saliency(saliency)
-    _check_same_aspect(sal.shape, img.shape[:2])
+    check_map_fits_image(sal.shape, img.shape[:2])
     _check_settings(settings)
     return _localize(img, sal, settings)
 
@@ -275,21 +292,6 @@ def _check_settings(s: LocalizeSettings) -> None:
         raise ValueError(f"hard must be one of {HARDS}; got {s.hard!r}.")
     if not isinstance(s.smooth, (int, float)) or isinstance(s.smooth, bool) or not 0.0 <= s.smooth < 1.0:
         raise ValueError(f"smooth must be a number in [0, 1) (a fraction of the image side); got {s.smooth!r}.")
-
-
-def _check_same_aspect(map_hw: tuple[int, ...], image_hw: tuple[int, ...]) -> None:
-    """A saliency map may have another resolution but not another aspect ratio (1 px rounding allowed)."""
-    (mh, mw), (h, w) = map_hw, image_hw
-    if (mh, mw) == (h, w):
-        return
-    expected_h = mw * h / w  # the map's height if it had the image's aspect ratio
-    if abs(mh - expected_h) <= 1.0 + 0.01 * expected_h:
-        return
-    hint = " It looks transposed (H and W swapped)." if abs(mw - mh * w / h) > 1 and abs(mh - mw * w / h) <= 1.0 + 0.01 * mh else ""
-    raise ValueError(
-        f"The saliency map is {mh}x{mw} (HxW) but the image is {h}x{w}: a different aspect ratio.{hint} "
-        "Pass a map of the image's shape (or the same shape scaled); a crop's map must be pasted back first."
-    )
 
 
 def _localize(img: np.ndarray, sal: np.ndarray, s: LocalizeSettings) -> Localization:

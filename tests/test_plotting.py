@@ -1,0 +1,31 @@
+"""The course figure style and the paper-style saliency figure."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from helpers import plotting
+
+
+def test_style_is_projector_sized():
+    plotting.use_notebook_style()
+    assert plt.rcParams["font.size"] >= 12
+    assert plotting.PANEL_INCHES * plotting.FIGURE_DPI >= 200
+
+
+def test_show_saliency_draws_image_and_grayscale_map():
+    image = np.zeros((20, 30, 3), np.uint8)
+    sal = np.random.default_rng(0).random((10, 15))
+    fig = plotting.show_saliency([image, image], [sal, sal], ["a", "b"], with_overlay=True)
+    assert len(fig.axes) == 6
+    gray = fig.axes[1].images[0]
+    assert gray.get_cmap().name == "gray" and gray.get_array().max() == pytest.approx(1.0)
+    plt.close(fig)
+
+
+def test_show_saliency_mismatch_is_a_clear_error():
+    with pytest.raises(ValueError, match="as many saliency maps"):
+        plotting.show_saliency([np.zeros((4, 4, 3), np.uint8)], [])
