@@ -4,9 +4,12 @@ The paper's pipeline: pixels whose saliency is above the 95% quantile seed the f
 model, those below the 30% quantile the background one; Gaussian-mixture colour models and a graph
 cut (Boykov & Jolly 2001) label every pixel; the object is the largest connected foreground
 component and its bounding box is the localization. `localize` runs it with OpenCV's GrabCut
-(GMM colour models + graph cut); `iou`, `evaluate_boxes` and two baselines measure it; the command
-`python -m helpers.localization evaluate` computes the ILSVRC top-5 localization error of a model
-over a folder of images with PASCAL-VOC XML boxes.
+(GMM colour models + graph cut): `localize(..., paper=True)` exactly as the paper, by default with
+the beyond-the-paper settings that measured best (`DEFAULT`). `localize_photo` goes from a photo to
+a box in one call; `evaluate_photos` measures every variant and baseline on the annotated photos;
+`iou`, `evaluate_boxes` and the baselines score boxes; the command `python -m helpers.localization
+evaluate` computes the ILSVRC top-5 localization error of a model over a folder of images with
+PASCAL-VOC XML boxes, with the same photo pipeline.
 """
 
 from __future__ import annotations
@@ -259,8 +262,9 @@ def localize(
     its colour models for 5 `iterations`; the seeds stay relabelable (`hard="none"`); the map is
     blurred by a Gaussian of sigma = `smooth` x the working image's longer side, so seeds come from
     salient regions rather than isolated pixels and a map that differs by a fraction of a percent
-    (another machine, another thread count) gives the same seeds; GrabCut runs on the image rescaled so its shorter side is >= `min_side` and its
-    longer side <= `max_side` (None: no limit) and the mask comes back at the image's resolution.
+    (another machine, another thread count) gives the same seeds; GrabCut runs on the image
+    rescaled so its shorter side is >= `min_side` and its longer side <= `max_side` (None: no
+    limit) and the mask comes back at the image's resolution.
 
     `saliency` (any real values) is resized to the image; it must have the image's aspect ratio
     (a map at another resolution is fine, a transposed or cropped one is an error). Raises
@@ -761,15 +765,8 @@ def _class_resolver(classifier: "Classifier", synsets: dict[str, int] | None):
 
 
 def _batch_input(classifier: "Classifier", images: list[np.ndarray]) -> torch.Tensor:
-    """Squash each whole image to the model's S x S input (so saliency covers it) and normalise."""
-    s = classifier.input_size
-    tensors = []
-    for img in images:
-        x = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float() / 255.0
-        if x.shape[-2:] != (s, s):
-            x = F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
-        tensors.append(x)
-    return classifier.normalize(torch.cat(tensors).to(classifier.device))
+    """The classifier's standard evaluation input for each image (`classifier.preprocess`), as one batch."""
+    return torch.cat([classifier.preprocess(img) for img in images])
 
 
 def ilsvrc_localization_error(
@@ -780,17 +777,15 @@ def ilsvrc_localization_error(
     top_k: int = 5,
     synsets: dict[str, int] | None = None,
     progress: bool = True,
-    **localize_kwargs: object,
 ) -> IlsvrcResult:
     """ILSVRC top-k localization error: an image is right if a top-k guess has a true class and a box
-    with IoU >= 0.5 to a true box of that class. Only guesses of a true class are localized (the
-    others are wrong whatever their box), from the saliency of that class, in batches on the model's device.
+    with IoU >= 0.5 to a true box of that class. The guesses come from the standard evaluation crop,
+    in batches on the model's device; only guesses of a true class are localized (the others are
+    wrong whatever their box), each with `localize_photo`, the same photo pipeline as everywhere.
     """
     _check_positive_int("batch_size", batch_size)
     _check_positive_int("top_k", top_k)
     from tqdm.auto import tqdm
-
-    from .saliency import saliency_map
 
     resolve = _class_resolver(classifier, synsets)
     k = min(top_k, len(classifier.categories))
@@ -806,19 +801,13 @@ def ilsvrc_localization_error(
         hits = [[int(g) for g in guesses[i] if any(g == c for c, _ in truths[i])] for i in range(len(chunk))]
         cls_ok += sum(bool(h) for h in hits)
         correct = [False] * len(chunk)
-        for rank in range(k):  # at most k backward passes per batch, one per guess rank
-            rows = [i for i in range(len(chunk)) if len(hits[i]) > rank]
-            if not rows:
-                break
-            targets = torch.tensor([hits[i][rank] for i in rows])
-            maps = saliency_map(classifier, x[rows], targets).cpu().numpy()
-            for i, sal in zip(rows, maps):
+        for i, classes in enumerate(hits):
+            for cls in classes:
                 try:
-                    box = localize(images[i], sal, **localize_kwargs).box  # type: ignore[arg-type]
+                    box = localize_photo(classifier, images[i], cls).box
                 except LocalizationError:
                     failed += 1
                     continue
-                cls = hits[i][rank]
                 correct[i] |= any(iou(box, b) >= 0.5 for c, b in truths[i] if c == cls)
         loc_ok += sum(correct)
         bar.update(len(chunk))
@@ -840,8 +829,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--batch-size", type=int, default=32)
     ev.add_argument("--top-k", type=int, default=5)
     ev.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
-    ev.add_argument("--max-side", type=int, default=320, help="GrabCut runs at this longer side at most (speed)")
-    ev.add_argument("--min-side", type=int, default=None, help="GrabCut runs at this shorter side at least")
     ev.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     ev.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
@@ -853,7 +840,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         synsets = read_synsets(args.synsets) if args.synsets else None
         result = ilsvrc_localization_error(
             classifier, pairs, batch_size=args.batch_size, top_k=args.top_k, synsets=synsets,
-            progress=not args.no_progress, max_side=args.max_side, min_side=args.min_side,
+            progress=not args.no_progress,
         )
     except (ValueError, FileNotFoundError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
