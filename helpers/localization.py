@@ -445,28 +445,33 @@ def localize_boxes(
 # Photos: one call from image to box, and its evaluation on the annotated photos
 
 
-def photo_saliency(classifier: "Classifier", image: np.ndarray, target: int | str | None = None) -> np.ndarray:
-    """Stand-in for `helpers.photo_saliency` until it lands: SmoothGrad at the model's input scale, (H, W)."""
-    from .models import resize_shorter_side
-    from .saliency import _fits_any_size, _image_tensor, smoothgrad
+# Measured with `evaluate_photos` (benchmarks/bench_photo_localization.py): GrabCut seeded from SmoothGrad
+# boxes about 3x as many photos as from the 10-crop gradient, whose speckle makes poor colour seeds.
+LOCALIZATION_SMOOTHGRAD_SAMPLES = 8
 
-    x = _image_tensor(image, classifier.device)
-    s = classifier.input_size
-    x = resize_shorter_side(x, s) if _fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
-    target = None if target is None else classifier.class_index(target)
-    m = smoothgrad(classifier, classifier.normalize(x), target, n_samples=8)[0]
-    return resize_map(m.cpu().numpy(), *image.shape[:2])
+
+def localization_saliency(classifier: "Classifier", image: np.ndarray, target: int | str | None = None) -> np.ndarray:
+    """The map `localize_photo` seeds GrabCut with: image-level SmoothGrad (beyond the paper), max 1, quantised, (H, W).
+
+    `target` as in `helpers.photos.photo_target`: None (top class), an index, an ImageNet class or a COCO category.
+    """
+    from .photos import photo_target, quantise_map
+    from .saliency import image_smoothgrad
+
+    img = _as_image(image)
+    cls = photo_target(classifier, img, target)
+    return quantise_map(image_smoothgrad(classifier, img, cls, n_samples=LOCALIZATION_SMOOTHGRAD_SAMPLES))
 
 
 def localize_photo(classifier: "Classifier", image: np.ndarray, target: int | str | None = None) -> Localization:
-    """Box the object of class `target` (None: the predicted class) in a photo, end to end.
+    """Box the object of class `target` (None: the predicted class; or a class name or COCO category) in a photo.
 
-    The recommended saliency (`photo_saliency`) and `localize`'s defaults (GrabCut at 224 px, blurred
-    map, see `DEFAULT`): the pipeline that notebook 05, the ILSVRC command and the
+    `localization_saliency` (SmoothGrad) and `localize`'s defaults (GrabCut at 224 px on the longer
+    side, blurred map, see `DEFAULT`): the pipeline that notebook 05, the ILSVRC command and the
     benchmark all use.
     """
     img = _as_image(image)
-    return localize(img, photo_saliency(classifier, img, target))
+    return localize(img, localization_saliency(classifier, img, target))
 
 
 @dataclass(frozen=True)
@@ -509,7 +514,7 @@ def photo_cases(classifier: "Classifier", names: Sequence[str] | None = None) ->
 
 
 Method = Literal["graphcut", "threshold", "centred", "full_image"]
-SaliencyKind = Literal["photo", "ten_crop", "single"]
+SaliencyKind = Literal["smoothgrad", "photo", "ten_crop", "single"]
 
 
 @dataclass(frozen=True)
@@ -549,13 +554,13 @@ PHOTO_LOCALIZERS: tuple[Localizer, ...] = (
     _graphcut("paper: 10-crop saliency, GraphCut 95/30, one cut, full size", "ten_crop", beyond=False, paper=True),
     _graphcut("paper's GraphCut at 224 px", "ten_crop", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
     _graphcut("10-crop saliency, default GraphCut", "ten_crop"),
-    _graphcut("SmoothGrad saliency, paper's GraphCut at 224 px", "photo", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
-    _graphcut("SmoothGrad, seeds-only colour models (paper's init)", "photo", init="seeds"),
-    _graphcut("SmoothGrad, no blur of the map", "photo", smooth=0.0),
-    _graphcut("SmoothGrad, foreground quantile 99%", "photo", fg_quantile=0.99),
-    _graphcut("SmoothGrad, GrabCut at full size", "photo", max_side=None),
-    _graphcut("SmoothGrad, default GraphCut = localize_photo", "photo"),
-    Localizer("baseline: box around SmoothGrad >= q95", "threshold", "photo"),
+    _graphcut("SmoothGrad saliency, paper's GraphCut at 224 px", "smoothgrad", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
+    _graphcut("SmoothGrad, seeds-only colour models (paper's init)", "smoothgrad", init="seeds"),
+    _graphcut("SmoothGrad, no blur of the map", "smoothgrad", smooth=0.0),
+    _graphcut("SmoothGrad, foreground quantile 99%", "smoothgrad", fg_quantile=0.99),
+    _graphcut("SmoothGrad, GrabCut at full size", "smoothgrad", max_side=None),
+    _graphcut("SmoothGrad, default GraphCut = localize_photo", "smoothgrad"),
+    Localizer("baseline: box around SmoothGrad >= q95", "threshold", "smoothgrad"),
     Localizer("baseline: box around 10-crop saliency >= q95", "threshold", "ten_crop"),
     Localizer("baseline: centred box, 50% of the sides", "centred", settings=(("fraction", 0.5),)),
     Localizer("baseline: full image", "full_image"),
@@ -600,10 +605,11 @@ class PhotoEvaluation:
 
 
 def saliency_functions() -> dict[str, Callable[["Classifier", np.ndarray, int], np.ndarray]]:
-    """The saliency kinds a Localizer can name: the recommended photo map, the paper's 10 crops, one pass."""
+    """The saliency kinds a Localizer can name: localize_photo's SmoothGrad, helpers.photo_saliency, the paper's 10 crops, one pass."""
+    from .photos import photo_saliency
     from .saliency import image_saliency, ten_crop_saliency
 
-    return {"photo": photo_saliency, "ten_crop": ten_crop_saliency, "single": image_saliency}
+    return {"smoothgrad": localization_saliency, "photo": photo_saliency, "ten_crop": ten_crop_saliency, "single": image_saliency}
 
 
 def evaluate_photos(

@@ -41,11 +41,11 @@ def toy_maps(toy) -> tuple[toyworld.ToyDataset, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def photo_maps(lite0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Three photos (bundled and COCO), each with its recommended saliency map."""
+    """Three photos (bundled and COCO), each with the saliency map that localize_photo uses."""
     out = {}
     for name in ("coffee", "flower", "coco_629"):
         image = helpers.load_image(name)
-        out[name] = (image, loc.photo_saliency(lite0, image, lite0.class_index(helpers.photo_info(name).imagenet[0])))
+        out[name] = (image, loc.localization_saliency(lite0, image, helpers.photo_info(name).imagenet[0]))
     return out
 
 
