@@ -167,11 +167,12 @@ def _build_table(pages: list[NotebookPage]) -> str:
     return "\n".join(rows)
 
 
-def home_notebook(pages: list[NotebookPage], readme: Path = README) -> nbformat.NotebookNode:
-    """The home page as a one-cell notebook: the README (links fixed for the site) and the table of this build."""
+def home_notebook(pages: list[NotebookPage], readme: Path = README, *, executed_now: bool = False) -> nbformat.NotebookNode:
+    """The home page as a notebook: the README (links fixed for the site) and the table of this build."""
     text = _site_links(readme.read_text(encoding="utf-8"), pages)
-    table = ("## The pages of this site\n\nRun times of the notebooks as executed for this site (the cells only, "
-             "without starting the kernel):\n\n" + _build_table(pages))
+    timing = ("measured while executing them for this site (headless, each in a fresh kernel)" if executed_now
+              else "from the timings saved in the executed notebooks (first cell's start to last cell's end)")
+    table = f"## The pages of this site\n\nRun times of the notebooks {timing}:\n\n" + _build_table(pages)
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text), nbformat.v4.new_markdown_cell(table)])
 
 
@@ -204,7 +205,8 @@ def build_site(
         if page.solutions_href:
             written.append(_write_page(solutions_notebook(page), out_dir / page.solutions_href,
                                        navigation(pages, None, solutions_of=i), f"Solutions {page.number}"))
-    written.append(_write_page(home_notebook(pages, readme), out_dir / "index.html", navigation(pages, None),
+    executed_now = bool(notebooks) and all(path in seconds for path in notebooks)
+    written.append(_write_page(home_notebook(pages, readme, executed_now=executed_now), out_dir / "index.html", navigation(pages, None),
                                "Deep Inside Convolutional Networks: a hands-on course"))
     gallery = readme.parent / "docs" / "gallery"
     if gallery.is_dir():

@@ -175,3 +175,17 @@ def test_page_watch_catches_errors_and_broken_figures(tmp_path: Path, offline) -
     page, watch = bs.open_watched(offline, broken.as_uri())
     assert any("undefined_name" in e for e in watch.errors)
     assert bs.image_report(page, ".jp-OutputArea-output img") == [{"src": (tmp_path / "missing.png").as_uri(), "decoded": False}]
+
+
+@pytest.mark.slow
+def test_site_after_executing_uses_the_fresh_outputs_and_times(tmp_path: Path) -> None:
+    """Without --no-execute the notebooks run first, and their pages show this run's outputs."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 09 · A tiny notebook"), nbformat.v4.new_code_cell("print(6 * 7)")],
+                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path = tmp_path / "09_tiny.ipynb"
+    nbformat.write(nb, path)
+    assert run_notebooks.main([str(path), "--site", str(tmp_path / "site"), "--no-progress"]) == 0
+    page = (tmp_path / "site" / "09_tiny.html").read_text(encoding="utf-8")
+    assert "42" in page and "09 · A tiny notebook" in page
+    assert nbformat.read(path, as_version=4).cells[1].outputs == []  # the file itself is left as it was
+    assert "measured while executing them for this site" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
