@@ -44,9 +44,10 @@ from .saliency import (
 PhotoMethod = Literal["single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad"]
 PHOTO_METHODS: tuple[str, ...] = ("single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad")
 # Chosen by benchmarks/photo_models.py on the 35 (COCO photo, category) pairs with Lite0: pointing game
-# single pass 23%, 10 crops 31%, SmoothGrad (8 samples) 31%, centre baseline 20%; mass in mask 0.082,
-# 0.085, 0.086. SmoothGrad ties 10 crops at the same cost, and seeds GrabCut far better
-# (helpers.localization.localization_saliency), so one map serves both: image-level SmoothGrad.
+# single pass 23%, 10 crops 31%, SmoothGrad (8 samples) 31%, 10 crops x SmoothGrad (2 each) 37%, centre
+# baseline 20%; mass in mask 0.082, 0.085, 0.086, 0.088. SmoothGrad ties 10 crops at the same cost and
+# seeds GrabCut far better (helpers.localization.localization_saliency), so one map serves both; the
+# combination is 2 pairs better (noise, on 35 pairs) at 3x the time, over the 2 s per photo budget.
 PHOTO_METHOD: PhotoMethod = "smoothgrad"
 SMOOTHGRAD_SAMPLES = 8  # noisy copies for the image-level SmoothGrad (12 crop-sized passes: ~ the cost of 10 crops); as localize_photo
 TEN_CROP_SMOOTHGRAD_SAMPLES = 2  # noisy copies per crop: 20 noisy maps in all
