@@ -1,6 +1,6 @@
 """Helpers for the course on 'Deep Inside Convolutional Networks' (Simonyan, Vedaldi, Zisserman, 2013).
 
-One module per idea: `models`, `images`, `saliency`, `classvis`, `localization`, `toyworld`,
+One module per idea: `models`, `images`, `saliency`, `attribution`, `classvis`, `localization`, `toyworld`,
 `plotting`, `widgets`. The names below are imported lazily, so `import helpers` stays fast and a
 notebook only pays for what it uses.
 """
@@ -34,6 +34,12 @@ _EXPORTS: dict[str, str] = {
     "mass_inside_mask": "saliency",
     "pointing_game": "saliency",
     "saliency_explorer": "widgets",
+    # the paper's Section 4 and its successors
+    "backprop_saliency": "attribution",
+    "relu_backward_rule": "attribution",
+    "grad_cam": "attribution",
+    "integrated_gradients": "attribution",
+    "fooling_image": "attribution",
     # class-model visualization
     "class_model_visualization": "classvis",
     # localization
@@ -50,7 +56,7 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return getattr(module, name)
-    if name in {"models", "images", "saliency", "classvis", "localization", "toyworld", "plotting", "widgets", "exercises"}:
+    if name in {"models", "images", "saliency", "attribution", "classvis", "localization", "toyworld", "plotting", "widgets", "exercises"}:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")
 
