@@ -38,7 +38,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from .images import check_rgb_uint8
-from .models import Classifier, center_crop_tensor, resize_shorter_side
+from .models import Classifier
 from .saliency import (
     REDUCTIONS,
     Reduce,
@@ -358,10 +358,15 @@ class FoolingResult:
 
 
 def model_input_crop(classifier: Classifier, image: np.ndarray) -> np.ndarray:
-    """The S x S uint8 crop that `classifier.preprocess` feeds the model (shorter side S, centre crop)."""
-    x = torch.from_numpy(check_rgb_uint8(image).copy()).permute(2, 0, 1)[None].float() / 255.0
-    x = center_crop_tensor(resize_shorter_side(x, classifier.input_size), classifier.input_size)
-    return np.round(x[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255).astype(np.uint8)
+    """The S x S uint8 image that `classifier.preprocess` feeds the model (its resize and centre crop)."""
+    return classifier.deprocess(classifier.preprocess(check_rgb_uint8(image)))
+
+
+def classify_crop(classifier: Classifier, crop: np.ndarray) -> torch.Tensor:
+    """Class scores (1, classes) of an S x S uint8 model-input crop, fed as is (no further resize or crop)."""
+    pixels = torch.from_numpy(check_rgb_uint8(crop).copy()).permute(2, 0, 1)[None].float().to(classifier.device)
+    with torch.no_grad():
+        return classifier.model(classifier.normalize(pixels / 255.0))
 
 
 def fooling_image(
@@ -379,6 +384,8 @@ def fooling_image(
     the steepest ascent for a bounded per-pixel change, which keeps the image on the uint8 grid, so the
     returned uint8 image is exactly the one that was classified. Stops when c is top-1 or after
     `max_steps`; `epsilon` (gray levels) optionally caps the change per pixel. The photo is not modified.
+    Work happens on the model-input crop (`model_input_crop`); `classify_crop(classifier, result.image)`
+    scores the returned image as it was scored here.
     """
     if not isinstance(classifier, Classifier):
         raise TypeError(f"fooling_image needs a helpers.Classifier; got {type(classifier).__name__}.")
