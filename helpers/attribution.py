@@ -53,7 +53,10 @@ from .saliency import (
 
 Rule = Literal["gradient", "deconvnet", "guided"]
 RULES: tuple[str, ...] = ("gradient", "deconvnet", "guided")
-# A backward rule: (backward signal g = dS/dy, forward input x, upper clip: inf for ReLU, 6 for ReLU6) -> dS/dx.
+DEFAULT_PIXELS_PER_PASS = 8 * 224 * 224  # integrated gradients' default batch: ~8 ImageNet-sized images
+# A backward rule: (backward signal g = dS/dy, forward activation, upper clip: inf for ReLU, 6 for ReLU6) -> dS/dx.
+# Inside a network the activation passed is the rectifier's output y, which is in (0, upper) exactly where its
+# input x is, so "x > 0" masks are the same whichever of the two a rule is given.
 RuleFunction = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 
 
@@ -91,14 +94,17 @@ class _RectifierWithRule(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, upper: float, rule: RuleFunction) -> torch.Tensor:  # type: ignore[override]
-        ctx.save_for_backward(x)
+        y = F.relu(x) if math.isinf(upper) else F.hardtanh(x, 0.0, upper)
+        # Keep the output, as PyTorch's own ReLU does (the input can then be freed): 0 < y < upper exactly
+        # where 0 < x < upper, so every rule's mask is the same computed from y.
+        ctx.save_for_backward(y)
         ctx.upper, ctx.rule = upper, rule
-        return F.relu(x) if math.isinf(upper) else F.hardtanh(x, 0.0, upper)
+        return y
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, None, None]:  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        return ctx.rule(grad_out, x, ctx.upper), None, None
+        (y,) = ctx.saved_tensors
+        return ctx.rule(grad_out, y, ctx.upper), None, None
 
 
 _RELU_FUNCTIONS = {F.relu, F.relu_, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_}
@@ -176,7 +182,7 @@ def relu_backward_rule(rule: str | RuleFunction) -> Iterator[RectifierLog]:
 
     `rule`: "gradient" (autograd's own rule: nothing is swapped, so results equal plain autograd bit for
     bit), "deconvnet", "guided", or a function (grad_out, x, upper) -> grad_in. Yields a `RectifierLog` of
-    the rectifiers met. Under a non-gradient rule, another activation (sigmoid, GELU, SiLU, ...) raises a
+    the rectifiers met (left empty for "gradient", where nothing is intercepted). Under a non-gradient rule, another activation (sigmoid, GELU, SiLU, ...) raises a
     ValueError. The backward must run inside the block (the rule is read when the graph is built, and the
     graph keeps it). Leaving the block, normally or by an exception, removes the mode.
     """
@@ -289,7 +295,7 @@ def integrated_gradients(
     *,
     baseline: torch.Tensor | None = None,
     steps: int = 32,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     reduce: Reduce | None = "max",
 ) -> torch.Tensor:
     """Integrated gradients (Sundararajan et al. 2017; beyond the paper), batched along the path.
@@ -297,14 +303,18 @@ def integrated_gradients(
     (x - x') * mean_k dS_c/dI at x' + a_k (x - x'), a_k = (k + 1/2) / steps (midpoint rule), so the
     attributions sum to about S_c(x) - S_c(x') (completeness). Baseline x' default: zeros in the model's
     input space, i.e. the normalisation's mean colour (mean image for the toy CNN). The steps of all images
-    go through the model `batch_size` rows at a time. `reduce=None` returns the signed (N,C,H,W)
+    go through the model `batch_size` rows at a time (default: about 8 images of 224 x 224 px per pass,
+    i.e. 8 rows for Lite0 and 98 for the 64 px toy CNN; larger batches of large images run slower per
+    image on a CPU). `reduce=None` returns the signed (N,C,H,W)
     attributions; otherwise a map like `saliency_map`. The target is fixed on x (None = predicted class).
     """
     x = _check_batch(x)
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer; got {steps!r}.")
+    if batch_size is None:
+        batch_size = max(1, DEFAULT_PIXELS_PER_PASS // (x.shape[-2] * x.shape[-1]))
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+        raise ValueError(f"batch_size must be a positive integer or None; got {batch_size!r}.")
     if reduce is not None and reduce not in REDUCTIONS:
         raise ValueError(f"reduce must be one of {REDUCTIONS} or None (signed attributions); got {reduce!r}.")
     base = torch.zeros_like(x) if baseline is None else torch.as_tensor(baseline, dtype=x.dtype, device=x.device)
@@ -321,16 +331,26 @@ def integrated_gradients(
     if per_image and len(target) != x.shape[0]:
         raise ValueError(f"Got {len(target)} targets for a batch of {x.shape[0]} images; give one per image or a single class.")
     alphas = (torch.arange(steps, dtype=x.dtype, device=x.device) + 0.5) / steps
+    parts = []
+    for i in range(0, x.shape[0], batch_size):  # images in chunks, then path points in chunks
+        chunk_target = target[i : i + batch_size] if per_image else target
+        parts.append(_path_integral(model, x[i : i + batch_size], base[i : i + batch_size], chunk_target, per_image, alphas, batch_size))
+    attributions = torch.cat(parts)
+    return attributions if reduce is None else reduce_channels(attributions, reduce)
+
+
+def _path_integral(model: nn.Module | Classifier, x: torch.Tensor, base: torch.Tensor, target: TargetSpec,
+                   per_image: bool, alphas: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """(x - x') * the mean over `alphas` of dS_c/dI at x' + a (x - x'), len(x) * k <= batch_size rows per pass."""
     delta = x - base
     total = torch.zeros_like(x)
-    per_chunk = max(1, batch_size // x.shape[0])  # whole path points (all images) per pass
-    for start in range(0, steps, per_chunk):
-        a = alphas[start : start + per_chunk].view(-1, 1, 1, 1, 1)
+    per_pass = max(1, batch_size // x.shape[0])
+    for start in range(0, len(alphas), per_pass):
+        a = alphas[start : start + per_pass].view(-1, 1, 1, 1, 1)
         points = (base[None] + a * delta[None]).reshape(-1, *x.shape[1:])
         grad, _ = class_score_gradient(model, points, list(target) * len(a) if per_image else target)
         total += grad.view(len(a), *x.shape).sum(dim=0)
-    attributions = delta * total / steps
-    return attributions if reduce is None else reduce_channels(attributions, reduce)
+    return delta * total / len(alphas)
 
 
 # ----------------------------------------------------------------------------------------------
