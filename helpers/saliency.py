@@ -29,13 +29,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from .images import check_rgb_uint8, resize_map
-from .models import Classifier, resize_shorter_side
+from .models import DEFAULT_CROP_FRACTION, Classifier, resize_shorter_side, working_shape
 
 Reduce = Literal["max", "sum", "l2"]
 TargetSpec = Union[int, str, Sequence[Union[int, str]], torch.Tensor, np.ndarray, None]
 Box = tuple[int, int, int, int]
 REDUCTIONS: tuple[str, ...] = ("max", "sum", "l2")
-DEFAULT_CROP_FRACTION = 0.875  # 224 / 256, the usual ImageNet ratio
 
 
 # ----------------------------------------------------------------------------------------------
@@ -183,16 +182,6 @@ class Crop:
     name: str
 
 
-def _working_shape(hw: tuple[int, int], input_size: int, crop_fraction: float) -> tuple[int, int]:
-    """Size of the working image whose shorter side is round(S / crop_fraction)."""
-    if not 0.0 < crop_fraction <= 1.0:
-        raise ValueError(f"crop_fraction must be in (0, 1]; got {crop_fraction}.")
-    side = round(input_size / crop_fraction)
-    h, w = hw
-    scale = side / min(h, w)
-    return max(side, round(h * scale)), max(side, round(w * scale))
-
-
 def _crop_offsets(work_hw: tuple[int, int], size: int) -> list[tuple[str, int, int]]:
     """(name, top, left) of the four corner crops and the centre crop in the working image."""
     h, w = work_hw
@@ -209,7 +198,7 @@ def ten_crop_boxes(classifier: Classifier | int, image_shape: Sequence[int], *, 
     """The 10 crops of `ten_crop_saliency` as boxes in the input image's own pixel coordinates (for drawing)."""
     size = classifier.input_size if isinstance(classifier, Classifier) else int(classifier)
     hw = (int(image_shape[0]), int(image_shape[1]))
-    work = _working_shape(hw, size, crop_fraction)
+    work = working_shape(hw, size, crop_fraction)
     sy, sx = hw[0] / work[0], hw[1] / work[1]
     crops = []
     for mirrored in (False, True):
@@ -223,7 +212,7 @@ def ten_crop_batch(classifier: Classifier, image: np.ndarray, *, crop_fraction: 
     """The 10 normalised crops (10,3,S,S), their (top, left) in the working image, and its size."""
     s = classifier.input_size
     x = _image_tensor(image, classifier.device)
-    work = _working_shape(image.shape[:2], s, crop_fraction)
+    work = working_shape(image.shape[:2], s, crop_fraction)
     x = F.interpolate(x, size=work, mode="bilinear", align_corners=False, antialias=True)
     offsets = _crop_offsets(work, s)
     crops = torch.cat([x[..., t : t + s, l : l + s] for _, t, l in offsets])
