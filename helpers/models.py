@@ -132,9 +132,34 @@ def resolve_class(categories: list[str], name_or_index: int | str) -> int:
     if len(hits) > 1:
         names = ", ".join(repr(categories[i]) for i in hits[:10])
         raise ValueError(f"Class name {name_or_index!r} is ambiguous; it matches {names}. Use a full name or an index.")
-    close = difflib.get_close_matches(query, lowered, n=5, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(repr(categories[lowered.index(c)]) for c in close)}?" if close else ""
+    close = similar_class_names(categories, query)
+    hint = f" Did you mean: {', '.join(repr(c) for c in close)}?" if close else " No class name is close to it."
     raise ValueError(f"Unknown class name {name_or_index!r} ({n} classes).{hint}")
+
+
+def similar_class_names(categories: list[str], query: str, *, limit: int = 5) -> list[str]:
+    """Class names worth suggesting for a misspelt `query`: close whole names, then names with a close word.
+
+    A query word matches a class-name word equal to it (3+ letters), or (4+ letters) one that
+    contains it or that difflib rates >= 0.85 alike, so "retriver" finds the retrievers and "dog"
+    the dogs; shorter words ("a") and loose whole-name matches (below 0.8) are ignored, so
+    "not a class" suggests nothing unrelated.
+    """
+    query = query.strip().lower()
+    lowered = [c.lower() for c in categories]
+    found = [lowered.index(c) for c in difflib.get_close_matches(query, lowered, n=limit, cutoff=0.8)]
+    words = [w for w in query.replace("-", " ").split() if len(w) >= 3]
+    for i, name in enumerate(lowered):
+        if i not in found and any(_words_alike(w, v) for w in words for v in name.replace("-", " ").split()):
+            found.append(i)
+    return [categories[i] for i in found[:limit]]
+
+
+def _words_alike(a: str, b: str) -> bool:
+    """Query word `a` equals class-name word `b`, or (both 4+ letters) is part of it or spelt >= 85% alike."""
+    if a == b:
+        return True
+    return min(len(a), len(b)) >= 4 and (a in b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.85)
 
 
 def working_shape(hw: tuple[int, int], input_size: int, crop_fraction: float = 1.0) -> tuple[int, int]:
@@ -236,7 +261,7 @@ def _load_toy(device: torch.device, weights: str | Path | None) -> Classifier:
     path = Path(weights) if weights is not None else toyworld.WEIGHTS_PATH
     if not path.is_file():
         raise WeightsUnavailableError(
-            f"Toy CNN weights not found at {str(path)!r}. Recreate them with: python -m helpers.toyworld train"
+            f"Toy CNN weights not found at {str(path)!r}. Recreate them with: {toyworld.REGENERATE_CMD}"
         )
     model.load_state_dict(_load_state_dict(path))
     mean_image = np.load(toyworld.MEAN_IMAGE_PATH)

@@ -65,6 +65,40 @@ def _check_batch(x: object) -> torch.Tensor:
     return x
 
 
+def _expected_channels(model: nn.Module | Classifier) -> int | None:
+    """Colour channels the model takes: a Classifier's mean has one per channel, else the first conv's in_channels."""
+    if isinstance(model, Classifier):
+        return int(model.mean.shape[0])
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    return None if conv is None else int(conv.in_channels)
+
+
+def _fixed_input_size(model: nn.Module | Classifier) -> int | None:
+    """The side a model only works at: a Classifier with a mean image (toy), or a module's `input_size` attribute."""
+    if isinstance(model, Classifier):
+        if not _fits_any_size(model):
+            return model.input_size
+        model = model.model
+    size = getattr(model, "input_size", None)
+    return size if isinstance(size, int) and not isinstance(size, bool) else None
+
+
+def _check_fits_model(model: nn.Module | Classifier, x: torch.Tensor) -> None:
+    """Refuse inputs with the wrong number of channels or (for fixed-size models) the wrong size, saying what fits."""
+    channels = _expected_channels(model)
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(
+            f"The model expects {channels} colour channels, an input of shape (N,{channels},H,W); got {tuple(x.shape)}. "
+            "Make the input with classifier.preprocess(image) (a grayscale image: helpers.to_rgb_uint8(image) first)."
+        )
+    size = _fixed_input_size(model)
+    if size is not None and tuple(x.shape[-2:]) != (size, size):
+        raise ValueError(
+            f"This model takes {size}x{size} inputs (it was trained at that size); got {x.shape[-2]}x{x.shape[-1]}. "
+            f"Make the input with classifier.preprocess(image), which resizes the image to {size} px."
+        )
+
+
 def _categories(model: nn.Module | Classifier) -> list[str] | None:
     return model.categories if isinstance(model, Classifier) else None
 
@@ -121,6 +155,7 @@ def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target:
     """
     module = _as_module(model)
     x = _check_batch(x)
+    _check_fits_model(model, x)
     if module.training:
         raise ValueError("The model is in training mode (dropout/batch-norm would make the map random); call model.eval() first.")
     xg = x.detach().requires_grad_(True)

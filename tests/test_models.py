@@ -183,3 +183,15 @@ def test_lite_multipliers_reproduce_the_published_channel_counts() -> None:
     lite2 = scaled_stages(width=1.1, depth=1.2)
     assert [s[5] for s in lite2] == [16, 24, 48, 88, 120, 208, 352]
     assert sum(s[0] for s in lite2) == sum(s[0] for s in scaled_stages(1.0, 1.1)) == 21
+
+
+def test_unknown_class_suggests_only_related_names(lite0) -> None:
+    with pytest.raises(ValueError, match="No class name is close") as err:
+        lite0.class_index("not a class")
+    assert "binoculars" not in str(err.value)
+    with pytest.raises(ValueError, match="'golden retriever'"):
+        lite0.class_index("golden retreiver")  # close whole name (difflib)
+    with pytest.raises(ValueError, match="'Labrador retriever'"):
+        lite0.class_index("retriver")  # close word inside longer names
+    with pytest.raises(ValueError, match="'container ship'"):
+        lite0.class_index("rocket ship")  # a word of the query inside a name (substring hit)
