@@ -36,6 +36,12 @@ _EXPORTS: dict[str, str] = {
     "rank_correlation": "saliency",
     "mass_inside_mask": "saliency",
     "pointing_game": "saliency",
+    "pointing_hit": "saliency",
+    "image_smoothgrad": "saliency",
+    # real photos
+    "photo_saliency": "photos",
+    "evaluate_pointing": "photos",
+    "best_photo_model": "photos",
     "saliency_explorer": "widgets",
     # class-model visualization
     "class_model_visualization": "classvis",
@@ -53,7 +59,7 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return getattr(module, name)
-    if name in {"models", "images", "categories", "coco", "saliency", "classvis", "localization", "toyworld", "plotting", "widgets", "exercises"}:
+    if name in {"models", "images", "categories", "coco", "photos", "saliency", "classvis", "localization", "toyworld", "plotting", "widgets", "exercises"}:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")
 

@@ -129,3 +129,108 @@ def test_polygon_masks_have_cocos_area() -> None:
     info = photo_info("coco_599")
     for mask, area, crowd in zip(info.masks, info.areas, info.crowd):
         assert abs(int(mask.sum()) - area) <= 0.05 * area + 10, (mask.sum(), area)
+
+
+# ----------------------------------------------------------------------------------------------
+# Stage 2: pointing game, photo saliency, the photo model
+
+from helpers import photos  # noqa: E402
+from helpers import saliency as S  # noqa: E402
+
+
+def test_pointing_hit_uses_a_tolerance_in_pixels_and_centre_baseline() -> None:
+    mask = np.zeros((60, 80), bool)
+    mask[10:20, 10:20] = True
+    saliency = np.zeros((60, 80))
+    saliency[19 + 10, 15] = 1.0  # 10 px below the mask
+    assert S.pointing_hit(saliency, mask, tolerance=15) and not S.pointing_hit(saliency, mask, tolerance=5)
+    assert S.pointing_game(saliency, mask) == 0.0  # the strict variant: the maximum is not inside
+    assert not S.centre_hit(mask) and S.centre_hit(mask, tolerance=30)  # centre (29.5, 39.5) is ~22.4 px away
+    tied = np.ones((60, 80))
+    assert S.saliency_peak(tied) == (0, 0)
+    with pytest.raises(ValueError, match="empty"):
+        S.pointing_hit(saliency, np.zeros((60, 80), bool))
+    with pytest.raises(ValueError, match="same"):
+        S.pointing_hit(saliency, mask[:30])
+
+
+def test_image_smoothgrad_without_noise_is_the_single_pass(toy) -> None:
+    image = helpers.toyworld.generate(1, seed=5).images[0]
+    plain = S.image_saliency(toy, image, 1)
+    smooth = S.image_smoothgrad(toy, image, 1, n_samples=2, noise_level=0.0)
+    assert smooth.shape == image.shape[:2]
+    np.testing.assert_allclose(smooth, plain, rtol=1e-4, atol=1e-7)
+    noisy = S.image_smoothgrad(toy, image, 1, n_samples=2)
+    np.testing.assert_array_equal(noisy, S.image_smoothgrad(toy, image, 1, n_samples=2))
+    assert not np.allclose(noisy, plain)
+
+
+def test_photo_target_accepts_index_name_and_coco_category(lite0) -> None:
+    image = helpers.load_image("chelsea")
+    scores = photos.whole_image_scores(lite0, image)
+    assert photos.photo_target(lite0, image) == int(scores.argmax())
+    assert photos.photo_target(lite0, image, 285) == 285
+    assert photos.photo_target(lite0, image, "tabby") == 281
+    cat = photos.photo_target(lite0, image, "cat")  # COCO category: the best of the 5 domestic cats
+    assert cat in range(281, 286) and scores[cat] == scores[281:286].max()
+    with pytest.raises(helpers.NoImageNetCounterpart, match="person"):
+        photos.photo_target(lite0, image, "person")
+
+
+def test_photo_saliency_is_image_sized_normalised_quantised_and_deterministic(lite0) -> None:
+    image = helpers.load_image("coffee")
+    before = image.copy()
+    a = helpers.photo_saliency(lite0, image, "cup", method="single")
+    assert a.shape == image.shape[:2] and a.dtype == np.float32 and a.max() == 1.0 and a.min() >= 0
+    np.testing.assert_array_equal(a * photos.QUANTISATION_LEVELS, np.round(a * photos.QUANTISATION_LEVELS))
+    np.testing.assert_array_equal(a, helpers.photo_saliency(lite0, image, "cup", method="single"))
+    np.testing.assert_array_equal(image, before)
+    with pytest.raises(ValueError, match="method must be one of"):
+        helpers.photo_saliency(lite0, image, method="magic")  # type: ignore[arg-type]
+
+
+def test_ten_crop_smoothgrad_runs_per_crop_and_is_deterministic(toy) -> None:
+    clf = toy
+    image = helpers.toyworld.generate(1, seed=3).images[0]
+    a = S.ten_crop_saliency(clf, image, 0, n_samples=3)
+    np.testing.assert_array_equal(a, S.ten_crop_saliency(clf, image, 0, n_samples=3))
+    assert a.shape == image.shape[:2] and not np.allclose(a, S.ten_crop_saliency(clf, image, 0))
+
+
+def test_evaluate_pointing_on_one_photo(lite0) -> None:
+    assert [c for _, c, _ in photos.pointing_pairs(["coco_599"])] == ["cat", "couch", "potted plant", "remote"]
+    result = helpers.evaluate_pointing(lite0, "single", names=["coco_599", "chelsea"])
+    assert result.n == 5 and 0 <= result.hits <= 5 and result.model == "efficientnet_lite0"
+    info = photo_info("coco_599")
+    for pair in result.pairs:
+        mask = photo_info(pair.photo).category_mask(pair.category)
+        assert pair.centre_hit == S.centre_hit(mask) and 0.0 <= pair.mass_in_mask <= 1.0
+        assert lite0.class_index(pair.target) in photo_info(pair.photo).imagenet_indices(pair.category)
+    cat = next(p for p in result.pairs if p.category == "cat")
+    assert cat.target in {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
+    assert result.centre_hits == sum(S.centre_hit(info.category_mask(c)) for c in ("cat", "couch", "potted plant", "remote")) + int(S.centre_hit(photo_info("chelsea").category_mask("cat")))
+
+
+@pytest.fixture()
+def offline(tmp_path, monkeypatch):
+    """An empty TORCH_HOME and no network."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    monkeypatch.setattr(photos, "_url_reachable", lambda url, timeout: False)
+    return tmp_path
+
+
+def test_best_photo_model_offline_is_the_offline_winner(offline) -> None:
+    model = helpers.best_photo_model(device="cpu")
+    assert model.name == photos.OFFLINE_PHOTO_MODEL and photos.photo_model_name() == photos.OFFLINE_PHOTO_MODEL
+
+
+def test_photo_model_is_vgg16_when_cached_or_reachable(offline, monkeypatch) -> None:
+    from helpers.models import torch_home_checkpoint
+
+    cached = torch_home_checkpoint(photos._vgg16_url().rsplit("/", 1)[-1])
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"")
+    assert photos.photo_model_name() == "vgg16"
+    cached.unlink()
+    monkeypatch.setattr(photos, "_url_reachable", lambda url, timeout: True)
+    assert photos.photo_model_name() == "vgg16"
