@@ -6,13 +6,13 @@ import cv2
 import numpy as np
 
 
-def seeds_from_saliency(saliency: np.ndarray, fg_quantile: float, bg_quantile: float) -> np.ndarray:
+def seeds(saliency: np.ndarray, fg_quantile: float, bg_quantile: float) -> np.ndarray:
     """Exercise 1: +1 where saliency >= its fg quantile, -1 where <= its bg quantile, 0 elsewhere."""
     q_fg, q_bg = np.quantile(saliency, [fg_quantile, bg_quantile])
-    seeds = np.zeros(saliency.shape, np.int8)
-    seeds[saliency >= q_fg] = 1
-    seeds[saliency <= q_bg] = -1
-    return seeds
+    seed_map = np.zeros(saliency.shape, np.int8)
+    seed_map[saliency >= q_fg] = 1
+    seed_map[saliency <= q_bg] = -1
+    return seed_map
 
 
 def seed_colour_models(image: np.ndarray, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ def sol():
 
 
 def test_solutions_pass(sol) -> None:
-    for check, solution in zip(CHECKS, (sol.seeds_from_saliency, sol.seed_colour_models, sol.cut_and_box)):
+    for check, solution in zip(CHECKS, (sol.seeds, sol.seed_colour_models, sol.cut_and_box)):
         verdict = check(solution)
         assert verdict, verdict.message
 
@@ -38,9 +38,9 @@ def test_stub_returning_none_fails(check) -> None:
 
 
 def test_wrong_seeds_fail(sol) -> None:
-    swapped = lambda s, fg, bg: -sol.seeds_from_saliency(s, fg, bg)  # noqa: E731
+    swapped = lambda s, fg, bg: -sol.seeds(s, fg, bg)  # noqa: E731
     assert not ex.check_seeds(swapped)
-    percent = lambda s, fg, bg: sol.seeds_from_saliency(s, fg / 100, bg / 100)  # noqa: E731  (quantiles as %)
+    percent = lambda s, fg, bg: sol.seeds(s, fg / 100, bg / 100)  # noqa: E731  (quantiles as %)
     assert not ex.check_seeds(percent)
     crashing = lambda s, fg, bg: np.quantile(s, 95)  # noqa: E731
     assert "raised" in ex.check_seeds(crashing).message
