@@ -49,6 +49,8 @@ _EXPORTS: dict[str, str] = {
     "localize": "localization",
     "Localization": "localization",
     "evaluate_boxes": "localization",
+    "localize_photo": "localization",
+    "evaluate_photos": "localization",
 }
 
 __all__ = sorted(_EXPORTS) + ["toyworld"]

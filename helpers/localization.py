@@ -4,9 +4,12 @@ The paper's pipeline: pixels whose saliency is above the 95% quantile seed the f
 model, those below the 30% quantile the background one; Gaussian-mixture colour models and a graph
 cut (Boykov & Jolly 2001) label every pixel; the object is the largest connected foreground
 component and its bounding box is the localization. `localize` runs it with OpenCV's GrabCut
-(GMM colour models + graph cut); `iou`, `evaluate_boxes` and two baselines measure it; the command
-`python -m helpers.localization evaluate` computes the ILSVRC top-5 localization error of a model
-over a folder of images with PASCAL-VOC XML boxes.
+(GMM colour models + graph cut): `localize(..., paper=True)` exactly as the paper, by default with
+the beyond-the-paper settings that measured best (`DEFAULT`). `localize_photo` goes from a photo to
+a box in one call; `evaluate_photos` measures every variant and baseline on the annotated photos;
+`iou`, `evaluate_boxes` and the baselines score boxes; the command `python -m helpers.localization
+evaluate` computes the ILSVRC top-5 localization error of a model over a folder of images with
+PASCAL-VOC XML boxes, with the same photo pipeline.
 """
 
 from __future__ import annotations
@@ -197,6 +200,23 @@ def mask_box(mask: np.ndarray) -> Box:
     return (int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
 
 
+def check_map_fits_image(map_hw: tuple[int, ...], image_hw: tuple[int, ...]) -> None:
+    """Accept a map of the image's shape or a rescaled copy (same aspect ratio, 1 px rounding); refuse the rest.
+
+    A map of another aspect ratio (e.g. of a centre crop) or transposed (W, H) would be stretched
+    over the wrong pixels without a word, so it is an error.
+    """
+    (mh, mw), (h, w) = map_hw[:2], image_hw[:2]
+    if (mh, mw) == (h, w) or abs(mh * w - mw * h) <= h + w:  # |mh/h - mw/w| within one pixel of rounding
+        return
+    hint = " It looks transposed: pass saliency.T." if (mh, mw) == (w, h) else ""
+    raise ValueError(
+        f"The saliency map is {mh}x{mw} (HxW) but the image is {h}x{w}: their aspect ratios differ, so the map "
+        f"cannot be laid over the image.{hint} Compute the map on the whole image (helpers.ten_crop_saliency or "
+        "helpers.image_saliency return it at the image's size), not on a crop."
+    )
+
+
 @dataclass(frozen=True)
 class LocalizeSettings:
     """The knobs of `localize`. `PAPER` is the paper's pipeline; `DEFAULT` won on real photos and the toy world."""
@@ -242,8 +262,9 @@ def localize(
     its colour models for 5 `iterations`; the seeds stay relabelable (`hard="none"`); the map is
     blurred by a Gaussian of sigma = `smooth` x the working image's longer side, so seeds come from
     salient regions rather than isolated pixels and a map that differs by a fraction of a percent
-    (another machine, another thread count) gives the same seeds; GrabCut runs on the image rescaled so its shorter side is >= `min_side` and its
-    longer side <= `max_side` (None: no limit) and the mask comes back at the image's resolution.
+    (another machine, another thread count) gives the same seeds; GrabCut runs on the image
+    rescaled so its shorter side is >= `min_side` and its longer side <= `max_side` (None: no
+    limit) and the mask comes back at the image's resolution.
 
     `saliency` (any real values) is resized to the image; it must have the image's aspect ratio
     (a map at another resolution is fine, a transposed or cropped one is an error). Raises
@@ -258,7 +279,7 @@ def localize(
         settings = PAPER
     img = _as_image(image)
     sal = _as_saliency(saliency)
-    _check_same_aspect(sal.shape, img.shape[:2])
+    check_map_fits_image(sal.shape, img.shape[:2])
     _check_settings(settings)
     return _localize(img, sal, settings)
 
@@ -275,21 +296,6 @@ def _check_settings(s: LocalizeSettings) -> None:
         raise ValueError(f"hard must be one of {HARDS}; got {s.hard!r}.")
     if not isinstance(s.smooth, (int, float)) or isinstance(s.smooth, bool) or not 0.0 <= s.smooth < 1.0:
         raise ValueError(f"smooth must be a number in [0, 1) (a fraction of the image side); got {s.smooth!r}.")
-
-
-def _check_same_aspect(map_hw: tuple[int, ...], image_hw: tuple[int, ...]) -> None:
-    """A saliency map may have another resolution but not another aspect ratio (1 px rounding allowed)."""
-    (mh, mw), (h, w) = map_hw, image_hw
-    if (mh, mw) == (h, w):
-        return
-    expected_h = mw * h / w  # the map's height if it had the image's aspect ratio
-    if abs(mh - expected_h) <= 1.0 + 0.01 * expected_h:
-        return
-    hint = " It looks transposed (H and W swapped)." if abs(mw - mh * w / h) > 1 and abs(mh - mw * w / h) <= 1.0 + 0.01 * mh else ""
-    raise ValueError(
-        f"The saliency map is {mh}x{mw} (HxW) but the image is {h}x{w}: a different aspect ratio.{hint} "
-        "Pass a map of the image's shape (or the same shape scaled); a crop's map must be pasted back first."
-    )
 
 
 def _localize(img: np.ndarray, sal: np.ndarray, s: LocalizeSettings) -> Localization:
@@ -439,28 +445,33 @@ def localize_boxes(
 # Photos: one call from image to box, and its evaluation on the annotated photos
 
 
-def photo_saliency(classifier: "Classifier", image: np.ndarray, target: int | str | None = None) -> np.ndarray:
-    """Stand-in for `helpers.photo_saliency` until it lands: SmoothGrad at the model's input scale, (H, W)."""
-    from .models import resize_shorter_side
-    from .saliency import _fits_any_size, _image_tensor, smoothgrad
+# Measured with `evaluate_photos` (benchmarks/bench_photo_localization.py): GrabCut seeded from SmoothGrad
+# boxes about 3x as many photos as from the 10-crop gradient, whose speckle makes poor colour seeds.
+LOCALIZATION_SMOOTHGRAD_SAMPLES = 8
 
-    x = _image_tensor(image, classifier.device)
-    s = classifier.input_size
-    x = resize_shorter_side(x, s) if _fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
-    target = None if target is None else classifier.class_index(target)
-    m = smoothgrad(classifier, classifier.normalize(x), target, n_samples=8)[0]
-    return resize_map(m.cpu().numpy(), *image.shape[:2])
+
+def localization_saliency(classifier: "Classifier", image: np.ndarray, target: int | str | None = None) -> np.ndarray:
+    """The map `localize_photo` seeds GrabCut with: image-level SmoothGrad (beyond the paper), max 1, quantised, (H, W).
+
+    `target` as in `helpers.photos.photo_target`: None (top class), an index, an ImageNet class or a COCO category.
+    """
+    from .photos import photo_target, quantise_map
+    from .saliency import image_smoothgrad
+
+    img = _as_image(image)
+    cls = photo_target(classifier, img, target)
+    return quantise_map(image_smoothgrad(classifier, img, cls, n_samples=LOCALIZATION_SMOOTHGRAD_SAMPLES))
 
 
 def localize_photo(classifier: "Classifier", image: np.ndarray, target: int | str | None = None) -> Localization:
-    """Box the object of class `target` (None: the predicted class) in a photo, end to end.
+    """Box the object of class `target` (None: the predicted class; or a class name or COCO category) in a photo.
 
-    The recommended saliency (`photo_saliency`) and `localize`'s defaults (GrabCut at 224 px, blurred
-    map, see `DEFAULT`): the pipeline that notebook 05, the ILSVRC command and the
+    `localization_saliency` (SmoothGrad) and `localize`'s defaults (GrabCut at 224 px on the longer
+    side, blurred map, see `DEFAULT`): the pipeline that notebook 05, the ILSVRC command and the
     benchmark all use.
     """
     img = _as_image(image)
-    return localize(img, photo_saliency(classifier, img, target))
+    return localize(img, localization_saliency(classifier, img, target))
 
 
 @dataclass(frozen=True)
@@ -503,7 +514,7 @@ def photo_cases(classifier: "Classifier", names: Sequence[str] | None = None) ->
 
 
 Method = Literal["graphcut", "threshold", "centred", "full_image"]
-SaliencyKind = Literal["photo", "ten_crop", "single"]
+SaliencyKind = Literal["smoothgrad", "photo", "ten_crop", "single"]
 
 
 @dataclass(frozen=True)
@@ -543,13 +554,13 @@ PHOTO_LOCALIZERS: tuple[Localizer, ...] = (
     _graphcut("paper: 10-crop saliency, GraphCut 95/30, one cut, full size", "ten_crop", beyond=False, paper=True),
     _graphcut("paper's GraphCut at 224 px", "ten_crop", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
     _graphcut("10-crop saliency, default GraphCut", "ten_crop"),
-    _graphcut("SmoothGrad saliency, paper's GraphCut at 224 px", "photo", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
-    _graphcut("SmoothGrad, seeds-only colour models (paper's init)", "photo", init="seeds"),
-    _graphcut("SmoothGrad, no blur of the map", "photo", smooth=0.0),
-    _graphcut("SmoothGrad, foreground quantile 99%", "photo", fg_quantile=0.99),
-    _graphcut("SmoothGrad, GrabCut at full size", "photo", max_side=None),
-    _graphcut("SmoothGrad, default GraphCut = localize_photo", "photo"),
-    Localizer("baseline: box around SmoothGrad >= q95", "threshold", "photo"),
+    _graphcut("SmoothGrad saliency, paper's GraphCut at 224 px", "smoothgrad", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
+    _graphcut("SmoothGrad, seeds-only colour models (paper's init)", "smoothgrad", init="seeds"),
+    _graphcut("SmoothGrad, no blur of the map", "smoothgrad", smooth=0.0),
+    _graphcut("SmoothGrad, foreground quantile 99%", "smoothgrad", fg_quantile=0.99),
+    _graphcut("SmoothGrad, GrabCut at full size", "smoothgrad", max_side=None),
+    _graphcut("SmoothGrad, default GraphCut = localize_photo", "smoothgrad"),
+    Localizer("baseline: box around SmoothGrad >= q95", "threshold", "smoothgrad"),
     Localizer("baseline: box around 10-crop saliency >= q95", "threshold", "ten_crop"),
     Localizer("baseline: centred box, 50% of the sides", "centred", settings=(("fraction", 0.5),)),
     Localizer("baseline: full image", "full_image"),
@@ -594,10 +605,11 @@ class PhotoEvaluation:
 
 
 def saliency_functions() -> dict[str, Callable[["Classifier", np.ndarray, int], np.ndarray]]:
-    """The saliency kinds a Localizer can name: the recommended photo map, the paper's 10 crops, one pass."""
+    """The saliency kinds a Localizer can name: localize_photo's SmoothGrad, helpers.photo_saliency, the paper's 10 crops, one pass."""
+    from .photos import photo_saliency
     from .saliency import image_saliency, ten_crop_saliency
 
-    return {"photo": photo_saliency, "ten_crop": ten_crop_saliency, "single": image_saliency}
+    return {"smoothgrad": localization_saliency, "photo": photo_saliency, "ten_crop": ten_crop_saliency, "single": image_saliency}
 
 
 def evaluate_photos(
@@ -759,15 +771,8 @@ def _class_resolver(classifier: "Classifier", synsets: dict[str, int] | None):
 
 
 def _batch_input(classifier: "Classifier", images: list[np.ndarray]) -> torch.Tensor:
-    """Squash each whole image to the model's S x S input (so saliency covers it) and normalise."""
-    s = classifier.input_size
-    tensors = []
-    for img in images:
-        x = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float() / 255.0
-        if x.shape[-2:] != (s, s):
-            x = F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
-        tensors.append(x)
-    return classifier.normalize(torch.cat(tensors).to(classifier.device))
+    """The classifier's standard evaluation input for each image (`classifier.preprocess`), as one batch."""
+    return torch.cat([classifier.preprocess(img) for img in images])
 
 
 def ilsvrc_localization_error(
@@ -778,17 +783,15 @@ def ilsvrc_localization_error(
     top_k: int = 5,
     synsets: dict[str, int] | None = None,
     progress: bool = True,
-    **localize_kwargs: object,
 ) -> IlsvrcResult:
     """ILSVRC top-k localization error: an image is right if a top-k guess has a true class and a box
-    with IoU >= 0.5 to a true box of that class. Only guesses of a true class are localized (the
-    others are wrong whatever their box), from the saliency of that class, in batches on the model's device.
+    with IoU >= 0.5 to a true box of that class. The guesses come from the standard evaluation crop,
+    in batches on the model's device; only guesses of a true class are localized (the others are
+    wrong whatever their box), each with `localize_photo`, the same photo pipeline as everywhere.
     """
     _check_positive_int("batch_size", batch_size)
     _check_positive_int("top_k", top_k)
     from tqdm.auto import tqdm
-
-    from .saliency import saliency_map
 
     resolve = _class_resolver(classifier, synsets)
     k = min(top_k, len(classifier.categories))
@@ -804,19 +807,13 @@ def ilsvrc_localization_error(
         hits = [[int(g) for g in guesses[i] if any(g == c for c, _ in truths[i])] for i in range(len(chunk))]
         cls_ok += sum(bool(h) for h in hits)
         correct = [False] * len(chunk)
-        for rank in range(k):  # at most k backward passes per batch, one per guess rank
-            rows = [i for i in range(len(chunk)) if len(hits[i]) > rank]
-            if not rows:
-                break
-            targets = torch.tensor([hits[i][rank] for i in rows])
-            maps = saliency_map(classifier, x[rows], targets).cpu().numpy()
-            for i, sal in zip(rows, maps):
+        for i, classes in enumerate(hits):
+            for cls in classes:
                 try:
-                    box = localize(images[i], sal, **localize_kwargs).box  # type: ignore[arg-type]
+                    box = localize_photo(classifier, images[i], cls).box
                 except LocalizationError:
                     failed += 1
                     continue
-                cls = hits[i][rank]
                 correct[i] |= any(iou(box, b) >= 0.5 for c, b in truths[i] if c == cls)
         loc_ok += sum(correct)
         bar.update(len(chunk))
@@ -838,8 +835,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--batch-size", type=int, default=32)
     ev.add_argument("--top-k", type=int, default=5)
     ev.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
-    ev.add_argument("--max-side", type=int, default=320, help="GrabCut runs at this longer side at most (speed)")
-    ev.add_argument("--min-side", type=int, default=None, help="GrabCut runs at this shorter side at least")
     ev.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     ev.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
@@ -851,7 +846,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         synsets = read_synsets(args.synsets) if args.synsets else None
         result = ilsvrc_localization_error(
             classifier, pairs, batch_size=args.batch_size, top_k=args.top_k, synsets=synsets,
-            progress=not args.no_progress, max_side=args.max_side, min_side=args.min_side,
+            progress=not args.no_progress,
         )
     except (ValueError, FileNotFoundError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
