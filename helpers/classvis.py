@@ -33,6 +33,9 @@ INITS: tuple[str, ...] = ("zeros", "random")
 SGD_DEFAULTS: dict[str, tuple[float, float]] = {"toy": (0.5, 0.03), "efficientnet_lite0": (2.0, 1e-2)}
 GENERIC_SGD_DEFAULT: tuple[float, float] = (5.0, 1e-3)  # ImageNet classifiers with unit-scale inputs
 ADAM_LR = 0.05  # Adam's step is (roughly) lr per pixel whatever the gradient's scale
+# An image 10^4 pixel ranges away from the valid range is no image any more: the ascent diverged
+# (lr 1e6 gets there in one step; the defaults stay within ~4 ranges, lr 50 without lambda ~800).
+DIVERGED_RANGES = 1e4
 
 
 # ----------------------------------------------------------------------------------------------
@@ -245,6 +248,7 @@ def class_model_visualization(
             shifted = x if last else _jitter(x, regs, gen)
             logits = classifier.model(shifted)
         curves.append(_record(logits.detach(), targets, x.detach()))
+        _check_not_diverged(x.detach(), logits.detach(), step, lr_value, lo, hi)
         if last:
             break
         penalty = l2 * x.pow(2).flatten(1).sum(dim=1)
@@ -296,6 +300,22 @@ def _check_settings(steps: int, lr: float | None, l2: float | None, objective: s
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int; got {seed!r}.")
     return {"steps": int(steps), "objective": objective, "optimizer": optimizer, "seed": int(seed)}
+
+
+def _check_not_diverged(x: torch.Tensor, logits: torch.Tensor, step: int, lr: float, lo: torch.Tensor, hi: torch.Tensor) -> None:
+    """Stop with advice when the image or the scores blow up (non-finite, or DIVERGED_RANGES beyond the pixel range)."""
+    if not (torch.isfinite(x).all() and torch.isfinite(logits).all()):
+        problem = "the image or the class scores became inf/NaN"
+    else:
+        span = float((hi - lo).abs().max())
+        overshoot = float(torch.maximum(x - hi, lo - x).amax()) / span
+        if overshoot <= DIVERGED_RANGES:
+            return
+        problem = f"the image lies {overshoot:.2g} pixel ranges outside the valid range"
+    raise ValueError(
+        f"Gradient ascent diverged after {step} step(s) with lr={lr:g}: {problem}. "
+        "Lower lr (e.g. by a factor of 10-100; lr=None picks the model's default) or use optimizer='adam'."
+    )
 
 
 def _parse_regularizers(regularizers: Sequence[str | Regularizer]) -> list[Regularizer]:

@@ -15,6 +15,7 @@ REPO_URL = "https://github.com/saliency-course/deep-inside-convnets"
 BRANCH = "main"
 SETUP_MARKER = "# Course set-up"
 BADGE_MARKER = "colab-badge.svg"
+PACKAGE_ATTRIBUTE = "plotting"  # the set-up cell uses it first; a foreign `helpers` module lacks it
 
 
 def colab_url(notebook: str | Path) -> str:
@@ -32,7 +33,8 @@ def setup_cell_source() -> str:
     """The first code cell: install the course package when `helpers` is missing (Colab), else nothing.
 
     COURSE_PIP_SOURCE overrides what is installed (a local wheel or path), which is how the tests
-    check this cell offline.
+    check this cell offline. A `helpers.py` (or a `helpers/` folder) of the user's own, next to the
+    notebook, would hide the package: the cell says which file to rename instead of failing later.
     """
     return (
         f"{SETUP_MARKER}: on Colab, or wherever `helpers` is missing, install the course package first.\n"
@@ -44,6 +46,10 @@ def setup_cell_source() -> str:
         "    importlib.invalidate_caches()\n"
         "import helpers\n"
         "\n"
+        f"if not hasattr(helpers, \"{PACKAGE_ATTRIBUTE}\"):  # another `helpers` hides the course package\n"
+        "    where = getattr(helpers, \"__file__\", None) or list(getattr(helpers, \"__path__\", []))\n"
+        "    raise ImportError(f\"{where} is not the course package `helpers` but hides it: rename it \"\n"
+        "                      \"(e.g. to my_helpers.py), then restart the kernel.\")\n"
         "helpers.plotting.use_notebook_style()\n"
         "print(\"helpers\", helpers.__version__, \"| device:\", helpers.default_device())"
     )

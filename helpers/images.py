@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,8 +101,14 @@ def _pil_to_rgb_uint8(img: Image.Image) -> np.ndarray:
 
 def load_image(name_or_path: str | Path) -> np.ndarray:
     """Load a bundled photo by name, or any image file by path, as uint8 HxWx3 RGB."""
-    name = str(name_or_path)
     catalogue = _read_catalogue()
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        hint = " It is already an array: use helpers.to_rgb_uint8(image) to convert it." if isinstance(name_or_path, np.ndarray) else ""
+        raise TypeError(
+            f"load_image takes a bundled photo's name (one of {sorted(catalogue)}) or the path of an image file "
+            f"(str or pathlib.Path); got {type(name_or_path).__name__}.{hint}"
+        )
+    name = str(name_or_path)
     path = catalogue[name].path if name in catalogue else Path(name_or_path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(

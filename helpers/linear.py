@@ -74,6 +74,7 @@ def train_linear_classifier(
         mean=torch.from_numpy(mean_image).permute(2, 0, 1).contiguous(),
         std=torch.tensor(toyworld.TOY_STD, dtype=torch.float32).view(3, 1, 1),
         input_size=size,
+        crop_fraction=1.0,  # toy images are made at S x S: no crop
     )
 
 

@@ -197,6 +197,23 @@ def mask_box(mask: np.ndarray) -> Box:
     return (int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
 
 
+def check_map_fits_image(map_hw: tuple[int, ...], image_hw: tuple[int, ...]) -> None:
+    """Accept a map of the image's shape or a rescaled copy (same aspect ratio, 1 px rounding); refuse the rest.
+
+    A map of another aspect ratio (e.g. of a centre crop) or transposed (W, H) would be stretched
+    over the wrong pixels without a word, so it is an error.
+    """
+    (mh, mw), (h, w) = map_hw[:2], image_hw[:2]
+    if (mh, mw) == (h, w) or abs(mh * w - mw * h) <= h + w:  # |mh/h - mw/w| within one pixel of rounding
+        return
+    hint = " It looks transposed: pass saliency.T." if (mh, mw) == (w, h) else ""
+    raise ValueError(
+        f"The saliency map is {mh}x{mw} (HxW) but the image is {h}x{w}: their aspect ratios differ, so the map "
+        f"cannot be laid over the image.{hint} Compute the map on the whole image (helpers.ten_crop_saliency or "
+        "helpers.image_saliency return it at the image's size), not on a crop."
+    )
+
+
 def localize(
     image: np.ndarray,
     saliency: np.ndarray | torch.Tensor,
@@ -225,6 +242,7 @@ def localize(
     """
     img = _as_image(image)
     sal = _as_saliency(saliency)
+    check_map_fits_image(sal.shape, img.shape[:2])
     _check_quantiles(fg_quantile, bg_quantile)
     _check_positive_int("iterations", iterations)
     _check_positive_int("min_side", min_side, allow_none=True)

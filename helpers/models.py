@@ -26,6 +26,7 @@ LITE_MODELS: tuple[str, ...] = ("efficientnet_lite0", "efficientnet_lite1", "eff
 # EfficientNet-Lite was trained on (x - 127) / 128 (TensorFlow's lite pre-processing), not ImageNet stats.
 LITE_MEAN = (127.0 / 255.0,) * 3
 LITE_STD = (128.0 / 255.0,) * 3
+DEFAULT_CROP_FRACTION = 0.875  # 224 / 256, the usual ImageNet evaluation ratio
 
 
 class WeightsUnavailableError(RuntimeError):
@@ -59,17 +60,22 @@ class Classifier:
     std: torch.Tensor  # (3, 1, 1)
     input_size: int
     extra: dict = field(default_factory=dict)
+    crop_fraction: float = DEFAULT_CROP_FRACTION  # S / (shorter side before the centre crop) in `preprocess`
 
     def preprocess(self, image: np.ndarray, *, center_crop: bool = True) -> torch.Tensor:
-        """uint8 HxWx3 RGB -> normalised (1,3,S,S) tensor on `device` (shorter side resized to S, centre crop).
+        """uint8 HxWx3 RGB -> normalised (1,3,S,S) tensor on `device`, the standard ImageNet evaluation.
 
-        With `center_crop=False` the whole image is kept (shorter side S, aspect preserved), which
-        fully convolutional models such as EfficientNet accept.
+        The shorter side is resized to round(S / crop_fraction) (256 for Lite0's S = 224) and the
+        central S x S crop is kept, as the models were evaluated (and as `ten_crop_saliency` crops).
+        With `center_crop=False` the whole image is kept instead (shorter side S, aspect preserved),
+        which fully convolutional models such as EfficientNet accept.
         """
         x = torch.from_numpy(check_rgb_uint8(image).copy()).permute(2, 0, 1)[None].float() / 255.0
-        x = resize_shorter_side(x, self.input_size)
         if center_crop:
+            x = resize_shorter_side(x, self.input_size, crop_fraction=self.crop_fraction)
             x = center_crop_tensor(x, self.input_size)
+        else:
+            x = resize_shorter_side(x, self.input_size)
         return self.normalize(x.to(self.device))
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
@@ -126,17 +132,50 @@ def resolve_class(categories: list[str], name_or_index: int | str) -> int:
     if len(hits) > 1:
         names = ", ".join(repr(categories[i]) for i in hits[:10])
         raise ValueError(f"Class name {name_or_index!r} is ambiguous; it matches {names}. Use a full name or an index.")
-    close = difflib.get_close_matches(query, lowered, n=5, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(repr(categories[lowered.index(c)]) for c in close)}?" if close else ""
+    close = similar_class_names(categories, query)
+    hint = f" Did you mean: {', '.join(repr(c) for c in close)}?" if close else " No class name is close to it."
     raise ValueError(f"Unknown class name {name_or_index!r} ({n} classes).{hint}")
 
 
-def resize_shorter_side(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Resize (N,C,H,W) so the shorter side is `size`, bilinear with antialiasing."""
-    h, w = x.shape[-2:]
-    scale = size / min(h, w)
-    new_hw = (max(size, round(h * scale)), max(size, round(w * scale)))
-    if new_hw == (h, w):
+def similar_class_names(categories: list[str], query: str, *, limit: int = 5) -> list[str]:
+    """Class names worth suggesting for a misspelt `query`: close whole names, then names with a close word.
+
+    A query word matches a class-name word equal to it (3+ letters), or (4+ letters) one that
+    contains it or that difflib rates >= 0.85 alike, so "retriver" finds the retrievers and "dog"
+    the dogs; shorter words ("a") and loose whole-name matches (below 0.8) are ignored, so
+    "not a class" suggests nothing unrelated.
+    """
+    query = query.strip().lower()
+    lowered = [c.lower() for c in categories]
+    found = [lowered.index(c) for c in difflib.get_close_matches(query, lowered, n=limit, cutoff=0.8)]
+    words = [w for w in query.replace("-", " ").split() if len(w) >= 3]
+    for i, name in enumerate(lowered):
+        if i not in found and any(_words_alike(w, v) for w in words for v in name.replace("-", " ").split()):
+            found.append(i)
+    return [categories[i] for i in found[:limit]]
+
+
+def _words_alike(a: str, b: str) -> bool:
+    """Query word `a` equals class-name word `b`, or (both 4+ letters) is part of it or spelt >= 85% alike."""
+    if a == b:
+        return True
+    return min(len(a), len(b)) >= 4 and (a in b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.85)
+
+
+def working_shape(hw: tuple[int, int], input_size: int, crop_fraction: float = 1.0) -> tuple[int, int]:
+    """(H, W) after resizing an image of size `hw` so that its shorter side is round(input_size / crop_fraction)."""
+    if not 0.0 < crop_fraction <= 1.0:
+        raise ValueError(f"crop_fraction must be in (0, 1]; got {crop_fraction}.")
+    side = round(input_size / crop_fraction)
+    h, w = hw
+    scale = side / min(h, w)
+    return max(side, round(h * scale)), max(side, round(w * scale))
+
+
+def resize_shorter_side(x: torch.Tensor, size: int, *, crop_fraction: float = 1.0) -> torch.Tensor:
+    """Resize (N,C,H,W) so the shorter side is round(size / crop_fraction), bilinear with antialiasing."""
+    new_hw = working_shape((int(x.shape[-2]), int(x.shape[-1])), size, crop_fraction)
+    if new_hw == tuple(x.shape[-2:]):
         return x
     return F.interpolate(x, size=new_hw, mode="bilinear", align_corners=False, antialias=True)
 
@@ -211,6 +250,7 @@ def _load_efficientnet_lite(variant: str, device: torch.device, weights: str | P
         mean=torch.tensor(LITE_MEAN).view(3, 1, 1),
         std=torch.tensor(LITE_STD).view(3, 1, 1),
         input_size=size,
+        crop_fraction=size / (size + 32),  # EfficientNet's evaluation: centre crop of S/(S+32) of the shorter side
     )
 
 
@@ -221,7 +261,7 @@ def _load_toy(device: torch.device, weights: str | Path | None) -> Classifier:
     path = Path(weights) if weights is not None else toyworld.WEIGHTS_PATH
     if not path.is_file():
         raise WeightsUnavailableError(
-            f"Toy CNN weights not found at {str(path)!r}. Recreate them with: python -m helpers.toyworld train"
+            f"Toy CNN weights not found at {str(path)!r}. Recreate them with: {toyworld.REGENERATE_CMD}"
         )
     model.load_state_dict(_load_state_dict(path))
     mean_image = np.load(toyworld.MEAN_IMAGE_PATH)
@@ -233,6 +273,7 @@ def _load_toy(device: torch.device, weights: str | Path | None) -> Classifier:
         mean=torch.from_numpy(mean_image.astype(np.float32)).permute(2, 0, 1).contiguous(),
         std=torch.tensor(toyworld.TOY_STD, dtype=torch.float32).view(3, 1, 1),
         input_size=toyworld.IMAGE_SIZE,
+        crop_fraction=1.0,  # toy images are made at S x S and were trained uncropped
     )
 
 
@@ -282,6 +323,7 @@ def _load_torchvision(name: str, device: torch.device, weights: str | Path | Non
         mean=torch.tensor(transform.mean).view(3, 1, 1),
         std=torch.tensor(transform.std).view(3, 1, 1),
         input_size=int(transform.crop_size[0]),
+        crop_fraction=int(transform.crop_size[0]) / int(transform.resize_size[0]),
     )
 
 

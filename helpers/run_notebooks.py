@@ -2,6 +2,7 @@
 
     python -m helpers.run_notebooks --html out/            # execute all, write out/*.html
     python -m helpers.run_notebooks notebooks/02_*.ipynb --inplace
+    python -m helpers.run_notebooks --threads 2             # each kernel uses 2 threads (busy machine)
 
 For lectures and course sites: the HTML keeps every figure; the summary lists each notebook's run
 time, so a lecturer knows what a live run costs. Exits non-zero when any notebook fails.
@@ -10,15 +11,44 @@ time, so a lecturer knows what a live run costs. Exits non-zero when any noteboo
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 from tqdm.auto import tqdm
 
+try:
+    import nbformat
+except ModuleNotFoundError as err:  # the runner's packages come with the [lab] extra, not with Colab's install
+    raise ModuleNotFoundError(
+        "The notebook runner needs the course's 'lab' extra: pip install -e \".[lab]\" in the repository "
+        "(or pip install nbclient nbconvert)."
+    ) from err
+
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+# ipykernel's IPKernelApp logs "Kernel is running over TCP without encryption" as a WARNING for every
+# kernel on a local TCP socket; at ERROR level the kernel app only reports real failures.
+QUIET_KERNEL_ARGS: tuple[str, ...] = ("--IPKernelApp.log_level=ERROR",)
+# Read by torch (intra-op threads), MKL and OpenBLAS (numpy) when the kernel starts.
+THREAD_ENV_VARS: tuple[str, ...] = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def kernel_environment(threads: int | None) -> dict[str, str] | None:
+    """The environment for each kernel: ours with the thread variables set to `threads` (None: unchanged)."""
+    if threads is None:
+        return None
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int (or None for the libraries' default); got {threads!r}.")
+    return {**os.environ, **{name: str(threads) for name in THREAD_ENV_VARS}}
+
+
+def _positive_int(text: str) -> int:
+    """argparse type for --threads."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number; got {text!r}")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -50,17 +80,24 @@ def find_notebooks(paths: list[Path] | None = None) -> list[Path]:
     return found
 
 
-def execute_notebook(path: Path, *, timeout: int = 900, kernel_name: str = "python3") -> tuple[nbformat.NotebookNode, RunResult]:
-    """Execute one notebook top to bottom in a fresh kernel, with the notebook's folder as working dir."""
+def execute_notebook(
+    path: Path, *, timeout: int = 900, kernel_name: str = "python3", threads: int | None = None
+) -> tuple[nbformat.NotebookNode, RunResult]:
+    """Execute one notebook top to bottom in a fresh kernel, with the notebook's folder as working dir.
+
+    `threads` caps the kernel's torch/OpenMP/MKL threads (None: the libraries' default, all cores).
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}},
+                            extra_arguments=list(QUIET_KERNEL_ARGS))
+    env = kernel_environment(threads)
     start = time.perf_counter()
     error = None
     try:
-        client.execute()
+        client.execute(**({} if env is None else {"env": env}))
     except CellExecutionError as err:
         error = _first_line_of_error(str(err))
     except Exception as err:  # a dead kernel or a timeout: report it, run the next notebook
@@ -84,14 +121,16 @@ def export_html(nb: nbformat.NotebookNode, target: Path) -> None:
 
 
 def run_series(
-    notebooks: list[Path], *, html_dir: Path | None = None, inplace: bool = False, timeout: int = 900, progress: bool = True
+    notebooks: list[Path], *, html_dir: Path | None = None, inplace: bool = False, timeout: int = 900, progress: bool = True,
+    threads: int | None = None,
 ) -> list[RunResult]:
     """Execute notebooks in order; export HTML and/or write them back; return one result each."""
+    kernel_environment(threads)  # a bad thread count fails before the first notebook runs
     results = []
     bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.name)
-        nb, result = execute_notebook(path, timeout=timeout)
+        nb, result = execute_notebook(path, timeout=timeout, threads=threads)
         if html_dir is not None:
             export_html(nb, html_dir / (path.stem + ".html"))
         if inplace and result.ok:
@@ -143,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
     parser.add_argument("--gallery", type=Path, metavar="DIR", help="only extract the figures of cells tagged 'gallery' into DIR")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--threads", type=_positive_int, metavar="N",
+                        help="threads per kernel for torch, OpenMP, MKL and OpenBLAS (sets "
+                             + ", ".join(THREAD_ENV_VARS) + "; default: all cores). Use 1-2 on a shared or busy machine.")
     args = parser.parse_args(argv)
     try:
         notebooks = find_notebooks(args.notebooks)
@@ -152,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         for path in extract_gallery(notebooks, args.gallery):
             print(path)
         return 0
-    results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress)
+    results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress,
+                         threads=args.threads)
     print(summary(results))
     return 0 if all(r.ok for r in results) else 1
 

@@ -29,13 +29,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from .images import check_rgb_uint8, resize_map
-from .models import Classifier, resize_shorter_side
+from .models import DEFAULT_CROP_FRACTION, Classifier, resize_shorter_side, working_shape
 
 Reduce = Literal["max", "sum", "l2"]
 TargetSpec = Union[int, str, Sequence[Union[int, str]], torch.Tensor, np.ndarray, None]
 Box = tuple[int, int, int, int]
 REDUCTIONS: tuple[str, ...] = ("max", "sum", "l2")
-DEFAULT_CROP_FRACTION = 0.875  # 224 / 256, the usual ImageNet ratio
 
 
 # ----------------------------------------------------------------------------------------------
@@ -64,6 +63,40 @@ def _check_batch(x: object) -> torch.Tensor:
     if x.shape[0] == 0:
         raise ValueError("Got an empty batch (N = 0).")
     return x
+
+
+def _expected_channels(model: nn.Module | Classifier) -> int | None:
+    """Colour channels the model takes: a Classifier's mean has one per channel, else the first conv's in_channels."""
+    if isinstance(model, Classifier):
+        return int(model.mean.shape[0])
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    return None if conv is None else int(conv.in_channels)
+
+
+def _fixed_input_size(model: nn.Module | Classifier) -> int | None:
+    """The side a model only works at: a Classifier with a mean image (toy), or a module's `input_size` attribute."""
+    if isinstance(model, Classifier):
+        if not _fits_any_size(model):
+            return model.input_size
+        model = model.model
+    size = getattr(model, "input_size", None)
+    return size if isinstance(size, int) and not isinstance(size, bool) else None
+
+
+def _check_fits_model(model: nn.Module | Classifier, x: torch.Tensor) -> None:
+    """Refuse inputs with the wrong number of channels or (for fixed-size models) the wrong size, saying what fits."""
+    channels = _expected_channels(model)
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(
+            f"The model expects {channels} colour channels, an input of shape (N,{channels},H,W); got {tuple(x.shape)}. "
+            "Make the input with classifier.preprocess(image) (a grayscale image: helpers.to_rgb_uint8(image) first)."
+        )
+    size = _fixed_input_size(model)
+    if size is not None and tuple(x.shape[-2:]) != (size, size):
+        raise ValueError(
+            f"This model takes {size}x{size} inputs (it was trained at that size); got {x.shape[-2]}x{x.shape[-1]}. "
+            f"Make the input with classifier.preprocess(image), which resizes the image to {size} px."
+        )
 
 
 def _categories(model: nn.Module | Classifier) -> list[str] | None:
@@ -122,6 +155,7 @@ def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target:
     """
     module = _as_module(model)
     x = _check_batch(x)
+    _check_fits_model(model, x)
     if module.training:
         raise ValueError("The model is in training mode (dropout/batch-norm would make the map random); call model.eval() first.")
     xg = x.detach().requires_grad_(True)
@@ -183,16 +217,6 @@ class Crop:
     name: str
 
 
-def _working_shape(hw: tuple[int, int], input_size: int, crop_fraction: float) -> tuple[int, int]:
-    """Size of the working image whose shorter side is round(S / crop_fraction)."""
-    if not 0.0 < crop_fraction <= 1.0:
-        raise ValueError(f"crop_fraction must be in (0, 1]; got {crop_fraction}.")
-    side = round(input_size / crop_fraction)
-    h, w = hw
-    scale = side / min(h, w)
-    return max(side, round(h * scale)), max(side, round(w * scale))
-
-
 def _crop_offsets(work_hw: tuple[int, int], size: int) -> list[tuple[str, int, int]]:
     """(name, top, left) of the four corner crops and the centre crop in the working image."""
     h, w = work_hw
@@ -209,7 +233,7 @@ def ten_crop_boxes(classifier: Classifier | int, image_shape: Sequence[int], *, 
     """The 10 crops of `ten_crop_saliency` as boxes in the input image's own pixel coordinates (for drawing)."""
     size = classifier.input_size if isinstance(classifier, Classifier) else int(classifier)
     hw = (int(image_shape[0]), int(image_shape[1]))
-    work = _working_shape(hw, size, crop_fraction)
+    work = working_shape(hw, size, crop_fraction)
     sy, sx = hw[0] / work[0], hw[1] / work[1]
     crops = []
     for mirrored in (False, True):
@@ -223,7 +247,7 @@ def ten_crop_batch(classifier: Classifier, image: np.ndarray, *, crop_fraction: 
     """The 10 normalised crops (10,3,S,S), their (top, left) in the working image, and its size."""
     s = classifier.input_size
     x = _image_tensor(image, classifier.device)
-    work = _working_shape(image.shape[:2], s, crop_fraction)
+    work = working_shape(image.shape[:2], s, crop_fraction)
     x = F.interpolate(x, size=work, mode="bilinear", align_corners=False, antialias=True)
     offsets = _crop_offsets(work, s)
     crops = torch.cat([x[..., t : t + s, l : l + s] for _, t, l in offsets])

@@ -62,7 +62,7 @@ MEAN_IMAGE_PATH = DATA_DIR / "mean_image.npy"
 LOG_PATH = DATA_DIR / "training_log.json"
 
 HELDOUT_SEED_OFFSET = 10_000
-REGENERATE_CMD = "python -m helpers.toyworld train --out data/toy"
+REGENERATE_CMD = "python -m helpers.toyworld train"  # --out defaults to the data/toy folder in use
 
 # ----------------------------------------------------------------------------------
 # Generation parameters (fractions refer to the image side).
@@ -271,6 +271,10 @@ def generate(n: int, seed: int = 0, size: int = IMAGE_SIZE) -> ToyDataset:
 
 class ToyCNN(nn.Module):
     """Small VGG-style CNN (3x3 conv + ReLU + max-pool blocks, MLP head), no BatchNorm."""
+
+    # The side it is trained at (with a mean image of that size); saliency refuses other sizes,
+    # which the adaptive pooling would otherwise accept without a word.
+    input_size: int = IMAGE_SIZE
 
     def __init__(self, num_classes: int = len(CLASSES), widths: Sequence[int] = (8, 24, 48, 96),
                  hidden: int = 128, dropout: float = 0.3) -> None:

@@ -182,3 +182,23 @@ def test_bad_arguments_give_clear_errors(random_toy, kwargs, error, words) -> No
     target = args.pop("target")
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
         class_model_visualization(random_toy, target, **args)
+
+
+@pytest.mark.parametrize("model", ["toy", "lite0"])
+def test_divergent_learning_rate_is_stopped_with_advice(model: str, request) -> None:
+    classifier = request.getfixturevalue(model)
+    target = 0 if model == "toy" else "espresso"
+    with pytest.raises(ValueError, match=r"diverged after \d+ step\(s\) with lr=1e\+06.*Lower lr"):
+        class_model_visualization(classifier, target, steps=5, lr=1e6, progress=False)
+
+
+def test_non_finite_image_is_stopped_with_advice(random_toy) -> None:
+    start = torch.zeros(1, 3, 64, 64)
+    start[0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="inf/NaN.*Lower lr"):
+        class_model_visualization(random_toy, 0, steps=2, init=start, progress=False)
+
+
+def test_large_but_working_settings_are_not_called_divergent(toy) -> None:
+    result = class_model_visualization(toy, "circle", steps=20, lr=50.0, l2=0.0, progress=False)
+    assert np.isfinite(result.final_logit) and result.final_logit > result.history.target_logit[0]

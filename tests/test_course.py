@@ -87,6 +87,77 @@ def test_gallery_extracts_tagged_figures(tmp_path) -> None:
     assert [p.name for p in written] == ["03_1.png"] and written[0].read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize("shadow", ["helpers.py", "helpers/__init__.py"], ids=["module", "package"])
+def test_setup_cell_names_a_helpers_that_hides_the_package(tmp_path, shadow: str) -> None:
+    """A student's own helpers.py (or helpers/ folder) next to the notebook: say what to rename, install nothing."""
+    (tmp_path / shadow).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / shadow).write_text("def my_function():\n    return 1\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COURSE_PIP_SOURCE": "/nonexistent/must-not-be-installed"}
+    run = subprocess.run([sys.executable, "-c", course.setup_cell_source()], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    error = run.stderr.strip().splitlines()[-1]
+    assert error.startswith("ImportError:") and "rename it" in error, run.stderr[-1000:]
+    assert str(tmp_path / Path(shadow).parts[0]) in error
+
+
+def test_setup_cell_accepts_the_course_package(tmp_path) -> None:
+    """... also beside a plain `helpers/` folder (no __init__.py): the installed package comes first."""
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "notes.txt").write_text("my notes\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    run = subprocess.run([sys.executable, "-c", course.setup_cell_source()], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-1000:]
+    assert "device:" in run.stdout
+
+
+def _kernel_report_notebook(path: Path) -> Path:
+    """A notebook that prints its kernel's thread settings."""
+    return _tiny_notebook(path, [
+        "import os, torch\n"
+        "print('threads', *(os.environ.get(v) for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')), torch.get_num_threads())"
+    ])
+
+
+def _printed(path: Path) -> str:
+    return "".join(json.loads(path.read_text())["cells"][1]["outputs"][0]["text"])
+
+
+def test_runner_threads_option_sets_kernel_threads(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    for var in ("MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    nb = _kernel_report_notebook(tmp_path / "01_threads.ipynb")
+    assert run_notebooks.main([str(nb), "--no-progress", "--inplace"]) == 0
+    assert _printed(nb).startswith("threads 7 None None")  # without --threads the kernel inherits our settings
+    assert run_notebooks.main([str(nb), "--no-progress", "--inplace", "--threads", "1"]) == 0
+    assert _printed(nb) == "threads 1 1 1 1\n"
+
+
+@pytest.mark.parametrize("bad", ["0", "-2", "two", "1.5"])
+def test_runner_refuses_a_bad_thread_count(bad: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        run_notebooks.main(["--threads", bad])
+    assert "--threads" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="positive int"):
+        run_notebooks.kernel_environment(0)
+
+
+def test_runner_hides_the_kernels_unencrypted_tcp_warning(tmp_path, monkeypatch, capfd) -> None:
+    import inspect
+
+    import ipykernel.kernelapp
+
+    nb = _tiny_notebook(tmp_path / "01_quiet.ipynb", ["print('fine')"])
+    run_notebooks.run_series([nb], progress=False)
+    assert "without encryption" not in capfd.readouterr().err
+    if "without encryption" in inspect.getsource(ipykernel.kernelapp):  # this ipykernel can print it:
+        monkeypatch.setattr(run_notebooks, "QUIET_KERNEL_ARGS", ())  # so without our option it shows
+        run_notebooks.run_series([nb], progress=False)
+        assert "without encryption" in capfd.readouterr().err
+
+
 @pytest.mark.slow
 def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> None:
     """A fresh venv without `helpers` (but with torch & co. visible) runs the set-up cell from a wheel."""

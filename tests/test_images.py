@@ -101,3 +101,10 @@ def test_resize_map_averages_when_shrinking_and_keeps_shape_when_equal() -> None
     assert small.dtype == np.float32 and np.allclose(small, 0.5)
     assert resize_map(checker, 16, 12).shape == (16, 12)
     assert resize_map(checker, 8, 8).shape == (8, 8)
+
+
+@pytest.mark.parametrize("bad", [None, 3, np.zeros((8, 8, 3), np.uint8)], ids=["None", "int", "array"])
+def test_load_image_says_what_it_accepts(bad: object) -> None:
+    with pytest.raises(TypeError, match=r"bundled photo's name \(one of \[.*'chelsea'.*path of an image file") as err:
+        helpers.load_image(bad)  # type: ignore[arg-type]
+    assert ("to_rgb_uint8" in str(err.value)) == isinstance(bad, np.ndarray)

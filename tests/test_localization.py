@@ -324,3 +324,33 @@ def test_ilsvrc_cli_errors(tmp_path, capsys) -> None:
     (boxes / "toy_0000.xml").unlink()
     assert loc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu"]) == 2
     assert "no XML box file" in capsys.readouterr().err
+
+
+def _striped_image_and_map() -> tuple[np.ndarray, np.ndarray]:
+    """A 90x150 image with one object and a saliency map that covers it."""
+    image = np.random.default_rng(2).integers(0, 80, (90, 150, 3), dtype=np.uint8)
+    image[20:60, 80:130] = (40, 200, 220)
+    saliency = np.zeros((90, 150), np.float32)
+    saliency[20:60, 80:130] = 1.0
+    return image, saliency
+
+
+@pytest.mark.parametrize("shape", [(45, 75), (30, 50), (181, 301), (46, 75)])
+def test_same_aspect_map_at_another_resolution_is_resized(shape: tuple[int, int]) -> None:
+    image, saliency = _striped_image_and_map()
+    resized = cv2.resize(saliency, shape[::-1], interpolation=cv2.INTER_LINEAR)
+    assert loc.iou(loc.localize(image, resized).box, (80, 20, 130, 60)) >= 0.7
+
+
+def test_transposed_map_is_refused_with_a_hint() -> None:
+    image, saliency = _striped_image_and_map()
+    with pytest.raises(ValueError, match=r"150x90 \(HxW\) but the image is 90x150.*transposed: pass saliency\.T"):
+        loc.localize(image, saliency.T)
+
+
+@pytest.mark.parametrize("shape", [(90, 90), (224, 224), (60, 150)])
+def test_map_of_another_aspect_ratio_is_refused(shape: tuple[int, int]) -> None:
+    image, _ = _striped_image_and_map()
+    with pytest.raises(ValueError, match="aspect ratios differ") as err:
+        loc.localize(image, np.random.default_rng(0).random(shape, dtype=np.float32))
+    assert "transposed" not in str(err.value)

@@ -49,8 +49,16 @@ def test_preprocess_shapes_and_does_not_mutate(lite0) -> None:
 
 def test_deprocess_inverts_preprocess(lite0) -> None:
     image = helpers.load_image("coffee")[:224, :224]
-    restored = lite0.deprocess(lite0.preprocess(image))
+    restored = lite0.deprocess(lite0.preprocess(image, center_crop=False))
     assert np.abs(restored.astype(int) - image.astype(int)).max() <= 1
+
+
+def test_preprocess_is_the_standard_evaluation_crop(lite0) -> None:
+    """Shorter side 256 (= 224 / 0.875), then the central 224 x 224: a 256 x 320 image is only cropped."""
+    image = helpers.load_image("coffee")[:256, :320]
+    assert lite0.crop_fraction == 0.875
+    restored = lite0.deprocess(lite0.preprocess(image))
+    assert np.abs(restored.astype(int) - image[16:240, 48:272].astype(int)).max() <= 1
 
 
 def test_preprocess_rejects_grayscale_and_rgba_with_a_hint(lite0) -> None:
@@ -175,3 +183,15 @@ def test_lite_multipliers_reproduce_the_published_channel_counts() -> None:
     lite2 = scaled_stages(width=1.1, depth=1.2)
     assert [s[5] for s in lite2] == [16, 24, 48, 88, 120, 208, 352]
     assert sum(s[0] for s in lite2) == sum(s[0] for s in scaled_stages(1.0, 1.1)) == 21
+
+
+def test_unknown_class_suggests_only_related_names(lite0) -> None:
+    with pytest.raises(ValueError, match="No class name is close") as err:
+        lite0.class_index("not a class")
+    assert "binoculars" not in str(err.value)
+    with pytest.raises(ValueError, match="'golden retriever'"):
+        lite0.class_index("golden retreiver")  # close whole name (difflib)
+    with pytest.raises(ValueError, match="'Labrador retriever'"):
+        lite0.class_index("retriver")  # close word inside longer names
+    with pytest.raises(ValueError, match="'container ship'"):
+        lite0.class_index("rocket ship")  # a word of the query inside a name (substring hit)

@@ -219,3 +219,26 @@ def test_mass_and_pointing_game() -> None:
         S.mass_inside_mask(-peak, mask)
     with pytest.raises(ValueError):
         S.pointing_game(peak, mask.astype(int))
+
+
+@pytest.mark.parametrize("as_module", [False, True], ids=["classifier", "module"])
+def test_one_channel_input_names_three_channels_and_preprocess(as_module: bool) -> None:
+    clf = _random_toy_classifier()
+    with pytest.raises(ValueError, match=r"3 colour channels.*preprocess\(image\)"):
+        S.saliency_map(clf.model if as_module else clf, torch.zeros(1, 1, 64, 64), 0)
+
+
+@pytest.mark.parametrize("as_module", [False, True], ids=["classifier", "module"])
+def test_toy_cnn_refuses_another_input_size_naming_its_own(as_module: bool) -> None:
+    clf = _random_toy_classifier()
+    x = torch.zeros(1, 3, 224, 224)
+    assert clf.model(x).shape == (1, 6)  # the adaptive pooling alone would accept it without a word
+    with pytest.raises(ValueError, match=r"64x64 inputs.*got 224x224"):
+        S.saliency_map(clf.model if as_module else clf, x, 0)
+    with pytest.raises(ValueError, match="64x64"):
+        S.smoothgrad(clf, x, 0, n_samples=1)
+
+
+def test_any_size_models_still_take_any_size(lite0) -> None:
+    assert S.saliency_map(lite0, torch.zeros(1, 3, 96, 160), 0).shape == (1, 96, 160)
+    assert S.saliency_map(_tiny_net(), torch.zeros(1, 3, 10, 14), 0).shape == (1, 10, 14)
