@@ -114,8 +114,9 @@ def test_class_image_check(sol03, toy) -> None:
 def test_quiz_questions_accept_the_right_answer_only() -> None:
     assert len(ex03.QUIZ) == 3
     assert ex03.Q1_WHY_LOGITS.check("a") and not ex03.Q1_WHY_LOGITS.check("c")
-    assert ex03.Q2_PENALTY_SHRINK.check(0.96) and ex03.Q2_PENALTY_SHRINK.check(1 - 2 * 2 * 0.01)
-    assert not ex03.Q2_PENALTY_SHRINK.check(0.98) and not ex03.Q2_PENALTY_SHRINK.check(0.04)
+    assert ex03.Q2_PENALTY_SHRINK.check(0.99) and ex03.Q2_PENALTY_SHRINK.check(1 - 2 * 0.5 * 0.01)
+    assert not ex03.Q2_PENALTY_SHRINK.check(0.995) and not ex03.Q2_PENALTY_SHRINK.check(0.96)  # the 2 forgotten; lr 2
+    assert not ex03.Q2_PENALTY_SHRINK.check(0.01)
     assert ex03.Q3_NOISE_SOURCE.check("b") and not ex03.Q3_NOISE_SOURCE.check("a")
     assert not ex03.Q3_NOISE_SOURCE.check("objective")
 

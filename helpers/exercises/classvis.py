@@ -127,12 +127,12 @@ Q1_WHY_LOGITS = MultipleChoice(
 )
 
 Q2_PENALTY_SHRINK = NumericAnswer(
-    question=("With Lite0's defaults (lr = 2, lambda = 0.01), if the score's gradient were zero, each SGD step "
+    question=("With Lite0's defaults (lr = 0.5, lambda = 0.01), if the score's gradient were zero, each SGD step "
               "would multiply the image (its difference from the mean) by which factor?"),
-    answer=0.96,
-    tolerance=0.005,
+    answer=0.99,
+    tolerance=0.002,
     explanation=("The step is I <- I + lr * (dS_c/dI - 2 lambda I); with dS_c/dI = 0 that is I <- (1 - 2 lr lambda) I "
-                 "= (1 - 0.04) I = 0.96 I. The penalty pulls the image back to the mean by 4% per step, which is "
+                 "= (1 - 0.01) I = 0.99 I. The penalty pulls the image back to the mean by 1% per step, which is "
                  "why the norm levels off where the score's gradient balances it."),
 )
 
