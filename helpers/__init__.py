@@ -50,7 +50,7 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return getattr(module, name)
-    if name in {"models", "images", "saliency", "classvis", "localization", "toyworld", "plotting", "widgets", "exercises"}:
+    if name in {"models", "images", "saliency", "classvis", "atlas", "spectrum", "localization", "toyworld", "plotting", "widgets", "exercises"}:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")
 
