@@ -1,6 +1,6 @@
 """Helpers for the course on 'Deep Inside Convolutional Networks' (Simonyan, Vedaldi, Zisserman, 2013).
 
-One module per idea: `models`, `images`, `saliency`, `classvis`, `localization`, `toyworld`,
+One module per idea: `models`, `images` (+ `coco`, `categories` for the COCO photos), `saliency`, `classvis`, `localization`, `toyworld`,
 `plotting`, `widgets`. The names below are imported lazily, so `import helpers` stays fast and a
 notebook only pays for what it uses.
 """
@@ -23,6 +23,9 @@ _EXPORTS: dict[str, str] = {
     "list_images": "images",
     "photo_info": "images",
     "to_rgb_uint8": "images",
+    # COCO categories -> ImageNet classes
+    "imagenet_classes": "categories",
+    "NoImageNetCounterpart": "categories",
     # saliency
     "saliency_map": "saliency",
     "ten_crop_saliency": "saliency",
@@ -33,6 +36,12 @@ _EXPORTS: dict[str, str] = {
     "rank_correlation": "saliency",
     "mass_inside_mask": "saliency",
     "pointing_game": "saliency",
+    "pointing_hit": "saliency",
+    "image_smoothgrad": "saliency",
+    # real photos
+    "photo_saliency": "photos",
+    "evaluate_pointing": "photos",
+    "best_photo_model": "photos",
     "saliency_explorer": "widgets",
     # class-model visualization
     "class_model_visualization": "classvis",
@@ -40,6 +49,8 @@ _EXPORTS: dict[str, str] = {
     "localize": "localization",
     "Localization": "localization",
     "evaluate_boxes": "localization",
+    "localize_photo": "localization",
+    "evaluate_photos": "localization",
 }
 
 __all__ = sorted(_EXPORTS) + ["toyworld"]
@@ -50,7 +61,8 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return getattr(module, name)
-    if name in {"models", "images", "saliency", "classvis", "atlas", "spectrum", "localization", "toyworld", "plotting", "widgets", "exercises"}:
+    if name in {"models", "images", "categories", "coco", "photos", "saliency", "classvis", "atlas", "spectrum",
+                "localization", "toyworld", "plotting", "widgets", "exercises"}:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")
 

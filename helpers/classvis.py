@@ -34,9 +34,11 @@ INITS: tuple[str, ...] = ("zeros", "random")
 SGD_DEFAULTS: dict[str, tuple[float, float]] = {"toy": (0.5, 0.03), "efficientnet_lite0": (0.5, 1e-2)}
 GENERIC_SGD_DEFAULT: tuple[float, float] = (5.0, 1e-3)  # ImageNet classifiers with unit-scale inputs
 ADAM_LR = 0.05  # Adam's step is (roughly) lr per pixel whatever the gradient's scale
-# An image 10^4 pixel ranges away from the valid range is no image any more: the ascent diverged
-# (lr 1e6 gets there in one step; the defaults stay within ~4 ranges, lr 50 without lambda ~800).
-DIVERGED_RANGES = 1e4
+# An image 10^5 pixel ranges away from the valid range is no image any more: the ascent diverged.
+# SGD with lr * lambda > 1 grows exponentially and gets there in a few steps (lr 1e6: 1e7-1e8 ranges
+# after 1-2 steps); the defaults stay within ~4 ranges, and even the widget's extreme (toy, lr 100,
+# lambda 1e-5, 500 steps), which grows only linearly, stays below 1e4.
+DIVERGED_RANGES = 1e5
 
 
 # ----------------------------------------------------------------------------------------------

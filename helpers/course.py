@@ -2,7 +2,8 @@
 
 `python -m helpers.course sync notebooks/*.ipynb` writes the badge (first markdown cell) and the
 set-up cell (first code cell) into each notebook, so changing `REPO_URL` here updates every notebook;
-`tests/test_course.py` checks that the notebooks are in sync.
+it also writes the reveal.js slide metadata (`add_slide_metadata`) that turns a notebook into a lecture
+deck. `tests/test_course.py` checks that the notebooks are in sync.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ BRANCH = "main"
 SETUP_MARKER = "# Course set-up"
 BADGE_MARKER = "colab-badge.svg"
 PACKAGE_ATTRIBUTE = "plotting"  # the set-up cell uses it first; a foreign `helpers` module lacks it
+SLIDE_HEADINGS = ("# ", "## ")  # a markdown cell starting with one of these starts a new slide
+SUBSLIDE_HEADING = "### "  # ... and with this one, a new sub-slide (below the current slide)
+MAX_SLIDE_LINES = 24  # source lines on one (sub)slide before the next cell opens a sub-slide
 
 
 def colab_url(notebook: str | Path) -> str:
@@ -68,6 +72,7 @@ def sync_notebook(path: str | Path) -> bool:
     before = json.dumps(cells)
     _sync_badge(cells, path)
     _sync_setup_cell(cells)
+    add_slide_metadata(cells)
     if json.dumps(cells) == before:
         return False
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
@@ -97,11 +102,41 @@ def _sync_setup_cell(cells: list[dict]) -> None:
     )
 
 
+def slide_type(cell: dict, lines_on_slide: int) -> str:
+    """reveal.js slide type of one cell: 'slide' at '#'/'##' headings, 'subslide' at '###' or when the
+    current slide already holds MAX_SLIDE_LINES source lines, else '-' (continue the current slide)."""
+    source = "".join(cell["source"]).lstrip()
+    if cell["cell_type"] == "markdown" and source.startswith(SLIDE_HEADINGS):
+        return "slide"
+    if cell["cell_type"] == "markdown" and source.startswith(SUBSLIDE_HEADING):
+        return "subslide"
+    if lines_on_slide + _line_count(cell) > MAX_SLIDE_LINES and lines_on_slide > 0:
+        return "subslide"
+    return "-"
+
+
+def _line_count(cell: dict) -> int:
+    return len("".join(cell["source"]).splitlines())
+
+
+def add_slide_metadata(cells: list[dict]) -> None:
+    """Set `metadata.slideshow.slide_type` on every cell, so `jupyter nbconvert --to slides` makes a deck.
+
+    Deterministic and from the sources only (re-executing a notebook never changes its slides); the first
+    cell always opens a slide. Long slides scroll in the exported deck (see run_notebooks.export_slides).
+    """
+    lines_on_slide = 0
+    for i, cell in enumerate(cells):
+        kind = "slide" if i == 0 else slide_type(cell, lines_on_slide)
+        cell.setdefault("metadata", {})["slideshow"] = {"slide_type": kind}
+        lines_on_slide = _line_count(cell) + (lines_on_slide if kind == "-" else 0)
+
+
 def main(argv: list[str] | None = None) -> None:
     """CLI: `python -m helpers.course sync NOTEBOOK...`."""
     parser = argparse.ArgumentParser(prog="python -m helpers.course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sync = sub.add_parser("sync", help="write the Colab badge and the set-up cell into notebooks")
+    sync = sub.add_parser("sync", help="write the Colab badge, the set-up cell and the slide metadata into notebooks")
     sync.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)
     for nb in args.notebooks:

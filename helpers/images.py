@@ -1,11 +1,20 @@
-"""Bundled photos and image loading: every image leaves here as uint8 HxWx3 RGB."""
+"""Bundled photos, COCO photos and image loading: every image leaves here as uint8 HxWx3 RGB.
+
+Two sets of photos load by name: the 7 bundled photos (`data/images/`, one hand-drawn box each) and
+the COCO 2017 photos (`data/coco/`, named "coco_<COCO image id>", e.g. "coco_599", with every
+instance's box, category and mask). `photo_info(name)` describes either kind the same way.
+`data/coco/` holds 21 photos; one (000000000508.jpg, a snowy landscape) has no annotated object and
+is not listed (load it by path as a negative example).
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -15,41 +24,159 @@ from .paths import DATA_DIR
 
 IMAGES_DIR = DATA_DIR / "images"
 BOXES_FILE = IMAGES_DIR / "boxes.json"
+COCO_DIR = DATA_DIR / "coco"
+COCO_FILE = COCO_DIR / "instances.json"
 
 Box = tuple[int, int, int, int]  # (x0, y0, x1, y1) in pixels, x1 and y1 exclusive.
 
 
 @dataclass(frozen=True)
+class DominantObject:
+    """The photo's largest (non-crowd) instance: its category, index, box and share of the frame's area."""
+
+    category: str
+    index: int
+    box: Box
+    area_fraction: float
+
+
+@dataclass(frozen=True)
 class PhotoInfo:
-    """What we know about a bundled photo: file, object, plausible ImageNet labels, hand-drawn box."""
+    """What we know about a photo: its main object (name, ImageNet labels, box) and every annotated instance.
+
+    Bundled photos have one hand-drawn box and no mask: their `masks` are the box filled. COCO photos
+    have every instance's box, category and mask (rasterised on first use); their `object`/`box`
+    are those of the dominant (largest) instance and `imagenet` the classes that category maps to.
+    """
 
     name: str
     path: Path
     object: str
     imagenet: tuple[str, ...]
     box: Box
+    boxes: tuple[Box, ...] = ()  # per instance, (x0, y0, x1, y1), x1/y1 exclusive
+    categories: tuple[str, ...] = ()  # per instance: COCO category name (bundled: see boxes.json)
+    crowd: tuple[bool, ...] = ()  # per instance: COCO crowd region (several objects under one mask)
+    areas: tuple[float, ...] = ()  # per instance, in pixels: COCO's polygon area, or the box area (bundled)
+    height: int = 0
+    width: int = 0
+    source: str = "bundled"  # "bundled" or "coco"
+    has_masks: bool = False  # False: `masks` are the boxes filled
+    segmentations: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def masks(self) -> tuple[np.ndarray, ...]:
+        """Per-instance bool HxW masks (computed on first use): COCO polygons/RLE, or the boxes filled."""
+        from .coco import segmentation_mask
+
+        if self.has_masks:
+            return tuple(segmentation_mask(seg, self.height, self.width) for seg in self.segmentations)
+        return tuple(box_mask(b, self.height, self.width) for b in self.boxes)
+
+    def present_categories(self) -> list[str]:
+        """The categories annotated in this photo, sorted."""
+        return sorted(set(self.categories))
+
+    def category_mask(self, category: str) -> np.ndarray:
+        """Union of the masks of all instances of `category` (bool HxW)."""
+        if category not in self.categories:
+            raise KeyError(f"No {category!r} in photo {self.name!r}; it has: {self.present_categories()}.")
+        return np.logical_or.reduce([m for m, c in zip(self.masks, self.categories) if c == category])
+
+    def dominant_object(self) -> DominantObject:
+        """The instance covering the largest area (crowd regions excluded), with its share of the frame."""
+        areas = self.areas
+        candidates = [i for i in range(len(self.categories)) if not self.crowd[i]]
+        if not candidates:
+            raise ValueError(f"Photo {self.name!r} has no single (non-crowd) annotated instance.")
+        i = max(candidates, key=lambda k: areas[k])
+        return DominantObject(self.categories[i], i, self.boxes[i], areas[i] / float(self.height * self.width))
+
+    def imagenet_indices(self, category: str) -> tuple[int, ...]:
+        """ImageNet-1k indices that name `category` here: the COCO table, or a bundled photo's own labels."""
+        from .categories import imagenet_classes
+        from .models import imagenet_categories
+
+        if category not in self.categories:
+            raise KeyError(f"No {category!r} in photo {self.name!r}; it has: {self.present_categories()}.")
+        if self.source == "bundled":
+            names = imagenet_categories()
+            return tuple(sorted(names.index(n) for n in self.imagenet))
+        return imagenet_classes(category)
+
+
+def box_mask(box: Box, height: int, width: int) -> np.ndarray:
+    """A bool HxW mask that is True inside the (x0, y0, x1, y1) box (x1/y1 exclusive)."""
+    mask = np.zeros((height, width), bool)
+    x0, y0, x1, y1 = box
+    mask[max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)] = True
+    return mask
+
+
+def _read_bundled() -> dict[str, PhotoInfo]:
+    """Parse `data/images/boxes.json` into PhotoInfo records keyed by short name."""
+    raw = json.loads(BOXES_FILE.read_text())
+    out = {}
+    for name, e in raw.items():
+        if name.startswith("_"):
+            continue
+        path = IMAGES_DIR / e["file"]
+        with Image.open(path) as img:  # reads the header only
+            width, height = img.size
+        box = tuple(e["box"])
+        out[name] = PhotoInfo(name, path, e["object"], tuple(e["imagenet"]), box, boxes=(box,), categories=(e["category"],),
+                              crowd=(False,), areas=(float((box[2] - box[0]) * (box[3] - box[1])),), height=height, width=width)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _read_coco_catalogue(annotations: Path = COCO_FILE) -> dict[str, PhotoInfo]:
+    """The COCO photos of `data/coco/` as PhotoInfo records named "coco_<image id>" (read once)."""
+    from .categories import has_imagenet_counterpart, imagenet_classes
+    from .coco import read_coco
+    from .models import imagenet_categories
+
+    out = {}
+    names = imagenet_categories()
+    for image_id, im in sorted(read_coco(annotations).items()):
+        inst = im.instances
+        if not inst:
+            continue
+        single = [i for i in range(len(inst)) if not inst[i].crowd] or list(range(len(inst)))
+        main = inst[max(single, key=lambda i: inst[i].area)]
+        imagenet = tuple(names[i] for i in imagenet_classes(main.category)) if has_imagenet_counterpart(main.category) else ()
+        name = f"coco_{image_id}"
+        out[name] = PhotoInfo(
+            name, annotations.parent / im.file_name, main.category, imagenet, main.box,
+            boxes=tuple(i.box for i in inst), categories=tuple(i.category for i in inst), crowd=tuple(i.crowd for i in inst), areas=tuple(i.area for i in inst),
+            height=im.height, width=im.width, source="coco", has_masks=True,
+            segmentations=tuple(i.segmentation for i in inst),
+        )
+    return out
 
 
 def _read_catalogue() -> dict[str, PhotoInfo]:
-    """Parse `data/images/boxes.json` into PhotoInfo records keyed by short name."""
-    raw = json.loads(BOXES_FILE.read_text())
-    return {
-        name: PhotoInfo(name, IMAGES_DIR / e["file"], e["object"], tuple(e["imagenet"]), tuple(e["box"]))
-        for name, e in raw.items()
-        if not name.startswith("_")
-    }
+    """Every photo that `load_image` knows by name: the bundled ones, then the COCO ones."""
+    return {**_read_bundled(), **_read_coco_catalogue()}
 
 
-def list_images() -> list[str]:
-    """Names of the bundled photos, usable with `load_image` and `photo_info`."""
-    return sorted(_read_catalogue())
+def list_images(source: Literal["all", "bundled", "coco"] = "all") -> list[str]:
+    """Names usable with `load_image` and `photo_info`: bundled photos (sorted), then COCO photos "coco_<id>" by id.
+
+    `source="bundled"` gives the 7 hand-boxed photos only, `"coco"` the 20 annotated COCO photos with masks.
+    """
+    if source not in ("all", "bundled", "coco"):
+        raise ValueError(f"source must be 'all', 'bundled' or 'coco'; got {source!r}.")
+    bundled = sorted(_read_bundled()) if source in ("all", "bundled") else []
+    coco = list(_read_coco_catalogue()) if source in ("all", "coco") else []
+    return bundled + coco
 
 
 def photo_info(name: str) -> PhotoInfo:
-    """Metadata (object, ImageNet labels, hand-drawn box) of a bundled photo."""
+    """Metadata of a bundled or COCO photo: main object, boxes, categories and (lazily) masks per instance."""
     catalogue = _read_catalogue()
     if name not in catalogue:
-        raise KeyError(f"No bundled photo named {name!r}; choose one of {sorted(catalogue)}.")
+        raise KeyError(f"No photo named {name!r}; choose one of {list(catalogue)}.")
     return catalogue[name]
 
 

@@ -1,4 +1,4 @@
-"""A linear (softmax) classifier on toy-world images: the model for which saliency is exactly the weights.
+"""A linear (softmax) classifier on toy-world images, S_c(I) = w_c^T I + b_c (paper, Eq. 2): saliency is exactly the weights.
 
 Notebook 01 trains it in seconds; as a `Classifier` it works with every saliency helper.
 """
@@ -15,7 +15,7 @@ from .models import Classifier, freeze
 
 
 class LinearClassifier(nn.Module):
-    """S_c(I) = w_c^T I + b_c on flattened (N,3,H,W) inputs."""
+    """S_c(I) = w_c^T I + b_c (paper, Eq. 2) on flattened (N,3,H,W) inputs."""
 
     def __init__(self, image_size: int = toyworld.IMAGE_SIZE, num_classes: int = len(toyworld.CLASSES)) -> None:
         super().__init__()

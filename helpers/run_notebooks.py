@@ -3,6 +3,8 @@
     python -m helpers.run_notebooks --html out/            # execute all, write out/*.html
     python -m helpers.run_notebooks notebooks/02_*.ipynb --inplace
     python -m helpers.run_notebooks --threads 2             # each kernel uses 2 threads (busy machine)
+    python -m helpers.run_notebooks --site out/site --no-execute   # course website from the saved notebooks
+    python -m helpers.run_notebooks --slides slides/ --no-execute   # reveal.js decks of the committed outputs
 
 For lectures and course sites: the HTML keeps every figure; the summary lists each notebook's run
 time, so a lecturer knows what a live run costs. Exits non-zero when any notebook fails.
@@ -120,21 +122,55 @@ def export_html(nb: nbformat.NotebookNode, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
+def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, RunResult]:
+    """Read a notebook as committed (its stored outputs), for exporting without re-executing."""
+    return nbformat.read(path, as_version=4), RunResult(path, 0.0)
+
+
+def export_slides(nb: nbformat.NotebookNode, target: Path) -> None:
+    """Write a notebook as a reveal.js deck (cells' `slideshow` metadata, set by `helpers.course sync`).
+
+    Long slides scroll rather than overflow; reveal.js itself is loaded from its CDN when the deck opens.
+    """
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter()
+    exporter.reveal_scroll = True
+    body, _ = exporter.from_notebook_node(nb)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(body, encoding="utf-8")
+
+
 def run_series(
-    notebooks: list[Path], *, html_dir: Path | None = None, inplace: bool = False, timeout: int = 900, progress: bool = True,
+    notebooks: list[Path],
+    *,
+    html_dir: Path | None = None,
+    inplace: bool = False,
+    timeout: int = 900,
+    progress: bool = True,
     threads: int | None = None,
+    slides_dir: Path | None = None,
+    execute: bool = True,
+    keep: dict[Path, nbformat.NotebookNode] | None = None,
 ) -> list[RunResult]:
-    """Execute notebooks in order; export HTML and/or write them back; return one result each."""
+    """Execute notebooks in order (or only read them: execute=False); export HTML/slides and/or write them back.
+
+    `keep`, when given, receives every notebook (by path), e.g. for building the site.
+    """
     kernel_environment(threads)  # a bad thread count fails before the first notebook runs
     results = []
     bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.name)
-        nb, result = execute_notebook(path, timeout=timeout, threads=threads)
+        nb, result = execute_notebook(path, timeout=timeout, threads=threads) if execute else read_notebook(path)
         if html_dir is not None:
             export_html(nb, html_dir / (path.stem + ".html"))
-        if inplace and result.ok:
+        if slides_dir is not None:
+            export_slides(nb, slides_dir / (path.stem + ".slides.html"))
+        if inplace and execute and result.ok:
             nbformat.write(nb, path)
+        if keep is not None:
+            keep[path] = nb
         results.append(result)
     return results
 
@@ -161,6 +197,22 @@ def extract_gallery(notebooks: list[Path], out_dir: Path) -> list[Path]:
     return written
 
 
+def build_site_cli(
+    notebooks: list[Path], site_dir: Path, *, execute: bool, timeout: int, progress: bool, threads: int | None = None
+) -> int:
+    """--site: build the course website, from the saved notebooks or after executing them; the exit status."""
+    from .site import build_site
+
+    executed: dict[Path, nbformat.NotebookNode] = {}
+    results = run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed) if execute else []
+    if results:
+        print(summary(results))
+    ok = [r for r in results if r.ok]
+    build_site(notebooks, site_dir, executed={r.path: executed[r.path] for r in ok}, seconds={r.path: r.seconds for r in ok})
+    print(f"site written to {site_dir / 'index.html'}")
+    return 0 if all(r.ok for r in results) else 1
+
+
 def summary(results: list[RunResult]) -> str:
     """A plain-text table of run times and failures."""
     width = max(len(r.path.name) for r in results)
@@ -185,17 +237,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=_positive_int, metavar="N",
                         help="threads per kernel for torch, OpenMP, MKL and OpenBLAS (sets "
                              + ", ".join(THREAD_ENV_VARS) + "; default: all cores). Use 1-2 on a shared or busy machine.")
+    parser.add_argument("--site", type=Path, metavar="DIR", help="build the course website into DIR (home page, one page per notebook)")
+    parser.add_argument("--slides", type=Path, metavar="DIR", help="export each notebook as a reveal.js deck DIR/<name>.slides.html")
+    parser.add_argument("--no-execute", action="store_true",
+                        help="use the notebooks as saved (already executed) for --html/--slides/--site; run nothing")
     args = parser.parse_args(argv)
     try:
         notebooks = find_notebooks(args.notebooks)
     except FileNotFoundError as err:
         parser.error(str(err))
+    if args.inplace and args.no_execute:
+        parser.error("--inplace writes executed notebooks back; it cannot be combined with --no-execute.")
     if args.gallery is not None:
         for path in extract_gallery(notebooks, args.gallery):
             print(path)
         return 0
+    if args.site is not None:
+        return build_site_cli(notebooks, args.site, execute=not args.no_execute, timeout=args.timeout, progress=not args.no_progress,
+                              threads=args.threads)
+    if args.no_execute and args.html is None and args.slides is None:
+        parser.error("--no-execute needs --html DIR, --slides DIR or --site DIR (there is nothing else to do without running).")
     results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress,
-                         threads=args.threads)
+                         threads=args.threads, slides_dir=args.slides, execute=not args.no_execute)
     print(summary(results))
     return 0 if all(r.ok for r in results) else 1
 

@@ -3,8 +3,10 @@
 From the paper: `saliency_map` (|dS_c/dI| of the class score, max over colour channels, one
 backward pass per batch) and `ten_crop_saliency` (the average over 10 crops and their mirrors).
 Beyond the paper: `smoothgrad` (Smilkov et al. 2017), the model-randomization sanity check
-(`randomize_top_layers`, `rank_correlation`; Adebayo et al. 2018) and two localisation scores
-(`mass_inside_mask`, `pointing_game`).
+(`randomize_top_layers`, `rank_correlation`; Adebayo et al. 2018) and localisation scores against a
+mask: `mass_inside_mask`, `pointing_game` (maximum inside the mask), and the pointing game of Zhang
+et al. 2016 as the TorchRay benchmark plays it (`pointing_hit`: maximum within 15 px of the mask;
+`centre_hit`: the image centre as the point, its baseline).
 
 Ten-crop geometry (`ten_crop_boxes`): the image is resized so that its shorter side is
 L = round(S / crop_fraction), S being the model's input size (Lite0: S = 224, L = 256; toy CNN:
@@ -201,10 +203,35 @@ def image_saliency(classifier: Classifier, image: np.ndarray, target: int | str 
     The whole image is used (shorter side resized to the input size, no crop) when the model accepts
     any size; a model with a fixed mean image (toy CNN) gets the image resized to S x S.
     """
+    m = saliency_map(classifier, whole_image_input(classifier, image), target, reduce=reduce)[0]
+    return resize_map(m.cpu().numpy(), *image.shape[:2])
+
+
+def whole_image_input(classifier: Classifier, image: np.ndarray) -> torch.Tensor:
+    """The whole uint8 image as a normalised (1,3,h,w) model input: shorter side S, or S x S for fixed-size models."""
     x = _image_tensor(image, classifier.device)
     s = classifier.input_size
     x = resize_shorter_side(x, s) if _fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
-    m = saliency_map(classifier, classifier.normalize(x), target, reduce=reduce)[0]
+    return classifier.normalize(x)
+
+
+def image_smoothgrad(
+    classifier: Classifier,
+    image: np.ndarray,
+    target: int | str | None = None,
+    *,
+    n_samples: int = 25,
+    noise_level: float = 0.15,
+    reduce: Reduce = "max",
+    seed: int = 0,
+) -> np.ndarray:
+    """SmoothGrad (beyond the paper) of a uint8 image, on the same whole-image input as `image_saliency`; (H, W).
+
+    `target` None means the class predicted on the clean whole image. See `smoothgrad` for the noise.
+    """
+    if not isinstance(classifier, Classifier):
+        raise TypeError(f"image_smoothgrad needs a helpers.Classifier (it knows the pre-processing); got {type(classifier).__name__}.")
+    m = smoothgrad(classifier, whole_image_input(classifier, image), target, n_samples=n_samples, noise_level=noise_level, reduce=reduce, seed=seed)[0]
     return resize_map(m.cpu().numpy(), *image.shape[:2])
 
 
@@ -263,12 +290,16 @@ def ten_crop_saliency(
     crop_fraction: float = DEFAULT_CROP_FRACTION,
     reduce: Reduce = "max",
     batch_size: int | None = None,
+    n_samples: int = 1,
+    noise_level: float = 0.15,
+    seed: int = 0,
 ) -> np.ndarray:
     """The paper's saliency averaged over 10 crops (4 corners + centre, and mirrors), at the image's (H, W).
 
     One batched pass by default (`batch_size=1` runs the crops one by one, for comparison). `target`
     None means the class with the highest mean score over the 10 crops. See the module docstring
-    for the geometry and `ten_crop_boxes` for the boxes.
+    for the geometry and `ten_crop_boxes` for the boxes. With `n_samples > 1` each crop's map is a
+    SmoothGrad average over that many noisy copies (beyond the paper; `noise_level`, `seed` as in `smoothgrad`).
     """
     if not isinstance(classifier, Classifier):
         raise TypeError(f"ten_crop_saliency needs a helpers.Classifier (it knows the pre-processing); got {type(classifier).__name__}.")
@@ -279,7 +310,15 @@ def ten_crop_saliency(
     step = len(batch) if batch_size is None else int(batch_size)
     if step <= 0:
         raise ValueError(f"batch_size must be positive or None; got {batch_size}.")
-    maps = torch.cat([saliency_map(classifier, batch[i : i + step], target, reduce=reduce) for i in range(0, len(batch), step)])
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be at least 1; got {n_samples}.")
+
+    def crop_maps(chunk: torch.Tensor) -> torch.Tensor:
+        if n_samples == 1:
+            return saliency_map(classifier, chunk, target, reduce=reduce)
+        return smoothgrad(classifier, chunk, target, n_samples=n_samples, noise_level=noise_level, reduce=reduce, seed=seed)
+
+    maps = torch.cat([crop_maps(batch[i : i + step]) for i in range(0, len(batch), step)])
     maps[5:] = maps[5:].flip(-1)  # un-mirror
     return resize_map(paste_average(maps.cpu().numpy(), offsets, work), *image.shape[:2])
 
@@ -454,3 +493,52 @@ def pointing_game(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.
     top = s == s.max(axis=(1, 2), keepdims=True)
     out = (top & m).sum(axis=(1, 2)) / top.sum(axis=(1, 2))
     return float(out[0]) if np.ndim(saliency) == 2 else out
+
+
+# ----------------------------------------------------------------------------------------------
+# The pointing game of Zhang et al. (2016), as in the TorchRay benchmark (Fong et al. 2019)
+
+POINTING_TOLERANCE = 15  # pixels of the original image, as in TorchRay
+
+
+def saliency_peak(saliency: np.ndarray | torch.Tensor) -> tuple[int, int]:
+    """(row, col) of the map's maximum; with ties, the first in row-major order (as numpy's argmax)."""
+    s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency, np.float64)
+    if s.ndim != 2 or s.size == 0:
+        raise ValueError(f"Expected one (H, W) saliency map; got shape {s.shape}.")
+    if not np.all(np.isfinite(s)):
+        raise ValueError("Saliency must be finite.")
+    row, col = np.unravel_index(int(np.argmax(s)), s.shape)
+    return int(row), int(col)
+
+
+def point_hits_mask(point: tuple[float, float], mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
+    """True if `point` (row, col) lies within `tolerance` pixels (Euclidean) of a pixel of the bool mask."""
+    m = np.asarray(mask)
+    if m.dtype != bool or m.ndim != 2:
+        raise ValueError(f"The mask must be a bool (H, W) array; got {m.dtype} of shape {m.shape}.")
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0 pixels; got {tolerance}.")
+    rows, cols = np.nonzero(m)
+    if rows.size == 0:
+        raise ValueError("The mask is empty: no object to point at.")
+    d2 = (rows - float(point[0])) ** 2 + (cols - float(point[1])) ** 2
+    return bool(d2.min() <= tolerance**2)
+
+
+def pointing_hit(saliency: np.ndarray | torch.Tensor, mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
+    """Zhang et al.'s pointing game: a hit when the map's maximum lies within `tolerance` px of the object's mask.
+
+    `saliency` and `mask` are (H, W) at the image's own size, so the tolerance is in image pixels
+    (15 in TorchRay's benchmark). `pointing_game` is the stricter variant: the maximum inside the mask.
+    """
+    s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency)
+    if s.shape != np.shape(mask):
+        raise ValueError(f"Saliency and mask must have the same (H, W); got {s.shape} and {np.shape(mask)}.")
+    return point_hits_mask(saliency_peak(s), mask, tolerance)
+
+
+def centre_hit(mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
+    """The centre baseline of the pointing game: does the image centre lie within `tolerance` px of the mask?"""
+    h, w = np.shape(mask)
+    return point_hits_mask(((h - 1) / 2.0, (w - 1) / 2.0), mask, tolerance)

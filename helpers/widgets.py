@@ -162,11 +162,15 @@ class ClassVisualizationPanel:
         from .classvis import class_model_visualization
 
         self.status.value = "running..."
-        r = self.result = class_model_visualization(
-            self.classifier, self.target.value, steps=int(self.steps.value), lr=float(self.lr.value),
-            l2=float(self.l2.value), optimizer=self.optimizer.value, regularizers=tuple(self.regularizers.value),
-            seed=self.seed, progress=False,
-        )
+        try:
+            r = self.result = class_model_visualization(
+                self.classifier, self.target.value, steps=int(self.steps.value), lr=float(self.lr.value),
+                l2=float(self.l2.value), optimizer=self.optimizer.value, regularizers=tuple(self.regularizers.value),
+                seed=self.seed, progress=False,
+            )
+        except ValueError as err:  # e.g. a diverging lr: a button callback's exception would go unseen
+            self.status.value = f"stopped: {err}"
+            return
 
         def draw(fig: Any) -> None:
             ax_img, ax_curve = fig.subplots(1, 2)

@@ -21,3 +21,45 @@ def toy() -> "helpers.Classifier":
 @pytest.fixture(autouse=True)
 def _deterministic() -> None:
     torch.manual_seed(0)
+
+
+# ----------------------------------------------------------------------------------------------
+# Browser tests (tests marked `browser`): the system's Chromium driven by Playwright, and a
+# throw-away JupyterLab server. See tests/browser_support.py.
+
+
+def _skip_without_browser() -> None:
+    """Skip where Chromium or Playwright is missing; fail instead under REQUIRE_BROWSER=1 (CI)."""
+    import browser_support as bs
+
+    reason = bs.browser_missing_reason()
+    if reason is not None:
+        if bs.browser_required():
+            pytest.fail(f"browser tests required (REQUIRE_BROWSER=1) but cannot run: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Chromium for one test module (closed after it, so no event loop outlives the module)."""
+    import browser_support as bs
+
+    _skip_without_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=bs.find_chromium(), args=bs.CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab(tmp_path_factory):
+    """JupyterLab on copies of notebooks/, on a free port with a random token; stopped at the end, pass or fail."""
+    import browser_support as bs
+
+    _skip_without_browser()
+    with bs.jupyter_lab(bs.ROOT / "notebooks", tmp_path_factory.mktemp("jupyterlab")) as lab:
+        yield lab

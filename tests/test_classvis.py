@@ -210,6 +210,7 @@ def test_non_finite_image_is_stopped_with_advice(random_toy) -> None:
         class_model_visualization(random_toy, 0, steps=2, init=start, progress=False)
 
 
-def test_large_but_working_settings_are_not_called_divergent(toy) -> None:
-    result = class_model_visualization(toy, "circle", steps=20, lr=50.0, l2=0.0, progress=False)
+def test_widget_extreme_settings_are_not_called_divergent(toy) -> None:
+    """The class-image widget's largest lr and smallest lambda, for its most steps: big, but still ascending."""
+    result = class_model_visualization(toy, "star", steps=500, lr=100.0, l2=1e-5, progress=False)
     assert np.isfinite(result.final_logit) and result.final_logit > result.history.target_logit[0]

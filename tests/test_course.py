@@ -172,7 +172,8 @@ def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> Non
     # torch, jupyter etc. come from our environment as a plain path (its .pth files, hence our
     # editable `helpers`, are not processed), so only the course package itself is missing.
     Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    missing = subprocess.run([python, "-c", "import helpers"], cwd=tmp_path, capture_output=True)
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # a PYTHONPATH to a checkout would provide helpers
+    missing = subprocess.run([python, "-c", "import helpers"], cwd=tmp_path, env=clean, capture_output=True)
     assert missing.returncode != 0, "helpers must not be importable before the set-up cell runs"
 
     notebooks = tmp_path / "notebooks_copy"
@@ -184,7 +185,7 @@ def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> Non
         "print(helpers.__file__)\n"
         "print(helpers.load_image('coffee').shape, len(clf.categories))",
     ])
-    env = {**os.environ, "COURSE_PIP_SOURCE": str(wheel), "PIP_NO_DEPS": "1"}
+    env = {**clean, "COURSE_PIP_SOURCE": str(wheel), "PIP_NO_DEPS": "1"}
     code = (
         "import nbformat, nbclient, sys\n"
         f"nb = nbformat.read({str(nb)!r}, as_version=4)\n"
@@ -195,3 +196,63 @@ def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> Non
     assert run.returncode == 0, run.stderr[-2000:]
     assert str(venv) in run.stdout  # helpers now comes from the fresh environment
     assert "(400, 600, 3) 6" in run.stdout
+
+
+def _slide_types(cells) -> list[str]:
+    return [c["metadata"]["slideshow"]["slide_type"] for c in cells]
+
+
+def test_slide_metadata_headings_start_slides_long_cells_subslides() -> None:
+    nb = nbformat.v4.new_notebook()
+    long_code = "\n".join(f"y{i} = {i}" for i in range(course.MAX_SLIDE_LINES + 5))
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("intro without a heading"),  # the first cell always opens a slide
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_markdown_cell("## A section"),
+        nbformat.v4.new_code_cell(long_code),  # too long to join the heading's slide
+        nbformat.v4.new_markdown_cell("### A sub-section"),
+        nbformat.v4.new_markdown_cell("What you should see: ..."),
+        nbformat.v4.new_code_cell("#  a comment, not a heading"),
+        nbformat.v4.new_markdown_cell("# Next part"),
+    ]
+    course.add_slide_metadata(nb.cells)
+    assert _slide_types(nb.cells) == ["slide", "-", "slide", "subslide", "subslide", "-", "-", "slide"]
+    before = [dict(c.metadata) for c in nb.cells]
+    course.add_slide_metadata(nb.cells)
+    assert [dict(c.metadata) for c in nb.cells] == before  # deterministic
+
+
+def test_sync_writes_slide_metadata_idempotently(tmp_path) -> None:
+    path = _tiny_notebook(tmp_path / "08_deck.ipynb", ["x = 1"])
+    course.sync_notebook(path)
+    assert course.sync_notebook(path) is False
+    cells = json.loads(path.read_text())["cells"]
+    assert _slide_types(cells) == ["slide", "-", "-"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_slide_metadata_in_sync(path: Path) -> None:
+    cells = json.loads(path.read_text())["cells"]
+    if not any("slideshow" in c.get("metadata", {}) for c in cells):
+        pytest.skip("no slide metadata yet: run `python -m helpers.course sync` on this notebook")
+    expected = json.loads(json.dumps(cells))
+    course.add_slide_metadata(expected)
+    assert _slide_types(cells) == _slide_types(expected)
+
+
+def test_slides_export_of_notebook_01_has_one_section_per_slide(tmp_path) -> None:
+    path = ROOT / "notebooks" / "01_linear_model_intuition.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    types = _slide_types(cells)
+    assert run_notebooks.main([str(path), "--no-execute", "--no-progress", "--slides", str(tmp_path)]) == 0
+    html = (tmp_path / "01_linear_model_intuition.slides.html").read_text()
+    # nbconvert's reveal.js layout: one outer <section> per slide, one inner <section> per slide or sub-slide
+    assert html.count("<section") == 2 * types.count("slide") + types.count("subslide")
+    assert html.count("<section><section>") == types.count("slide") >= 5
+    assert "reveal" in html and "image/png" in html  # the committed figures are in the deck
+
+
+def test_runner_refuses_inplace_without_execution(tmp_path) -> None:
+    _tiny_notebook(tmp_path / "01_ok.ipynb", ["print('fine')"])
+    with pytest.raises(SystemExit):
+        run_notebooks.main([str(tmp_path), "--inplace", "--no-execute"])

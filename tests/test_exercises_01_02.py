@@ -1,4 +1,4 @@
-"""Exercise checks of notebooks 01 and 02: the worked solutions pass, stubs and wrong answers fail."""
+"""Exercise checks of notebook 02 (notebook 01: tests/test_exercises_01.py): the worked solutions pass, stubs and wrong answers fail."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.exercises import linear as ex1
 from helpers.exercises import saliency as ex2
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
@@ -21,11 +20,9 @@ def _load(name: str):
     return module
 
 
-sol1, sol2 = _load("01_solutions"), _load("02_solutions")
+sol2 = _load("02_solutions")
 
 CASES = [
-    (ex1.check_linear_saliency, sol1.linear_saliency, lambda w, c: w[c].amax(dim=0)),  # forgot abs()
-    (ex1.check_first_order, sol1.first_order, lambda f0, g, d: (g * d).sum()),  # forgot F(I0)
     (ex2.check_saliency_from_gradient, sol2.saliency_from_gradient, lambda g: g.abs().sum(dim=1)),  # sum, not max
     (ex2.check_pointing_hit, sol2.pointing_hit, lambda s, m: bool(m[np.unravel_index(np.argmin(s), s.shape)])),
     (ex2.check_mass_inside, sol2.mass_inside, lambda s, m: float(m.mean())),  # area, not mass

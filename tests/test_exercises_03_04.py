@@ -132,6 +132,40 @@ def test_softmax_grad_check(sol04) -> None:
     assert ex04.check_softmax_grad(sol04.softmax_grad)
     assert not ex04.check_softmax_grad(lambda j, p, c: None)
     assert not ex04.check_softmax_grad(sol04.log_softmax_grad)  # missing the factor P_c
+    assert not ex04.check_softmax_grad(lambda j, p, c: p[c] * (1 - p[c]) * j[c])  # only the logit term
+
+
+def test_score_jacobian_check(sol04) -> None:
+    assert ex04.check_score_jacobian(sol04.score_jacobian)
+    assert not ex04.check_score_jacobian(lambda f, x: None)
+    assert not ex04.check_score_jacobian(lambda f, x: 1 / 0)
+
+    def one_backward(f, x):  # the gradient of the summed scores: one row, not the Jacobian
+        xg = x.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(f(xg).sum(), xg)
+        return g.expand(len(f(x)), -1)
+
+    assert not ex04.check_score_jacobian(one_backward)
+
+    def flags_input(f, x):  # right values, but it switched on requires_grad of the caller's tensor
+        x.requires_grad_(True)
+        return sol04.score_jacobian(f, x)
+
+    verdict = ex04.check_score_jacobian(flags_input)
+    assert not verdict and "changed its input" in verdict.message
+
+
+@pytest.mark.parametrize("question", ex04.QUIZ, ids=["Q1", "Q2", "Q3"])
+def test_quiz_04_right_answer_passes_and_wrong_answers_explain(question) -> None:
+    assert question.check(question.answer)
+    wrong = question.answer + 0.01 if isinstance(question.answer, float) else ("a" if question.answer != "a" else "b")
+    verdict = question.check(wrong)
+    assert not verdict and question.explanation in verdict.message
+
+
+def test_quiz_04_numeric_answer_is_the_logit_factor() -> None:
+    p = 0.99
+    assert ex04.Q2.check(p * (1 - p)) and not ex04.Q2.check(p)
 
 
 def test_reference_gradient_matches_autograd() -> None:

@@ -140,11 +140,13 @@ def test_seeds_leaving_one_side_empty_raise_localization_error(world: toyworld.T
     saliency = np.ones((64, 64), np.float32)
     saliency[:2, :2] = 0.0  # 4 low pixels: the 30% and 95% quantiles both equal 1, no pixel is above
     with pytest.raises(loc.LocalizationError, match="0 foreground"):
-        loc.localize(world.images[0], saliency)
+        loc.localize(world.images[0], saliency, smooth=0.0)
     saliency = np.zeros((64, 64), np.float32)
-    saliency[:1, :3] = 1.0  # 3 salient pixels: fewer than the 5 the colour model needs
+    saliency[:1, :3] = 1.0  # 3 salient pixels (unblurred): fewer than the 5 the colour model needs
     with pytest.raises(loc.LocalizationError, match="3 foreground"):
-        loc.localize(world.images[0], saliency)
+        loc.localize(world.images[0], saliency, smooth=0.0)
+    with pytest.raises(loc.LocalizationError, match="3 foreground"):
+        loc.localize(world.images[0], saliency, paper=True)
     assert issubclass(loc.LocalizationError, ValueError)
 
 

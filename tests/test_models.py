@@ -21,7 +21,7 @@ def _assert_frozen(classifier: helpers.Classifier) -> None:
 
 
 def test_lite0_classifies_every_bundled_photo_as_its_object(lite0) -> None:
-    for name in helpers.list_images():
+    for name in helpers.list_images("bundled"):
         top1, _ = lite0.predict(helpers.load_image(name), k=1)[0]
         assert top1 in photo_info(name).imagenet, (name, top1)
     assert lite0.predict(helpers.load_image("coffee"), k=1)[0][0] == "espresso"

@@ -35,3 +35,11 @@ def test_panel_rejects_unknown_classes(toy) -> None:
         class_visualization_panel(toy, classes=["zebra"])
     with pytest.raises(ValueError, match="at least one"):
         class_visualization_panel(toy, classes=[])
+
+
+def test_panel_shows_a_diverging_run_in_its_status(toy) -> None:
+    panel = class_visualization_panel(toy, classes=["star"])
+    panel.lr.value, panel.l2.value, panel.steps.value = 100.0, 1.0, 20  # lr * lambda > 1: SGD blows up
+    panel.run_button.click()
+    assert panel.status.value.startswith("stopped: Gradient ascent diverged") and "Lower lr" in panel.status.value
+    assert panel.image.value == b""

@@ -1,4 +1,9 @@
-"""Checks for notebook 04 (logits versus softmax): the gradients of log P_c and P_c from the class-score Jacobian."""
+"""Checks and questions for notebook 04 (logits versus softmax).
+
+Exercise 1 builds the class-score Jacobian with one backward pass per class (rows dS_k/dI); exercises 2
+and 3 turn it into the gradients of log P_c and P_c. Each check compares with autograd or the
+reference on random inputs and says what differs.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Callable
 import torch
 
 from . import CheckResult, call_student, compare_arrays, failed, passed
+from .quiz import MultipleChoice, NumericAnswer
 
 Jacobian = torch.Tensor  # (K, D): row k is dS_k/dI, flattened
 
@@ -45,7 +51,7 @@ def _check_gradient(name: str, fn: Callable, reference: Callable, hint: str, see
 
 
 def check_log_softmax_grad(fn: Callable[[Jacobian, torch.Tensor, int], torch.Tensor]) -> CheckResult:
-    """Exercise 1: `fn(jacobian, probs, c)` must return d log P_c/dI = J[c] - sum_k P_k J[k]."""
+    """Exercise 2: `fn(jacobian, probs, c)` must return d log P_c/dI = J[c] - sum_k P_k J[k]."""
     return _check_gradient(
         "log_softmax_grad", fn, reference_log_softmax_grad,
         "Hint: log P_c = S_c - log sum_k exp(S_k); differentiate the log-sum-exp.", seed=5,
@@ -53,8 +59,85 @@ def check_log_softmax_grad(fn: Callable[[Jacobian, torch.Tensor, int], torch.Ten
 
 
 def check_softmax_grad(fn: Callable[[Jacobian, torch.Tensor, int], torch.Tensor]) -> CheckResult:
-    """Exercise 2: `fn(jacobian, probs, c)` must return dP_c/dI = P_c (J[c] - sum_k P_k J[k])."""
+    """Exercise 3: `fn(jacobian, probs, c)` must return dP_c/dI = P_c (J[c] - sum_k P_k J[k])."""
     return _check_gradient(
         "softmax_grad", fn, reference_softmax_grad,
-        "Hint: dP_c/dI = P_c * d log P_c/dI.", seed=6,
+        "Hint: dP_c/dI = P_c * d log P_c/dI = P_c (1 - P_c) J[c] - P_c sum_{k != c} P_k J[k].", seed=6,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 1: the Jacobian of the class scores, one backward pass per class.
+
+
+def _small_network(seed: int, dim: int, hidden: int, classes: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A random two-layer tanh network x (D,) -> scores (K,), standing in for a CNN."""
+    gen = torch.Generator().manual_seed(seed)
+    w1 = torch.randn(hidden, dim, generator=gen, dtype=torch.float64)
+    w2 = torch.randn(classes, hidden, generator=gen, dtype=torch.float64)
+    return lambda x: w2 @ torch.tanh(w1 @ x)
+
+
+def reference_score_jacobian(score_fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> Jacobian:
+    """(K, D) Jacobian of score_fn at x by torch's own routine (row k = dS_k/dI)."""
+    return torch.autograd.functional.jacobian(score_fn, x.detach())
+
+
+def check_score_jacobian(fn: Callable[[Callable[[torch.Tensor], torch.Tensor], torch.Tensor], Jacobian]) -> CheckResult:
+    """Exercise 1: `fn(score_fn, x (D,)) -> (K, D)`, row k = dS_k/dx, without changing x."""
+    gen = torch.Generator().manual_seed(7)
+    for dim, hidden, classes in [(4, 6, 3), (10, 8, 6)]:
+        score_fn = _small_network(dim * classes, dim, hidden, classes)
+        x = torch.randn(dim, generator=gen, dtype=torch.float64)
+        given = x.clone()
+        out, bad = call_student(fn, score_fn, given, name="score_jacobian")
+        if bad is not None:
+            return bad
+        if given.requires_grad or not torch.equal(given.detach(), x):
+            return failed("score_jacobian changed its input x (values or requires_grad); work on x.detach().requires_grad_(True).")
+        verdict = compare_arrays(f"score_jacobian (K={classes}, D={dim})", out, reference_score_jacobian(score_fn, x), rtol=1e-6, atol=1e-9)
+        if not verdict:
+            return failed(verdict.message + " Hint: one torch.autograd.grad(scores[k], x, retain_graph=True) per class k; stack the rows.")
+    return passed("row k is dS_k/dI, one backward pass per class, as `log_softmax_gradient_identity` does on the toy CNN.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Check your understanding.
+
+Q1 = MultipleChoice(
+    "Why does the paper visualise and differentiate the score S_c rather than the softmax posterior P_c?",
+    [
+        "S_c is cheaper to compute than P_c.",
+        "P_c can be increased by lowering the scores of the other classes, not only by adding evidence for class c.",
+        "The gradient of P_c is always zero.",
+    ],
+    "b",
+    "P_c = exp S_c / sum_k exp S_k rises when S_c rises *or* when the other S_k fall: d log P_c/dI = dS_c/dI - "
+    "sum_k P_k dS_k/dI has a second term that pushes the image away from the competing classes.",
+)
+
+Q2 = NumericAnswer(
+    "A network predicts class c with P_c = 0.99. In dP_c/dI = P_c (1 - P_c) dS_c/dI - P_c sum_{k != c} P_k dS_k/dI, "
+    "by what factor is the first term smaller than dS_c/dI? (a number between 0 and 1)",
+    0.0099,
+    0.0005,
+    "P_c (1 - P_c) = 0.99 x 0.01 = 0.0099: the P_c map is about 100 times fainter than the S_c map, and the competitor "
+    "term is small too, because the other P_k add up to only 0.01. A confident prediction has a nearly flat P_c map.",
+)
+
+Q3 = MultipleChoice(
+    "On the toy CNN, all three objectives gained about the same share (about a third) of their margin by lowering "
+    "the other logits. What does that measurement show?",
+    [
+        "That softmax objectives gain their margin mainly by pushing the other classes down, as the paper argues.",
+        "That on this model the three objectives split the margin between 'raise S_c' and 'lower the others' in "
+        "about the same way; what differs is that the posterior objectives stop when P_c is near 1, with a much smaller S_c.",
+        "That the logit objective never changes the other logits.",
+    ],
+    "b",
+    "The share from the others was nearly equal for the three objectives, so this measurement does not show the paper's "
+    "mechanism at work. The large, robust difference is the size of S_c at the same P_c: the posterior is satisfied "
+    "by a small margin, reached with an image that barely differs from the start.",
+)
+
+QUIZ = (Q1, Q2, Q3)

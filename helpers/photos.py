@@ -1,0 +1,267 @@
+"""Saliency on real photos: one recommended call, the pointing game over the COCO photos, the photo model.
+
+- `photo_saliency(classifier, image, target)`: the saliency map we recommend for photos (the method
+  chosen by measurement in `benchmarks/photo_models.py`), at the image's own size, scaled to a
+  maximum of 1 and quantised so that it does not change with the thread count.
+- `evaluate_pointing(classifier, method)`: the pointing game of Zhang et al. (2016) with TorchRay's
+  protocol (Fong et al. 2019) over every (photo, category) pair whose category maps to ImageNet:
+  a hit when the map's maximum lies within 15 px of an instance of the category; the centre
+  baseline (the image centre as the point); and the share of saliency mass inside the masks.
+- `best_photo_model()`: VGG16 (the paper's era) when its weights are cached or downloadable, else
+  the offline EfficientNet-Lite that measured best.
+
+Target classes for a COCO category: an ImageNet classifier has no "dog" output but 118 breeds, so
+we explain the class of the category's ImageNet set (`helpers.categories`) with the highest score
+on the whole image.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+
+from .categories import COCO_TO_IMAGENET, best_imagenet_class, has_imagenet_counterpart, imagenet_classes
+from .images import check_rgb_uint8, list_images, load_image, photo_info
+from .models import Classifier, WeightsUnavailableError, load_model, resolve_class, torch_home_checkpoint
+from .saliency import (
+    POINTING_TOLERANCE,
+    centre_hit,
+    image_saliency,
+    image_smoothgrad,
+    mass_inside_mask,
+    pointing_hit,
+    ten_crop_saliency,
+    whole_image_input,
+)
+
+PhotoMethod = Literal["single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad"]
+PHOTO_METHODS: tuple[str, ...] = ("single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad")
+PHOTO_METHOD: PhotoMethod = "ten_crop"  # chosen by benchmarks/photo_models.py
+SMOOTHGRAD_SAMPLES = 16  # noisy copies for the image-level SmoothGrad
+TEN_CROP_SMOOTHGRAD_SAMPLES = 4  # noisy copies per crop (x10 crops) for the combination
+QUANTISATION_LEVELS = 1024  # photo_saliency rounds the map (max 1) to multiples of 1/1024
+OFFLINE_PHOTO_MODEL = "efficientnet_lite0"  # the offline winner of benchmarks/photo_models.py
+ONLINE_PHOTO_MODEL = "vgg16"
+
+Target = int | str | None
+
+
+# ----------------------------------------------------------------------------------------------
+# Which class to explain
+
+
+@torch.no_grad()
+def whole_image_scores(classifier: Classifier, image: np.ndarray) -> torch.Tensor:
+    """Class scores (logits, (classes,)) of the whole image, as the saliency methods see it."""
+    return classifier.model(whole_image_input(classifier, image))[0]
+
+
+def photo_target(classifier: Classifier, image: np.ndarray, target: Target = None) -> int:
+    """The class index to explain: None = the top class on the whole image; an int; an ImageNet class name;
+    or a COCO category (the best-scoring ImageNet class of its set).
+
+    A name that is exactly an ImageNet class ("cup") means that class; otherwise a COCO category
+    ("dog", "motorcycle") means its set; otherwise the usual name lookup (substrings, close matches).
+    """
+    if target is None:
+        return int(whole_image_scores(classifier, image).argmax())
+    if isinstance(target, str):
+        lowered = [c.lower() for c in classifier.categories]
+        if target.strip().lower() in lowered:
+            return lowered.index(target.strip().lower())
+        if target in COCO_TO_IMAGENET:
+            if len(classifier.categories) != 1000:
+                raise ValueError(f"COCO category {target!r} maps to ImageNet-1k classes; {classifier.name} has {len(classifier.categories)} classes.")
+            return best_imagenet_class(whole_image_scores(classifier, image), imagenet_classes(target))
+    return resolve_class(classifier.categories, target)
+
+
+# ----------------------------------------------------------------------------------------------
+# The recommended saliency for photos
+
+
+def method_saliency(classifier: Classifier, image: np.ndarray, target: int, method: PhotoMethod) -> np.ndarray:
+    """The saliency of class `target` by one of the compared methods, at the image's (H, W) (not normalised)."""
+    if method == "single":
+        return image_saliency(classifier, image, target)
+    if method == "ten_crop":
+        return ten_crop_saliency(classifier, image, target)
+    if method == "smoothgrad":
+        return image_smoothgrad(classifier, image, target, n_samples=SMOOTHGRAD_SAMPLES)
+    if method == "ten_crop_smoothgrad":
+        return ten_crop_saliency(classifier, image, target, n_samples=TEN_CROP_SMOOTHGRAD_SAMPLES)
+    raise ValueError(f"method must be one of {PHOTO_METHODS}; got {method!r}.")
+
+
+def quantise_map(saliency: np.ndarray, levels: int = QUANTISATION_LEVELS) -> np.ndarray:
+    """Scale a non-negative map to a maximum of 1 and round it to multiples of 1/levels (float32).
+
+    Maps computed with 1 or 2 threads differ by float rounding; after quantisation they are equal
+    except at the rare pixels next to a rounding boundary, so downstream steps (pointing, GrabCut) agree.
+    """
+    m = np.asarray(saliency, np.float64)
+    top = float(m.max()) if m.size else 0.0
+    if top <= 0:
+        return np.zeros(m.shape, np.float32)
+    return (np.round(m / top * levels) / levels).astype(np.float32)
+
+
+def photo_saliency(classifier: Classifier, image: np.ndarray, target: Target = None, *, method: PhotoMethod = PHOTO_METHOD) -> np.ndarray:
+    """The recommended saliency map of a photo: (H, W) at the image's own size, maximum 1, quantised.
+
+    `target`: None (the top class), a class index or name, or a COCO category (see `photo_target`).
+    The default method was chosen by measurement on the COCO photos (benchmarks/photo_models.py).
+    """
+    check_rgb_uint8(image)
+    return quantise_map(method_saliency(classifier, image, photo_target(classifier, image, target), method))
+
+
+# ----------------------------------------------------------------------------------------------
+# The pointing game over the photos
+
+
+@dataclass(frozen=True)
+class PointingPair:
+    """One (photo, category) trial of the pointing game."""
+
+    photo: str
+    category: str
+    target: str  # the ImageNet class explained
+    hit: bool
+    centre_hit: bool
+    mass_in_mask: float
+    mask_fraction: float  # share of the frame the category's mask covers
+    seconds: float  # time to compute the map
+
+
+@dataclass(frozen=True)
+class PointingResult:
+    """Pointing game results of one classifier and method over a set of (photo, category) pairs."""
+
+    model: str
+    method: str
+    pairs: tuple[PointingPair, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def hits(self) -> int:
+        return sum(p.hit for p in self.pairs)
+
+    @property
+    def centre_hits(self) -> int:
+        return sum(p.centre_hit for p in self.pairs)
+
+    @property
+    def accuracy(self) -> float:
+        return self.hits / self.n
+
+    @property
+    def centre_accuracy(self) -> float:
+        return self.centre_hits / self.n
+
+    @property
+    def mean_mass_in_mask(self) -> float:
+        return float(np.mean([p.mass_in_mask for p in self.pairs]))
+
+    @property
+    def mean_mask_fraction(self) -> float:
+        """What a uniform map would put inside the masks, on average: the baseline of `mean_mass_in_mask`."""
+        return float(np.mean([p.mask_fraction for p in self.pairs]))
+
+
+def pointing_pairs(names: Sequence[str] | None = None) -> list[tuple[str, str, tuple[int, ...]]]:
+    """(photo, category, candidate ImageNet classes) for every category present in a photo that maps to ImageNet.
+
+    COCO photos use the COCO -> ImageNet table; bundled photos their own labels (their mask is the box).
+    Default: the COCO photos.
+    """
+    pairs = []
+    for name in list_images("coco") if names is None else names:
+        info = photo_info(name)
+        for category in info.present_categories():
+            if info.source == "bundled" or has_imagenet_counterpart(category):
+                pairs.append((name, category, info.imagenet_indices(category)))
+    return pairs
+
+
+def evaluate_pointing(
+    classifier: Classifier,
+    method: PhotoMethod = "single",
+    *,
+    names: Sequence[str] | None = None,
+    tolerance: float = POINTING_TOLERANCE,
+) -> PointingResult:
+    """Play the pointing game on every (photo, category) pair of `names` (default: the COCO photos).
+
+    For each pair the explained class is the category's ImageNet class with the highest score on the
+    whole image; a hit is the map's maximum within `tolerance` px of the category's union mask; the
+    centre baseline points at the image centre; mass in mask is the share of saliency inside it.
+    """
+    if method not in PHOTO_METHODS:
+        raise ValueError(f"method must be one of {PHOTO_METHODS}; got {method!r}.")
+    results = []
+    images: dict[str, np.ndarray] = {}
+    for name, category, classes in pointing_pairs(names):
+        image = images.setdefault(name, load_image(name))
+        mask = photo_info(name).category_mask(category)
+        target = best_imagenet_class(whole_image_scores(classifier, image), classes)
+        start = time.perf_counter()
+        saliency = quantise_map(method_saliency(classifier, image, target, method))
+        seconds = time.perf_counter() - start
+        results.append(PointingPair(
+            name, category, classifier.categories[target], pointing_hit(saliency, mask, tolerance), centre_hit(mask, tolerance),
+            float(mass_inside_mask(saliency, mask)), float(mask.mean()), seconds,
+        ))
+    return PointingResult(classifier.name, method, tuple(results))
+
+
+# ----------------------------------------------------------------------------------------------
+# The model for photos
+
+
+def _vgg16_url() -> str:
+    import torchvision
+
+    return torchvision.models.get_model_weights(ONLINE_PHOTO_MODEL).DEFAULT.url
+
+
+def _url_reachable(url: str, timeout: float) -> bool:
+    """True if a HEAD request to `url` answers within `timeout` seconds."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return True
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def photo_model_name(timeout: float = 3.0) -> str:
+    """"vgg16" when its weights are cached in TORCH_HOME or their URL answers within `timeout` s, else the offline winner."""
+    url = _vgg16_url()
+    if torch_home_checkpoint(url.rsplit("/", 1)[-1]).is_file() or _url_reachable(url, timeout):
+        return ONLINE_PHOTO_MODEL
+    return OFFLINE_PHOTO_MODEL
+
+
+def best_photo_model(device: str | torch.device | None = None, *, timeout: float = 3.0) -> Classifier:
+    """The classifier for real-photo cells: VGG16 when available (cached or downloadable), else the offline winner.
+
+    Prints nothing itself (a first VGG16 download shows torch's progress bar); `.name` says which
+    model it is. A failed download falls back to the offline model.
+    """
+    if photo_model_name(timeout) == ONLINE_PHOTO_MODEL:
+        try:
+            return load_model(ONLINE_PHOTO_MODEL, device)
+        except WeightsUnavailableError:
+            if torch_home_checkpoint(_vgg16_url().rsplit("/", 1)[-1]).is_file():
+                raise  # a cached but unreadable file: the error says to delete it
+    return load_model(OFFLINE_PHOTO_MODEL, device)

@@ -1,0 +1,172 @@
+"""Tests for the paper mode of `localize`, the photo pipeline (`localize_photo`), its stability, the photo
+evaluation and the ILSVRC command on real photos."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+import helpers
+from helpers import localization as loc
+from helpers import toyworld
+
+
+def paper_reference(image: np.ndarray, saliency: np.ndarray) -> np.ndarray:
+    """The paper's steps written out directly: 95/30 quantile seeds, GMMs fitted on the seed colours, one cut, largest component."""
+    q_fg, q_bg = np.quantile(saliency, [0.95, 0.30])
+    fg, bg = (saliency >= q_fg) & (saliency > q_bg), saliency <= q_bg
+    bgr = np.ascontiguousarray(image[:, :, ::-1])
+    cv2.setRNGSeed(0)
+    seed_pixels = np.ascontiguousarray(np.concatenate([bgr[fg], bgr[bg]])[None])
+    seed_labels = np.concatenate([np.full(fg.sum(), cv2.GC_FGD, np.uint8), np.full(bg.sum(), cv2.GC_BGD, np.uint8)])[None]
+    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.grabCut(seed_pixels, seed_labels, None, bgd, fgd, 0, cv2.GC_INIT_WITH_MASK)  # fit the two GMMs on the seeds
+    mask = np.full(saliency.shape, cv2.GC_PR_BGD, np.uint8)
+    mask[fg] = cv2.GC_PR_FGD
+    cv2.grabCut(bgr, mask, None, bgd, fgd, 1, cv2.GC_EVAL_FREEZE_MODEL)  # one graph cut with those models
+    foreground = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(foreground.astype(np.uint8), connectivity=8)
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
+@pytest.fixture(scope="module")
+def toy_maps(toy) -> tuple[toyworld.ToyDataset, np.ndarray]:
+    data = toyworld.generate(6, seed=31)
+    import torch
+
+    x = toy.normalize(torch.from_numpy(data.images).permute(0, 3, 1, 2).float().div(255))
+    return data, helpers.saliency_map(toy, x, torch.from_numpy(data.labels)).numpy()
+
+
+@pytest.fixture(scope="module")
+def photo_maps(lite0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Three photos (bundled and COCO), each with the saliency map that localize_photo uses."""
+    out = {}
+    for name in ("coffee", "flower", "coco_629"):
+        image = helpers.load_image(name)
+        out[name] = (image, loc.localization_saliency(lite0, image, helpers.photo_info(name).imagenet[0]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- paper mode
+
+
+def test_paper_mode_is_the_papers_pipeline_exactly(toy_maps, photo_maps) -> None:
+    data, maps = toy_maps
+    cases = [(data.images[i], maps[i]) for i in range(len(data))] + [photo_maps["coffee"]]
+    for image, saliency in cases:
+        result = loc.localize(image, saliency, paper=True)
+        assert np.array_equal(result.mask, paper_reference(image, saliency))
+    assert (loc.PAPER.fg_quantile, loc.PAPER.bg_quantile, loc.PAPER.iterations, loc.PAPER.init) == (0.95, 0.30, 1, "seeds")
+
+
+def test_paper_mode_refuses_other_settings(toy_maps) -> None:
+    data, maps = toy_maps
+    with pytest.raises(ValueError, match="paper=True.*iterations"):
+        loc.localize(data.images[0], maps[0], paper=True, iterations=3)
+    # passing a default value explicitly is not a conflict
+    a = loc.localize(data.images[0], maps[0], paper=True, fg_quantile=loc.DEFAULT.fg_quantile)
+    assert a.box == loc.localize(data.images[0], maps[0], paper=True).box
+
+
+def test_default_differs_from_paper_only_beyond_it() -> None:
+    assert loc.DEFAULT.fg_quantile == loc.PAPER.fg_quantile and loc.DEFAULT.bg_quantile == loc.PAPER.bg_quantile
+    assert loc.DEFAULT != loc.PAPER
+
+
+# ---------------------------------------------------------------------------------------------- the photo pipeline
+
+
+def test_localize_photo_boxes_a_photo_within_its_frame(lite0) -> None:
+    image = helpers.load_image("coco_629")
+    result = loc.localize_photo(lite0, image, "motor scooter")
+    x0, y0, x1, y1 = result.box
+    assert 0 <= x0 < x1 <= image.shape[1] and 0 <= y0 < y1 <= image.shape[0]
+    assert result.mask.shape == image.shape[:2]
+    assert result.box == loc.mask_box(result.mask)
+    assert helpers.localize_photo is loc.localize_photo
+
+
+@pytest.mark.parametrize("name", ["coffee", "flower", "coco_629"])
+def test_photo_boxes_survive_a_small_perturbation_of_the_map(photo_maps, name: str) -> None:
+    """0.2% relative noise (more than thread counts or machines cause) changes no box of the default pipeline."""
+    image, saliency = photo_maps[name]
+    base = loc.localize(image, saliency).box
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        noisy = saliency * (1.0 + 0.002 * rng.standard_normal(saliency.shape)).astype(np.float32)
+        assert loc.localize(image, noisy).box == base
+
+
+def test_localize_photo_is_deterministic_and_leaves_the_image_alone(lite0) -> None:
+    image = helpers.load_image("flower")
+    copy = image.copy()
+    a, b = loc.localize_photo(lite0, image, "daisy"), loc.localize_photo(lite0, image, "daisy")
+    assert a.box == b.box and np.array_equal(a.mask, b.mask)
+    assert np.array_equal(image, copy)
+
+
+# ---------------------------------------------------------------------------------------------- the evaluation
+
+
+def test_evaluate_photos_counts_hits_and_areas(toy) -> None:
+    """Two synthetic cases with known boxes: the full-image and centred baselines give known IoUs."""
+    blank = np.zeros((64, 64, 3), np.uint8)
+    cases = [
+        loc.PhotoCase("whole", blank, "square", 0, ((0, 0, 64, 64),), area_fraction=1.0),
+        loc.PhotoCase("centre", blank, "square", 0, ((0, 0, 8, 8), (16, 16, 48, 48)), area_fraction=0.25),
+    ]
+    localizers = [
+        loc.Localizer("full", "full_image"),
+        loc.Localizer("centred", "centred", settings=(("fraction", 0.5),)),
+    ]
+    ev = loc.evaluate_photos(toy, cases, localizers)
+    # full image: IoU 1 on "whole", best of (64/4096, 1024/4096) = 0.25 on "centre"; centred box: 0.25, then 1
+    assert np.allclose(ev.ious, [[1.0, 0.25], [0.25, 1.0]])
+    full, centred = ev.summary(max_area=0.5)
+    assert (full["n_small"], full["hits_small"], full["hits_all"], full["n_all"]) == (1, 0, 1, 2)
+    assert (centred["hits_small"], centred["accuracy_all"], centred["mean_iou_all"]) == (1, 0.5, 0.625)
+    assert "centred" in ev.table()
+
+
+def test_evaluate_photos_rejects_unknown_saliency_and_no_cases(toy) -> None:
+    case = loc.PhotoCase("x", np.zeros((64, 64, 3), np.uint8), "square", 0, ((0, 0, 8, 8),), 0.1)
+    with pytest.raises(ValueError, match="saliency kind"):
+        loc.evaluate_photos(toy, [case], [loc.Localizer("bad", "graphcut", "gradcam")])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="at least one"):
+        loc.evaluate_photos(toy, [], [loc.Localizer("full", "full_image")])
+
+
+def test_photo_cases_skip_categories_without_an_imagenet_class(lite0) -> None:
+    cases = loc.photo_cases(lite0, ["coco_629", "coco_72"])  # a motorcycle; giraffes (no ImageNet class)
+    assert [c.name for c in cases] == ["coco_629"]
+    case = cases[0]
+    assert lite0.categories[case.target] in ("moped", "motor scooter")
+    assert case.boxes and all(b in helpers.photo_info("coco_629").boxes for b in case.boxes)
+    assert 0.0 < case.area_fraction < 0.5
+
+
+# ---------------------------------------------------------------------------------------------- ILSVRC command on photos
+
+
+def test_ilsvrc_command_runs_the_photo_pipeline_on_two_photos(tmp_path, lite0, capsys, monkeypatch) -> None:
+    images, boxes = tmp_path / "images", tmp_path / "boxes"
+    images.mkdir(); boxes.mkdir()
+    for name, cls in (("coffee", "espresso"), ("flower", "daisy")):
+        info = helpers.photo_info(name)
+        image = helpers.load_image(name)
+        cv2.imwrite(str(images / f"{name}.png"), image[:, :, ::-1])
+        loc.write_voc(boxes / f"{name}.xml", loc.VocAnnotation(f"{name}.png", image.shape[1], image.shape[0], (loc.VocObject(cls, info.box),)))
+    calls = []
+    original = loc.localize_photo
+    monkeypatch.setattr(loc, "localize_photo", lambda *a, **k: calls.append(a[2]) or original(*a, **k))
+    result = loc.ilsvrc_localization_error(lite0, loc.pair_images_and_boxes(images, boxes), progress=False)
+    assert result.n_images == 2 and result.classification_error == 0.0  # both classes are in Lite0's top 5
+    assert sorted(calls) == sorted([lite0.class_index("espresso"), lite0.class_index("daisy")])
+    assert 0.0 <= result.localization_error <= 1.0
+    monkeypatch.setattr(loc, "localize_photo", original)
+    code = loc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "efficientnet_lite0",
+                     "--device", "cpu", "--no-progress"])
+    assert code == 0
+    assert f"top-5 localization error {100 * result.localization_error:.1f}%" in capsys.readouterr().out

@@ -1,0 +1,191 @@
+"""The course website and the runner's HTML export: built offline from the saved notebooks, checked in Chromium.
+
+The build runs with every network connection refused, so it provably needs no internet. In Chromium,
+requests to other hosts are cut off too (as on an offline laptop): the pages must still load without
+errors and show every figure of their notebook.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nbformat
+import pytest
+
+import browser_support as bs
+from helpers import run_notebooks, site
+
+NOTEBOOKS = sorted((bs.ROOT / "notebooks").glob("[0-9]*.ipynb"))
+SMALL_NOTEBOOK = NOTEBOOKS[0]  # 01: quick to export
+PAGE_CHECKED = next(p for p in NOTEBOOKS if p.name.startswith("02_"))
+
+
+def _refuse(*args, **kwargs):
+    raise OSError("network access attempted during an offline build")
+
+
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory) -> Path:
+    """The site, built once by the CLI from the saved notebooks, with every network connection refused."""
+    out = tmp_path_factory.mktemp("site")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", _refuse)
+        mp.setattr(socket, "create_connection", _refuse)
+        mp.setattr(socket, "getaddrinfo", _refuse)
+        assert run_notebooks.main(["--site", str(out), "--no-execute", "--no-progress"]) == 0
+    return out
+
+
+def _local_links(html: str) -> list[str]:
+    """Targets of the page's links that point inside the site (no scheme, not a pure anchor)."""
+    hrefs = re.findall(r'<a [^>]*href="([^"]+)"', html)
+    return [h for h in hrefs if not urlparse(h).scheme and not h.startswith("#")]
+
+
+def _links_by_class(html: str) -> dict[str, list[str]]:
+    """href of every <a> that has a class, by class (attribute order does not matter)."""
+    found: dict[str, list[str]] = {}
+    for tag in re.findall(r"<a [^>]*>", html):
+        css, href = re.search(r'class="([^"]+)"', tag), re.search(r'href="([^"]+)"', tag)
+        if css and href:
+            found.setdefault(css.group(1), []).append(href.group(1))
+    return found
+
+
+def test_site_has_a_page_per_notebook_and_solutions(site_dir: Path) -> None:
+    for nb in NOTEBOOKS:
+        number = nb.stem.split("_")[0]
+        assert (site_dir / f"{nb.stem}.html").is_file()
+        assert (site_dir / f"{number}_solutions.html").is_file() == (site.SOLUTIONS_DIR / f"{number}_solutions.py").is_file()
+    assert len(list((site_dir / "docs" / "gallery").glob("*.png"))) >= 3
+
+
+def test_every_local_link_of_the_site_resolves(site_dir: Path) -> None:
+    for page in site_dir.glob("*.html"):
+        for link in _local_links(page.read_text(encoding="utf-8")):
+            assert (site_dir / link.split("#")[0]).is_file(), f"{page.name} links to missing {link}"
+
+
+def test_home_page_links_notebooks_exercises_solutions_and_colab(site_dir: Path) -> None:
+    home = (site_dir / "index.html").read_text(encoding="utf-8")
+    for nb in NOTEBOOKS:
+        assert f'href="{nb.stem}.html"' in home
+        assert f'href="{nb.stem}.html#Exercises"' in home
+        assert f"colab.research.google.com/github/" in home and nb.name in home
+    assert 'href="02_solutions.html"' in home
+    assert "notebooks/02_saliency_maps.ipynb" not in re.sub(r"colab[^\"]*", "", home)  # README links now point to pages
+
+
+def test_notebook_pages_navigate_in_course_order(site_dir: Path) -> None:
+    page = (site_dir / PAGE_CHECKED.name.replace(".ipynb", ".html")).read_text(encoding="utf-8")
+    index = NOTEBOOKS.index(PAGE_CHECKED)
+    nav = _links_by_class(page)
+    assert nav["course-prev"] == [f"{NOTEBOOKS[index - 1].stem}.html"] * 2  # top and bottom bars
+    assert nav["course-next"] == [f"{NOTEBOOKS[index + 1].stem}.html"] * 2
+    assert nav["course-solutions"] == ["02_solutions.html"] * 2
+    assert nav["course-home"] == ["index.html"] * 2
+    assert 'id="Exercises"' in page  # the anchor the exercises links jump to
+    assert "colab-badge.svg" in page  # the notebook's Colab badge is kept
+
+
+def test_run_times_are_read_from_the_saved_notebooks() -> None:
+    nb = nbformat.read(SMALL_NOTEBOOK, as_version=4)
+    seconds = site.recorded_seconds(nb)
+    assert seconds is not None and 0 < seconds < 3600
+    assert site.recorded_seconds(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])) is None
+
+
+def test_readme_links_become_site_links() -> None:
+    pages = [site.NotebookPage(SMALL_NOTEBOOK, "01", 1.0)]
+    text = site._site_links(f"[a](notebooks/{SMALL_NOTEBOOK.name}) [b](solutions/) ![g](docs/gallery/02_1.png) [c](https://x.org/y)", pages)
+    assert f"[a]({SMALL_NOTEBOOK.stem}.html)" in text
+    assert "[b](https://github.com/" in text and "/tree/main/solutions)" in text
+    assert "![g](docs/gallery/02_1.png)" in text and "[c](https://x.org/y)" in text
+
+
+def test_no_execute_needs_an_output() -> None:
+    with pytest.raises(SystemExit):
+        run_notebooks.main([str(SMALL_NOTEBOOK), "--no-execute"])
+
+
+# ---- in Chromium -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def offline(chromium):
+    context = bs.offline_context(chromium, viewport={"width": 1200, "height": 900})
+    yield context
+    context.close()
+
+
+def _assert_clean(watch: bs.PageWatch, what: str) -> None:
+    assert not watch.errors, f"{what}: console errors:\n" + "\n".join(watch.errors)
+    unknown = {urlparse(u).hostname for u in watch.external} - bs.KNOWN_EXTERNAL_HOSTS
+    assert not unknown, f"{what}: requests to unexpected hosts {unknown}"
+
+
+def _assert_figures_shown(page, nb_path: Path, what: str) -> None:
+    """Every figure of the notebook is an <img> in an output area, and every one of them decoded."""
+    figures = bs.image_report(page, ".jp-OutputArea-output img")
+    expected = bs.figure_count(nbformat.read(nb_path, as_version=4))
+    assert expected > 0
+    assert len(figures) == expected, f"{what}: {len(figures)} figures shown, the notebook has {expected}"
+    broken = [f["src"] for f in figures if not f["decoded"]]
+    assert not broken, f"{what}: figures that did not load: {broken}"
+
+
+@pytest.mark.browser
+def test_html_export_opens_cleanly_and_shows_every_figure(tmp_path: Path, offline) -> None:
+    assert run_notebooks.main([str(SMALL_NOTEBOOK), "--html", str(tmp_path), "--no-execute"]) == 0
+    page, watch = bs.open_watched(offline, (tmp_path / f"{SMALL_NOTEBOOK.stem}.html").as_uri())
+    bs.save_screenshot("export_01.png", page.screenshot())
+    _assert_clean(watch, "HTML export of 01")
+    _assert_figures_shown(page, SMALL_NOTEBOOK, "HTML export of 01")
+
+
+@pytest.mark.browser
+def test_site_home_page_loads_with_its_gallery(site_dir: Path, offline) -> None:
+    page, watch = bs.open_watched(offline, (site_dir / "index.html").as_uri())
+    bs.save_screenshot("site_home.png", page.screenshot())
+    _assert_clean(watch, "home page")
+    local = [i for i in bs.image_report(page) if bs.is_local(i["src"])]
+    assert len(local) >= 3 and all(i["decoded"] for i in local), f"home page images: {local}"
+    assert page.locator("nav.course-nav.top a.course-notebook").count() == len(NOTEBOOKS)
+
+
+@pytest.mark.browser
+def test_site_notebook_page_loads_with_every_figure(site_dir: Path, offline) -> None:
+    page, watch = bs.open_watched(offline, (site_dir / f"{PAGE_CHECKED.stem}.html").as_uri())
+    bs.save_screenshot("site_notebook_02.png", page.screenshot())
+    _assert_clean(watch, "notebook page 02")
+    _assert_figures_shown(page, PAGE_CHECKED, "notebook page 02")
+    page.locator("nav.course-nav.top a.course-next").click()  # navigation works in the browser
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"{NOTEBOOKS[NOTEBOOKS.index(PAGE_CHECKED) + 1].stem}.html")
+
+
+@pytest.mark.browser
+def test_page_watch_catches_errors_and_broken_figures(tmp_path: Path, offline) -> None:
+    """The checks above can fail: a script error and a missing local image are both reported."""
+    broken = tmp_path / "broken.html"
+    broken.write_text('<div class="jp-OutputArea-output"><img src="missing.png"></div><script>undefined_name()</script>')
+    page, watch = bs.open_watched(offline, broken.as_uri())
+    assert any("undefined_name" in e for e in watch.errors)
+    assert bs.image_report(page, ".jp-OutputArea-output img") == [{"src": (tmp_path / "missing.png").as_uri(), "decoded": False}]
+
+
+@pytest.mark.slow
+def test_site_after_executing_uses_the_fresh_outputs_and_times(tmp_path: Path) -> None:
+    """Without --no-execute the notebooks run first, and their pages show this run's outputs."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 09 · A tiny notebook"), nbformat.v4.new_code_cell("print(6 * 7)")],
+                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path = tmp_path / "09_tiny.ipynb"
+    nbformat.write(nb, path)
+    assert run_notebooks.main([str(path), "--site", str(tmp_path / "site"), "--no-progress"]) == 0
+    page = (tmp_path / "site" / "09_tiny.html").read_text(encoding="utf-8")
+    assert "42" in page and "09 · A tiny notebook" in page
+    assert nbformat.read(path, as_version=4).cells[1].outputs == []  # the file itself is left as it was
+    assert "measured while executing them for this site" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
