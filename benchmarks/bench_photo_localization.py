@@ -22,6 +22,7 @@ import torch.nn.functional as F
 import helpers
 from helpers import localization as loc
 from helpers import toyworld
+from helpers.images import resize_map
 
 
 def median_time(fn, repeats: int = 3) -> float:
@@ -40,7 +41,7 @@ def previous_pipeline(classifier: helpers.Classifier, image: np.ndarray, target:
     s = classifier.input_size
     x = torch.from_numpy(image.copy()).permute(2, 0, 1)[None].float() / 255.0
     x = classifier.normalize(F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True))
-    sal = helpers.saliency_map(classifier, x, target)[0].numpy()
+    sal = resize_map(helpers.saliency_map(classifier, x, target)[0].numpy(), *image.shape[:2])  # un-squash
     return loc.localize(image, sal, init="seeds", smooth=0.0, max_side=None)
 
 

@@ -2,6 +2,7 @@
 
 Run: python benchmarks/photo_models.py [--models efficientnet_lite0 ...] [--methods single ten_crop ...]
                                        [--photos coco|bundled|all] [--json results.json]
+     python benchmarks/photo_models.py --timing coco_599 --methods single ten_crop smoothgrad   (time per map only)
 
 For every model and method, `helpers.photos.evaluate_pointing` plays the pointing game (TorchRay's
 protocol: a hit when the map's maximum lies within 15 px of an instance of the category; Zhang et
@@ -19,6 +20,7 @@ import argparse
 import importlib
 import json
 import statistics
+import time
 from pathlib import Path
 
 import torch
@@ -42,6 +44,19 @@ def photo_names(which: str) -> list[str]:
     return helpers.list_images(which) if which != "all" else helpers.list_images()
 
 
+def best_time(classifier: helpers.Classifier, name: str, method: str, repeats: int) -> float:
+    """Fastest of `repeats` runs of one map (after a warm-up): the least disturbed by a shared machine."""
+    image = helpers.load_image(name)
+    target = photos.photo_target(classifier, image)
+    photos.method_saliency(classifier, image, target, method)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        photos.method_saliency(classifier, image, target, method)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"])
@@ -49,8 +64,16 @@ def main() -> None:
     parser.add_argument("--photos", default="coco", choices=["coco", "bundled", "all"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write every pair's result to this file")
+    parser.add_argument("--timing", metavar="PHOTO", help="only time each model and method on this photo (best of --repeats)")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.timing:
+        print(f"best of {args.repeats} on {args.timing} {helpers.load_image(args.timing).shape[:2]}, {args.threads} thread(s)")
+        for model_name in args.models:
+            classifier = helpers.load_model(model_name, device="cpu")
+            print(model_name, {m: round(best_time(classifier, args.timing, m, args.repeats), 2) for m in args.methods}, flush=True)
+        return
     names = photo_names(args.photos)
     rows, dump = [], []
     print(f"{len(photos.pointing_pairs(names))} (photo, category) pairs on {len(names)} {args.photos} photos; {args.threads} thread(s)")

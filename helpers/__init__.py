@@ -1,6 +1,7 @@
 """Helpers for the course on 'Deep Inside Convolutional Networks' (Simonyan, Vedaldi, Zisserman, 2013).
 
-One module per idea: `models`, `images` (+ `coco`, `categories` for the COCO photos), `saliency`, `classvis`, `localization`, `toyworld`,
+One module per idea: `models`, `images` (+ `coco`, `categories` for the COCO photos), `saliency`, `attribution`, `classvis`,
+`localization`, `toyworld`,
 `plotting`, `widgets`. The names below are imported lazily, so `import helpers` stays fast and a
 notebook only pays for what it uses.
 """
@@ -43,6 +44,12 @@ _EXPORTS: dict[str, str] = {
     "evaluate_pointing": "photos",
     "best_photo_model": "photos",
     "saliency_explorer": "widgets",
+    # the paper's Section 4 and its successors
+    "backprop_saliency": "attribution",
+    "relu_backward_rule": "attribution",
+    "grad_cam": "attribution",
+    "integrated_gradients": "attribution",
+    "fooling_image": "attribution",
     # class-model visualization
     "class_model_visualization": "classvis",
     # localization
@@ -56,13 +63,18 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS) + ["toyworld"]
 
 
+_SUBMODULES = {
+    "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
+    "localization", "toyworld", "plotting", "widgets", "exercises",
+}
+
+
 def __getattr__(name: str) -> Any:
     """Import the module that defines `name` on first use."""
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return getattr(module, name)
-    if name in {"models", "images", "categories", "coco", "photos", "saliency", "classvis", "atlas", "spectrum",
-                "localization", "toyworld", "plotting", "widgets", "exercises"}:
+    if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")
 

@@ -1,4 +1,4 @@
-"""Weakly supervised object localization from a class saliency map (Simonyan et al. 2013, section 6).
+"""Weakly supervised object localization from a class saliency map (Simonyan et al. 2013, Sect. 3.2).
 
 The paper's pipeline: pixels whose saliency is above the 95% quantile seed the foreground colour
 model, those below the 30% quantile the background one; Gaussian-mixture colour models and a graph
@@ -231,7 +231,7 @@ class LocalizeSettings:
     max_side: int | None
 
 
-# The paper (Sect. 6): 95% / 30% quantiles, colour models fitted on the seeds, one graph cut, the image as it is.
+# The paper (Sect. 3.2): 95% / 30% quantiles, colour models fitted on the seeds, one graph cut, the image as it is.
 PAPER = LocalizeSettings(0.95, 0.30, iterations=1, init="seeds", hard="none", smooth=0.0, min_side=None, max_side=None)
 # Beyond the paper, chosen by `evaluate_photos` and the toy-world evaluation (see benchmarks/bench_photo_localization.py):
 # unseeded pixels start as probable background, 5 GrabCut iterations, the map blurred (seeds from regions, and

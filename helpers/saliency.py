@@ -502,14 +502,18 @@ POINTING_TOLERANCE = 15  # pixels of the original image, as in TorchRay
 
 
 def saliency_peak(saliency: np.ndarray | torch.Tensor) -> tuple[int, int]:
-    """(row, col) of the map's maximum; with ties, the first in row-major order (as numpy's argmax)."""
+    """(row, col) of the map's maximum; with ties (e.g. a quantised map), the tied pixel nearest their centroid.
+
+    Taking the first tied pixel in reading order would favour the top of the image.
+    """
     s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency, np.float64)
     if s.ndim != 2 or s.size == 0:
         raise ValueError(f"Expected one (H, W) saliency map; got shape {s.shape}.")
     if not np.all(np.isfinite(s)):
         raise ValueError("Saliency must be finite.")
-    row, col = np.unravel_index(int(np.argmax(s)), s.shape)
-    return int(row), int(col)
+    rows, cols = np.nonzero(s == s.max())
+    k = int(np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2))
+    return int(rows[k]), int(cols[k])
 
 
 def point_hits_mask(point: tuple[float, float], mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:

@@ -6,27 +6,35 @@ import cv2
 import numpy as np
 
 
-def seeds_from_saliency(saliency: np.ndarray, fg_quantile: float, bg_quantile: float) -> np.ndarray:
+def seeds(saliency: np.ndarray, fg_quantile: float, bg_quantile: float) -> np.ndarray:
     """Exercise 1: +1 where saliency >= its fg quantile, -1 where <= its bg quantile, 0 elsewhere."""
     q_fg, q_bg = np.quantile(saliency, [fg_quantile, bg_quantile])
-    seeds = np.zeros(saliency.shape, np.int8)
-    seeds[saliency >= q_fg] = 1
-    seeds[saliency <= q_bg] = -1
-    return seeds
+    seed_map = np.zeros(saliency.shape, np.int8)
+    seed_map[saliency >= q_fg] = 1
+    seed_map[saliency <= q_bg] = -1
+    return seed_map
 
 
-def box_iou(a: tuple, b: tuple) -> float:
-    """Exercise 2: intersection over union of (x0, y0, x1, y1) boxes, x1/y1 exclusive."""
-    iw = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+def seed_colour_models(image: np.ndarray, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exercise 2: GrabCut's two colour GMMs fitted on the seed pixels only (the unseeded pixels play no part).
+
+    cv2.grabCut with 0 iterations only fits its GMMs, so we give it a 1 x K "image" holding just the seed
+    colours, labelled definite foreground / background, and keep the two models it fills in.
+    """
+    fg, bg = image[seeds == 1], image[seeds == -1]
+    pixels = np.ascontiguousarray(np.concatenate([fg, bg])[None])                      # (1, K, 3)
+    labels = np.concatenate([np.full(len(fg), cv2.GC_FGD), np.full(len(bg), cv2.GC_BGD)]).astype(np.uint8)[None]
+    bgd_model, fgd_model = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.grabCut(pixels, labels, None, bgd_model, fgd_model, 0, cv2.GC_INIT_WITH_MASK)
+    return bgd_model, fgd_model
 
 
-def largest_component_box(mask: np.ndarray) -> tuple[int, int, int, int]:
-    """Exercise 3: the box of the largest 8-connected component of a bool mask."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))  # label 0 is the background
+def cut_and_box(image: np.ndarray, seeds: np.ndarray, bgd_model: np.ndarray, fgd_model: np.ndarray) -> tuple[int, int, int, int]:
+    """Exercise 3: one graph cut with the models frozen, then the box of the largest 8-connected foreground component."""
+    mask = np.where(seeds == 1, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)    # soft seeds: the cut may relabel them
+    cv2.grabCut(np.ascontiguousarray(image), mask, None, bgd_model, fgd_model, 1, cv2.GC_EVAL_FREEZE_MODEL)
+    foreground = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(foreground.astype(np.uint8), connectivity=8)
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))                            # label 0 is the background
     x, y, w, h = (int(v) for v in stats[k, :4])
     return (x, y, x + w, y + h)

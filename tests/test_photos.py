@@ -146,8 +146,9 @@ def test_pointing_hit_uses_a_tolerance_in_pixels_and_centre_baseline() -> None:
     assert S.pointing_hit(saliency, mask, tolerance=15) and not S.pointing_hit(saliency, mask, tolerance=5)
     assert S.pointing_game(saliency, mask) == 0.0  # the strict variant: the maximum is not inside
     assert not S.centre_hit(mask) and S.centre_hit(mask, tolerance=30)  # centre (29.5, 39.5) is ~22.4 px away
-    tied = np.ones((60, 80))
-    assert S.saliency_peak(tied) == (0, 0)
+    tied = np.zeros((60, 80))
+    tied[5, 5] = tied[5, 7] = tied[5, 9] = 1.0
+    assert S.saliency_peak(tied) == (5, 7)
     with pytest.raises(ValueError, match="empty"):
         S.pointing_hit(saliency, np.zeros((60, 80), bool))
     with pytest.raises(ValueError, match="same"):
