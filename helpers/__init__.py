@@ -64,8 +64,8 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 
 
 _SUBMODULES = {
-    "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "localization",
-    "toyworld", "plotting", "widgets", "exercises",
+    "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
+    "localization", "toyworld", "plotting", "widgets", "exercises",
 }
 
 

@@ -150,6 +150,17 @@ def test_lite0_limousine_rises_from_the_grey_mean(lite0) -> None:
     assert np.all(lite0.deprocess(torch.zeros(1, 3, 4, 4)) == 127)  # the Lite0 "mean" is 127/255 grey
 
 
+def test_lite0_default_step_ascends_the_objective_where_lr_2_overshoots(lite0) -> None:
+    """Eq. (1) along the path, S_c - lambda ||I||^2: it must rise with the default lr; lr 2 (the old default) ends below 0."""
+    start = torch.zeros(1, 3, 64, 64)
+    for lr, should_rise in [(None, True), (2.0, False)]:
+        results = class_model_visualization(lite0, ["limousine", "goose"], steps=40, lr=lr, init=start, progress=False)
+        for r in results:
+            lam = r.settings["l2"]
+            objective = r.history.target_logit - lam * r.history.norm**2
+            assert (objective[-1] > objective[0] + 10) == should_rise, (lr, r.class_name, objective[[0, -1]])
+
+
 def test_gradient_identity_holds_numerically(random_toy, lite0) -> None:
     x = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
     gi = log_softmax_gradient_identity(random_toy, x, "triangle")

@@ -73,6 +73,54 @@ def test_starting_image_check_on_toy_mean_image(sol03, toy) -> None:
     assert not ex03.check_starting_image(flat, toy)  # the toy mean is an image, not one grey
 
 
+def test_class_image_check(sol03, toy) -> None:
+    assert ex03.check_class_image(sol03.class_image, toy)
+    assert not ex03.check_class_image(lambda m, c, n, lr, l2, s: None, toy)
+    # the same loop against the library: the check's reference is class_model_visualization's update
+    from helpers.classvis import class_model_visualization
+
+    ours = sol03.class_image(toy.model, 2, 7, 0.5, 0.03, 64)
+    library = class_model_visualization(toy, 2, steps=7, lr=0.5, l2=0.03, progress=False).tensor
+    assert torch.allclose(ours, library, atol=1e-5)
+
+    def random_start(m, c, n, lr, l2, s):
+        torch.manual_seed(0)
+        x = 0.1 * torch.randn(1, 3, s, s)
+        return sol03.class_image(m, c, n, lr, l2, s) + x
+
+    def descent(m, c, n, lr, l2, s):
+        return sol03.class_image(m, c, n, -lr, -l2, s)
+
+    def forgets_penalty(m, c, n, lr, l2, s):
+        return sol03.class_image(m, c, n, lr, 0.0, s)
+
+    def trains_weights(m, c, n, lr, l2, s):
+        x = torch.zeros(1, 3, s, s, requires_grad=True)
+        for p in m.parameters():
+            p.requires_grad_(True)
+        m(x)[0, c].backward()
+        for p in m.parameters():
+            p.requires_grad_(False)
+        return sol03.class_image(m, c, n, lr, l2, s)
+
+    for wrong in (random_start, descent, forgets_penalty):
+        assert not ex03.check_class_image(wrong, toy), wrong.__name__
+    verdict = ex03.check_class_image(trains_weights, toy)
+    assert not verdict and "weights" in verdict.message
+    for p in toy.model.parameters():
+        p.grad = None
+
+
+def test_quiz_questions_accept_the_right_answer_only() -> None:
+    assert len(ex03.QUIZ) == 3
+    assert ex03.Q1_WHY_LOGITS.check("a") and not ex03.Q1_WHY_LOGITS.check("c")
+    assert ex03.Q2_PENALTY_SHRINK.check(0.99) and ex03.Q2_PENALTY_SHRINK.check(1 - 2 * 0.5 * 0.01)
+    assert not ex03.Q2_PENALTY_SHRINK.check(0.995) and not ex03.Q2_PENALTY_SHRINK.check(0.96)  # the 2 forgotten; lr 2
+    assert not ex03.Q2_PENALTY_SHRINK.check(0.01)
+    assert ex03.Q3_NOISE_SOURCE.check("b") and not ex03.Q3_NOISE_SOURCE.check("a")
+    assert not ex03.Q3_NOISE_SOURCE.check("objective")
+
+
 def test_log_softmax_grad_check(sol04) -> None:
     assert ex04.check_log_softmax_grad(sol04.log_softmax_grad)
     assert not ex04.check_log_softmax_grad(lambda j, p, c: None)

@@ -1,0 +1,461 @@
+"""The class atlas: a class image for many classes at once, each scored by a network that did not make it.
+
+Beyond the paper. The paper (Sect. 2) shows class images and calls them recognisable by eye; here we
+measure it. Class images come from `class_model_visualization` with a *batch* of targets (one
+forward/backward for the whole batch), and an independent *judge* network classifies each image:
+
+    recognisability = share of classes whose class image puts the target in the judge's top-5.
+
+Command line (resumable: classes already in DIR are skipped):
+
+    python -m helpers.atlas --classes all|N|name,name,... --model efficientnet_lite0 \\
+        --judge efficientnet_lite2 --method paper|regularized --steps S --size PX --batch B --out DIR
+
+DIR receives one PNG per class, `contact_sheet.png` (a grid with class names), `index.html` (a table
+sortable by score) and `atlas.json` (per class: the target's rank and probability under the
+generating model and under the judge).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .classvis import Blur, Clip, Jitter, class_model_visualization
+from .models import Classifier, WeightsUnavailableError, load_model
+
+METHODS: tuple[str, ...] = ("paper", "regularized")
+TOP_K = 5
+ATLAS_JSON = "atlas.json"
+CONTACT_SHEET = "contact_sheet.png"
+HTML_PAGE = "index.html"
+
+
+class AtlasError(ValueError):
+    """Bad atlas input (classes, output folder, settings), with a message that says what was expected."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Methods and classes.
+
+
+def method_settings(method: str) -> dict:
+    """Keyword arguments of `class_model_visualization` for a method name.
+
+    "paper": the paper's plain method (SGD on S_c - lambda ||I||^2 from the mean image, the model's
+    default lr and lambda). "regularized" (beyond the paper): Adam + jitter + blur + clip, as in notebook 03.
+    """
+    if method == "paper":
+        return {"optimizer": "sgd", "regularizers": ()}
+    if method == "regularized":
+        return {"optimizer": "adam", "regularizers": (Jitter(), Blur(1.0, 4), Clip())}
+    raise AtlasError(f"method must be one of {METHODS}; got {method!r}.")
+
+
+def parse_classes(spec: str | int | Sequence[int | str], categories: Sequence[str]) -> list[int]:
+    """Class indices from "all", a count N (N classes evenly spaced over the index range), or names/indices.
+
+    A string with commas is a list ("limousine,goose,417"); a bad name gives the close matches.
+    Duplicates are dropped, order kept.
+    """
+    n_classes = len(categories)
+    if isinstance(spec, str):
+        text = spec.strip()
+        if text.lower() == "all":
+            return list(range(n_classes))
+        if text.isdigit():
+            spec = int(text)
+        else:
+            spec = [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        if not 1 <= int(spec) <= n_classes:
+            raise AtlasError(f"--classes N must be between 1 and {n_classes}; got {int(spec)}.")
+        return [int(round(v)) for v in np.linspace(0, n_classes - 1, int(spec))] if spec > 1 else [0]
+    if not isinstance(spec, Sequence) or not spec:
+        raise AtlasError(f"classes must be 'all', a count N, or a non-empty list of class names/indices; got {spec!r}.")
+    from .models import resolve_class
+
+    indices: list[int] = []
+    for item in spec:
+        if isinstance(item, str) and item.strip().isdigit():
+            item = int(item.strip())
+        try:
+            c = resolve_class(list(categories), item)
+        except (ValueError, IndexError, TypeError) as err:
+            raise AtlasError(f"Bad class {item!r}: {err}") from None
+        if c not in indices:
+            indices.append(c)
+    return indices
+
+
+# ----------------------------------------------------------------------------------------------
+# Scoring.
+
+
+@dataclass(frozen=True)
+class Score:
+    """The target's rank (1 = top-1) and probability under one classifier."""
+
+    rank: int
+    prob: float
+
+
+def _ranks_and_probs(logits: torch.Tensor, targets: torch.Tensor) -> list[Score]:
+    """Per row: rank of the target among all classes (1-based) and its softmax probability."""
+    probs = logits.float().softmax(dim=1)
+    target_prob = probs.gather(1, targets.view(-1, 1))
+    ranks = (probs > target_prob).sum(dim=1) + 1
+    return [Score(int(r), float(p)) for r, p in zip(ranks.tolist(), target_prob.squeeze(1).tolist())]
+
+
+def _as_pixels(images: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
+    """uint8 images (a list of HxWx3 of one size, or NxHxWx3) -> float (N,3,H,W) in [0, 1]."""
+    arrays = list(images) if not isinstance(images, np.ndarray) or images.ndim == 4 else None
+    if arrays is None or not arrays:
+        raise AtlasError("images must be a non-empty list of uint8 HxWx3 arrays (or an NxHxWx3 uint8 array).")
+    first = arrays[0]
+    for a in arrays:
+        if not isinstance(a, np.ndarray) or a.dtype != np.uint8 or a.ndim != 3 or a.shape[-1] != 3 or a.shape != first.shape:
+            got = f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+            raise AtlasError(f"images must be uint8 HxWx3 arrays of one size (like {first.shape}); got {got}.")
+    return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float() / 255.0
+
+
+@torch.no_grad()
+def judge(images: Sequence[np.ndarray] | np.ndarray, targets: Sequence[int | str], judge_model: Classifier,
+          *, batch: int = 32) -> list[Score]:
+    """Score class images with a judge network: per image, the target's rank and probability.
+
+    Each uint8 image is resized (bilinear, antialiased) to the judge's input size and normalised its way;
+    the judge must share the generator's classes (ImageNet for the Lite models and torchvision ones).
+    """
+    pixels = _as_pixels(images)
+    if len(targets) != len(pixels):
+        raise AtlasError(f"Need one target per image; got {len(targets)} targets for {len(pixels)} images.")
+    target_ids = torch.tensor([judge_model.class_index(t) for t in targets], dtype=torch.long)
+    scores: list[Score] = []
+    from .models import resize_shorter_side
+
+    for start in range(0, len(pixels), batch):
+        chunk = resize_shorter_side(pixels[start : start + batch], judge_model.input_size)
+        logits = judge_model.model(judge_model.normalize(chunk.to(judge_model.device)))
+        scores += _ranks_and_probs(logits.cpu(), target_ids[start : start + batch])
+    return scores
+
+
+@torch.no_grad()
+def self_score(images: Sequence[np.ndarray], targets: Sequence[int], model: Classifier) -> list[Score]:
+    """The generating model's own scores of the saved uint8 images, at the size they were made."""
+    pixels = _as_pixels(images).to(model.device)
+    logits = model.model(model.normalize(pixels))
+    return _ranks_and_probs(logits.cpu(), torch.tensor(list(targets), dtype=torch.long))
+
+
+def recognisability(judge_ranks: Sequence[int], k: int = TOP_K) -> float:
+    """Share of classes whose class image puts the target in the judge's top-k."""
+    if len(judge_ranks) == 0:
+        raise AtlasError("recognisability needs at least one judged class.")
+    return float(np.mean([int(r) <= k for r in judge_ranks]))
+
+
+# ----------------------------------------------------------------------------------------------
+# The atlas.
+
+
+@dataclass(frozen=True)
+class AtlasEntry:
+    """One class of the atlas: where its image is and how both networks score it."""
+
+    index: int
+    name: str
+    file: str
+    model_rank: int
+    model_prob: float
+    judge_rank: int | None
+    judge_prob: float | None
+
+
+@dataclass
+class Atlas:
+    """Settings, entries (in class order) and, in memory, the images (`images[class_index]`)."""
+
+    settings: dict
+    entries: list[AtlasEntry]
+    images: dict[int, np.ndarray]
+
+    def recognisability(self, k: int = TOP_K) -> float:
+        """Share of classes in the judge's top-k (needs a judge)."""
+        ranks = [e.judge_rank for e in self.entries]
+        if any(r is None for r in ranks):
+            raise AtlasError("This atlas was made without a judge; recognisability needs one.")
+        return recognisability(ranks, k)  # type: ignore[arg-type]
+
+    def sorted_by_judge(self) -> list[AtlasEntry]:
+        """Entries from the most to the least recognisable (judge probability of the target, highest first)."""
+        return sorted(self.entries, key=lambda e: (-(e.judge_prob or 0.0), e.index))
+
+
+def _slug(name: str) -> str:
+    """A file-name-safe version of a class name."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "class"
+
+
+def _batches(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def generate_class_images(model: Classifier, classes: Sequence[int], *, method: str = "paper", steps: int = 150,
+                          size: int = 160, batch: int = 16, seed: int = 0) -> Iterator[tuple[list[int], list[np.ndarray]]]:
+    """Yield (classes, uint8 images) batch by batch: all targets of a batch share one forward/backward per step.
+
+    The jitter shifts depend only on the seed and the step, not on the batch, so an image does not
+    depend on which batch its class falls in (resuming gives the same atlas).
+    """
+    kwargs = method_settings(method)
+    start = torch.zeros(1, 3, int(size), int(size), device=model.device)
+    for chunk in _batches(list(classes), int(batch)):
+        results = class_model_visualization(model, chunk, steps=int(steps), init=start, seed=int(seed), progress=False, **kwargs)
+        yield chunk, [r.image for r in results]
+
+
+def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, judge_model: Classifier | None = None,
+              method: str = "paper", steps: int = 150, size: int = 160, batch: int = 16, seed: int = 0,
+              out: str | Path | None = None, progress: bool = True) -> Atlas:
+    """Make (or, with `out`, resume and write) an atlas; returns it with the images in memory.
+
+    With `out`, classes whose PNG and entry already exist there are skipped, and the PNGs, the contact
+    sheet, the HTML page and atlas.json are (re)written after every batch.
+    """
+    class_ids = parse_classes(classes, model.categories)
+    method_settings(method)  # validate before any work
+    _check_positive(steps=steps, size=size, batch=batch, allow_zero=("steps",))
+    if judge_model is not None and list(judge_model.categories) != list(model.categories):
+        raise AtlasError(f"The judge {judge_model.name!r} must have the generator's classes "
+                         f"({len(model.categories)}); it has {len(judge_model.categories)}.")
+    settings = {"model": model.name, "judge": judge_model.name if judge_model else None, "method": method,
+                "steps": int(steps), "size": int(size), "seed": int(seed)}
+    folder = _prepare_folder(out, settings) if out is not None else None
+    done = _load_entries(folder) if folder is not None else {}
+    atlas = Atlas(settings, [done[c] for c in class_ids if c in done], {})
+    for c in done:
+        if c in class_ids and folder is not None:
+            atlas.images[c] = _read_png(folder / done[c].file)
+    todo = [c for c in class_ids if c not in done]
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(class_ids), initial=len(class_ids) - len(todo), desc=f"atlas ({method})", unit="class",
+               disable=not progress)
+    for chunk, images in generate_class_images(model, todo, method=method, steps=steps, size=size, batch=batch, seed=seed):
+        own = self_score(images, chunk, model)
+        judged = judge(images, chunk, judge_model) if judge_model is not None else [None] * len(chunk)
+        for c, image, mine, theirs in zip(chunk, images, own, judged):
+            name = model.categories[c]
+            entry = AtlasEntry(c, name, f"{c:04d}_{_slug(name)}.png", mine.rank, round(mine.prob, 6),
+                               theirs.rank if theirs else None, round(theirs.prob, 6) if theirs else None)
+            atlas.entries.append(entry)
+            atlas.images[c] = image
+            if folder is not None:
+                _write_png(folder / entry.file, image)
+        if folder is not None:
+            write_outputs(atlas, folder)
+        bar.update(len(chunk))
+    bar.close()
+    order = {c: i for i, c in enumerate(class_ids)}
+    atlas.entries.sort(key=lambda e: order[e.index])
+    if folder is not None and not todo:
+        write_outputs(atlas, folder)
+    return atlas
+
+
+def _check_positive(*, allow_zero: tuple[str, ...] = (), **values: int) -> None:
+    """Integers that must be > 0 (or >= 0 for names in allow_zero)."""
+    for name, value in values.items():
+        low = 0 if name in allow_zero else 1
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise AtlasError(f"{name} must be an integer >= {low}; got {value!r}.")
+
+
+def _prepare_folder(out: str | Path, settings: dict) -> Path:
+    """Create DIR (or check it), make sure it is writable and that a resumed atlas used the same settings."""
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise AtlasError(f"--out {str(folder)!r} is a file, not a writable folder; choose another --out.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise AtlasError(f"Cannot create the output folder {str(folder)!r}: {err.strerror or err}.") from None
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise AtlasError(f"The output folder {str(folder)!r} is not a writable folder; choose another --out.")
+    existing = folder / ATLAS_JSON
+    if existing.is_file():
+        previous = _read_json(existing).get("settings", {})
+        if previous and previous != settings:
+            diff = {k: (previous.get(k), settings.get(k)) for k in settings if previous.get(k) != settings.get(k)}
+            raise AtlasError(f"{str(folder)!r} holds an atlas made with other settings {diff} (before, now); "
+                             "use another --out or the same settings to resume.")
+    return folder
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise AtlasError(f"Cannot read {str(path)!r} ({err}); delete it to start the atlas afresh.") from None
+    if not isinstance(data, dict):
+        raise AtlasError(f"{str(path)!r} is not an atlas file (expected a JSON object).")
+    return data
+
+
+def _load_entries(folder: Path) -> dict[int, AtlasEntry]:
+    """Entries of a previous run whose PNG is still there (the resumable part)."""
+    path = folder / ATLAS_JSON
+    if not path.is_file():
+        return {}
+    entries = {}
+    for raw in _read_json(path).get("classes", []):
+        entry = AtlasEntry(**raw)
+        if (folder / entry.file).is_file():
+            entries[entry.index] = entry
+    return entries
+
+
+def _write_png(path: Path, image: np.ndarray) -> None:
+    from PIL import Image
+
+    Image.fromarray(image).save(path)
+
+
+def _read_png(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+# ----------------------------------------------------------------------------------------------
+# Outputs: atlas.json, contact sheet, HTML page.
+
+
+def write_outputs(atlas: Atlas, folder: Path) -> None:
+    """Write atlas.json, the contact sheet and the HTML page for the entries made so far."""
+    summary: dict = {"classes_done": len(atlas.entries)}
+    if atlas.entries and all(e.judge_rank is not None for e in atlas.entries):
+        summary["recognisability_top5"] = round(atlas.recognisability(), 4)
+    data = {"settings": atlas.settings, "summary": summary, "classes": [asdict(e) for e in atlas.entries]}
+    tmp = folder / (ATLAS_JSON + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(folder / ATLAS_JSON)  # atomic: an interrupted run never leaves half a file
+    contact_sheet(atlas).save(folder / CONTACT_SHEET)
+    (folder / HTML_PAGE).write_text(html_page(atlas))
+
+
+def contact_sheet(atlas: Atlas, *, thumb: int = 128, columns: int | None = None):
+    """A PIL image: every class image in a grid, its name and judge rank below (sorted by class index)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    entries = [e for e in atlas.entries if e.index in atlas.images]
+    n = max(1, len(entries))
+    cols = columns or int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    caption = 30
+    sheet = Image.new("RGB", (cols * thumb, rows * (thumb + caption)), "white")
+    draw = ImageDraw.Draw(sheet)
+    try:
+        font = ImageFont.load_default(size=12)
+    except TypeError:  # Pillow < 10.1 has only the small bitmap font
+        font = ImageFont.load_default()
+    for i, e in enumerate(entries):
+        x, y = (i % cols) * thumb, (i // cols) * (thumb + caption)
+        sheet.paste(Image.fromarray(atlas.images[e.index]).resize((thumb, thumb), Image.BILINEAR), (x, y))
+        score = f"judge rank {e.judge_rank}" if e.judge_rank is not None else f"own rank {e.model_rank}"
+        draw.text((x + 2, y + thumb + 1), e.name[:22], fill="black", font=font)
+        draw.text((x + 2, y + thumb + 15), score, fill=(90, 90, 90), font=font)
+    return sheet
+
+
+def html_page(atlas: Atlas) -> str:
+    """A self-contained HTML table (click a header to sort) of the class images and their scores."""
+    s = atlas.settings
+    rows = "\n".join(
+        f"<tr><td>{e.index}</td><td>{html.escape(e.name)}</td><td><img src=\"{html.escape(e.file)}\" width=96></td>"
+        f"<td>{e.model_rank}</td><td>{e.model_prob:.4f}</td>"
+        f"<td>{'' if e.judge_rank is None else e.judge_rank}</td><td>{'' if e.judge_prob is None else f'{e.judge_prob:.4f}'}</td></tr>"
+        for e in atlas.entries
+    )
+    try:
+        headline = f"recognisability (judge top-5): {atlas.recognisability():.1%} of {len(atlas.entries)} classes"
+    except AtlasError:
+        headline = f"{len(atlas.entries)} classes, no judge"
+    title = html.escape(f"Class atlas: {s['model']}, {s['method']} method, {s['steps']} steps, {s['size']} px, judge {s['judge']}")
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif}} th{{cursor:pointer;background:#eee}} td,th{{padding:2px 8px;text-align:left}}</style>
+</head><body><h1>{title}</h1><p>{html.escape(headline)}. Click a column header to sort.</p>
+<table id="atlas"><thead><tr><th>index</th><th>class</th><th>image</th><th>model rank</th><th>model P</th>
+<th>judge rank</th><th>judge P</th></tr></thead><tbody>
+{rows}
+</tbody></table>
+<script>
+document.querySelectorAll('#atlas th').forEach((th, col) => th.addEventListener('click', () => {{
+  const body = document.querySelector('#atlas tbody');
+  const rows = Array.from(body.rows);
+  const asc = th.dataset.asc !== 'true'; th.dataset.asc = asc;
+  const key = r => {{ const t = r.cells[col].textContent; const v = parseFloat(t); return isNaN(v) ? t : v; }};
+  rows.sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (asc ? 1 : -1));
+  rows.forEach(r => body.appendChild(r));
+}}));
+</script></body></html>
+"""
+
+
+# ----------------------------------------------------------------------------------------------
+# Command line.
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m helpers.atlas", description=__doc__.split("\n\n")[0])
+    p.add_argument("--classes", default="all", help="'all', a count N (evenly spaced classes), or names/indices separated by commas")
+    p.add_argument("--model", default="efficientnet_lite0", help="the network that generates the class images")
+    p.add_argument("--judge", default="efficientnet_lite2", help="an independent network that scores them ('none' to skip)")
+    p.add_argument("--method", default="paper", choices=METHODS)
+    p.add_argument("--steps", type=int, default=150)
+    p.add_argument("--size", type=int, default=160, help="side of the class images in pixels")
+    p.add_argument("--batch", type=int, default=16, help="classes optimised together in one forward/backward")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
+    p.add_argument("--out", required=True, help="output folder (resumable)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; bad input prints one clear line and exits with status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        model = load_model(args.model, device=args.device)
+        judge_model = None if args.judge.lower() == "none" else load_model(args.judge, device=args.device)
+        atlas = run_atlas(model, args.classes, judge_model=judge_model, method=args.method, steps=args.steps,
+                          size=args.size, batch=args.batch, seed=args.seed, out=args.out)
+    except (AtlasError, WeightsUnavailableError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    folder = Path(args.out)
+    line = f"{len(atlas.entries)} classes in {folder}"
+    if judge_model is not None:
+        line += f"; recognisability (target in {judge_model.name}'s top-5): {atlas.recognisability():.1%}"
+    print(line)
+    print(f"open {folder / HTML_PAGE} (sortable), {folder / CONTACT_SHEET}, {folder / ATLAS_JSON}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

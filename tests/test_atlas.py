@@ -1,0 +1,150 @@
+"""The class atlas (helpers.atlas): end to end on the toy CNN and on Lite0, resume, judging, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import helpers
+from helpers import atlas as atlas_mod
+from helpers.atlas import AtlasError, generate_class_images, judge, parse_classes, recognisability, run_atlas
+
+
+def _run(argv: list[str]) -> int:
+    return atlas_mod.main([str(a) for a in argv])
+
+
+def test_command_on_the_toy_model_writes_every_output(tmp_path: Path, toy, capsys) -> None:
+    out = tmp_path / "toy_atlas"
+    rc = _run(["--classes", "circle,square,ring", "--model", "toy", "--judge", "toy", "--steps", "200",
+               "--size", "64", "--batch", "2", "--out", out, "--device", "cpu"])
+    assert rc == 0, capsys.readouterr().err
+    data = json.loads((out / "atlas.json").read_text())
+    assert data["settings"] == {"model": "toy", "judge": "toy", "method": "paper", "steps": 200, "size": 64, "seed": 0}
+    assert [c["name"] for c in data["classes"]] == ["circle", "square", "ring"]
+    for c in data["classes"]:
+        image = np.asarray(__import__("PIL.Image", fromlist=["Image"]).open(out / c["file"]))
+        assert image.shape == (64, 64, 3)
+        assert 1 <= c["model_rank"] <= 6 and 0 <= c["model_prob"] <= 1
+    # 200 steps of the paper's method (as in notebook 03) make every toy class its own top-1 (from the saved uint8 PNG)
+    assert all(c["model_rank"] == 1 for c in data["classes"])
+    assert data["summary"]["recognisability_top5"] == 1.0
+    assert (out / "contact_sheet.png").stat().st_size > 1000
+    page = (out / "index.html").read_text()
+    assert page.count("<tr><td>") == 3 and "ring" in page and "addEventListener('click'" in page
+    assert "recognisability" in capsys.readouterr().out
+
+
+def test_command_on_lite0_judged_by_lite2(tmp_path: Path, lite0) -> None:
+    out = tmp_path / "lite"
+    rc = _run(["--classes", "3", "--steps", "3", "--size", "48", "--batch", "3", "--out", out, "--device", "cpu"])
+    assert rc == 0
+    data = json.loads((out / "atlas.json").read_text())
+    assert data["settings"]["model"] == "efficientnet_lite0" and data["settings"]["judge"] == "efficientnet_lite2"
+    assert [c["index"] for c in data["classes"]] == [0, 500, 999]  # N classes evenly spaced
+    for c in data["classes"]:
+        assert 1 <= c["judge_rank"] <= 1000 and 0 < c["judge_prob"] < 1
+        assert (out / c["file"]).is_file()
+
+
+def test_resume_skips_done_classes_and_gives_the_same_atlas(tmp_path: Path, toy, monkeypatch) -> None:
+    kwargs = dict(judge_model=toy, method="regularized", steps=8, size=64, batch=2, progress=False)
+    fresh = run_atlas(toy, "circle,star,cross", out=tmp_path / "fresh", **kwargs)
+    run_atlas(toy, "star", out=tmp_path / "resumed", **kwargs)
+    generated: list[list[int]] = []
+    real = atlas_mod.generate_class_images
+
+    def spy(model, classes, **kw):
+        generated.append(list(classes))
+        yield from real(model, classes, **kw)
+
+    monkeypatch.setattr(atlas_mod, "generate_class_images", spy)
+    resumed = run_atlas(toy, "circle,star,cross", out=tmp_path / "resumed", **kwargs)
+    assert generated == [[0, 4]]  # star (3) was already there
+    assert [e.index for e in resumed.entries] == [0, 3, 4]
+    for c in (0, 3, 4):  # an image does not depend on its batch (jitter depends on seed and step only)
+        assert np.abs(resumed.images[c].astype(int) - fresh.images[c].astype(int)).max() <= 1
+    assert json.loads((tmp_path / "resumed" / "atlas.json").read_text())["summary"]["classes_done"] == 3
+
+
+def test_resume_with_other_settings_is_refused(tmp_path: Path, toy) -> None:
+    run_atlas(toy, "circle", steps=2, size=64, out=tmp_path, progress=False)
+    with pytest.raises(AtlasError, match="other settings.*steps"):
+        run_atlas(toy, "circle", steps=3, size=64, out=tmp_path, progress=False)
+
+
+def test_bad_class_names_give_a_clear_error(tmp_path: Path, capsys, toy) -> None:
+    rc = _run(["--classes", "circle,sqare", "--model", "toy", "--judge", "none", "--out", tmp_path / "x"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "Bad class 'sqare'" in err and "'square'" in err and "Traceback" not in err
+    with pytest.raises(AtlasError, match="between 1 and 6"):
+        parse_classes("7", toy.categories)
+    with pytest.raises(AtlasError, match="out of range"):
+        parse_classes([9], toy.categories)
+    with pytest.raises(AtlasError, match="non-empty"):
+        parse_classes(",", toy.categories)
+
+
+def test_unwritable_out_gives_a_clear_error(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    rc = _run(["--classes", "circle", "--model", "toy", "--judge", "none", "--steps", "1", "--out", blocker / "atlas"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "Cannot create the output folder" in err
+    rc = _run(["--classes", "circle", "--model", "toy", "--judge", "none", "--steps", "1", "--out", blocker])
+    assert rc == 2 and "is a file, not a writable folder" in capsys.readouterr().err
+
+
+def test_parse_classes_forms(lite0) -> None:
+    assert parse_classes("all", lite0.categories) == list(range(1000))
+    assert parse_classes("limousine, goose,417,limousine", lite0.categories) == [627, 99, 417]
+    assert parse_classes(1, lite0.categories) == [0]
+    assert len(set(parse_classes(50, lite0.categories))) == 50
+
+
+def test_judge_ranks_and_probabilities_match_the_model(lite0) -> None:
+    photo = helpers.load_image("coffee")
+    images = [np.ascontiguousarray(photo[:200, :200]), np.ascontiguousarray(photo[-200:, -200:])]
+    scores = judge(images, ["espresso", "limousine"], lite0)
+    x = torch.nn.functional.interpolate(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255,
+                                        size=224, mode="bilinear", antialias=True, align_corners=False)
+    with torch.no_grad():
+        probs = lite0.model(lite0.normalize(x)).softmax(1)
+    for score, p, c in zip(scores, probs, [lite0.class_index("espresso"), lite0.class_index("limousine")]):
+        assert score.prob == pytest.approx(float(p[c]), rel=1e-4)
+        assert score.rank == 1 + int((p > p[c]).sum())
+    assert scores[0].rank <= 5 and scores[1].rank > 5
+
+
+def test_judge_rejects_bad_input(lite0) -> None:
+    with pytest.raises(AtlasError, match="uint8 HxWx3"):
+        judge([np.zeros((8, 8, 3), np.float32)], [0], lite0)
+    with pytest.raises(AtlasError, match="one target per image"):
+        judge([np.zeros((8, 8, 3), np.uint8)], [0, 1], lite0)
+    with pytest.raises(AtlasError, match="non-empty"):
+        judge([], [], lite0)
+
+
+def test_judge_must_share_the_generators_classes(toy, lite0) -> None:
+    with pytest.raises(AtlasError, match="generator's classes"):
+        run_atlas(toy, "circle", judge_model=lite0, steps=1, progress=False)
+
+
+def test_recognisability_is_the_top5_share() -> None:
+    assert recognisability([1, 5, 6, 1000]) == 0.5
+    assert recognisability([2], k=1) == 0.0
+    with pytest.raises(AtlasError):
+        recognisability([])
+
+
+def test_generation_is_batched_and_leaves_the_model_frozen(toy) -> None:
+    batches = list(generate_class_images(toy, [0, 1, 2], steps=2, size=64, batch=2))
+    assert [c for c, _ in batches] == [[0, 1], [2]]
+    assert all(img.dtype == np.uint8 and img.shape == (64, 64, 3) for _, imgs in batches for img in imgs)
+    assert not any(p.requires_grad or p.grad is not None for p in toy.model.parameters())
+    with pytest.raises(AtlasError, match="method must be one of"):
+        list(generate_class_images(toy, [0], method="fancy"))
