@@ -32,3 +32,11 @@ def test_numeric_answer_tolerance_and_types():
     assert "too low" in q.check(0.1).message
     assert "a number" in q.check("a quarter").message
     assert "finite" in q.check(float("nan")).message
+
+
+def test_repr_shows_the_question_but_never_the_answer():
+    q = MultipleChoice("Which?", ["left", "right"], "b", "SECRET because right.")
+    n = NumericAnswer("How many?", 42.0, 0.5, "SECRET forty-two.")
+    for text in (repr(q), repr(n), q._repr_markdown_(), n._repr_markdown_()):
+        assert "SECRET" not in text and "answer=" not in text
+    assert "Which?" in repr(q) and "(b) right" in repr(q) and "How many?" in repr(n)

@@ -23,7 +23,7 @@ def _letters(n: int) -> list[str]:
     return [chr(ord("a") + i) for i in range(n)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # the repr shows the question, never the answer
 class MultipleChoice:
     """A question with lettered options; `answer` is the letter of the right one."""
 
@@ -42,6 +42,8 @@ class MultipleChoice:
         lines = [self.question] + [f"  ({letter}) {text}" for letter, text in zip(_letters(len(self.options)), self.options)]
         return "\n".join(lines)
 
+    __repr__ = __str__
+
     def _repr_markdown_(self) -> str:
         items = "\n".join(f"- **({letter})** {text}" for letter, text in zip(_letters(len(self.options)), self.options))
         return f"{self.question}\n\n{items}"
@@ -57,7 +59,7 @@ class MultipleChoice:
         return failed(f"({response.strip().lower()}) \u201c{chosen}\u201d is not right. {self.explanation}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NumericAnswer:
     """A question whose answer is a number, accepted within an absolute `tolerance`."""
 
@@ -72,6 +74,8 @@ class NumericAnswer:
 
     def __str__(self) -> str:
         return self.question
+
+    __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
         return self.question
