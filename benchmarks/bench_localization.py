@@ -13,19 +13,11 @@ import numpy as np
 import torch
 
 import helpers
+from timing import median_time
 from helpers import localization as loc
 from helpers import toyworld
 
 
-def median_time(fn, repeats: int = 5) -> float:
-    """Median wall time of fn() in seconds, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def main() -> None:

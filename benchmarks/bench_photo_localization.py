@@ -20,20 +20,12 @@ import torch
 import torch.nn.functional as F
 
 import helpers
+from timing import median_time
 from helpers import localization as loc
 from helpers import toyworld
 from helpers.images import resize_map
 
 
-def median_time(fn, repeats: int = 3) -> float:
-    """Median wall time of fn() in seconds, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def previous_pipeline(classifier: helpers.Classifier, image: np.ndarray, target: int) -> loc.Localization:
@@ -57,8 +49,8 @@ def timing() -> None:
         scale = 224 / max(full.shape[:2])
         image = cv2.resize(full, (round(full.shape[1] * scale), round(full.shape[0] * scale)), interpolation=cv2.INTER_AREA)
         target = lite0.class_index(cls)
-        t_new = median_time(lambda: loc.localize_photo(lite0, image, target))
-        t_old = median_time(lambda: previous_pipeline(lite0, image, target))
+        t_new = median_time(lambda: loc.localize_photo(lite0, image, target), repeats=3)
+        t_old = median_time(lambda: previous_pipeline(lite0, image, target), repeats=3)
         flag = "" if t_new < 2.0 else "  OVER the 2 s budget"
         print(f"  {name:<10}{t_new:>18.2f}{t_old:>12.2f}{t_new / t_old:>8.1f}{flag}")
 
