@@ -114,27 +114,37 @@ def show_saliency(
     titles: Sequence[str] | None = None,
     *,
     with_overlay: bool = False,
+    per_row: int = 3,
     size: float = PANEL_INCHES,
     suptitle: str | None = None,
 ) -> Figure:
-    """One row per image, as in the paper: the photo, then its saliency as a grayscale map (white = salient).
+    """Each photo beside its saliency as a grayscale map (white = salient), as in the paper; `per_row` pairs a row.
 
-    `with_overlay=True` adds a third column with the map blended over the photo (a second view, never
-    the only one). Each map is rescaled to [0, 1] on its own, so rows are not comparable in magnitude.
+    Pairs run across first, so a slide's width is used; `fig.axes[k * n + 1]` is the map of image k, with
+    n = 2 panels per image (3 with `with_overlay=True`, which adds the map blended over the photo: a second
+    view, never the only one). Each map is rescaled to [0, 1] on its own, so maps are not comparable in magnitude.
     """
     if len(images) == 0 or len(images) != len(saliencies):
         raise ValueError(f"Need as many saliency maps as images (at least one); got {len(images)} and {len(saliencies)}.")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"Need one title per image; got {len(titles)} for {len(images)} images.")
-    ncols = 3 if with_overlay else 2
-    fig, axes = plt.subplots(len(images), ncols, figsize=(size * ncols, size * len(images)), squeeze=False)
-    for row, (image, saliency) in enumerate(zip(images, saliencies)):
-        panels = [image, normalize_map(saliency)] + ([overlay(image, saliency)] if with_overlay else [])
-        names = ["image", "saliency |dS_c/dI|"] + (["overlay"] if with_overlay else [])
-        for ax, panel, name in zip(axes[row], panels, names):
-            ax.imshow(panel, cmap="gray" if np.ndim(panel) == 2 else None, vmin=0 if np.ndim(panel) == 2 else None, vmax=1 if np.ndim(panel) == 2 else None)
-            ax.axis("off")
-            ax.set_title(f"{titles[row]}: {name}" if titles is not None and name == "image" else name)
+    if not isinstance(per_row, int) or per_row < 1:
+        raise ValueError(f"per_row must be a positive int; got {per_row!r}.")
+    panels_each = 3 if with_overlay else 2
+    across = min(per_row, len(images))
+    rows = -(-len(images) // across)
+    fig, grid = plt.subplots(rows, across * panels_each, figsize=(size * across * panels_each, size * rows), squeeze=False)
+    for ax in grid.flat:
+        ax.axis("off")
+    for k, (image, saliency) in enumerate(zip(images, saliencies)):
+        axes = grid[k // across, (k % across) * panels_each : (k % across + 1) * panels_each]
+        axes[0].imshow(image)
+        axes[0].set_title(f"{titles[k]}: image" if titles is not None else "image")
+        axes[1].imshow(normalize_map(saliency), cmap="gray", vmin=0, vmax=1)
+        axes[1].set_title("saliency |dS_c/dI|")
+        if with_overlay:
+            axes[2].imshow(overlay(image, saliency))
+            axes[2].set_title("overlay")
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()

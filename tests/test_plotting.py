@@ -26,6 +26,17 @@ def test_show_saliency_draws_image_and_grayscale_map():
     plt.close(fig)
 
 
+def test_show_saliency_runs_pairs_across_a_row_then_wraps():
+    image = np.zeros((20, 30, 3), np.uint8)
+    maps = [np.full((20, 30), float(k)) + np.eye(20, 30) for k in range(4)]
+    fig = plotting.show_saliency([image] * 4, maps, per_row=3)
+    assert len(fig.axes) == 12  # 2 rows x (3 pairs of 2 panels); the last two panels are empty
+    for k in range(4):
+        assert fig.axes[2 * k + 1].images[0].get_cmap().name == "gray"
+    assert not fig.axes[10].images and not fig.axes[11].images
+    plt.close(fig)
+
+
 def test_show_saliency_mismatch_is_a_clear_error():
     with pytest.raises(ValueError, match="as many saliency maps"):
         plotting.show_saliency([np.zeros((4, 4, 3), np.uint8)], [])
