@@ -66,8 +66,13 @@ def show_images(
     cmap: str | None = None,
     size: float = PANEL_INCHES,
     suptitle: str | None = None,
+    interpolation: str | None = None,
 ) -> Figure:
-    """Show images (HxWx3 uint8 or HxW maps) in a grid with optional titles."""
+    """Show images (HxWx3 uint8 or HxW maps) in a grid with optional titles.
+
+    `interpolation="nearest"` shows enlarged images pixel by pixel (class images, whose pixel-level texture is
+    the subject); the default smooths, which suits photos shrunk to a panel.
+    """
     n = len(images)
     if n == 0:
         raise ValueError("show_images needs at least one image.")
@@ -78,7 +83,7 @@ def show_images(
         ax.axis("off")
         if i < n:
             image = images[i]
-            ax.imshow(image if np.ndim(image) == 3 else to_numpy_map(image), cmap=cmap)
+            ax.imshow(image if np.ndim(image) == 3 else to_numpy_map(image), cmap=cmap, interpolation=interpolation)
             if titles is not None:
                 ax.set_title(titles[i])
     if suptitle:

@@ -40,3 +40,13 @@ def test_show_saliency_runs_pairs_across_a_row_then_wraps():
 def test_show_saliency_mismatch_is_a_clear_error():
     with pytest.raises(ValueError, match="as many saliency maps"):
         plotting.show_saliency([np.zeros((4, 4, 3), np.uint8)], [])
+
+
+def test_show_images_can_show_pixels_unsmoothed():
+    image = np.zeros((8, 8, 3), np.uint8)
+    fig = plotting.show_images([image, image], interpolation="nearest")
+    assert fig.axes[0].images[0].get_interpolation() == "nearest"
+    default = plotting.show_images([image])
+    assert default.axes[0].images[0].get_interpolation() != "nearest"
+    plt.close(fig)
+    plt.close(default)
