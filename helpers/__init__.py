@@ -52,6 +52,8 @@ _EXPORTS: dict[str, str] = {
     "fooling_image": "attribution",
     # class-model visualization
     "class_model_visualization": "classvis",
+    # conclusions checked on the reader's run
+    "claim": "claims",
     # localization
     "localize": "localization",
     "Localization": "localization",
@@ -65,7 +67,7 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
-    "localization", "toyworld", "plotting", "widgets", "exercises",
+    "localization", "toyworld", "plotting", "widgets", "exercises", "claims",
 }
 
 
