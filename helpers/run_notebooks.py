@@ -4,7 +4,8 @@
     python -m helpers.run_notebooks notebooks/02_*.ipynb --inplace
     python -m helpers.run_notebooks --threads 2             # each kernel uses 2 threads (busy machine)
     python -m helpers.run_notebooks --site out/site --no-execute   # course website from the saved notebooks
-    python -m helpers.run_notebooks --slides slides/ --no-execute   # reveal.js decks of the committed outputs
+    python -m helpers.run_notebooks --slides out/slides --no-execute   # reveal.js decks of the committed outputs
+    python -m helpers.run_notebooks --compare --threads 2   # before class: what this machine prints otherwise
 
 For lectures and course sites: the HTML keeps every figure; the summary lists each notebook's run
 time, so a lecturer knows what a live run costs. Exits non-zero when any notebook fails.
@@ -60,6 +61,7 @@ class RunResult:
     path: Path
     seconds: float
     error: str | None = None
+    executed: bool = True
 
     @property
     def ok(self) -> bool:
@@ -124,7 +126,7 @@ def export_html(nb: nbformat.NotebookNode, target: Path) -> None:
 
 def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, RunResult]:
     """Read a notebook as committed (its stored outputs), for exporting without re-executing."""
-    return nbformat.read(path, as_version=4), RunResult(path, 0.0)
+    return nbformat.read(path, as_version=4), RunResult(path, 0.0, executed=False)
 
 
 def export_slides(nb: nbformat.NotebookNode, target: Path) -> None:
@@ -218,11 +220,30 @@ def summary(results: list[RunResult]) -> str:
     width = max(len(r.path.name) for r in results)
     rows = [f"{'notebook'.ljust(width)}  seconds  status"]
     for r in results:
-        rows.append(f"{r.path.name.ljust(width)}  {r.seconds:7.1f}  {'ok' if r.ok else 'FAILED: ' + str(r.error)}")
-    total = sum(r.seconds for r in results)
+        status = ("ok" if r.executed else "as committed (not run)") if r.ok else "FAILED: " + str(r.error)
+        rows.append(f"{r.path.name.ljust(width)}  {_seconds(r)}  {status}")
     failed = sum(not r.ok for r in results)
-    rows.append(f"{'total'.ljust(width)}  {total:7.1f}  {len(results) - failed} ok, {failed} failed")
+    total = f"{sum(r.seconds for r in results):7.1f}" if any(r.executed for r in results) else f"{'-':>7}"
+    rows.append(f"{'total'.ljust(width)}  {total}  {len(results) - failed} ok, {failed} failed")
     return "\n".join(rows)
+
+
+def _seconds(result: RunResult) -> str:
+    """The run time column: the seconds this run took, or a dash for a notebook read as committed."""
+    return f"{result.seconds:7.1f}" if result.executed else f"{'-':>7}"
+
+
+def compare_cli(notebooks: list[Path], *, timeout: int, progress: bool, threads: int | None) -> int:
+    """--compare: re-execute (nothing written back) and list checked outputs and claims that differ; the exit status."""
+    from .compare import compare_notebooks, report
+
+    committed = {path: nbformat.read(path, as_version=4) for path in notebooks}
+    executed: dict[Path, nbformat.NotebookNode] = {}
+    results = run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed)
+    print(summary(results))
+    differences = [d for r in results if r.ok for d in compare_notebooks(r.path.name, committed[r.path], executed[r.path])]
+    print(report(differences, sum(r.ok for r in results)))
+    return 0 if all(r.ok for r in results) and not differences else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
                              + ", ".join(THREAD_ENV_VARS) + "; default: all cores). Use 1-2 on a shared or busy machine.")
     parser.add_argument("--site", type=Path, metavar="DIR", help="build the course website into DIR (home page, one page per notebook)")
     parser.add_argument("--slides", type=Path, metavar="DIR", help="export each notebook as a reveal.js deck DIR/<name>.slides.html")
+    parser.add_argument("--compare", action="store_true",
+                        help="re-execute (writing nothing back) and list every checked output and claim line that differs "
+                             "from the committed notebooks: the check to run on your own machine before class")
     parser.add_argument("--no-execute", action="store_true",
                         help="use the notebooks as saved (already executed) for --html/--slides/--site; run nothing")
     args = parser.parse_args(argv)
@@ -248,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     if args.inplace and args.no_execute:
         parser.error("--inplace writes executed notebooks back; it cannot be combined with --no-execute.")
+    if args.compare:
+        if args.inplace or args.no_execute:
+            parser.error("--compare re-executes and writes nothing back; it cannot be combined with --inplace or --no-execute.")
+        return compare_cli(notebooks, timeout=args.timeout, progress=not args.no_progress, threads=args.threads)
     if args.gallery is not None:
         for path in extract_gallery(notebooks, args.gallery):
             print(path)
