@@ -67,7 +67,7 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
-    "localization", "toyworld", "plotting", "widgets", "exercises", "claims",
+    "localization", "toyworld", "plotting", "widgets", "exercises", "claims", "runtime", "compare",
 }
 
 
