@@ -72,3 +72,22 @@ def compare_arrays(name: str, got: object, expected: np.ndarray | torch.Tensor, 
         worst = float(np.max(np.abs(got.astype(np.float64) - expected)))
         return failed(f"{name} differs from the reference by up to {worst:.3g}.")
     return passed(f"{name} matches the reference.")
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """The device of a bare nn.Module (its first parameter's): every tensor a check feeds it is created there."""
+    return next(model.parameters()).device
+
+
+BARE_MODULE_HINT = (
+    " Here `model` is the bare torch nn.Module (e.g. `toy.model`), not the course's Classifier (`toy`): "
+    "call model(x); its device is next(model.parameters()).device."
+)
+
+
+def explain_bare_module_error(err: Exception) -> str:
+    """The hint for an AttributeError that treats a bare nn.Module as a Classifier (model.model, model.device, ...)."""
+    classifier_only = ("model", "device", "input_size", "preprocess", "deprocess", "normalize", "categories", "mean", "std")
+    if isinstance(err, AttributeError) and any(f"'{name}'" in str(err) for name in classifier_only):
+        return BARE_MODULE_HINT
+    return ""

@@ -17,7 +17,7 @@ from torch import nn
 
 from ..saliency import paste_average, saliency_map
 from ..saliency import pointing_hit as library_pointing_hit
-from . import CheckResult, call_student, compare_arrays, failed, passed
+from . import CheckResult, call_student, compare_arrays, explain_bare_module_error, failed, model_device, passed
 from .quiz import MultipleChoice, NumericAnswer
 
 # ----------------------------------------------------------------------------------------------
@@ -36,11 +36,6 @@ def _tiny_model(seed: int = 0) -> nn.Module:
         nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(24, 5),
     )
     return model.eval()
-
-
-def model_device(model: nn.Module) -> torch.device:
-    """The device of a bare nn.Module (its first parameter's): where every tensor fed to it must live."""
-    return next(model.parameters()).device
 
 
 def saliency_from_model_reference(model: nn.Module, x: torch.Tensor, targets: Sequence[int]) -> torch.Tensor:
@@ -70,20 +65,6 @@ def _hint_for_map(model: nn.Module, x: torch.Tensor, targets: list[int], got: np
         if got.shape == tuple(m.shape) and np.allclose(got, m.detach().cpu().numpy(), rtol=1e-4, atol=1e-6):
             return f" Your map equals {name}; the paper takes max over c of |dS_c/dI| of the score (logit) of each image's own class."
     return " Hint: scores = model(x); pick scores[i, targets[i]]; torch.autograd.grad of their sum; abs(); amax(dim=1)."
-
-
-BARE_MODULE_HINT = (
-    " Here `model` is the bare torch nn.Module (e.g. `toy.model`), not the course's Classifier (`toy`): "
-    "call model(x); its device is next(model.parameters()).device."
-)
-
-
-def explain_bare_module_error(err: Exception) -> str:
-    """The hint for an AttributeError that treats a bare nn.Module as a Classifier (model.model, model.device, ...)."""
-    classifier_only = ("model", "device", "input_size", "preprocess", "deprocess", "normalize", "categories", "mean", "std")
-    if isinstance(err, AttributeError) and any(f"'{name}'" in str(err) for name in classifier_only):
-        return BARE_MODULE_HINT
-    return ""
 
 
 def _side_effect(model: nn.Module, x: torch.Tensor, x_before: torch.Tensor) -> CheckResult | None:
