@@ -122,8 +122,10 @@ class NumericAnswer:
 
     def check(self, response: object) -> CheckResult:
         """Grade a number (or a string like "1/3") and explain; a percentage for a fraction, or anything else, says what is expected."""
-        if isinstance(response, str) and response.strip().endswith("%") and self._is_fraction():
-            return failed(f"give a fraction, not a percentage: {response.strip()} is written {response.strip()[:-1].strip()}/100; got {response!r}.")
+        if isinstance(response, str) and response.strip().endswith("%"):
+            percent = parse_number(response.strip()[:-1])
+            if percent is not None and self._is_fraction():
+                return failed(f"give a fraction, not a percentage: {percent:g}% is {percent / 100:g}. Answer with a number between 0 and 1.")
         value = parse_number(response)
         if value is None:
             return failed(f"answer with a number (e.g. 0.25 or \"1/4\"); got {response!r}.")
