@@ -25,7 +25,7 @@ def reference_ascent_step(x: torch.Tensor, grad_score: torch.Tensor, lr: float, 
 
 
 def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor]) -> CheckResult:
-    """Exercise 1: `fn(logits, x, target, l2)` must return S_c - l2*||x||^2 per image."""
+    """Exercise 1: `fn(logits (N, K) tensor, x (N, 3, H, W) tensor, target int, l2 float)` -> S_c - l2*||x||^2, shape (N,)."""
     gen = torch.Generator().manual_seed(3)
     for n, k, l2 in [(1, 6, 0.0), (4, 6, 0.01), (3, 10, 0.5)]:
         logits, x = torch.randn(n, k, generator=gen), torch.randn(n, 3, 8, 8, generator=gen)
@@ -41,7 +41,7 @@ def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch
 
 
 def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], torch.Tensor]) -> CheckResult:
-    """Exercise 2: `fn(x, grad_score, lr, l2)` must return x + lr * (grad_score - 2*l2*x) and leave x unchanged."""
+    """Exercise 2: `fn(x, grad_score, lr, l2)` (tensors of one shape, floats) -> x + lr * (grad_score - 2*l2*x), a new tensor; x unchanged."""
     gen = torch.Generator().manual_seed(4)
     for lr, l2 in [(1.0, 0.0), (0.5, 0.1), (2.0, 1e-3)]:
         x, g = torch.randn(2, 3, 8, 8, generator=gen), torch.randn(2, 3, 8, 8, generator=gen)
@@ -59,7 +59,7 @@ def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], t
 
 
 def check_starting_image(image: Any, classifier: Any) -> CheckResult:
-    """Exercise 4: the uint8 pixel image that the zero input of `classifier` corresponds to (the training mean)."""
+    """Exercise 4: the uint8 (H, W, 3) pixel image that the zero input of `classifier` (the Classifier, e.g. `toy`) is: the training mean."""
     if image is None:
         return failed("starting_image is None: fill in the stub.")
     if isinstance(image, torch.Tensor):

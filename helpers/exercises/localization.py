@@ -265,7 +265,11 @@ def check_seed_colour_models(fn: Callable[[np.ndarray, np.ndarray], tuple[np.nda
 
 
 def check_cut_and_box(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple]) -> CheckResult:
-    """Exercise 3: cut_and_box(image, seeds, bgd_model, fgd_model) -> the box of the largest component of one frozen cut."""
+    """Exercise 3: `cut_and_box(image, seeds, bgd_model, fgd_model)` -> the box of the largest component of one frozen cut.
+
+    `image` is uint8 (H, W, 3), `seeds` an int (H, W) map of +1 / -1 / 0, the models float64 (1, 65) arrays;
+    the box is (x0, y0, x1, y1) ints, x1 / y1 exclusive.
+    """
     for seed in range(6):
         image, saliency, _ = synthetic_scene(seed)
         seeds = loc.saliency_seeds(saliency)

@@ -129,7 +129,10 @@ def _ten_crop_case(seed: int) -> tuple[np.ndarray, list[tuple[int, int]], tuple[
 
 
 def check_ten_crop_average(fn: Callable[[np.ndarray, list[tuple[int, int]], tuple[int, int]], np.ndarray]) -> CheckResult:
-    """Exercise 2: `fn(maps (10,S,S), offsets, work_hw) -> (H,W)`: un-mirror maps 5..9, paste, average over coverage."""
+    """Exercise 2: `fn(maps, offsets, work_hw) -> (H, W)` float array: un-mirror maps 5..9, paste, average over coverage.
+
+    `maps` is a float (10, S, S) array, `offsets` a list of 10 (top, left) int pairs, `work_hw` an (H, W) pair.
+    """
     for seed in range(5):
         maps, offsets, work = _ten_crop_case(seed)
         out, problem = call_student(fn, maps.copy(), list(offsets), work, name="ten_crop_average")
