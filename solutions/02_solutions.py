@@ -12,7 +12,8 @@ def saliency_from_model(model: nn.Module, x: torch.Tensor, targets: list[int]) -
     """Exercise 1: M = max over colour channels of |dS_c/dI| for each image's own target class; (N, H, W)."""
     xg = x.detach().clone().requires_grad_(True)          # a fresh leaf: x itself is never modified
     scores = model(xg)                                    # class scores S_c (logits, not softmax)
-    picked = scores[torch.arange(len(targets)), torch.as_tensor(targets)]
+    rows = torch.arange(len(targets), device=scores.device)  # index tensors on the model's device (CUDA, MPS, CPU)
+    picked = scores[rows, torch.as_tensor(targets, device=scores.device)]
     (w,) = torch.autograd.grad(picked.sum(), xg)          # images are independent: one backward pass for all
     return w.abs().amax(dim=1)
 

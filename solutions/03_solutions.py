@@ -18,7 +18,8 @@ def ascent_step(x: torch.Tensor, grad_score: torch.Tensor, lr: float, l2: float)
 
 def class_image(model: torch.nn.Module, target: int, steps: int, lr: float, l2: float, size: int) -> torch.Tensor:
     """Exercise 3: the paper's class model, Eq. (1): SGD ascent on S_c(I) - lambda ||I||^2 from the mean image."""
-    x = torch.zeros(1, 3, size, size)  # zero in normalised space = the training-set mean image
+    device = next(model.parameters()).device            # `model` is the bare nn.Module (e.g. toy.model)
+    x = torch.zeros(1, 3, size, size, device=device)   # zero in normalised space = the training-set mean image
     for _ in range(steps):
         x = x.detach().requires_grad_(True)
         logits = model(x)

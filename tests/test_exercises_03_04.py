@@ -73,42 +73,90 @@ def test_starting_image_check_on_toy_mean_image(sol03, toy) -> None:
     assert not ex03.check_starting_image(flat, toy)  # the toy mean is an image, not one grey
 
 
-def test_class_image_check(sol03, toy) -> None:
+def _student_loop(*, score="logit", penalty=2.0, direction=1.0, extra_steps=0, start=None, seed_start=False):
+    """A class_image written as a student would, with one deliberate slip (the defaults are the right loop)."""
+    def class_image(model, target, steps, lr, l2, size):
+        device = next(model.parameters()).device
+        if start == "random":
+            x = 0.1 * torch.randn(1, 3, size, size, device=device)
+        elif start == "grey":
+            x = torch.full((1, 3, size, size), 0.1, device=device)
+        else:
+            x = torch.zeros(1, 3, size, size, device=device)
+        for _ in range(steps + extra_steps):
+            x = x.detach().requires_grad_(True)
+            logits = model(x)
+            s = {"logit": logits, "softmax": logits.softmax(dim=1), "log_softmax": logits.log_softmax(dim=1)}[score][0, target]
+            (g,) = torch.autograd.grad(s, x)
+            x = x.detach() + direction * lr * (g - penalty * l2 * x.detach())
+        return x
+    return class_image
+
+
+def _trains_weights(m, c, n, lr, l2, s):
+    x = torch.zeros(1, 3, s, s, requires_grad=True)
+    m(x)[0, c].backward()  # .grad on every trainable weight
+    return _student_loop()(m, c, n, lr, l2, s)
+
+
+def _changes_weights(m, c, n, lr, l2, s):
+    with torch.no_grad():
+        next(m.parameters()).mul_(1.01)
+    return _student_loop()(m, c, n, lr, l2, s)
+
+
+def _training_mode(m, c, n, lr, l2, s):
+    m.train()
+    return _student_loop()(m, c, n, lr, l2, s)
+
+
+def _penalty_in_objective_and_step(m, c, n, lr, l2, s):
+    """The student's objective already holds -l2||I||^2, and ascent_step subtracts 2 l2 I again."""
+    x = torch.zeros(1, 3, s, s)
+    for _ in range(n):
+        x = x.detach().requires_grad_(True)
+        objective = m(x)[:, c] - l2 * x.pow(2).flatten(1).sum(1)
+        (g,) = torch.autograd.grad(objective.sum(), x)
+        x = x.detach() + lr * (g - 2 * l2 * x.detach())
+    return x
+
+
+# Exercise 3's mistakes: (id, student function, words its verdict must contain).
+CLASS_IMAGE_MISTAKES = [
+    ("softmax", _student_loop(score="softmax"), "softmax probability"),
+    ("log softmax", _student_loop(score="log_softmax"), "log P_c"),
+    ("missing 2", _student_loop(penalty=1.0), "missing its 2"),
+    ("penalty twice", _penalty_in_objective_and_step, "counted twice"),
+    ("no penalty", _student_loop(penalty=0.0), "penalty is missing"),
+    ("sign of lambda", _student_loop(penalty=-2.0), "wrong sign"),
+    ("descent", _student_loop(direction=-1.0), "you descend"),
+    ("one step too many", _student_loop(extra_steps=1), "one step too many"),
+    ("one step too few", _student_loop(extra_steps=-1), "one step too few"),
+    ("random start", _student_loop(start="random"), "random noise"),
+    ("grey start", _student_loop(start="grey"), "does not return zeros"),
+    ("gradients on the weights", _trains_weights, "received gradients"),
+    ("weights changed", _changes_weights, "weights changed"),
+    ("training mode", _training_mode, "training mode"),
+    ("Classifier, not the bare module", lambda m, c, n, lr, l2, s: m.model(torch.zeros(1, 3, s, s)), "bare torch nn.Module"),
+]
+
+
+def test_class_image_check_passes_the_solution_and_matches_the_library(sol03, toy) -> None:
     assert ex03.check_class_image(sol03.class_image, toy)
     assert not ex03.check_class_image(lambda m, c, n, lr, l2, s: None, toy)
-    # the same loop against the library: the check's reference is class_model_visualization's update
     from helpers.classvis import class_model_visualization
 
     ours = sol03.class_image(toy.model, 2, 7, 0.5, 0.03, 64)
     library = class_model_visualization(toy, 2, steps=7, lr=0.5, l2=0.03, progress=False).tensor
     assert torch.allclose(ours, library, atol=1e-5)
 
-    def random_start(m, c, n, lr, l2, s):
-        torch.manual_seed(0)
-        x = 0.1 * torch.randn(1, 3, s, s)
-        return sol03.class_image(m, c, n, lr, l2, s) + x
 
-    def descent(m, c, n, lr, l2, s):
-        return sol03.class_image(m, c, n, -lr, -l2, s)
-
-    def forgets_penalty(m, c, n, lr, l2, s):
-        return sol03.class_image(m, c, n, lr, 0.0, s)
-
-    def trains_weights(m, c, n, lr, l2, s):
-        x = torch.zeros(1, 3, s, s, requires_grad=True)
-        for p in m.parameters():
-            p.requires_grad_(True)
-        m(x)[0, c].backward()
-        for p in m.parameters():
-            p.requires_grad_(False)
-        return sol03.class_image(m, c, n, lr, l2, s)
-
-    for wrong in (random_start, descent, forgets_penalty):
-        assert not ex03.check_class_image(wrong, toy), wrong.__name__
-    verdict = ex03.check_class_image(trains_weights, toy)
-    assert not verdict and "weights" in verdict.message
-    for p in toy.model.parameters():
-        p.grad = None
+@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in CLASS_IMAGE_MISTAKES], ids=[i for i, _, _ in CLASS_IMAGE_MISTAKES])
+def test_class_image_check_names_the_mistake(wrong, words, toy) -> None:
+    verdict = ex03.check_class_image(wrong, toy)
+    assert not verdict and words.lower() in verdict.message.lower(), verdict.message
+    assert all(p.grad is None and not p.requires_grad for p in toy.model.parameters())  # the course's model untouched
+    assert not toy.model.training
 
 
 def test_quiz_questions_accept_the_right_answer_only() -> None:

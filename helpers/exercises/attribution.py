@@ -123,6 +123,11 @@ Q1 = MultipleChoice(
     "c",
     "The gradient and guided backprop both mask by the forward input (x < 0: the unit was off, its derivative is 0); "
     "DeconvNet ignores the forward input and keeps the positive signal, so it passes 2.",
+    why_wrong={
+        "a": "The gradient cannot pass it: a unit that was off (x < 0) has derivative 0, whatever arrives from above.",
+        "b": "The gradient is exactly the one that blocks it: it masks by the forward input, and x = -1 was off.",
+        "d": "Guided backprop applies the gradient's mask too (x > 0) before keeping positive signals, so it blocks it.",
+    },
 )
 
 Q2 = NumericAnswer(
@@ -131,6 +136,9 @@ Q2 = NumericAnswer(
     2.0,
     1e-6,
     "Guided keeps g where x > 0 and g > 0: (0, 0, 2), sum 2. The gradient gives (-1, 0, 2), DeconvNet (0, 4, 2).",
+    mistakes=[(1.0, "that is the gradient's signal (-1, 0, 2): guided backprop also drops the negative g."),
+              (6.0, "that is DeconvNet's signal (0, 4, 2): guided backprop also masks by the forward input (x > 0)."),
+              (5.0, "that is the sum of g: the ReLU's backward rule passes only part of it.")],
 )
 
 Q3 = MultipleChoice(
@@ -146,6 +154,10 @@ Q3 = MultipleChoice(
     "The same gradient that draws the saliency map also builds the fooling change: it measures sensitivity of S_c "
     "around this image, including directions that look like noise to us. Read a map as 'where small changes move "
     "the score', and check it (toy masks, randomization test) before reading it as 'where the object is'.",
+    why_wrong={
+        "a": "Invisible to us is not unused by the model: the change moved the score because the model is sensitive to those pixels.",
+        "c": "The toy images are no safer: the fooling change shows what any gradient map measures (sensitivity), on every image.",
+    },
 )
 
 QUIZ = (Q1, Q2, Q3)

@@ -3,13 +3,14 @@ the starting image, and the notebook's "check your understanding" questions."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
-from . import CheckResult, call_student, compare_arrays, failed, passed
+from . import CheckResult, call_student, compare_arrays, explain_bare_module_error, failed, model_device, passed
 from .quiz import MultipleChoice, NumericAnswer
 
 
@@ -24,7 +25,7 @@ def reference_ascent_step(x: torch.Tensor, grad_score: torch.Tensor, lr: float, 
 
 
 def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor]) -> CheckResult:
-    """Exercise 1: `fn(logits, x, target, l2)` must return S_c - l2*||x||^2 per image."""
+    """Exercise 1: `fn(logits (N, K) tensor, x (N, 3, H, W) tensor, target int, l2 float)` -> S_c - l2*||x||^2, shape (N,)."""
     gen = torch.Generator().manual_seed(3)
     for n, k, l2 in [(1, 6, 0.0), (4, 6, 0.01), (3, 10, 0.5)]:
         logits, x = torch.randn(n, k, generator=gen), torch.randn(n, 3, 8, 8, generator=gen)
@@ -40,7 +41,7 @@ def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch
 
 
 def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], torch.Tensor]) -> CheckResult:
-    """Exercise 2: `fn(x, grad_score, lr, l2)` must return x + lr * (grad_score - 2*l2*x) and leave x unchanged."""
+    """Exercise 2: `fn(x, grad_score, lr, l2)` (tensors of one shape, floats) -> x + lr * (grad_score - 2*l2*x), a new tensor; x unchanged."""
     gen = torch.Generator().manual_seed(4)
     for lr, l2 in [(1.0, 0.0), (0.5, 0.1), (2.0, 1e-3)]:
         x, g = torch.randn(2, 3, 8, 8, generator=gen), torch.randn(2, 3, 8, 8, generator=gen)
@@ -58,7 +59,7 @@ def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], t
 
 
 def check_starting_image(image: Any, classifier: Any) -> CheckResult:
-    """Exercise 4: the uint8 pixel image that the zero input of `classifier` corresponds to (the training mean)."""
+    """Exercise 4: the uint8 (H, W, 3) pixel image that the zero input of `classifier` (the Classifier, e.g. `toy`) is: the training mean."""
     if image is None:
         return failed("starting_image is None: fill in the stub.")
     if isinstance(image, torch.Tensor):
@@ -76,40 +77,110 @@ def check_starting_image(image: Any, classifier: Any) -> CheckResult:
     return passed("the zero input is the training-set mean image in pixel space.")
 
 
-def reference_class_image(model: torch.nn.Module, target: int, steps: int, lr: float, l2: float, size: int) -> torch.Tensor:
-    """The paper's class model, Eq. (1), by plain SGD ascent from the zero (mean) image; returns (1,3,size,size)."""
-    x = torch.zeros(1, 3, size, size, requires_grad=True)
+def ascent_variant(
+    model: torch.nn.Module, target: int, steps: int, lr: float, l2: float, size: int,
+    *, score: str = "logit", penalty_factor: float = 2.0, direction: float = 1.0,
+) -> torch.Tensor:
+    """Eq. (1) by SGD from the zero (mean) image on the model's device, or a wrong variant of it.
+
+    `score`: "logit" (the paper), "softmax" or "log_softmax"; `penalty_factor` multiplies l2 * I in the
+    step (2 is d(l2 ||I||^2)/dI); `direction` -1 descends. Returns a detached (1, 3, size, size) tensor.
+    """
+    x = torch.zeros(1, 3, size, size, device=model_device(model))
     for _ in range(steps):
-        objective = model(x)[0, target] - l2 * x.pow(2).sum()
-        (grad,) = torch.autograd.grad(objective, x)
-        with torch.no_grad():
-            x += lr * grad
+        x = x.detach().requires_grad_(True)
+        logits = model(x)
+        scores = {"logit": logits, "softmax": logits.softmax(dim=1), "log_softmax": logits.log_softmax(dim=1)}[score]
+        (grad,) = torch.autograd.grad(scores[0, target], x)
+        x = x.detach() + direction * lr * (grad - penalty_factor * l2 * x.detach())
     return x.detach()
 
 
-def check_class_image(fn: Callable[..., torch.Tensor], classifier: Any) -> CheckResult:
-    """Exercise 3: `fn(model, target, steps, lr, l2, size)` must run the paper's ascent loop from the mean image.
+def reference_class_image(model: torch.nn.Module, target: int, steps: int, lr: float, l2: float, size: int) -> torch.Tensor:
+    """The paper's class model, Eq. (1), by plain SGD ascent from the zero (mean) image; returns (1,3,size,size)."""
+    return ascent_variant(model, target, steps, lr, l2, size)
 
-    Checked against the reference loop (and so against `class_model_visualization`) on `classifier`
-    (the toy CNN), for two settings; the weights must come out without gradients.
+
+# The usual mistakes of exercise 3, as the settings of `ascent_variant` that reproduce each, with the message.
+CLASS_IMAGE_MISTAKES: dict[str, tuple[dict[str, Any], str]] = {
+    "softmax": ({"score": "softmax"}, "you ascend the softmax probability P_c; the paper ascends the score S_c, the logit: model(x)[0, target]."),
+    "log_softmax": ({"score": "log_softmax"}, "you ascend log P_c (log_softmax); the paper ascends the score S_c, the logit: model(x)[0, target]."),
+    "factor 2": ({"penalty_factor": 1.0}, "the penalty's gradient is missing its 2: d(lambda ||I||^2)/dI = 2 * lambda * I."),
+    "penalty twice": ({"penalty_factor": 4.0}, "the penalty is counted twice (its gradient is 4 * lambda * I): if your objective already "
+                      "includes -lambda ||I||^2, do not subtract 2 * lambda * I again in the step."),
+    "no penalty": ({"penalty_factor": 0.0}, "the L2 penalty is missing: the step is lr * (dS_c/dI - 2 * lambda * I)."),
+    "sign of lambda": ({"penalty_factor": -2.0}, "the penalty has the wrong sign: the objective is S_c - lambda ||I||^2, so the step "
+                       "subtracts 2 * lambda * I (it pulls the image back to the mean)."),
+    "descent": ({"direction": -1.0}, "you descend: gradient *ascent* adds lr times the objective's gradient (x + lr * grad)."),
+}
+
+
+def _same(got: Any, expected: torch.Tensor) -> bool:
+    return bool(compare_arrays("", got, expected, rtol=1e-3, atol=1e-4))
+
+
+def _diagnose_class_image(fn: Callable[..., torch.Tensor], model: torch.nn.Module, got: Any, case: tuple[int, int, float, float], size: int) -> str:
+    """Name the mistake a wrong class image reflects, by comparing it with reference variants (as 02's exercise 1 does)."""
+    target, steps, lr, l2 = case
+    for settings, message in CLASS_IMAGE_MISTAKES.values():
+        if _same(got, ascent_variant(model, target, steps, lr, l2, size, **settings)):
+            return message
+    for other, words in ((steps - 1, "one step too few"), (steps + 1, "one step too many")):
+        if _same(got, ascent_variant(model, target, other, lr, l2, size)):
+            return f"{words}: repeat the step exactly `steps` times (for _ in range(steps))."
+    start = [call_student(fn, model, target, 0, lr, l2, size, name="class_image")[0] for _ in range(2)]
+    zeros = torch.zeros(1, 3, size, size, device=model_device(model))
+    if all(isinstance(s, torch.Tensor) for s in start) and not _same(start[0], zeros):
+        if not _same(start[1], start[0]):
+            return ("with steps=0 your function returns a different image at each call: you start from random noise; "
+                    "the paper starts from the mean image, torch.zeros(1, 3, size, size) in normalised space.")
+        return "with steps=0 your function does not return zeros: start from the mean image, torch.zeros(1, 3, size, size) in normalised space."
+    return ("Start from torch.zeros(1, 3, size, size, device=next(model.parameters()).device) (the mean image), take the gradient of "
+            "S_c - l2*||I||^2 with respect to the image, and step *up* by lr times it, `steps` times.")
+
+
+def _trainable_copy(model: torch.nn.Module) -> torch.nn.Module:
+    """A copy of the model with trainable parameters: a stray .backward() leaves .grad there (and not on the course's model)."""
+    return copy.deepcopy(model).requires_grad_(True)
+
+
+def _model_side_effect(model: torch.nn.Module, original: torch.nn.Module) -> CheckResult | None:
+    """What a student's loop changed in the model that it must not: .grad, the weights, the eval mode."""
+    if any(p.grad is not None for p in model.parameters()):
+        return failed("the model's weights received gradients (.backward() fills .grad of every trainable weight): "
+                      "differentiate with respect to the image only, torch.autograd.grad(score, x).")
+    if any(not torch.equal(p, q) for p, q in zip(model.parameters(), original.parameters())):
+        return failed("the model's weights changed: only the image is optimised; the model stays fixed.")
+    if model.training:
+        return failed("the model was switched to training mode: leave it in eval mode (model.eval()).")
+    return None
+
+
+def check_class_image(fn: Callable[..., torch.Tensor], classifier: Any) -> CheckResult:
+    """Exercise 3: `fn(model, target, steps, lr, l2, size) -> (1, 3, size, size)` tensor: the paper's ascent from the mean image.
+
+    `model` is the bare `nn.Module` (`classifier.model`, e.g. `toy.model`: call `model(x)`), given here with
+    trainable parameters; `target`, `steps`, `size` are ints, `lr`, `l2` floats. Compared with the reference
+    loop (the update of `class_model_visualization`) for two settings, on the model's device; a wrong image
+    is matched against the usual mistakes. The weights must come out unchanged and without `.grad`.
     """
-    model = classifier.model
+    original = classifier.model
+    model = _trainable_copy(original)
     size = classifier.input_size
-    for target, steps, lr, l2 in [(0, 5, 0.5, 0.03), (5, 12, 0.5, 0.1)]:
-        out, bad = call_student(fn, model, target, steps, lr, l2, size, name="class_image")
+    for case in [(0, 5, 0.5, 0.03), (5, 12, 0.5, 0.1)]:
+        target, steps, lr, l2 = case
+        out, bad = call_student(fn, model, target, steps, lr, l2, size, name="class_image", explain=explain_bare_module_error)
         if bad is not None:
             return bad
-        if isinstance(out, torch.Tensor) and out.requires_grad:
-            out = out.detach()
-        expected = reference_class_image(model, target, steps, lr, l2, size)
-        verdict = compare_arrays(f"class_image (target {target}, {steps} steps, l2={l2})", out, expected, rtol=1e-3, atol=1e-4)
+        side_effect = _model_side_effect(model, original)
+        if side_effect is not None:
+            return side_effect
+        verdict = compare_arrays(f"class_image (target {target}, {steps} steps, l2={l2})", out, reference_class_image(model, target, steps, lr, l2, size),
+                                 rtol=1e-3, atol=1e-4)
         if not verdict:
-            hint = (" Start from torch.zeros(1, 3, size, size) (the mean image), take the gradient of"
-                    " S_c - l2*||I||^2 with respect to the image, and step *up* by lr times it, `steps` times.")
-            return failed(verdict.message + hint)
-    if any(p.grad is not None for p in model.parameters()):
-        return failed("the model's weights received gradients: differentiate with respect to the image only.")
-    return passed("your loop is the paper's class-model visualization (Eq. 1, SGD from the mean image).")
+            diagnosis = _diagnose_class_image(fn, model, out, case, size)
+            return failed(f"{verdict.message} {diagnosis[0].upper()}{diagnosis[1:]}")
+    return passed("your loop is the paper's class-model visualization (Eq. 1, SGD from the mean image); the model is untouched.")
 
 
 Q1_WHY_LOGITS = MultipleChoice(
@@ -124,6 +195,11 @@ Q1_WHY_LOGITS = MultipleChoice(
     explanation=("P_c = exp(S_c) / sum_k exp(S_k) grows when any other score falls, so ascending it can "
                  "spend its effort on suppressing competitors (notebook 04 measures this). S_c is not bounded: "
                  "that is what the L2 term is for."),
+    why_wrong={
+        "b": "The softmax is smooth and differentiable everywhere (notebook 04 differentiates it); the reason is what P_c rewards.",
+        "c": "S_c is not bounded (that is why the L2 penalty is there); P_c is the bounded one, at most 1.",
+        "d": "The softmax costs one exponential per class on top of S_c: negligible next to the network's forward pass.",
+    },
 )
 
 Q2_PENALTY_SHRINK = NumericAnswer(
@@ -134,6 +210,12 @@ Q2_PENALTY_SHRINK = NumericAnswer(
     explanation=("The step is I <- I + lr * (dS_c/dI - 2 lambda I); with dS_c/dI = 0 that is I <- (1 - 2 lr lambda) I "
                  "= (1 - 0.01) I = 0.99 I. The penalty pulls the image back to the mean by 1% per step, which is "
                  "why the norm levels off where the score's gradient balances it."),
+    mistakes=[
+        (0.995, "that is 1 - lr * lambda: the penalty's gradient is 2 * lambda * I, not lambda * I."),
+        (1.01, "the penalty pulls the image back towards the mean, so the factor is below 1: the step subtracts 2 lr lambda I."),
+        (0.01, "that is how much the image shrinks per step (2 lr lambda); the factor that multiplies it is 1 minus that."),
+        (0.98, "2 * lr * lambda = 2 x 0.5 x 0.01 = 0.01, not 0.02: the lr of 0.5 halves the penalty's effect."),
+    ],
 )
 
 Q3_NOISE_SOURCE = MultipleChoice(
@@ -149,6 +231,11 @@ Q3_NOISE_SOURCE = MultipleChoice(
                  "leaves the gradient unchanged (same function), and replacing ReLU6 by ReLU does not make the gradient "
                  "smoother; the high-frequency share jumps where the gradient passes back through the stride-2 3x3 "
                  "convolutions closest to the pixels."),
+    why_wrong={
+        "a": "The same objective gives structured class images on the toy CNN, so the objective alone cannot be what asks for noise.",
+        "c": "Folding batch norm into a convolution computes the same function, so its gradient is the same.",
+        "d": "Replacing ReLU6 by ReLU did not make the gradient smoother; saturation is not where the high frequencies come from.",
+    },
 )
 
 QUIZ = (Q1_WHY_LOGITS, Q2_PENALTY_SHRINK, Q3_NOISE_SOURCE)

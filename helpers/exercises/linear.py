@@ -129,6 +129,10 @@ Q1 = MultipleChoice(
     "b",
     "dS_c/dI = w_c does not depend on I, so the map max_colour |w_c| is the same for every image: a linear "
     "model cannot say where *this* object is. A CNN's gradient (Eq. 4) changes with the image.",
+    why_wrong={
+        "a": "This is what a CNN's map does; a linear model's gradient is its weight template w_c, which does not see the image.",
+        "c": "The gradient of w_c^T I + b_c does not contain I at all, so not even the brightness enters the map.",
+    },
 )
 
 Q2 = NumericAnswer(
@@ -138,6 +142,8 @@ Q2 = NumericAnswer(
     1e-6,
     "The change is w^T d = 2(0.1) - 1(0.2) + 0.5(-0.4) = -0.2, exactly, however large d is: for a linear model "
     "the first-order expansion (Eq. 3) has no error. For a CNN it holds only near I0.",
+    mistakes=[(4.3, "that is the new score, S(I0 + d) = 4.5 - 0.2; the question asks for the change."),
+              (0.2, "check the sign: 0.2 - 0.2 - 0.2 = -0.2, the score goes down.")],
 )
 
 Q3 = MultipleChoice(
@@ -153,6 +159,10 @@ Q3 = MultipleChoice(
     "Inside one linear piece the network *is* w^T I + b with w = dS_c/dI at I0 (Eqs. 3-4). A random direction "
     "crosses a ReLU or pooling boundary after a very short distance, and from there the expansion is only "
     "approximate: |w| describes the score's response to small changes of *this* image.",
+    why_wrong={
+        "b": "float64 rounding is about 1e-16 of the values, far below the jump; the jump comes from the network, not the arithmetic.",
+        "c": "The same gradient predicts tiny steps to rounding error, so it is right at I0; the model stops being linear, not the gradient.",
+    },
 )
 
 QUIZ = (Q1, Q2, Q3)

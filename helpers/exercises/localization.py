@@ -64,6 +64,42 @@ def synthetic_scene(seed: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int, 
     return image, saliency, loc.mask_box(object_mask.astype(bool))
 
 
+def unseeded_colour_scene(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(image uint8 HxWx3, saliency HxW) whose unseeded pixels carry two colours that no seed has.
+
+    A red object (high saliency: the foreground seeds) on a blue background (low: the background seeds),
+    and two stripes of middling saliency, so they stay unseeded: an orange one (nearer the object's
+    colour) and a slate one (nearer the background's). Colour models fitted on the seeds alone put the
+    orange stripe in the object and the slate one in the background; models fitted on the whole image
+    with the unseeded pixels marked probable background (or foreground) absorb a stripe and flip it.
+    """
+    rng = np.random.default_rng(100 + seed)
+    h, w = 60, 80
+    colours = {"background": (40, 40, 160), "object": (220, 50, 40), "orange": (210, 130, 60), "slate": (70, 100, 190)}
+    image = np.empty((h, w, 3), np.float64)
+    level = np.empty((h, w), np.float64)
+    image[:], level[:] = colours["background"], 0.0
+    for name, rows, value in (("orange", slice(0, 13), 0.5), ("slate", slice(h - 13, h), 0.5)):
+        image[rows], level[rows] = colours[name], value
+    object_mask = np.zeros((h, w), bool)
+    top, left = int(rng.integers(18, 26)), int(rng.integers(10, 50))
+    object_mask[top : top + 16, left : left + 22] = True
+    image[object_mask], level[object_mask] = colours["object"], 1.0
+    image = np.clip(image + rng.normal(0, 6, (h, w, 3)), 0, 255).astype(np.uint8)
+    saliency = (level + 0.2 * rng.random((h, w))).astype(np.float32)
+    return image, saliency
+
+
+def whole_image_colour_models(image: np.ndarray, seeds: np.ndarray, unseeded: int = cv2.GC_PR_BGD) -> tuple[np.ndarray, np.ndarray]:
+    """The mistake the paper avoids: GMMs fitted on the whole image, unseeded pixels labelled `unseeded` (GC_PR_BGD or GC_PR_FGD)."""
+    mask = np.full(seeds.shape, unseeded, np.uint8)
+    mask[seeds == 1], mask[seeds == -1] = cv2.GC_FGD, cv2.GC_BGD
+    bgd_model, fgd_model = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)
+    cv2.grabCut(np.ascontiguousarray(image), mask, None, bgd_model, fgd_model, 0, cv2.GC_INIT_WITH_MASK)
+    return bgd_model, fgd_model
+
+
 def seed_colour_models_reference(image: np.ndarray, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GrabCut's (background, foreground) 5-component GMMs fitted on the seed pixels only (the paper)."""
     fg, bg = image[seeds == 1], image[seeds == -1]
@@ -91,9 +127,49 @@ def cut_and_box_reference(image: np.ndarray, seeds: np.ndarray, bgd_model: np.nd
 # Exercise 1: seeds
 
 
+def _quantised_maps(seed: int = 1, n: int = 3) -> list[np.ndarray]:
+    """Maps with few distinct values (like a uint8 map): many pixels sit exactly at a quantile."""
+    return [np.round(m / m.max() * 20) / 20 for m in _random_maps(seed, n)]
+
+
+def _seed_map(saliency: np.ndarray, fg_q: float, bg_q: float, *, strict_fg: bool = False, strict_bg: bool = False) -> np.ndarray:
+    """A seed map by thresholds at the two quantiles, with `>`/`<` instead of `>=`/`<=` where asked (the usual slip)."""
+    q_fg, q_bg = np.quantile(saliency, [fg_q, bg_q])
+    out = np.zeros(saliency.shape, np.int64)
+    out[(saliency > q_fg) if strict_fg else (saliency >= q_fg)] = 1
+    out[(saliency < q_bg) if strict_bg else (saliency <= q_bg)] = -1
+    return out
+
+
+AT_OR_ABOVE = ("pixels exactly at a quantile are seeds too: 'at or above' the foreground quantile means >=, "
+               "'at or below' the background quantile means <= (this map has ties at the quantiles).")
+
+# The usual mistakes of exercise 1: the seed map each produces, and what to say (one-sided slips first: on a map
+# tied at one quantile only, both-sided gives the same map).
+SEED_MISTAKES: dict[str, tuple[Callable[[np.ndarray, float, float], np.ndarray], str]] = {
+    "strict foreground": (lambda s, f, b: _seed_map(s, f, b, strict_fg=True), "you use > for the foreground: " + AT_OR_ABOVE),
+    "strict background": (lambda s, f, b: _seed_map(s, f, b, strict_bg=True), "you use < for the background: " + AT_OR_ABOVE),
+    "strict": (lambda s, f, b: _seed_map(s, f, b, strict_fg=True, strict_bg=True), "you use > and <: " + AT_OR_ABOVE),
+    "swapped": (lambda s, f, b: -_seed_map(s, f, b), "+1 and -1 are swapped: +1 marks the most salient pixels (foreground), -1 the least salient."),
+    "percentile": (
+        lambda s, f, b: _seed_map(s, f / 100, b / 100),
+        "np.percentile takes percents (95), np.quantile fractions (0.95): use np.quantile(saliency, fg_quantile).",
+    ),
+    "top fraction": (
+        lambda s, f, b: _seed_map(s, 1 - f, 1 - b),
+        "the quantiles are counted from the bottom: fg_quantile = 0.95 means the top 5% (at or above np.quantile(saliency, 0.95)), "
+        "bg_quantile = 0.30 the bottom 30%.",
+    ),
+}
+
+
 def check_seeds(fn: Callable[[np.ndarray, float, float], np.ndarray]) -> CheckResult:
-    """Exercise 1: seeds(saliency, fg_quantile, bg_quantile) -> int map of +1 / -1 / 0, as in the paper."""
-    for i, m in enumerate(_random_maps()):
+    """Exercise 1: `seeds(saliency, fg_quantile, bg_quantile)` -> int (H, W) map of +1 / -1 / 0, as in the paper.
+
+    `saliency` is a float (H, W) array, the quantiles floats in [0, 1]; +1 at or above (>=) the foreground
+    quantile, -1 at or below (<=) the background quantile. Maps with ties at the quantiles tell >= from >.
+    """
+    for i, m in enumerate(_random_maps() + _quantised_maps()):
         for fg_q, bg_q in ((0.95, 0.30), (0.8, 0.5)):
             out, verdict = call_student(fn, m.copy(), fg_q, bg_q, name="seeds")
             if verdict is not None:
@@ -101,14 +177,18 @@ def check_seeds(fn: Callable[[np.ndarray, float, float], np.ndarray]) -> CheckRe
             got = np.asarray(out)
             if got.shape != m.shape:
                 return failed(f"map {i} has shape {m.shape}; your seed map has shape {got.shape}.")
-            expected = loc.saliency_seeds(m, fg_q, bg_q)
-            if not np.array_equal(got.astype(np.int64), expected.astype(np.int64)):
-                wrong = int((got.astype(np.int64) != expected).sum())
-                share_fg = float(np.mean(got == 1))
-                return failed(
-                    f"{wrong} of {m.size} pixels differ for quantiles ({fg_q}, {bg_q}); you mark {100 * share_fg:.1f}% "
-                    f"as foreground, expected {100 * (1 - fg_q):.0f}%. Use np.quantile(saliency, q)."
-                )
+            expected = loc.saliency_seeds(m, fg_q, bg_q).astype(np.int64)
+            if np.array_equal(got.astype(np.int64), expected):
+                continue
+            for mistake, message in SEED_MISTAKES.values():
+                if np.array_equal(got.astype(np.int64), mistake(m, fg_q, bg_q)):
+                    return failed(message)
+            wrong = int((got.astype(np.int64) != expected).sum())
+            return failed(
+                f"{wrong} of {m.size} pixels differ for quantiles ({fg_q}, {bg_q}); you mark {100 * float(np.mean(got == 1)):.1f}% as "
+                f"foreground, expected {100 * float(np.mean(expected == 1)):.1f}%. +1 where saliency >= np.quantile(saliency, fg_quantile), "
+                "-1 where <= np.quantile(saliency, bg_quantile), 0 elsewhere."
+            )
     return passed("+1 at or above the foreground quantile, -1 at or below the background quantile, 0 elsewhere.")
 
 
@@ -120,15 +200,46 @@ def _is_gmm(model: object) -> bool:
     return isinstance(model, np.ndarray) and model.shape == (1, 65) and model.dtype == np.float64 and np.isfinite(model).all()
 
 
-def check_seed_colour_models(fn: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]) -> CheckResult:
-    """Exercise 2: seed_colour_models(image, seeds) -> (bgd_model, fgd_model), GMMs fitted on the seed pixels only.
+def _cut_agreement(image: np.ndarray, seeds: np.ndarray, models: tuple[np.ndarray, np.ndarray], expected: np.ndarray) -> float:
+    """The share of pixels that one frozen cut with `models` labels as `expected` does."""
+    return float(np.mean(frozen_cut_reference(image, seeds, *models) == expected))
 
-    Judged by their effect: one frozen graph cut with the student's models must label the pixels as
-    the cut with the reference models does (>= 98% of pixels agree on every scene).
-    """
+
+def _colour_model_scenes() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, image, seeds): the scenes with unseeded colours first (they tell seeds-only from whole-image models), then 4 ellipses."""
+    scenes = []
+    for seed in range(2):
+        image, saliency = unseeded_colour_scene(seed)
+        scenes.append((f"stripes {seed}", image, loc.saliency_seeds(saliency)))
     for seed in range(4):
         image, saliency, _ = synthetic_scene(seed)
-        seeds = loc.saliency_seeds(saliency)
+        scenes.append((f"ellipse {seed}", image, loc.saliency_seeds(saliency)))
+    return scenes
+
+
+def _diagnose_colour_models(image: np.ndarray, seeds: np.ndarray, out: tuple[np.ndarray, np.ndarray], expected: np.ndarray) -> str | None:
+    """Name the mistake whose models give the student's cut: swapped models, or models fitted on the whole image."""
+    got = frozen_cut_reference(image, seeds, *out)
+    if _cut_agreement(image, seeds, (out[1], out[0]), expected) >= 0.98:
+        return "the two models are swapped: cv2.grabCut's arguments are (..., bgdModel, fgdModel, ...), background first."
+    for label, name in ((cv2.GC_PR_BGD, "probable background"), (cv2.GC_PR_FGD, "probable foreground")):
+        if float(np.mean(got == frozen_cut_reference(image, seeds, *whole_image_colour_models(image, seeds, label)))) >= 0.98:
+            return (f"your models were fitted on the whole image, with the unseeded pixels counted as {name}: their colours, which "
+                    "no seed has, entered a model and flipped a region. Fit on the seed pixels alone: a 1xK image of the foreground "
+                    "then background seed colours, labelled GC_FGD / GC_BGD.")
+    return None
+
+
+def check_seed_colour_models(fn: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]) -> CheckResult:
+    """Exercise 2: `seed_colour_models(image, seeds)` -> (bgd_model, fgd_model), GMMs fitted on the seed pixels only.
+
+    `image` is uint8 (H, W, 3), `seeds` an int (H, W) map of +1 / -1 / 0; the models are float64 (1, 65) arrays.
+    Judged by their effect: one frozen graph cut with the student's models must label the pixels as the cut
+    with the reference models does (>= 98% agree on every scene). Two scenes have unseeded regions whose
+    colours no seed has, so models fitted on the whole image (unseeded pixels as probable background or
+    foreground) fail: that is what "unseeded pixels play no part" means.
+    """
+    for name, image, seeds in _colour_model_scenes():
         cv2.setRNGSeed(0)
         out, verdict = call_student(fn, image.copy(), seeds.copy(), name="seed_colour_models")
         if verdict is not None:
@@ -136,14 +247,13 @@ def check_seed_colour_models(fn: Callable[[np.ndarray, np.ndarray], tuple[np.nda
         if not (isinstance(out, tuple) and len(out) == 2 and all(_is_gmm(m) for m in out)):
             return failed("return the pair (bgd_model, fgd_model): two float64 arrays of shape (1, 65), as cv2.grabCut fills them.")
         expected = frozen_cut_reference(image, seeds, *seed_colour_models_reference(image, seeds))
-        got = frozen_cut_reference(image, seeds, *out)
-        agree = float(np.mean(got == expected))
+        agree = _cut_agreement(image, seeds, out, expected)
         if agree < 0.98:
-            swapped = frozen_cut_reference(image, seeds, out[1], out[0])
-            if np.mean(swapped == expected) >= 0.98:
-                return failed("the two models are swapped: cv2.grabCut's arguments are (..., bgdModel, fgdModel, ...), background first.")
+            diagnosis = _diagnose_colour_models(image, seeds, out, expected)
+            if diagnosis is not None:
+                return failed(diagnosis)
             return failed(
-                f"with your models the cut agrees with the reference on only {agree:.0%} of the pixels of scene {seed}. Fit the models on "
+                f"with your models the cut agrees with the reference on only {agree:.0%} of the pixels of scene '{name}'. Fit the models on "
                 "the seed pixels alone: a 1xK image of the foreground then background seed colours, labelled GC_FGD / GC_BGD, "
                 "cv2.grabCut(..., iterCount=0, mode=cv2.GC_INIT_WITH_MASK)."
             )
@@ -155,7 +265,11 @@ def check_seed_colour_models(fn: Callable[[np.ndarray, np.ndarray], tuple[np.nda
 
 
 def check_cut_and_box(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple]) -> CheckResult:
-    """Exercise 3: cut_and_box(image, seeds, bgd_model, fgd_model) -> the box of the largest component of one frozen cut."""
+    """Exercise 3: `cut_and_box(image, seeds, bgd_model, fgd_model)` -> the box of the largest component of one frozen cut.
+
+    `image` is uint8 (H, W, 3), `seeds` an int (H, W) map of +1 / -1 / 0, the models float64 (1, 65) arrays;
+    the box is (x0, y0, x1, y1) ints, x1 / y1 exclusive.
+    """
     for seed in range(6):
         image, saliency, _ = synthetic_scene(seed)
         seeds = loc.saliency_seeds(saliency)
@@ -195,15 +309,24 @@ Q1 = MultipleChoice(
     "The seeds are noisy labels. Fitted as colour models they only need the object's colour to dominate the "
     "foreground seeds; the cut then labels every pixel by colour and smoothness. Measured on the toy world, fixing "
     "them (hard seeds) costs about 25 points of accuracy.",
+    why_wrong={
+        "a": "Speed is not the reason: a cut with fixed labels costs the same as one without; the question is what the seeds are worth as labels.",
+        "c": "GraphCut takes fixed labels (Boykov & Jolly's hard constraints; GC_FGD / GC_BGD in OpenCV); the paper chose not to use them.",
+    },
 )
 
 Q2 = NumericAnswer(
-    "A predicted box is (10, 10, 50, 50) and the true box (30, 10, 70, 50) (x1, y1 exclusive). What is their IoU? "
-    "Does it count as a correct localization under the ILSVRC rule?",
+    "A predicted box is (10, 10, 50, 50) and the true box (30, 10, 70, 50) (x1, y1 exclusive). What is their IoU "
+    "(a fraction between 0 and 1, e.g. 0.25 or \"1/4\")? Does it count as a correct localization under the ILSVRC rule?",
     1 / 3,
     0.01,
     "Intersection 20 x 40 = 800, union 1600 + 1600 - 800 = 2400, IoU = 1/3 < 0.5: wrong, although the box covers "
     "half of the object. The 0.5 threshold asks for a box that is both in the right place and about the right size.",
+    mistakes=[
+        (0.5, "that is the share of the true box that the prediction covers (800 / 1600); IoU divides by the union, 2400."),
+        (800.0, "that is the intersection's area in pixels; IoU divides it by the area of the union."),
+        (2400.0, "that is the union's area in pixels; IoU is the intersection divided by it."),
+    ],
 )
 
 Q3 = MultipleChoice(
@@ -216,6 +339,10 @@ Q3 = MultipleChoice(
     "a",
     "Each of the 5 guessed classes gets its own saliency map and box; one correct (class, box) pair suffices. A box "
     "for a wrong class is wrong whatever its position, so the error mixes classification and localization.",
+    why_wrong={
+        "b": "The 5 are the model's 5 guessed classes, one box each; boxes of one class are not ranked.",
+        "c": "Top-5 is decided per image (is one of its 5 guesses right, with a good box?), not averaged over chosen images.",
+    },
 )
 
 QUIZ = (Q1, Q2, Q3)

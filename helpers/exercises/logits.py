@@ -114,6 +114,10 @@ Q1 = MultipleChoice(
     "b",
     "P_c = exp S_c / sum_k exp S_k rises when S_c rises *or* when the other S_k fall: d log P_c/dI = dS_c/dI - "
     "sum_k P_k dS_k/dI has a second term that pushes the image away from the competing classes.",
+    why_wrong={
+        "a": "The softmax costs one exponential per class on top of S: negligible; the reason is what P_c rewards, not its cost.",
+        "c": "dP_c/dI = P_c (1 - P_c) dS_c/dI - ... is small when P_c is near 0 or 1, but not zero; notebook 04 computes it.",
+    },
 )
 
 Q2 = NumericAnswer(
@@ -123,6 +127,7 @@ Q2 = NumericAnswer(
     0.0005,
     "P_c (1 - P_c) = 0.99 x 0.01 = 0.0099: the P_c map is about 100 times fainter than the S_c map, and the competitor "
     "term is small too, because the other P_k add up to only 0.01. A confident prediction has a nearly flat P_c map.",
+    mistakes=[(0.99, "that is P_c itself; the logit term is weighted by P_c (1 - P_c).")],
 )
 
 Q3 = MultipleChoice(
@@ -138,6 +143,10 @@ Q3 = MultipleChoice(
     "The share from the others was nearly equal for the three objectives, so this measurement does not show the paper's "
     "mechanism at work. The large, robust difference is the size of S_c at the same P_c: the posterior is satisfied "
     "by a small margin, reached with an image that barely differs from the start.",
+    why_wrong={
+        "a": "That is the paper's argument, not this measurement: the share gained from the others was the same for the logit objective.",
+        "c": "The logit objective also lowered the other logits (about the same share); nothing in S_c's gradient keeps them fixed.",
+    },
 )
 
 QUIZ = (Q1, Q2, Q3)

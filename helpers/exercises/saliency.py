@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from ..saliency import paste_average, saliency_map
-from . import CheckResult, call_student, compare_arrays, failed, passed
+from ..saliency import pointing_hit as library_pointing_hit
+from . import CheckResult, call_student, compare_arrays, explain_bare_module_error, failed, model_device, passed
 from .quiz import MultipleChoice, NumericAnswer
 
 # ----------------------------------------------------------------------------------------------
@@ -24,13 +25,17 @@ from .quiz import MultipleChoice, NumericAnswer
 
 
 def _tiny_model(seed: int = 0) -> nn.Module:
-    """A small frozen conv net (3 -> 5 classes) in eval mode: enough to tell right maps from wrong ones."""
+    """A small conv net (3 -> 5 classes) in eval mode with *trainable* parameters (requires_grad True).
+
+    Trainable like a model a student builds or fine-tunes: a stray `.backward()` then leaves `.grad` on the
+    weights, which the check can see (a frozen model would hide that mistake).
+    """
     torch.manual_seed(seed)
     model = nn.Sequential(
         nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.Conv2d(6, 6, 3, padding=1), nn.ReLU(),
         nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(24, 5),
     )
-    return model.eval().requires_grad_(False)
+    return model.eval()
 
 
 def saliency_from_model_reference(model: nn.Module, x: torch.Tensor, targets: Sequence[int]) -> torch.Tensor:
@@ -38,48 +43,70 @@ def saliency_from_model_reference(model: nn.Module, x: torch.Tensor, targets: Se
     return saliency_map(model, x, list(targets))
 
 
-def _hint_for_map(model: nn.Module, x: torch.Tensor, targets: list[int], got: np.ndarray) -> str:
-    """Name the usual mistake when a student's map matches a wrong variant of the paper's."""
-    idx = torch.tensor(targets)[:, None]
+def _wrong_maps(model: nn.Module, x: torch.Tensor, targets: list[int]) -> dict[str, torch.Tensor]:
+    """The usual wrong variants of the paper's map, by the mistake that produces each."""
+    idx = torch.tensor(targets, device=x.device)[:, None]
     xg = x.detach().clone().requires_grad_(True)
     scores = model(xg)
     g_score, g_prob = (
         torch.autograd.grad(s.gather(1, idx).sum(), xg, retain_graph=True)[0] for s in (scores, scores.softmax(dim=1))
     )
-    variants = {
+    return {
         "the sum over colour channels": g_score.abs().sum(dim=1),
         "the maximum of the signed gradient (abs() missing)": g_score.amax(dim=1),
         "the gradient of the softmax probability": g_prob.abs().amax(dim=1),
         "the gradient of every image's first target": saliency_map(model, x, targets[0]),
     }
-    for name, m in variants.items():
-        if got.shape == tuple(m.shape) and np.allclose(got, m.numpy(), rtol=1e-4, atol=1e-6):
+
+
+def _hint_for_map(model: nn.Module, x: torch.Tensor, targets: list[int], got: np.ndarray) -> str:
+    """Name the usual mistake when a student's map matches a wrong variant of the paper's."""
+    for name, m in _wrong_maps(model, x, targets).items():
+        if got.shape == tuple(m.shape) and np.allclose(got, m.detach().cpu().numpy(), rtol=1e-4, atol=1e-6):
             return f" Your map equals {name}; the paper takes max over c of |dS_c/dI| of the score (logit) of each image's own class."
     return " Hint: scores = model(x); pick scores[i, targets[i]]; torch.autograd.grad of their sum; abs(); amax(dim=1)."
 
 
-def check_saliency_from_model(fn: Callable[[nn.Module, torch.Tensor, list[int]], torch.Tensor]) -> CheckResult:
-    """Exercise 1: `fn(model, x (N,3,H,W), targets) -> (N,H,W)`, the paper's map of each image's target score.
-
-    Also checks that x is not modified and that no gradient is left on the model's parameters.
-    """
-    model = _tiny_model()
-    gen = torch.Generator().manual_seed(21)
-    x = torch.randn(3, 3, 11, 9, generator=gen)
-    targets = [1, 4, 2]
-    x_before = x.clone()
-    out, problem = call_student(fn, model, x, list(targets), name="saliency_from_model")
-    if problem is not None:
-        return problem
+def _side_effect(model: nn.Module, x: torch.Tensor, x_before: torch.Tensor) -> CheckResult | None:
+    """What a student's function changed that it must not: x's values, requires_grad or .grad; the model's .grad."""
+    if x.requires_grad:
+        return failed("your function switched on requires_grad of the caller's x; work on a copy: x.detach().clone().requires_grad_(True).")
+    if x.grad is not None:
+        return failed("your function left a .grad on the caller's x; work on a copy: x.detach().clone().requires_grad_(True).")
     if not torch.equal(x, x_before):
         return failed("your function changed the input x in place; work on x.detach().clone() (or x.detach().requires_grad_()).")
     if any(p.grad is not None for p in model.parameters()):
-        return failed("gradients were written to the model's parameters; use torch.autograd.grad(score, x) so only dS/dI is computed.")
+        return failed(
+            "gradients were written to the model's parameters (.backward() fills .grad of every trainable weight); "
+            "use torch.autograd.grad(score, x) so only dS/dI is computed."
+        )
+    return None
+
+
+def check_saliency_from_model(fn: Callable[[nn.Module, torch.Tensor, list[int]], torch.Tensor]) -> CheckResult:
+    """Exercise 1: `fn(model, x, targets) -> (N, H, W)` tensor, the paper's map of each image's target score.
+
+    `model` is a bare `nn.Module` (like `toy.model`) with trainable parameters, `x` a float tensor (N, 3, H, W)
+    on the model's device, `targets` a list of N ints. Also checks that x keeps its values, its
+    `requires_grad` (False) and `.grad` (None), and that no `.grad` is left on the model's parameters.
+    """
+    model = _tiny_model()
+    device = model_device(model)
+    gen = torch.Generator().manual_seed(21)
+    x = torch.randn(3, 3, 11, 9, generator=gen).to(device)
+    targets = [1, 4, 2]
+    x_before = x.clone()
+    out, problem = call_student(fn, model, x, list(targets), name="saliency_from_model", explain=explain_bare_module_error)
+    if problem is not None:
+        return problem
+    side_effect = _side_effect(model, x, x_before)
+    if side_effect is not None:
+        return side_effect
     got = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
     verdict = compare_arrays("saliency_from_model(model, x, targets)", got, saliency_from_model_reference(model, x, targets))
     if not verdict:
         return failed(verdict.message + _hint_for_map(model, x, targets, got))
-    return passed("w = dS_c/dI at I0 (Eq. 4) by one backward pass, then M_ij = max_c |w_h(i,j,c)| (Sect. 3.1).")
+    return passed("w = dS_c/dI at I0 (Eq. 4) by one backward pass, then M_ij = max_c |w_h(i,j,c)| (Sect. 3.1); x and the model untouched.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -102,7 +129,10 @@ def _ten_crop_case(seed: int) -> tuple[np.ndarray, list[tuple[int, int]], tuple[
 
 
 def check_ten_crop_average(fn: Callable[[np.ndarray, list[tuple[int, int]], tuple[int, int]], np.ndarray]) -> CheckResult:
-    """Exercise 2: `fn(maps (10,S,S), offsets, work_hw) -> (H,W)`: un-mirror maps 5..9, paste, average over coverage."""
+    """Exercise 2: `fn(maps, offsets, work_hw) -> (H, W)` float array: un-mirror maps 5..9, paste, average over coverage.
+
+    `maps` is a float (10, S, S) array, `offsets` a list of 10 (top, left) int pairs, `work_hw` an (H, W) pair.
+    """
     for seed in range(5):
         maps, offsets, work = _ten_crop_case(seed)
         out, problem = call_student(fn, maps.copy(), list(offsets), work, name="ten_crop_average")
@@ -130,38 +160,126 @@ def check_ten_crop_average(fn: Callable[[np.ndarray, list[tuple[int, int]], tupl
 # ----------------------------------------------------------------------------------------------
 # Exercise 3: the pointing game with a tolerance (TorchRay)
 
+PointingCase = tuple[np.ndarray, np.ndarray, float]
+
 
 def pointing_hit_reference(saliency: np.ndarray, mask: np.ndarray, tolerance: float) -> bool:
-    """True when the map's maximum (first one in row-major order) lies within `tolerance` px of the mask."""
-    y, x = np.unravel_index(int(np.argmax(saliency)), saliency.shape)
-    if not mask.any():
-        return False
-    distance = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    return bool(distance[y, x] <= tolerance)
+    """The course's rule, `helpers.saliency.pointing_hit`: a hit when the maximum is within (<=) `tolerance` px of the mask."""
+    return library_pointing_hit(saliency, mask, tolerance)
 
 
-def check_pointing_hit(fn: Callable[[np.ndarray, np.ndarray, float], bool]) -> CheckResult:
-    """Exercise 3: `fn(saliency (H,W), mask (H,W) bool, tolerance) -> bool`: is the maximum within tolerance px of the mask?"""
+def _distance_to_object(mask: np.ndarray, metric: int = cv2.DIST_L2, mask_size: int = cv2.DIST_MASK_PRECISE) -> np.ndarray:
+    """Every pixel's distance to the nearest object pixel (0 on the object)."""
+    return cv2.distanceTransform((~mask).astype(np.uint8), metric, mask_size)
+
+
+def _peak(saliency: np.ndarray) -> tuple[int, int]:
+    return tuple(int(v) for v in np.unravel_index(int(np.argmax(saliency)), saliency.shape))  # type: ignore[return-value]
+
+
+# The usual mistakes, each as code, with what to tell a student whose answers all agree with it.
+POINTING_MISTAKES: dict[str, tuple[Callable[[np.ndarray, np.ndarray, float], bool], str]] = {
+    "strict": (
+        lambda s, m, t: bool(_distance_to_object(m)[_peak(s)] < t),
+        "you count a hit only when the distance is strictly below the tolerance. 'Within' includes the boundary: "
+        "a hit when distance <= tolerance, so at tolerance 0 a maximum on the object is a hit.",
+    ),
+    "inside only": (
+        lambda s, m, t: bool(m[_peak(s)]),
+        "you ignore the tolerance (a hit only when the maximum is on the object): also accept a maximum up to `tolerance` px away.",
+    ),
+    "minimum": (
+        lambda s, m, t: bool(_distance_to_object(m)[np.unravel_index(int(np.argmin(s)), s.shape)] <= t),
+        "you take the map's minimum: the pointing game looks at its maximum (np.argmax).",
+    ),
+    "transform of the mask": (
+        lambda s, m, t: bool(cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[_peak(s)] <= t),
+        "you apply cv2.distanceTransform to the mask itself, which gives each object pixel its distance to the background; "
+        "give it the complement, (~mask).astype(np.uint8), so every pixel gets its distance to the object.",
+    ),
+    "city-block distance": (
+        lambda s, m, t: bool(_distance_to_object(m, cv2.DIST_L1, 3)[_peak(s)] <= t),
+        "you measure the city-block (L1) distance; the tolerance is Euclidean: cv2.DIST_L2 with cv2.DIST_MASK_PRECISE.",
+    ),
+    "chessboard distance": (
+        lambda s, m, t: bool(_distance_to_object(m, cv2.DIST_C, 3)[_peak(s)] <= t),
+        "you measure the chessboard (max) distance; the tolerance is Euclidean: cv2.DIST_L2 with cv2.DIST_MASK_PRECISE.",
+    ),
+    "approximate Euclidean": (
+        lambda s, m, t: bool(_distance_to_object(m, cv2.DIST_L2, 3)[_peak(s)] <= t),
+        "cv2.DIST_L2 with a 3x3 mask only approximates the Euclidean distance (a step costs 0.955 px): use cv2.DIST_MASK_PRECISE.",
+    ),
+}
+
+
+def _one_pixel_case(shape: tuple[int, int], obj: tuple[int, int], peak: tuple[int, int], tolerance: float) -> PointingCase:
+    """A one-pixel object and a single maximum: the distance is known exactly."""
+    saliency = np.linspace(0.0, 0.5, shape[0] * shape[1]).reshape(shape)[::-1, ::-1].copy()  # smooth background, no ties
+    saliency[peak] = 2.0
+    mask = np.zeros(shape, bool)
+    mask[obj] = True
+    return saliency, mask, tolerance
+
+
+def pointing_cases() -> list[PointingCase]:
+    """The check's cases: the edge cases first (maximum on the object at tolerance 0, distance exactly the tolerance), then random ones."""
+    block = np.zeros((30, 40), bool)
+    block[10:16, 12:20] = True
+    inside = np.random.default_rng(5).random((30, 40))
+    inside[12, 15] = 2.0  # the maximum on the object
+    cases: list[PointingCase] = [
+        (inside, block, 0.0),
+        _one_pixel_case((30, 30), (10, 10), (10, 13), 3.0),    # 3 px straight: exactly the tolerance
+        _one_pixel_case((30, 30), (10, 10), (13, 14), 5.0),    # 3-4-5: exactly the tolerance, diagonally
+        _one_pixel_case((30, 30), (10, 10), (13, 14), 4.9),    # just beyond
+        _one_pixel_case((30, 30), (20, 5), (20, 5), 0.0),      # one-pixel object, maximum on it, tolerance 0
+    ]
     rng = np.random.default_rng(22)
     for trial in range(40):
         saliency = rng.random((40, 50))
         mask = np.zeros((40, 50), bool)
         y, x = int(rng.integers(5, 30)), int(rng.integers(5, 40))
         mask[y : y + 6, x : x + 8] = True
-        tolerance = [0, 3, 5, 8][trial % 4]
         py, px = y + int(rng.integers(-12, 18)), x + int(rng.integers(-12, 20))
         saliency[np.clip(py, 0, 39), np.clip(px, 0, 49)] = 2.0  # a maximum near the object: hit or miss by distance
-        out, problem = call_student(fn, saliency.copy(), mask.copy(), tolerance, name="pointing_hit")
+        cases.append((saliency, mask, float([0, 3, 5, 8][trial % 4])))
+    return cases
+
+
+def _explain_index_error(err: Exception) -> str:
+    if isinstance(err, IndexError):
+        return " np.unravel_index returns (row, column), i.e. (y, x): index the distance map as distance[row, column]."
+    return ""
+
+
+def check_pointing_hit(fn: Callable[[np.ndarray, np.ndarray, float], bool]) -> CheckResult:
+    """Exercise 3: `fn(saliency, mask, tolerance) -> bool`: is the map's maximum within tolerance px of the mask?
+
+    `saliency` is a float (H, W) array, `mask` a bool (H, W) array, `tolerance` a float in pixels; "within"
+    means Euclidean distance <= tolerance, as `helpers.saliency.pointing_hit`. Cases include the maximum
+    on the object at tolerance 0 and a distance exactly equal to the tolerance.
+    """
+    cases = pointing_cases()
+    answers = []
+    for saliency, mask, tolerance in cases:
+        out, problem = call_student(fn, saliency.copy(), mask.copy(), tolerance, name="pointing_hit", explain=_explain_index_error)
         if problem is not None:
             return problem
-        expected = pointing_hit_reference(saliency, mask, tolerance)
-        if bool(out) != expected:
-            peak = np.unravel_index(int(np.argmax(saliency)), saliency.shape)
-            return failed(
-                f"with tolerance {tolerance} px and the maximum at (row, column) {peak} you answered {bool(out)}; expected {expected}. "
-                "Hint: a hit when the Euclidean distance from the maximum to the nearest mask pixel is <= tolerance."
-            )
-    return passed("a hit when the maximum lies within the tolerance of the object (TorchRay uses 15 px).")
+        answers.append(bool(out))
+    expected = [pointing_hit_reference(*case) for case in cases]
+    if answers == expected:
+        return passed("a hit when the maximum lies within the tolerance of the object (distance <= tolerance; TorchRay uses 15 px).")
+    for mistake, message in POINTING_MISTAKES.values():
+        if answers == [mistake(*case) for case in cases]:
+            return failed(message)
+    k = next(i for i, (a, e) in enumerate(zip(answers, expected)) if a != e)
+    saliency, mask, tolerance = cases[k]
+    distance = float(_distance_to_object(mask)[_peak(saliency)])
+    return failed(
+        f"with tolerance {tolerance:g} px and the maximum at (row, column) {_peak(saliency)}, {distance:.3g} px from the object, "
+        f"you answered {answers[k]}; expected {expected[k]}. A hit when the Euclidean distance from the maximum to the nearest "
+        "mask pixel is <= tolerance (within, boundary included)."
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -178,30 +296,50 @@ Q1 = MultipleChoice(
     "w is a derivative: by Eq. 3, S_c(I) ~ w^T I + b near I0, so |w| says how sensitive the score is to each pixel. "
     "It is not a share of the score (that would need w * I and a baseline) and not a probability; a pixel can be "
     "sensitive without being on the object, which is why we measure the maps against masks.",
+    why_wrong={
+        "a": "That reads the map as an attribution (how much of S_c the pixel makes); a derivative says how S_c would "
+             "change, and a pixel can have a large gradient and contribute nothing at its current value.",
+        "c": "That reads the map as a segmentation; the map is not normalised to a probability and is often bright "
+             "on edges and background that the score happens to be sensitive to.",
+    },
 )
 
 Q2 = NumericAnswer(
     "A saliency map that is the same everywhere is scored on an image whose object covers 12.8% of the pixels. "
-    "What share of its mass lies inside the mask (a number between 0 and 1)?",
+    "What share of its mass lies inside the mask? Give a fraction between 0 and 1 (e.g. 0.5 or \"1/2\").",
     0.128,
     0.005,
     "A uniform map puts mass in proportion to area, so it scores the mask's area fraction, 0.128: the baseline "
     "every map must beat before it tells us anything about the object.",
+    mistakes=[
+        (0.5, "a uniform map does not split its mass half inside, half outside: each pixel holds the same mass, so the "
+              "share follows the area."),
+        (0.872, "that is the share outside the mask."),
+        (1.0, "only a map that is zero outside the object puts all its mass inside; a uniform one also fills the background."),
+    ],
 )
 
 Q3 = MultipleChoice(
-    "After re-initialising all six weight layers of the toy CNN, its maps still have rank correlation 0.26 with the trained maps. What does that say?",
+    "After all six weight layers of the toy CNN are re-initialised, its maps still have a clearly positive rank "
+    "correlation with the trained model's maps of the same images. What does that remaining correlation say?",
     [
-        "the saliency method ignores the model: the maps only show the image",
-        "part of every map is a pattern no weights decide (e.g. smaller gradients near the border), which a rank "
-        "correlation over all pixels counts as agreement; the learned weights account for the fall from 1 to about 0.26",
-        "the randomization failed: the weights were not changed",
+        "the maps mostly show the image (its edges), not the model: Adebayo et al.'s warning applies to the gradient",
+        "the random network still knows part of what the trained one learned: a correlation of about a quarter means "
+        "about a quarter of the knowledge",
+        "not much: two maps of this architecture agree somewhat whatever the weights and whatever the image, so the "
+        "level to compare with is the correlation of unrelated maps, not zero",
     ],
-    "b",
+    "c",
     "The correlation falls steadily as layers are randomized, so the maps do depend on the learned weights, the "
     "property Adebayo et al. ask of a method that explains the model. What is left is largely shared spatial "
-    "structure: in the notebook a random network's map still correlates at 0.16 with the trained map of a different "
-    "image, and the trained maps of two different images at 0.29.",
+    "structure: in the notebook a random network's map still correlates with the trained map of a different "
+    "image, and the trained maps of two different images correlate about as much.",
+    why_wrong={
+        "a": "If the maps only showed the image, randomizing layers would hardly change them; the correlation falls "
+             "steadily as layers are randomized, so the weights matter.",
+        "b": "A random network has learned nothing, and a rank correlation is not a share of knowledge: it also counts "
+             "agreement that comes from the architecture (e.g. weaker gradients near the padded border).",
+    },
 )
 
 QUIZ = (Q1, Q2, Q3)

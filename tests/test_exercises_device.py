@@ -1,0 +1,104 @@
+"""Exercise checks and worked solutions create every tensor on the model's device, so they work with the model on CUDA or MPS.
+
+There is no GPU here, so the test moves the *default* device instead of the model: while a check runs, every
+tensor factory called without `device=` (torch.zeros, ones, full, tensor, as_tensor, rand, randn, randint, arange,
+empty, linspace, ...) creates its tensor on the 'meta' device, while the model stays on the CPU. That is the
+situation of a CUDA run turned around (there: default CPU, model on CUDA): a tensor built without following the
+model's device then meets the model's weights or outputs on another device, and PyTorch raises, exactly as it
+does on the GPU. `torch.from_numpy` ignores the default device (always CPU, so on a GPU it needs `.to(device)`):
+its calls are recorded and refused. This catches the bug of issue 17 (03's reference built with
+`torch.zeros(1, 3, size, size)`, the model on CUDA), which `test_the_harness_catches_a_tensor_on_the_default_device`
+shows; recording factory calls alone would also flag harmless CPU-only tensors, so the test judges the effect.
+
+The checks of notebooks 01, 02 (exercise 1), 04 and 06 build their own small model and its inputs together
+on the CPU, so they cannot disagree about the device; the checks that receive the course's model (03) and
+the solutions that take a model are run here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import torch
+from torch.overrides import TorchFunctionMode
+
+from helpers.exercises import classvis as ex03
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FACTORIES = {
+    torch.zeros, torch.ones, torch.full, torch.tensor, torch.as_tensor, torch.asarray, torch.rand, torch.randn,
+    torch.randint, torch.randperm, torch.arange, torch.empty, torch.linspace, torch.logspace, torch.eye, torch.scalar_tensor,
+}
+
+
+class DefaultDeviceElsewhere(TorchFunctionMode):
+    """Tensor factories without `device=` create 'meta' tensors (not the model's device); from_numpy is recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.defaulted: list[str] = []
+        self.from_numpy = 0
+
+    def __torch_function__(self, func: Callable, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        kwargs = dict(kwargs or {})
+        if func in FACTORIES and kwargs.get("device") is None:
+            self.defaulted.append(func.__name__)
+            kwargs["device"] = "meta"
+        if func is torch.from_numpy:
+            self.from_numpy += 1
+        return func(*args, **kwargs)
+
+
+@contextmanager
+def model_elsewhere() -> Iterator[DefaultDeviceElsewhere]:
+    with DefaultDeviceElsewhere() as mode:
+        yield mode
+    assert mode.from_numpy == 0, "torch.from_numpy makes a CPU tensor whatever the model's device: add .to(device)"
+
+
+def _solutions(number: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"solutions_{number}_device", ROOT / "solutions" / f"{number}_solutions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_class_image_check_follows_the_model_device(toy) -> None:
+    sol = _solutions("03")
+    with model_elsewhere() as mode:
+        verdict = ex03.check_class_image(sol.class_image, toy)
+    assert verdict, f"{verdict.message} (factories without device: {sorted(set(mode.defaulted))})"
+
+
+def test_starting_image_check_and_solution_follow_the_classifier_device(toy) -> None:
+    sol = _solutions("03")
+    with model_elsewhere() as mode:
+        verdict = ex03.check_starting_image(sol.starting_image(toy), toy)
+    assert verdict, f"{verdict.message} (factories without device: {sorted(set(mode.defaulted))})"
+
+
+def test_saliency_solution_follows_the_model_device(toy) -> None:
+    sol = _solutions("02")
+    x = torch.rand(2, 3, toy.input_size, toy.input_size)
+    with model_elsewhere():
+        maps = sol.saliency_from_model(toy.model, x, [1, 3])
+    assert maps.shape == (2, toy.input_size, toy.input_size) and maps.device == x.device
+
+
+def test_the_harness_catches_a_tensor_on_the_default_device(toy) -> None:
+    """The bug of issue 17: a reference input built with torch.zeros(...) and no device, fed to the model."""
+
+    def old_reference(model: torch.nn.Module, size: int) -> torch.Tensor:
+        x = torch.zeros(1, 3, size, size, requires_grad=True)
+        return model(x)
+
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        with model_elsewhere():
+            old_reference(toy.model, toy.input_size)
