@@ -28,7 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .images import Box, check_rgb_uint8, load_image, resize_map, to_rgb_uint8
+from .geometry import Box, check_positive_int, check_rgb_uint8, mask_box, resize_map
+from .images import load_image, to_rgb_uint8
 
 if TYPE_CHECKING:
     from .models import Classifier
@@ -100,14 +101,6 @@ def _check_quantiles(fg_quantile: float, bg_quantile: float) -> None:
             raise ValueError(f"{name} must lie in [0, 1] (a quantile, not a percentage); got {q}.")
     if not bg_quantile < fg_quantile:
         raise ValueError(f"Need bg_quantile < fg_quantile; got bg_quantile={bg_quantile}, fg_quantile={fg_quantile}.")
-
-
-def _check_positive_int(name: str, value: object, *, allow_none: bool = False) -> None:
-    """Raise unless `value` is a positive int (or None when allowed)."""
-    if value is None and allow_none:
-        return
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer{' or None' if allow_none else ''}; got {value!r}.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -190,14 +183,6 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
     if n <= 1:
         return np.zeros(mask.shape, bool)
     return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-
-
-def mask_box(mask: np.ndarray) -> Box:
-    """Tight (x0, y0, x1, y1) box of a non-empty bool mask, x1/y1 exclusive."""
-    ys, xs = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if len(xs) == 0:
-        raise ValueError("mask_box needs a mask with at least one True pixel.")
-    return (int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
 
 
 def check_map_fits_image(map_hw: tuple[int, ...], image_hw: tuple[int, ...]) -> None:
@@ -287,9 +272,9 @@ def localize(
 def _check_settings(s: LocalizeSettings) -> None:
     """Clear errors for out-of-range settings."""
     _check_quantiles(s.fg_quantile, s.bg_quantile)
-    _check_positive_int("iterations", s.iterations)
-    _check_positive_int("min_side", s.min_side, allow_none=True)
-    _check_positive_int("max_side", s.max_side, allow_none=True)
+    check_positive_int("iterations", s.iterations)
+    check_positive_int("min_side", s.min_side, allow_none=True)
+    check_positive_int("max_side", s.max_side, allow_none=True)
     if s.init not in INITS:
         raise ValueError(f"init must be one of {INITS}; got {s.init!r}.")
     if s.hard not in HARDS:
@@ -789,8 +774,8 @@ def ilsvrc_localization_error(
     in batches on the model's device; only guesses of a true class are localized (the others are
     wrong whatever their box), each with `localize_photo`, the same photo pipeline as everywhere.
     """
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("top_k", top_k)
+    check_positive_int("batch_size", batch_size)
+    check_positive_int("top_k", top_k)
     from tqdm.auto import tqdm
 
     resolve = _class_resolver(classifier, synsets)

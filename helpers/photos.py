@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from .categories import COCO_TO_IMAGENET, best_imagenet_class, has_imagenet_counterpart, imagenet_classes
-from .images import check_rgb_uint8, list_images, load_image, photo_info
+from .geometry import check_rgb_uint8
+from .images import list_images, load_image, photo_info
 from .models import Classifier, WeightsUnavailableError, load_model, resolve_class, torch_home_checkpoint
 from .saliency import (
     POINTING_TOLERANCE,

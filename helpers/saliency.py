@@ -30,8 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .images import check_rgb_uint8, resize_map
-from .models import DEFAULT_CROP_FRACTION, Classifier, resize_shorter_side, working_shape
+from .geometry import check_rgb_uint8, resize_map, resize_shorter_side, working_shape
+from .models import DEFAULT_CROP_FRACTION, Classifier
 
 Reduce = Literal["max", "sum", "l2"]
 TargetSpec = Union[int, str, Sequence[Union[int, str]], torch.Tensor, np.ndarray, None]
