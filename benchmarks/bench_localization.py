@@ -16,6 +16,7 @@ import helpers
 from timing import median_time
 from helpers import localization as loc
 from helpers import toyworld
+from helpers.evaluation import boxes as box_eval
 
 
 
@@ -60,7 +61,7 @@ def main() -> None:
     t0 = time.perf_counter()
     boxes = loc.localize_boxes(data.images, maps, on_error="full_image")
     t_toy_gc = time.perf_counter() - t0
-    scores = loc.evaluate_boxes(boxes, data.boxes)
+    scores = box_eval.evaluate_boxes(boxes, data.boxes)
     total = t_toy_sal + t_toy_gc
     print("toy evaluation, 1000 images of 64x64, 2 threads")
     print(f"  saliency {t_toy_sal:.1f} s + GraphCut {t_toy_gc:.1f} s = {total:.1f} s "

@@ -24,6 +24,9 @@ from timing import median_time
 from helpers import localization as loc
 from helpers import toyworld
 from helpers.images import resize_map
+from helpers import photos
+from helpers.evaluation import boxes as box_eval
+from helpers.evaluation import photo_localization as photo_eval
 
 
 
@@ -49,7 +52,7 @@ def timing() -> None:
         scale = 224 / max(full.shape[:2])
         image = cv2.resize(full, (round(full.shape[1] * scale), round(full.shape[0] * scale)), interpolation=cv2.INTER_AREA)
         target = lite0.class_index(cls)
-        t_new = median_time(lambda: loc.localize_photo(lite0, image, target), repeats=3)
+        t_new = median_time(lambda: photos.localize_photo(lite0, image, target), repeats=3)
         t_old = median_time(lambda: previous_pipeline(lite0, image, target), repeats=3)
         flag = "" if t_new < 2.0 else "  OVER the 2 s budget"
         print(f"  {name:<10}{t_new:>18.2f}{t_old:>12.2f}{t_new / t_old:>8.1f}{flag}")
@@ -61,8 +64,8 @@ def evaluation() -> None:
     cv2.setNumThreads(2)
     lite0 = helpers.load_model("efficientnet_lite0", device="cpu")
     t0 = time.perf_counter()
-    cases = loc.photo_cases(lite0)
-    result = loc.evaluate_photos(lite0, cases)
+    cases = photo_eval.photo_cases(lite0)
+    result = photo_eval.evaluate_photos(lite0, cases)
     print(f"\nreal photos: {len(cases)} with a dominant object that an ImageNet class names "
           f"({time.perf_counter() - t0:.0f} s); hits = IoU >= 0.5 with a box of the dominant category")
     print(result.table())
@@ -78,7 +81,7 @@ def evaluation() -> None:
     print("\ntoy world, 300 held-out images (seed 20 000), true-class saliency")
     for label, kwargs in (("paper (localize(paper=True))", {"paper": True}), ("previous default (seeds-only models, 5 iterations)",
                           {"init": "seeds", "smooth": 0.0}), ("default (localize())", {})):
-        r = loc.evaluate_boxes(loc.localize_boxes(data.images, sal, on_error="full_image", **kwargs), data.boxes)
+        r = box_eval.evaluate_boxes(loc.localize_boxes(data.images, sal, on_error="full_image", **kwargs), data.boxes)
         print(f"  {label:<54}{100 * r['accuracy']:>5.0f}%{r['mean_iou']:>7.2f}")
 
 

@@ -4,7 +4,7 @@ Run: python benchmarks/photo_models.py [--models efficientnet_lite0 ...] [--meth
                                        [--photos coco|bundled|all] [--json results.json]
      python benchmarks/photo_models.py --timing coco_599 --methods single ten_crop smoothgrad   (time per map only)
 
-For every model and method, `helpers.photos.evaluate_pointing` plays the pointing game (TorchRay's
+For every model and method, `helpers.evaluation.pointing.evaluate_pointing` plays the pointing game (TorchRay's
 protocol: a hit when the map's maximum lies within 15 px of an instance of the category; Zhang et
 al. 2016) over every (photo, category) pair whose category maps to ImageNet, with the centre
 baseline, and the mean share of saliency mass inside the category's mask (beside the mean mask
@@ -27,6 +27,7 @@ import torch
 
 import helpers
 from helpers import photos
+from helpers.evaluation import pointing
 from helpers.models import LITE_PACKAGES
 
 
@@ -76,14 +77,14 @@ def main() -> None:
         return
     names = photo_names(args.photos)
     rows, dump = [], []
-    print(f"{len(photos.pointing_pairs(names))} (photo, category) pairs on {len(names)} {args.photos} photos; {args.threads} thread(s)")
+    print(f"{len(pointing.pointing_pairs(names))} (photo, category) pairs on {len(names)} {args.photos} photos; {args.threads} thread(s)")
     print("| model | method | pointing (15 px) | centre baseline | mass in mask (uniform) | s / map | weights MiB |")
     print("|---|---|---|---|---|---|---|")
     for model_name in args.models:
         classifier = helpers.load_model(model_name, device="cpu")
         size = install_mib(model_name)
         for method in args.methods:
-            r = photos.evaluate_pointing(classifier, method, names=names)
+            r = pointing.evaluate_pointing(classifier, method, names=names)
             seconds = statistics.median(p.seconds for p in r.pairs)
             row = (f"| {model_name} | {method} | {r.hits}/{r.n} = {r.accuracy:.0%} | {r.centre_hits}/{r.n} = {r.centre_accuracy:.0%} "
                    f"| {r.mean_mass_in_mask:.3f} ({r.mean_mask_fraction:.3f}) | {seconds:.2f} | {'' if size is None else f'{size:.1f}'} |")

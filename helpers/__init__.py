@@ -1,9 +1,19 @@
 """Helpers for the course on 'Deep Inside Convolutional Networks' (Simonyan, Vedaldi, Zisserman, 2013).
 
-One module per idea: `models`, `images` (+ `coco`, `categories` for the COCO photos), `saliency`, `attribution`, `classvis`,
-`localization`, `toyworld`,
-`plotting`, `widgets`. The names below are imported lazily, so `import helpers` stays fast and a
-notebook only pays for what it uses.
+One module per idea, on seven layers; a module imports only from the layers below it
+(pyproject.toml, `[tool.importlinter]`; tests/test_layers.py runs the check):
+
+1. `geometry` (input checks, boxes, resizing), `paths` (where the data lives), `moved` (old homes of moved names),
+   `claims` (conclusions checked on the reader's run), `runtime` (torch's thread count)
+2. `categories`: ImageNet class names and the COCO -> ImageNet table
+3. models and data: `models`, `efficientnet_lite`, `images`, `coco`, `toyworld`, `linear`
+4. the algorithms: `saliency`, `attribution`, `classvis`, `spectrum`, `localization` (the paper's GraphCut)
+5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
+6. `evaluation`: box and mask scores, the pointing game, photo and ILSVRC evaluation (never imported by 4)
+7. what the course is built from: `atlas`, `plotting`, `widgets`, `exercises`, `course`, `site`, `run_notebooks`,
+   `compare` (a fresh run's checked outputs and claims against the committed ones)
+
+The names below are imported lazily, so `import helpers` stays fast and a notebook only pays for what it uses.
 """
 
 from __future__ import annotations
@@ -34,14 +44,14 @@ _EXPORTS: dict[str, str] = {
     "ten_crop_boxes": "saliency",
     "smoothgrad": "saliency",
     "randomize_top_layers": "saliency",
-    "rank_correlation": "saliency",
-    "mass_inside_mask": "saliency",
-    "pointing_game": "saliency",
-    "pointing_hit": "saliency",
+    "rank_correlation": "evaluation.masks",
+    "mass_inside_mask": "evaluation.masks",
+    "pointing_game": "evaluation.masks",
+    "pointing_hit": "evaluation.masks",
     "image_smoothgrad": "saliency",
     # real photos
     "photo_saliency": "photos",
-    "evaluate_pointing": "photos",
+    "evaluate_pointing": "evaluation.pointing",
     "best_photo_model": "photos",
     "saliency_explorer": "widgets",
     # the paper's Section 4 and its successors
@@ -57,9 +67,9 @@ _EXPORTS: dict[str, str] = {
     # localization
     "localize": "localization",
     "Localization": "localization",
-    "evaluate_boxes": "localization",
-    "localize_photo": "localization",
-    "evaluate_photos": "localization",
+    "evaluate_boxes": "evaluation.boxes",
+    "localize_photo": "photos",
+    "evaluate_photos": "evaluation.photo_localization",
 }
 
 __all__ = sorted(_EXPORTS) + ["toyworld"]
@@ -67,7 +77,8 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
-    "localization", "toyworld", "plotting", "widgets", "exercises", "claims", "runtime", "compare",
+    "localization", "toyworld", "plotting", "widgets", "exercises", "geometry", "evaluation", "claims", "runtime",
+    "compare",
 }
 
 

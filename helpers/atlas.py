@@ -144,7 +144,7 @@ def judge(images: Sequence[np.ndarray] | np.ndarray, targets: Sequence[int | str
         raise AtlasError(f"Need one target per image; got {len(targets)} targets for {len(pixels)} images.")
     target_ids = torch.tensor([judge_model.class_index(t) for t in targets], dtype=torch.long)
     scores: list[Score] = []
-    from .models import resize_shorter_side
+    from .geometry import resize_shorter_side
 
     for start in range(0, len(pixels), batch):
         chunk = resize_shorter_side(pixels[start : start + batch], judge_model.input_size)

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .images import check_rgb_uint8
+from .geometry import check_rgb_uint8
 from .models import Classifier
 from .saliency import (
     REDUCTIONS,

@@ -1,4 +1,4 @@
-"""COCO categories -> the ImageNet-1k classes that name the same kind of object (one table, tested).
+"""ImageNet-1k class names, and the one tested table from COCO categories to the ImageNet classes of the same objects.
 
 An ImageNet classifier has no "dog" output, it has 118 dog breeds; it has no "motorcycle", but it has
 "moped" and "motor scooter". To ask a classifier about a COCO object we take the class of the set
@@ -7,8 +7,8 @@ counterpart (person, giraffe, fork, cake, ...) maps to the empty set, and asking
 raises `NoImageNetCounterpart`. Note that ImageNet's "kite" (index 21) is the bird, so COCO's kite
 maps to nothing.
 
-Class names are those of torchvision's ImageNet-1k list (`helpers.models.imagenet_categories`);
-large contiguous groups are given as index ranges.
+Class names are those of torchvision's ImageNet-1k list (`imagenet_categories`, owned here: the
+models, the images and this table all name classes by it); large contiguous groups are given as index ranges.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+import torchvision
 
 DOMESTIC_CATS = range(281, 286)  # tabby, tiger cat, Persian cat, Siamese cat, Egyptian cat
 DOG_BREEDS = range(151, 269)  # Chihuahua .. Mexican hairless
@@ -108,14 +109,17 @@ COCO_TO_IMAGENET: dict[str, tuple[str | int, ...]] = {
 }
 
 
+def imagenet_categories() -> list[str]:
+    """The 1000 ImageNet-1k class names, in index order, from torchvision (no download)."""
+    return list(torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
 class NoImageNetCounterpart(ValueError):
     """Raised when a COCO category has no ImageNet-1k class (e.g. person), so a classifier cannot be asked about it."""
 
 
 @lru_cache(maxsize=1)
 def _imagenet_index() -> dict[str, int]:
-    from .models import imagenet_categories
-
     return {name: i for i, name in enumerate(imagenet_categories())}
 
 

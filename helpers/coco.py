@@ -18,7 +18,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-Box = tuple[int, int, int, int]  # (x0, y0, x1, y1) in pixels, x1 and y1 exclusive.
+from .geometry import Box
+
 POLYGON_SHIFT = 3  # fillPoly works on integers: coordinates are scaled by 2**3 for sub-pixel accuracy.
 SUPERSAMPLE = 8  # polygons are filled on an 8x finer grid, then a pixel is in when half of it is covered.
 

@@ -16,18 +16,16 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .geometry import Box, box_mask, check_rgb_uint8, resize_map  # re-exported: their old home
 from .paths import DATA_DIR
 
 IMAGES_DIR = DATA_DIR / "images"
 BOXES_FILE = IMAGES_DIR / "boxes.json"
 COCO_DIR = DATA_DIR / "coco"
 COCO_FILE = COCO_DIR / "instances.json"
-
-Box = tuple[int, int, int, int]  # (x0, y0, x1, y1) in pixels, x1 and y1 exclusive.
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ class PhotoInfo:
     def imagenet_indices(self, category: str) -> tuple[int, ...]:
         """ImageNet-1k indices that name `category` here: the COCO table, or a bundled photo's own labels."""
         from .categories import imagenet_classes
-        from .models import imagenet_categories
+        from .categories import imagenet_categories
 
         if category not in self.categories:
             raise KeyError(f"No {category!r} in photo {self.name!r}; it has: {self.present_categories()}.")
@@ -103,14 +101,6 @@ class PhotoInfo:
             names = imagenet_categories()
             return tuple(sorted(names.index(n) for n in self.imagenet))
         return imagenet_classes(category)
-
-
-def box_mask(box: Box, height: int, width: int) -> np.ndarray:
-    """A bool HxW mask that is True inside the (x0, y0, x1, y1) box (x1/y1 exclusive)."""
-    mask = np.zeros((height, width), bool)
-    x0, y0, x1, y1 = box
-    mask[max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)] = True
-    return mask
 
 
 def _read_bundled() -> dict[str, PhotoInfo]:
@@ -134,7 +124,7 @@ def _read_coco_catalogue(annotations: Path = COCO_FILE) -> dict[str, PhotoInfo]:
     """The COCO photos of `data/coco/` as PhotoInfo records named "coco_<image id>" (read once)."""
     from .categories import has_imagenet_counterpart, imagenet_classes
     from .coco import read_coco
-    from .models import imagenet_categories
+    from .categories import imagenet_categories
 
     out = {}
     names = imagenet_categories()
@@ -249,33 +239,3 @@ def load_image(name_or_path: str | Path) -> np.ndarray:
         raise ValueError(f"Could not read {str(path)!r} as an image ({err}).") from err
 
 
-def check_rgb_uint8(image: np.ndarray) -> np.ndarray:
-    """Return `image` if it is uint8 HxWx3; otherwise raise an error that says how to convert it."""
-    if not isinstance(image, np.ndarray):
-        raise TypeError(f"Expected a numpy array (HxWx3 uint8 RGB); got {type(image).__name__}.")
-    if image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1):
-        raise ValueError(
-            f"Got a grayscale image of shape {image.shape}; expected HxWx3 RGB. "
-            "Convert it with helpers.to_rgb_uint8(image)."
-        )
-    if image.ndim == 3 and image.shape[2] == 4:
-        raise ValueError(
-            f"Got an RGBA image of shape {image.shape}; expected HxWx3 RGB. "
-            "Convert it with helpers.to_rgb_uint8(image) (alpha is composited over white)."
-        )
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"Expected an image of shape HxWx3 (RGB); got shape {image.shape}.")
-    if image.dtype != np.uint8:
-        raise ValueError(f"Expected dtype uint8 (0-255); got {image.dtype}. Convert with helpers.to_rgb_uint8.")
-    if min(image.shape[:2]) < 8:
-        raise ValueError(f"Image of size {image.shape[1]}x{image.shape[0]} is too small; need at least 8x8 pixels.")
-    return image
-
-
-def resize_map(values: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Resize a 2-D float map (saliency, mask scores) to height x width: area averaging when shrinking, bilinear when enlarging."""
-    m = np.asarray(values, dtype=np.float32)
-    if m.shape == (height, width):
-        return m
-    shrink = height * width < m.shape[0] * m.shape[1]
-    return cv2.resize(m, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)

@@ -1,37 +1,34 @@
-"""Weakly supervised object localization from a class saliency map (Simonyan et al. 2013, Sect. 3.2).
+"""The paper's weakly supervised localization (Simonyan et al. 2013, Sect. 3.2): saliency -> GraphCut -> box.
 
 The paper's pipeline: pixels whose saliency is above the 95% quantile seed the foreground colour
 model, those below the 30% quantile the background one; Gaussian-mixture colour models and a graph
 cut (Boykov & Jolly 2001) label every pixel; the object is the largest connected foreground
 component and its bounding box is the localization. `localize` runs it with OpenCV's GrabCut
 (GMM colour models + graph cut): `localize(..., paper=True)` exactly as the paper, by default with
-the beyond-the-paper settings that measured best (`DEFAULT`). `localize_photo` goes from a photo to
-a box in one call; `evaluate_photos` measures every variant and baseline on the annotated photos;
-`iou`, `evaluate_boxes` and the baselines score boxes; the command `python -m helpers.localization
-evaluate` computes the ILSVRC top-5 localization error of a model over a folder of images with
-PASCAL-VOC XML boxes, with the same photo pipeline.
+the beyond-the-paper settings that measured best (`DEFAULT`). `threshold_box` and `centered_box`
+are the baselines it is compared with; `localize_boxes` localizes a stack of images.
+
+Moved to their own layers (still reachable here by name, for the notebooks): the photo pipeline
+`localize_photo`, `localization_saliency` (`helpers.photos`); IoU and box scores
+(`helpers.evaluation.boxes`), the photo evaluation (`helpers.evaluation.photo_localization`), VOC XML
+(`helpers.evaluation.voc`) and the ILSVRC evaluator, whose command `python -m helpers.localization
+evaluate` still works (`helpers.evaluation.ilsvrc`).
 """
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from .images import Box, check_rgb_uint8, load_image, resize_map, to_rgb_uint8
-
-if TYPE_CHECKING:
-    from .models import Classifier
+from .geometry import Box, check_positive_int, check_rgb_uint8, mask_box, resize_map
+from .images import to_rgb_uint8
+from .moved import forward_moved, moved_names
 
 FOREGROUND_SEED, BACKGROUND_SEED, UNSEEDED = 1, -1, 0
 GMM_COMPONENTS = 5  # OpenCV's GrabCut fits 5-component GMMs, so each side needs at least 5 seed pixels.
@@ -40,7 +37,6 @@ Init = Literal["seeds", "probable_background", "probable_foreground"]
 INITS: tuple[str, ...] = ("seeds", "probable_background", "probable_foreground")
 Hard = Literal["both", "foreground", "background", "none"]
 HARDS: tuple[str, ...] = ("both", "foreground", "background", "none")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 class LocalizationError(ValueError):
@@ -61,7 +57,7 @@ class Localization:
 # Input checks
 
 
-def _as_image(image: np.ndarray) -> np.ndarray:
+def as_rgb_image(image: np.ndarray) -> np.ndarray:
     """uint8 HxWx3 RGB (a 2-D uint8 grayscale image is replicated to 3 channels); at least 8x8."""
     if isinstance(image, np.ndarray) and image.dtype == np.uint8 and (
         image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1)
@@ -100,14 +96,6 @@ def _check_quantiles(fg_quantile: float, bg_quantile: float) -> None:
             raise ValueError(f"{name} must lie in [0, 1] (a quantile, not a percentage); got {q}.")
     if not bg_quantile < fg_quantile:
         raise ValueError(f"Need bg_quantile < fg_quantile; got bg_quantile={bg_quantile}, fg_quantile={fg_quantile}.")
-
-
-def _check_positive_int(name: str, value: object, *, allow_none: bool = False) -> None:
-    """Raise unless `value` is a positive int (or None when allowed)."""
-    if value is None and allow_none:
-        return
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer{' or None' if allow_none else ''}; got {value!r}.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -192,14 +180,6 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
     return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
 
 
-def mask_box(mask: np.ndarray) -> Box:
-    """Tight (x0, y0, x1, y1) box of a non-empty bool mask, x1/y1 exclusive."""
-    ys, xs = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if len(xs) == 0:
-        raise ValueError("mask_box needs a mask with at least one True pixel.")
-    return (int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1)
-
-
 def check_map_fits_image(map_hw: tuple[int, ...], image_hw: tuple[int, ...]) -> None:
     """Accept a map of the image's shape or a rescaled copy (same aspect ratio, 1 px rounding); refuse the rest.
 
@@ -277,7 +257,7 @@ def localize(
         if changed:
             raise ValueError(f"paper=True runs the paper's settings exactly; do not also pass {', '.join(changed)}.")
         settings = PAPER
-    img = _as_image(image)
+    img = as_rgb_image(image)
     sal = _as_saliency(saliency)
     check_map_fits_image(sal.shape, img.shape[:2])
     _check_settings(settings)
@@ -287,9 +267,9 @@ def localize(
 def _check_settings(s: LocalizeSettings) -> None:
     """Clear errors for out-of-range settings."""
     _check_quantiles(s.fg_quantile, s.bg_quantile)
-    _check_positive_int("iterations", s.iterations)
-    _check_positive_int("min_side", s.min_side, allow_none=True)
-    _check_positive_int("max_side", s.max_side, allow_none=True)
+    check_positive_int("iterations", s.iterations)
+    check_positive_int("min_side", s.min_side, allow_none=True)
+    check_positive_int("max_side", s.max_side, allow_none=True)
     if s.init not in INITS:
         raise ValueError(f"init must be one of {INITS}; got {s.init!r}.")
     if s.hard not in HARDS:
@@ -335,57 +315,7 @@ def _check_seed_counts(seeds: np.ndarray) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Boxes, baselines and scores
-
-
-def as_box(box: Sequence[float] | np.ndarray, name: str = "box") -> tuple[float, float, float, float]:
-    """Validate an (x0, y0, x1, y1) box: four finite numbers with x0 <= x1 and y0 <= y1."""
-    b = np.asarray(box, dtype=np.float64).reshape(-1) if not isinstance(box, str) else np.array([])
-    if b.shape != (4,) or not np.isfinite(b).all():
-        raise ValueError(f"{name} must be four finite numbers (x0, y0, x1, y1); got {box!r}.")
-    if b[2] < b[0] or b[3] < b[1]:
-        raise ValueError(f"{name} {tuple(b.tolist())} has x1 < x0 or y1 < y0; expected (x0, y0, x1, y1), x1/y1 exclusive.")
-    return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
-
-
-def box_ious(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
-    """Row-wise IoU of two (N, 4) box arrays (x1/y1 exclusive); 0 where both boxes are empty."""
-    a, b = _as_box_array(boxes_a, "boxes_a"), _as_box_array(boxes_b, "boxes_b")
-    if a.shape != b.shape:
-        raise ValueError(f"Need as many predicted as true boxes; got {len(a)} and {len(b)}.")
-    iw = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
-    ih = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
-    inter = iw * ih
-    union = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-
-
-def _as_box_array(boxes: np.ndarray, name: str) -> np.ndarray:
-    """(N, 4) float64 array of valid boxes."""
-    b = np.asarray(boxes, dtype=np.float64)
-    if b.ndim != 2 or b.shape[1] != 4:
-        raise ValueError(f"{name} must have shape (N, 4); got {b.shape}.")
-    if not np.isfinite(b).all():
-        raise ValueError(f"{name} contains NaN or infinite coordinates.")
-    bad = np.flatnonzero((b[:, 2] < b[:, 0]) | (b[:, 3] < b[:, 1]))
-    if len(bad):
-        raise ValueError(f"{name}[{bad[0]}] = {b[bad[0]].tolist()} has x1 < x0 or y1 < y0.")
-    return b
-
-
-def iou(box_a: Sequence[float], box_b: Sequence[float]) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes (x1/y1 exclusive); 0 for two empty boxes."""
-    return float(box_ious(np.array([as_box(box_a, "box_a")]), np.array([as_box(box_b, "box_b")]))[0])
-
-
-def evaluate_boxes(pred_boxes: np.ndarray, true_boxes: np.ndarray, *, threshold: float = 0.5) -> dict[str, float]:
-    """Localization accuracy (share of IoU >= threshold, the ILSVRC criterion), mean IoU and count."""
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must lie in (0, 1]; got {threshold}.")
-    ious = box_ious(pred_boxes, true_boxes)
-    if len(ious) == 0:
-        raise ValueError("evaluate_boxes needs at least one box pair.")
-    return {"accuracy": float(np.mean(ious >= threshold)), "mean_iou": float(ious.mean()), "n": int(len(ious))}
+# The baselines, and many images at once
 
 
 def threshold_box(
@@ -442,418 +372,27 @@ def localize_boxes(
 
 
 # ----------------------------------------------------------------------------------------------
-# Photos: one call from image to box, and its evaluation on the annotated photos
-
-
-# Measured with `evaluate_photos` (benchmarks/bench_photo_localization.py): GrabCut seeded from SmoothGrad
-# boxes about 3x as many photos as from the 10-crop gradient, whose speckle makes poor colour seeds.
-LOCALIZATION_SMOOTHGRAD_SAMPLES = 8
-
-
-def localization_saliency(classifier: "Classifier", image: np.ndarray, target: int | str | None = None) -> np.ndarray:
-    """The map `localize_photo` seeds GrabCut with: image-level SmoothGrad (beyond the paper), max 1, quantised, (H, W).
-
-    `target` as in `helpers.photos.photo_target`: None (top class), an index, an ImageNet class or a COCO category.
-    """
-    from .photos import photo_target, quantise_map
-    from .saliency import image_smoothgrad
-
-    img = _as_image(image)
-    cls = photo_target(classifier, img, target)
-    return quantise_map(image_smoothgrad(classifier, img, cls, n_samples=LOCALIZATION_SMOOTHGRAD_SAMPLES))
-
-
-def localize_photo(classifier: "Classifier", image: np.ndarray, target: int | str | None = None) -> Localization:
-    """Box the object of class `target` (None: the predicted class; or a class name or COCO category) in a photo.
-
-    `localization_saliency` (SmoothGrad) and `localize`'s defaults (GrabCut at 224 px on the longer
-    side, blurred map, see `DEFAULT`): the pipeline that notebook 05, the ILSVRC command and the
-    benchmark all use.
-    """
-    img = _as_image(image)
-    return localize(img, localization_saliency(classifier, img, target))
-
-
-@dataclass(frozen=True)
-class PhotoCase:
-    """One evaluation photo: its dominant object's category, the class we explain, and the true boxes."""
-
-    name: str
-    image: np.ndarray
-    category: str
-    target: int  # the classifier's class index whose saliency is localized
-    boxes: tuple[Box, ...]  # every (non-crowd) instance of the category: a box of the class counts (ILSVRC)
-    area_fraction: float  # share of the frame covered by the dominant instance (its mask; its box for bundled photos)
-
-
-def photo_cases(classifier: "Classifier", names: Sequence[str] | None = None) -> list[PhotoCase]:
-    """The photos (default: all of `helpers.list_images()`) whose dominant object an ImageNet class names.
-
-    The dominant object is the largest non-crowd instance (`PhotoInfo.dominant_object`). Photos whose
-    dominant category has no ImageNet counterpart (person, giraffe, cake, ...) are skipped: a
-    classifier cannot be asked about them. The class explained is the best-scoring one of the
-    category's ImageNet classes on the standard centre crop.
-    """
-    from .categories import NoImageNetCounterpart, best_imagenet_class
-    from .images import list_images, photo_info
-
-    cases = []
-    for name in list_images() if names is None else names:
-        info = photo_info(name)
-        dominant = info.dominant_object()
-        try:
-            classes = info.imagenet_indices(dominant.category)
-        except NoImageNetCounterpart:
-            continue
-        image = load_image(name)
-        with torch.no_grad():
-            scores = classifier.model(classifier.preprocess(image))[0]
-        boxes = tuple(b for b, c, crowd in zip(info.boxes, info.categories, info.crowd) if c == dominant.category and not crowd)
-        cases.append(PhotoCase(name, image, dominant.category, best_imagenet_class(scores, classes), boxes, dominant.area_fraction))
-    return cases
-
-
-Method = Literal["graphcut", "threshold", "centred", "full_image"]
-SaliencyKind = Literal["smoothgrad", "photo", "ten_crop", "single"]
-
-
-@dataclass(frozen=True)
-class Localizer:
-    """One row of the photo evaluation: a saliency kind and a way to turn it into a box."""
-
-    label: str
-    method: Method
-    saliency: SaliencyKind | None = None  # None for the baselines that ignore the image's content
-    settings: tuple[tuple[str, object], ...] = ()  # keyword arguments of localize / threshold_box / centered_box
-    beyond_paper: bool = True
-
-    def box(self, image: np.ndarray, saliency: np.ndarray | None) -> Box:
-        """This localizer's box for one image (a failed localization boxes the whole image)."""
-        kwargs = dict(self.settings)
-        h, w = image.shape[:2]
-        if self.method == "full_image":
-            return (0, 0, w, h)
-        if self.method == "centred":
-            return centered_box(image.shape, **kwargs)  # type: ignore[arg-type]
-        if saliency is None:
-            raise ValueError(f"Localizer {self.label!r} needs a saliency kind.")
-        if self.method == "threshold":
-            return threshold_box(saliency, image.shape, **kwargs)  # type: ignore[arg-type]
-        try:
-            return localize(image, saliency, **kwargs).box  # type: ignore[arg-type]
-        except LocalizationError:
-            return (0, 0, w, h)
-
-
-def _graphcut(label: str, saliency: SaliencyKind, beyond: bool = True, **settings: object) -> Localizer:
-    return Localizer(label, "graphcut", saliency, tuple(settings.items()), beyond)
-
-
-# The rows of notebook 05's real-photo table and of the benchmark. "paper" = the paper's method exactly.
-PHOTO_LOCALIZERS: tuple[Localizer, ...] = (
-    _graphcut("paper: 10-crop saliency, GraphCut 95/30, one cut, full size", "ten_crop", beyond=False, paper=True),
-    _graphcut("paper's GraphCut at 224 px", "ten_crop", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
-    _graphcut("10-crop saliency, default GraphCut", "ten_crop"),
-    _graphcut("SmoothGrad saliency, paper's GraphCut at 224 px", "smoothgrad", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
-    _graphcut("SmoothGrad, seeds-only colour models (paper's init)", "smoothgrad", init="seeds"),
-    _graphcut("SmoothGrad, no blur of the map", "smoothgrad", smooth=0.0),
-    _graphcut("SmoothGrad, foreground quantile 99%", "smoothgrad", fg_quantile=0.99),
-    _graphcut("SmoothGrad, GrabCut at full size", "smoothgrad", max_side=None),
-    _graphcut("SmoothGrad, default GraphCut = localize_photo", "smoothgrad"),
-    Localizer("baseline: box around SmoothGrad >= q95", "threshold", "smoothgrad"),
-    Localizer("baseline: box around 10-crop saliency >= q95", "threshold", "ten_crop"),
-    Localizer("baseline: centred box, 50% of the sides", "centred", settings=(("fraction", 0.5),)),
-    Localizer("baseline: full image", "full_image"),
-)
-
-
-@dataclass(frozen=True)
-class PhotoEvaluation:
-    """IoU of every localizer on every photo (the best IoU over the boxes of the dominant category)."""
-
-    cases: tuple[PhotoCase, ...]
-    localizers: tuple[Localizer, ...]
-    ious: np.ndarray  # (n_localizers, n_photos)
-
-    def summary(self, max_area: float = 0.5, threshold: float = 0.5) -> list[dict[str, object]]:
-        """Per localizer: accuracy (IoU >= threshold) and mean IoU on all photos and on those whose object covers < max_area."""
-        small = np.array([c.area_fraction < max_area for c in self.cases])
-        rows = []
-        for loc_, ious in zip(self.localizers, self.ious):
-            row: dict[str, object] = {"label": loc_.label, "beyond_paper": loc_.beyond_paper}
-            for key, sel in (("small", small), ("all", np.ones_like(small))):
-                row[f"n_{key}"] = int(sel.sum())
-                row[f"hits_{key}"] = int((ious[sel] >= threshold).sum())
-                row[f"accuracy_{key}"] = float(np.mean(ious[sel] >= threshold)) if sel.any() else float("nan")
-                row[f"mean_iou_{key}"] = float(ious[sel].mean()) if sel.any() else float("nan")
-            rows.append(row)
-        return rows
-
-    def table(self, max_area: float = 0.5) -> str:
-        """The summary as aligned text: hits / photos and mean IoU, small objects first, then all."""
-        rows = self.summary(max_area)
-        width = max(len(str(r["label"])) for r in rows) + 2
-        n_small, n_all = rows[0]["n_small"], rows[0]["n_all"]
-        lines = [f"{'localizer':<{width}}{f'object < {max_area:.0%} ({n_small})':>22}{'mIoU':>6}{f'all ({n_all})':>12}{'mIoU':>6}"]
-        for r in rows:
-            lines.append(f"{str(r['label']):<{width}}{r['hits_small']:>17} hits{r['mean_iou_small']:>6.2f}"
-                         f"{r['hits_all']:>7} hits{r['mean_iou_all']:>6.2f}")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.table()
-
-
-def saliency_functions() -> dict[str, Callable[["Classifier", np.ndarray, int], np.ndarray]]:
-    """The saliency kinds a Localizer can name: localize_photo's SmoothGrad, helpers.photo_saliency, the paper's 10 crops, one pass."""
-    from .photos import photo_saliency
-    from .saliency import image_saliency, ten_crop_saliency
-
-    return {"smoothgrad": localization_saliency, "photo": photo_saliency, "ten_crop": ten_crop_saliency, "single": image_saliency}
-
-
-def evaluate_photos(
-    classifier: "Classifier",
-    cases: Sequence[PhotoCase] | None = None,
-    localizers: Sequence[Localizer] = PHOTO_LOCALIZERS,
-    *,
-    progress: bool = False,
-) -> PhotoEvaluation:
-    """Localize the dominant object of every photo with every localizer; each saliency kind is computed once per photo.
-
-    A box is right when its IoU with a box of the dominant category reaches 0.5 (ILSVRC: any box of
-    the class counts). `cases` default: `photo_cases(classifier)`.
-    """
-    from tqdm.auto import tqdm
-
-    cases = tuple(photo_cases(classifier) if cases is None else cases)
-    if not cases:
-        raise ValueError("evaluate_photos needs at least one photo case.")
-    fns = saliency_functions()
-    unknown = {l.saliency for l in localizers} - set(fns) - {None}
-    if unknown:
-        raise ValueError(f"Unknown saliency kind(s) {sorted(unknown)}; choose from {sorted(fns)}.")
-    ious = np.zeros((len(localizers), len(cases)))
-    for j, case in enumerate(tqdm(cases, disable=not progress, desc="photos", unit="photo")):
-        maps = {kind: fns[kind](classifier, case.image, case.target) for kind in {l.saliency for l in localizers} - {None}}
-        for i, localizer in enumerate(localizers):
-            box = localizer.box(case.image, maps.get(localizer.saliency) if localizer.saliency else None)
-            ious[i, j] = max(iou(box, b) for b in case.boxes)
-    return PhotoEvaluation(cases, tuple(localizers), ious)
-
-
-# ----------------------------------------------------------------------------------------------
-# PASCAL-VOC XML boxes (ImageNet's CLS-LOC annotations use the same format)
-
-
-@dataclass(frozen=True)
-class VocObject:
-    """One annotated object: class name (or WordNet id) and box (x0, y0, x1, y1), x1/y1 exclusive."""
-
-    name: str
-    box: Box
-
-
-@dataclass(frozen=True)
-class VocAnnotation:
-    """The content of one VOC XML file: image file name, size and objects."""
-
-    filename: str
-    width: int
-    height: int
-    objects: tuple[VocObject, ...]
-
-
-def write_voc(path: str | Path, annotation: VocAnnotation) -> None:
-    """Write a VOC XML file; boxes are stored 1-based inclusive (xmin = x0 + 1, xmax = x1) as in VOC."""
-    root = ET.Element("annotation")
-    ET.SubElement(root, "filename").text = annotation.filename
-    size = ET.SubElement(root, "size")
-    for tag, value in (("width", annotation.width), ("height", annotation.height), ("depth", 3)):
-        ET.SubElement(size, tag).text = str(int(value))
-    for obj in annotation.objects:
-        x0, y0, x1, y1 = (int(round(v)) for v in as_box(obj.box))
-        node = ET.SubElement(root, "object")
-        ET.SubElement(node, "name").text = obj.name
-        bnd = ET.SubElement(node, "bndbox")
-        for tag, value in (("xmin", x0 + 1), ("ymin", y0 + 1), ("xmax", x1), ("ymax", y1)):
-            ET.SubElement(bnd, tag).text = str(value)
-    ET.indent(root)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-
-
-def read_voc(path: str | Path) -> VocAnnotation:
-    """Read a VOC XML file into 0-based boxes with exclusive x1/y1, clipped to the image."""
-    path = Path(path)
-    try:
-        root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError) as err:
-        raise ValueError(f"Could not read {str(path)!r} as VOC XML ({err}).") from err
-    try:
-        width, height = int(root.findtext("size/width", "")), int(root.findtext("size/height", ""))
-        objects = []
-        for node in root.iter("object"):
-            x0, y0, x1, y1 = (float(node.findtext(f"bndbox/{t}", "")) for t in ("xmin", "ymin", "xmax", "ymax"))
-            box = (max(0, int(x0) - 1), max(0, int(y0) - 1), min(width, int(x1)), min(height, int(y1)))
-            objects.append(VocObject(str(node.findtext("name", "")).strip(), box))
-    except ValueError as err:
-        raise ValueError(f"{str(path)!r} lacks a number in size/width, size/height or an object's bndbox ({err}).") from err
-    if not objects:
-        raise ValueError(f"{str(path)!r} holds no <object> with a box.")
-    return VocAnnotation(root.findtext("filename", path.stem) or path.stem, width, height, tuple(objects))
-
-
-# ----------------------------------------------------------------------------------------------
-# ILSVRC top-5 localization error over a folder
-
-
-@dataclass(frozen=True)
-class IlsvrcResult:
-    """ILSVRC-style scores over a folder: top-k localization and classification errors."""
-
-    n_images: int
-    top_k: int
-    localization_error: float  # share of images where no top-k guess has the right class AND IoU >= 0.5
-    classification_error: float  # share of images where no top-k guess has the right class
-    n_failed: int  # localizations that raised LocalizationError (counted as wrong)
-
-    def __str__(self) -> str:
-        return (
-            f"{self.n_images} images | top-{self.top_k} localization error {100 * self.localization_error:.1f}% | "
-            f"top-{self.top_k} classification error {100 * self.classification_error:.1f}% | "
-            f"failed localizations {self.n_failed}"
-        )
-
-
-def pair_images_and_boxes(images_dir: str | Path, boxes_dir: str | Path) -> list[tuple[Path, Path]]:
-    """(image, XML) pairs matched by file stem; errors list what is missing."""
-    images_dir, boxes_dir = Path(images_dir), Path(boxes_dir)
-    for d in (images_dir, boxes_dir):
-        if not d.is_dir():
-            raise FileNotFoundError(f"No folder at {str(d)!r}.")
-    images = sorted(p for p in images_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not images:
-        raise FileNotFoundError(f"No images ({', '.join(IMAGE_SUFFIXES)}) in {str(images_dir)!r}.")
-    missing = [p.name for p in images if not (boxes_dir / f"{p.stem}.xml").is_file()]
-    if missing:
-        raise FileNotFoundError(
-            f"{len(missing)} images have no XML box file in {str(boxes_dir)!r} (e.g. {missing[:3]}); "
-            "expected <image stem>.xml for each."
-        )
-    return [(p, boxes_dir / f"{p.stem}.xml") for p in images]
-
-
-def read_synsets(path: str | Path) -> dict[str, int]:
-    """WordNet id -> class index from a file with one 'n01440764 tench, ...' line per class, in index order."""
-    ids = [line.split()[0] for line in Path(path).read_text().splitlines() if line.strip()]
-    return {wnid: i for i, wnid in enumerate(ids)}
-
-
-def _class_resolver(classifier: "Classifier", synsets: dict[str, int] | None):
-    """A function mapping an XML object name to a class index of the classifier (or raising)."""
-    exact = {c.lower(): i for i, c in enumerate(classifier.categories)}
-
-    def resolve(name: str) -> int:
-        if re.fullmatch(r"n\d{8}", name):
-            if synsets is None:
-                raise ValueError(
-                    f"The boxes name classes by WordNet id ({name!r}); pass --synsets FILE with one "
-                    "'<wnid> <name>' line per class in the model's index order (e.g. LOC_synset_mapping.txt)."
-                )
-            if name not in synsets:
-                raise ValueError(f"WordNet id {name!r} is not in the synsets file.")
-            return synsets[name]
-        if name.lower() not in exact:
-            raise ValueError(f"Class {name!r} in the boxes is not one of {classifier.name}'s categories.")
-        return exact[name.lower()]
-
-    return resolve
-
-
-def _batch_input(classifier: "Classifier", images: list[np.ndarray]) -> torch.Tensor:
-    """The classifier's standard evaluation input for each image (`classifier.preprocess`), as one batch."""
-    return torch.cat([classifier.preprocess(img) for img in images])
-
-
-def ilsvrc_localization_error(
-    classifier: "Classifier",
-    pairs: Sequence[tuple[Path, Path]],
-    *,
-    batch_size: int = 32,
-    top_k: int = 5,
-    synsets: dict[str, int] | None = None,
-    progress: bool = True,
-) -> IlsvrcResult:
-    """ILSVRC top-k localization error: an image is right if a top-k guess has a true class and a box
-    with IoU >= 0.5 to a true box of that class. The guesses come from the standard evaluation crop,
-    in batches on the model's device; only guesses of a true class are localized (the others are
-    wrong whatever their box), each with `localize_photo`, the same photo pipeline as everywhere.
-    """
-    _check_positive_int("batch_size", batch_size)
-    _check_positive_int("top_k", top_k)
-    from tqdm.auto import tqdm
-
-    resolve = _class_resolver(classifier, synsets)
-    k = min(top_k, len(classifier.categories))
-    loc_ok = cls_ok = failed = 0
-    bar = tqdm(total=len(pairs), disable=not progress, desc="ILSVRC localization", unit="img")
-    for start in range(0, len(pairs), batch_size):
-        chunk = pairs[start : start + batch_size]
-        images = [load_image(p) for p, _ in chunk]
-        truths = [[(resolve(o.name), o.box) for o in read_voc(x).objects] for _, x in chunk]
-        x = _batch_input(classifier, images)
-        with torch.no_grad():
-            guesses = classifier.model(x).topk(k, dim=1).indices.cpu().numpy()
-        hits = [[int(g) for g in guesses[i] if any(g == c for c, _ in truths[i])] for i in range(len(chunk))]
-        cls_ok += sum(bool(h) for h in hits)
-        correct = [False] * len(chunk)
-        for i, classes in enumerate(hits):
-            for cls in classes:
-                try:
-                    box = localize_photo(classifier, images[i], cls).box
-                except LocalizationError:
-                    failed += 1
-                    continue
-                correct[i] |= any(iou(box, b) >= 0.5 for c, b in truths[i] if c == cls)
-        loc_ok += sum(correct)
-        bar.update(len(chunk))
-    bar.close()
-    n = len(pairs)
-    return IlsvrcResult(n, k, 1.0 - loc_ok / n, 1.0 - cls_ok / n, failed)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """CLI: `python -m helpers.localization evaluate --images DIR --boxes DIR --model NAME`."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.localization", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    ev = sub.add_parser("evaluate", help="ILSVRC top-5 localization error over a folder of images and VOC XML boxes")
-    ev.add_argument("--images", type=Path, required=True, help="folder of images")
-    ev.add_argument("--boxes", type=Path, required=True, help="folder of VOC XML files, one <image stem>.xml per image")
-    ev.add_argument("--model", default="efficientnet_lite0", help="efficientnet_lite0, toy, or a torchvision name (e.g. vgg16)")
-    ev.add_argument("--weights", type=Path, default=None, help="local weights file for the model")
-    ev.add_argument("--synsets", type=Path, default=None, help="WordNet id -> index file, when the XML names classes by wnid")
-    ev.add_argument("--batch-size", type=int, default=32)
-    ev.add_argument("--top-k", type=int, default=5)
-    ev.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
-    ev.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
-    ev.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    args = parser.parse_args(argv)
-    from .models import load_model
-
-    try:
-        pairs = pair_images_and_boxes(args.images, args.boxes)[: args.limit]
-        classifier = load_model(args.model, args.device, weights=args.weights)
-        synsets = read_synsets(args.synsets) if args.synsets else None
-        result = ilsvrc_localization_error(
-            classifier, pairs, batch_size=args.batch_size, top_k=args.top_k, synsets=synsets,
-            progress=not args.no_progress,
-        )
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(result)
-    return 0
+# Names that moved up a layer, forwarded on first use (see helpers/moved.py)
+
+_MOVED: dict[str, tuple[str, ...]] = {
+    "helpers.photos": ("LOCALIZATION_SMOOTHGRAD_SAMPLES", "localization_saliency", "localize_photo"),
+    "helpers.evaluation.boxes": ("as_box", "box_ious", "iou", "evaluate_boxes"),
+    "helpers.evaluation.photo_localization": (
+        "PhotoCase", "photo_cases", "Method", "SaliencyKind", "Localizer", "PHOTO_LOCALIZERS", "PhotoEvaluation",
+        "saliency_functions", "evaluate_photos",
+    ),
+    "helpers.evaluation.voc": ("VocObject", "VocAnnotation", "write_voc", "read_voc"),
+    "helpers.evaluation.ilsvrc": (
+        "IMAGE_SUFFIXES", "IlsvrcResult", "pair_images_and_boxes", "read_synsets", "ilsvrc_localization_error", "main",
+    ),
+}
+__getattr__ = forward_moved(__name__, _MOVED)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(moved_names(_MOVED)))
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    print("note: the ILSVRC command is now `python -m helpers.evaluation.ilsvrc`; running it.", file=sys.stderr)
+    raise SystemExit(__getattr__("main")())

@@ -15,11 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 import torchvision
 from torch import nn
 
-from .images import check_rgb_uint8
+from .categories import imagenet_categories  # re-exported: its old home
+from .geometry import (  # re-exported: their old home
+    center_crop_tensor,
+    check_rgb_uint8,
+    resize_shorter_side,
+    working_shape,
+)
 
 DEFAULT_MODEL = "efficientnet_lite0"
 LITE_MODELS: tuple[str, ...] = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2")
@@ -41,11 +46,6 @@ def default_device() -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
-
-
-def imagenet_categories() -> list[str]:
-    """The 1000 ImageNet-1k class names, in index order, from torchvision (no download)."""
-    return list(torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 
 @dataclass
@@ -160,31 +160,6 @@ def _words_alike(a: str, b: str) -> bool:
     if a == b:
         return True
     return min(len(a), len(b)) >= 4 and (a in b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.85)
-
-
-def working_shape(hw: tuple[int, int], input_size: int, crop_fraction: float = 1.0) -> tuple[int, int]:
-    """(H, W) after resizing an image of size `hw` so that its shorter side is round(input_size / crop_fraction)."""
-    if not 0.0 < crop_fraction <= 1.0:
-        raise ValueError(f"crop_fraction must be in (0, 1]; got {crop_fraction}.")
-    side = round(input_size / crop_fraction)
-    h, w = hw
-    scale = side / min(h, w)
-    return max(side, round(h * scale)), max(side, round(w * scale))
-
-
-def resize_shorter_side(x: torch.Tensor, size: int, *, crop_fraction: float = 1.0) -> torch.Tensor:
-    """Resize (N,C,H,W) so the shorter side is round(size / crop_fraction), bilinear with antialiasing."""
-    new_hw = working_shape((int(x.shape[-2]), int(x.shape[-1])), size, crop_fraction)
-    if new_hw == tuple(x.shape[-2:]):
-        return x
-    return F.interpolate(x, size=new_hw, mode="bilinear", align_corners=False, antialias=True)
-
-
-def center_crop_tensor(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Central size x size crop of (N,C,H,W)."""
-    h, w = x.shape[-2:]
-    top, left = (h - size) // 2, (w - size) // 2
-    return x[..., top : top + size, left : left + size]
 
 
 def freeze(model: nn.Module, device: torch.device) -> nn.Module:

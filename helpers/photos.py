@@ -1,52 +1,43 @@
-"""Saliency on real photos: one recommended call, the pointing game over the COCO photos, the photo model.
+"""The real-photo pipeline: which model, which class, the recommended saliency map and the box, in one call each.
 
 - `photo_saliency(classifier, image, target)`: the saliency map we recommend for photos (the method
   chosen by measurement in `benchmarks/photo_models.py`), at the image's own size, scaled to a
   maximum of 1 and quantised so that it does not change with the thread count.
-- `evaluate_pointing(classifier, method)`: the pointing game of Zhang et al. (2016) with TorchRay's
-  protocol (Fong et al. 2019) over every (photo, category) pair whose category maps to ImageNet:
-  a hit when the map's maximum lies within 15 px of an instance of the category; the centre
-  baseline (the image centre as the point); and the share of saliency mass inside the masks.
+- `localize_photo(classifier, image, target)`: photo -> box: `localization_saliency` (SmoothGrad)
+  seeds the paper's GraphCut (`helpers.localization.localize`, its `DEFAULT` settings).
 - `best_photo_model()`: VGG16 (the paper's era) when its weights are cached or downloadable, else
   the offline EfficientNet-Lite that measured best.
 
 Target classes for a COCO category: an ImageNet classifier has no "dog" output but 118 breeds, so
 we explain the class of the category's ImageNet set (`helpers.categories`) with the highest score
 on the whole image.
+
+The pointing game over the COCO photos (`evaluate_pointing`, `PointingResult`) moved to
+`helpers.evaluation.pointing`; it is still reachable here by name.
 """
 
 from __future__ import annotations
 
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import torch
 
-from .categories import COCO_TO_IMAGENET, best_imagenet_class, has_imagenet_counterpart, imagenet_classes
-from .images import check_rgb_uint8, list_images, load_image, photo_info
+from .categories import COCO_TO_IMAGENET, best_imagenet_class, imagenet_classes
+from .geometry import check_rgb_uint8
+from .localization import Localization, as_rgb_image, localize
 from .models import Classifier, WeightsUnavailableError, load_model, resolve_class, torch_home_checkpoint
-from .saliency import (
-    POINTING_TOLERANCE,
-    centre_hit,
-    image_saliency,
-    image_smoothgrad,
-    mass_inside_mask,
-    pointing_hit,
-    ten_crop_saliency,
-    whole_image_input,
-)
+from .moved import forward_moved, moved_names
+from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency, whole_image_input
 
 PhotoMethod = Literal["single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad"]
 PHOTO_METHODS: tuple[str, ...] = ("single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad")
 # Chosen by benchmarks/photo_models.py on the 35 (COCO photo, category) pairs with Lite0: pointing game
 # single pass 23%, 10 crops 31%, SmoothGrad (8 samples) 31%, 10 crops x SmoothGrad (2 each) 37%, centre
 # baseline 20%; mass in mask 0.082, 0.085, 0.086, 0.088. SmoothGrad ties 10 crops at the same cost and
-# seeds GrabCut far better (helpers.localization.localization_saliency), so one map serves both; the
+# seeds GrabCut far better (localization_saliency, below), so one map serves both; the
 # combination is 2 pairs better (noise, on 35 pairs) at 3x the time, over the 2 s per photo budget.
 PHOTO_METHOD: PhotoMethod = "smoothgrad"
 SMOOTHGRAD_SAMPLES = 8  # noisy copies for the image-level SmoothGrad (12 crop-sized passes: ~ the cost of 10 crops); as localize_photo
@@ -131,105 +122,33 @@ def photo_saliency(classifier: Classifier, image: np.ndarray, target: Target = N
 
 
 # ----------------------------------------------------------------------------------------------
-# The pointing game over the photos
+# Boxes in photos: the map that seeds GraphCut, and photo -> box
 
 
-@dataclass(frozen=True)
-class PointingPair:
-    """One (photo, category) trial of the pointing game."""
-
-    photo: str
-    category: str
-    target: str  # the ImageNet class explained
-    hit: bool
-    centre_hit: bool
-    mass_in_mask: float
-    mask_fraction: float  # share of the frame the category's mask covers
-    seconds: float  # time to compute the map
+# Measured with `evaluate_photos` (benchmarks/bench_photo_localization.py): GrabCut seeded from SmoothGrad
+# boxes about 3x as many photos as from the 10-crop gradient, whose speckle makes poor colour seeds.
+LOCALIZATION_SMOOTHGRAD_SAMPLES = 8
 
 
-@dataclass(frozen=True)
-class PointingResult:
-    """Pointing game results of one classifier and method over a set of (photo, category) pairs."""
+def localization_saliency(classifier: Classifier, image: np.ndarray, target: int | str | None = None) -> np.ndarray:
+    """The map `localize_photo` seeds GrabCut with: image-level SmoothGrad (beyond the paper), max 1, quantised, (H, W).
 
-    model: str
-    method: str
-    pairs: tuple[PointingPair, ...]
-
-    @property
-    def n(self) -> int:
-        return len(self.pairs)
-
-    @property
-    def hits(self) -> int:
-        return sum(p.hit for p in self.pairs)
-
-    @property
-    def centre_hits(self) -> int:
-        return sum(p.centre_hit for p in self.pairs)
-
-    @property
-    def accuracy(self) -> float:
-        return self.hits / self.n
-
-    @property
-    def centre_accuracy(self) -> float:
-        return self.centre_hits / self.n
-
-    @property
-    def mean_mass_in_mask(self) -> float:
-        return float(np.mean([p.mass_in_mask for p in self.pairs]))
-
-    @property
-    def mean_mask_fraction(self) -> float:
-        """What a uniform map would put inside the masks, on average: the baseline of `mean_mass_in_mask`."""
-        return float(np.mean([p.mask_fraction for p in self.pairs]))
-
-
-def pointing_pairs(names: Sequence[str] | None = None) -> list[tuple[str, str, tuple[int, ...]]]:
-    """(photo, category, candidate ImageNet classes) for every category present in a photo that maps to ImageNet.
-
-    COCO photos use the COCO -> ImageNet table; bundled photos their own labels (their mask is the box).
-    Default: the COCO photos.
+    `target` as in `helpers.photos.photo_target`: None (top class), an index, an ImageNet class or a COCO category.
     """
-    pairs = []
-    for name in list_images("coco") if names is None else names:
-        info = photo_info(name)
-        for category in info.present_categories():
-            if info.source == "bundled" or has_imagenet_counterpart(category):
-                pairs.append((name, category, info.imagenet_indices(category)))
-    return pairs
+    img = as_rgb_image(image)
+    cls = photo_target(classifier, img, target)
+    return quantise_map(image_smoothgrad(classifier, img, cls, n_samples=LOCALIZATION_SMOOTHGRAD_SAMPLES))
 
 
-def evaluate_pointing(
-    classifier: Classifier,
-    method: PhotoMethod = "single",
-    *,
-    names: Sequence[str] | None = None,
-    tolerance: float = POINTING_TOLERANCE,
-) -> PointingResult:
-    """Play the pointing game on every (photo, category) pair of `names` (default: the COCO photos).
+def localize_photo(classifier: Classifier, image: np.ndarray, target: int | str | None = None) -> Localization:
+    """Box the object of class `target` (None: the predicted class; or a class name or COCO category) in a photo.
 
-    For each pair the explained class is the category's ImageNet class with the highest score on the
-    whole image; a hit is the map's maximum within `tolerance` px of the category's union mask; the
-    centre baseline points at the image centre; mass in mask is the share of saliency inside it.
+    `localization_saliency` (SmoothGrad) and `localize`'s defaults (GrabCut at 224 px on the longer
+    side, blurred map, see `DEFAULT`): the pipeline that notebook 05, the ILSVRC command and the
+    benchmark all use.
     """
-    if method not in PHOTO_METHODS:
-        raise ValueError(f"method must be one of {PHOTO_METHODS}; got {method!r}.")
-    results = []
-    images: dict[str, np.ndarray] = {}
-    for name, category, classes in pointing_pairs(names):
-        image = images.setdefault(name, load_image(name))
-        mask = photo_info(name).category_mask(category)
-        target = best_imagenet_class(whole_image_scores(classifier, image), classes)
-        start = time.perf_counter()
-        saliency = quantise_map(method_saliency(classifier, image, target, method))
-        seconds = time.perf_counter() - start
-        results.append(PointingPair(
-            name, category, classifier.categories[target], pointing_hit(saliency, mask, tolerance), centre_hit(mask, tolerance),
-            float(mass_inside_mask(saliency, mask)), float(mask.mean()), seconds,
-        ))
-    return PointingResult(classifier.name, method, tuple(results))
+    img = as_rgb_image(image)
+    return localize(img, localization_saliency(classifier, img, target))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -272,3 +191,16 @@ def best_photo_model(device: str | torch.device | None = None, *, timeout: float
             if torch_home_checkpoint(_vgg16_url().rsplit("/", 1)[-1]).is_file():
                 raise  # a cached but unreadable file: the error says to delete it
     return load_model(OFFLINE_PHOTO_MODEL, device)
+
+
+# ----------------------------------------------------------------------------------------------
+# Names that moved up a layer, forwarded on first use (see helpers/moved.py)
+
+_MOVED: dict[str, tuple[str, ...]] = {
+    "helpers.evaluation.pointing": ("PointingPair", "PointingResult", "pointing_pairs", "evaluate_pointing"),
+}
+__getattr__ = forward_moved(__name__, _MOVED)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(moved_names(_MOVED)))

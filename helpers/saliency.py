@@ -1,12 +1,11 @@
-"""Image-specific class saliency (Simonyan et al. 2013, Section 3) and tools to judge it.
+"""Image-specific class saliency maps (Simonyan et al. 2013, Section 3): one pass, ten crops, SmoothGrad.
 
 From the paper: `saliency_map` (|dS_c/dI| of the class score, max over colour channels, one
 backward pass per batch) and `ten_crop_saliency` (the average over 10 crops and their mirrors).
-Beyond the paper: `smoothgrad` (Smilkov et al. 2017), the model-randomization sanity check
-(`randomize_top_layers`, `rank_correlation`; Adebayo et al. 2018) and localisation scores against a
-mask: `mass_inside_mask`, `pointing_game` (maximum inside the mask), and the pointing game of Zhang
-et al. 2016 as the TorchRay benchmark plays it (`pointing_hit`: maximum within 15 px of the mask;
-`centre_hit`: the image centre as the point, its baseline).
+Beyond the paper: `smoothgrad` (Smilkov et al. 2017) and the model-randomization sanity check
+(`randomize_top_layers`; Adebayo et al. 2018). The scores that judge a map against a mask
+(`mass_inside_mask`, `pointing_game`, `pointing_hit`, `centre_hit`, `rank_correlation`, ...) moved to
+`helpers.evaluation.masks`; they are still reachable here by name.
 
 Ten-crop geometry (`ten_crop_boxes`): the image is resized so that its shorter side is
 L = round(S / crop_fraction), S being the model's input size (Lite0: S = 224, L = 256; toy CNN:
@@ -30,12 +29,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .images import check_rgb_uint8, resize_map
-from .models import DEFAULT_CROP_FRACTION, Classifier, resize_shorter_side, working_shape
+from .geometry import Box, check_rgb_uint8, resize_map, resize_shorter_side, working_shape
+from .models import DEFAULT_CROP_FRACTION, Classifier
+from .moved import forward_moved, moved_names
 
 Reduce = Literal["max", "sum", "l2"]
 TargetSpec = Union[int, str, Sequence[Union[int, str]], torch.Tensor, np.ndarray, None]
-Box = tuple[int, int, int, int]
 REDUCTIONS: tuple[str, ...] = ("max", "sum", "l2")
 
 
@@ -433,116 +432,17 @@ def randomize_top_layers(model: nn.Module | Classifier, n: int, *, seed: int = 0
     return clone
 
 
-def _average_ranks(v: np.ndarray) -> np.ndarray:
-    """Ranks 1..n with ties given their average rank (as in Spearman's definition)."""
-    order = np.argsort(v, kind="mergesort")
-    sorted_v = v[order]
-    first = np.r_[True, sorted_v[1:] != sorted_v[:-1]]
-    starts = np.flatnonzero(first)
-    ends = np.r_[starts[1:], len(v)]
-    ranks = np.empty(len(v), np.float64)
-    ranks[order] = ((starts + ends - 1) / 2.0 + 1.0)[np.cumsum(first) - 1]
-    return ranks
-
-
-def rank_correlation(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> float:
-    """Spearman rank correlation of two maps of the same shape (ties get average ranks)."""
-    a, b = (np.asarray(v.detach().cpu() if isinstance(v, torch.Tensor) else v, np.float64).ravel() for v in (a, b))
-    if a.shape != b.shape:
-        raise ValueError(f"Maps must have the same number of pixels; got {a.size} and {b.size}.")
-    ra, rb = _average_ranks(a) - (a.size + 1) / 2.0, _average_ranks(b) - (b.size + 1) / 2.0
-    denom = np.sqrt((ra @ ra) * (rb @ rb))
-    if denom == 0:
-        raise ValueError("Rank correlation is undefined for a constant map.")
-    return float(ra @ rb / denom)
-
-
 # ----------------------------------------------------------------------------------------------
-# Localisation scores against a ground-truth mask
+# Names that moved up a layer, forwarded on first use (see helpers/moved.py)
+
+_MOVED: dict[str, tuple[str, ...]] = {
+    "helpers.evaluation.masks": (
+        "mass_inside_mask", "pointing_game", "POINTING_TOLERANCE", "saliency_peak", "point_hits_mask", "pointing_hit",
+        "centre_hit", "rank_correlation",
+    ),
+}
+__getattr__ = forward_moved(__name__, _MOVED)
 
 
-def _map_and_mask(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Float (N,H,W) maps and bool (N,H,W) masks of matching shapes, checked."""
-    s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency, np.float64)
-    m = np.asarray(mask.detach().cpu() if isinstance(mask, torch.Tensor) else mask)
-    if s.shape != m.shape or s.ndim not in (2, 3):
-        raise ValueError(f"Saliency and mask must both be (H,W) or (N,H,W) of the same shape; got {s.shape} and {m.shape}.")
-    if m.dtype != bool:
-        raise ValueError(f"The mask must be boolean; got {m.dtype}.")
-    if np.any(s < 0) or not np.all(np.isfinite(s)):
-        raise ValueError("Saliency must be finite and non-negative (take abs() of a signed gradient first).")
-    return (s[None], m[None]) if s.ndim == 2 else (s, m)
-
-
-def mass_inside_mask(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> float | np.ndarray:
-    """Fraction of the saliency mass that falls inside the mask (a uniform map scores the mask's area fraction)."""
-    s, m = _map_and_mask(saliency, mask)
-    total = s.sum(axis=(1, 2))
-    if np.any(total == 0):
-        raise ValueError("A saliency map is all zeros; its mass fraction is undefined.")
-    out = (s * m).sum(axis=(1, 2)) / total
-    return float(out[0]) if np.ndim(saliency) == 2 else out
-
-
-def pointing_game(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> float | np.ndarray:
-    """1.0 if the map's maximum lies inside the mask, else 0.0; tied maxima score the fraction inside.
-
-    With ties, a constant (uniform) map scores the mask's area fraction: the hit rate of a random guess.
-    """
-    s, m = _map_and_mask(saliency, mask)
-    top = s == s.max(axis=(1, 2), keepdims=True)
-    out = (top & m).sum(axis=(1, 2)) / top.sum(axis=(1, 2))
-    return float(out[0]) if np.ndim(saliency) == 2 else out
-
-
-# ----------------------------------------------------------------------------------------------
-# The pointing game of Zhang et al. (2016), as in the TorchRay benchmark (Fong et al. 2019)
-
-POINTING_TOLERANCE = 15  # pixels of the original image, as in TorchRay
-
-
-def saliency_peak(saliency: np.ndarray | torch.Tensor) -> tuple[int, int]:
-    """(row, col) of the map's maximum; with ties (e.g. a quantised map), the tied pixel nearest their centroid.
-
-    Taking the first tied pixel in reading order would favour the top of the image.
-    """
-    s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency, np.float64)
-    if s.ndim != 2 or s.size == 0:
-        raise ValueError(f"Expected one (H, W) saliency map; got shape {s.shape}.")
-    if not np.all(np.isfinite(s)):
-        raise ValueError("Saliency must be finite.")
-    rows, cols = np.nonzero(s == s.max())
-    k = int(np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2))
-    return int(rows[k]), int(cols[k])
-
-
-def point_hits_mask(point: tuple[float, float], mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
-    """True if `point` (row, col) lies within `tolerance` pixels (Euclidean) of a pixel of the bool mask."""
-    m = np.asarray(mask)
-    if m.dtype != bool or m.ndim != 2:
-        raise ValueError(f"The mask must be a bool (H, W) array; got {m.dtype} of shape {m.shape}.")
-    if tolerance < 0:
-        raise ValueError(f"tolerance must be >= 0 pixels; got {tolerance}.")
-    rows, cols = np.nonzero(m)
-    if rows.size == 0:
-        raise ValueError("The mask is empty: no object to point at.")
-    d2 = (rows - float(point[0])) ** 2 + (cols - float(point[1])) ** 2
-    return bool(d2.min() <= tolerance**2)
-
-
-def pointing_hit(saliency: np.ndarray | torch.Tensor, mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
-    """Zhang et al.'s pointing game: a hit when the map's maximum lies within `tolerance` px of the object's mask.
-
-    `saliency` and `mask` are (H, W) at the image's own size, so the tolerance is in image pixels
-    (15 in TorchRay's benchmark). `pointing_game` is the stricter variant: the maximum inside the mask.
-    """
-    s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency)
-    if s.shape != np.shape(mask):
-        raise ValueError(f"Saliency and mask must have the same (H, W); got {s.shape} and {np.shape(mask)}.")
-    return point_hits_mask(saliency_peak(s), mask, tolerance)
-
-
-def centre_hit(mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
-    """The centre baseline of the pointing game: does the image centre lie within `tolerance` px of the mask?"""
-    h, w = np.shape(mask)
-    return point_hits_mask(((h - 1) / 2.0, (w - 1) / 2.0), mask, tolerance)
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(moved_names(_MOVED)))

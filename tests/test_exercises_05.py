@@ -11,6 +11,7 @@ import pytest
 
 from helpers import localization as loc
 from helpers.exercises import localization as ex
+from helpers.evaluation import boxes as box_eval
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions" / "05_solutions.py"
 CHECKS = [ex.check_seeds, ex.check_seed_colour_models, ex.check_cut_and_box]
@@ -139,7 +140,7 @@ def test_synthetic_scenes_are_localizable_by_the_paper_pipeline() -> None:
     for seed in range(6):
         image, saliency, box = ex.synthetic_scene(seed)
         seeds = loc.saliency_seeds(saliency)
-        assert loc.iou(ex.cut_and_box_reference(image, seeds, *ex.seed_colour_models_reference(image, seeds)), box) >= 0.5
+        assert box_eval.iou(ex.cut_and_box_reference(image, seeds, *ex.seed_colour_models_reference(image, seeds)), box) >= 0.5
 
 
 def test_quiz_right_answers_pass_wrong_ones_fail_with_the_explanation() -> None:

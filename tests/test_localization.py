@@ -9,6 +9,9 @@ import torch
 
 from helpers import localization as loc
 from helpers import toyworld
+from helpers.evaluation import boxes as box_eval
+from helpers.evaluation import ilsvrc
+from helpers.evaluation import voc
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +34,7 @@ def test_localize_finds_toy_objects_from_mask_saliency(world: toyworld.ToyDatase
     ious = []
     for i in range(len(world)):
         result = loc.localize(world.images[i], soft_mask(world.masks[i], seed=i), init=init, hard=hard)
-        ious.append(loc.iou(result.box, world.boxes[i]))
+        ious.append(box_eval.iou(result.box, world.boxes[i]))
     assert np.mean(np.array(ious) >= 0.5) >= 0.9
     assert np.mean(ious) >= 0.75
 
@@ -65,7 +68,7 @@ def test_largest_component_is_kept() -> None:
     saliency += 0.01 * rng.random((80, 80), dtype=np.float32)
     result = loc.localize(image, saliency)
     assert result.segmentation[60:70, 60:70].mean() > 0.5  # both squares are foreground ...
-    assert loc.iou(result.box, (10, 10, 40, 40)) > 0.9  # ... but the box is the big one's
+    assert box_eval.iou(result.box, (10, 10, 40, 40)) > 0.9  # ... but the box is the big one's
 
 
 def test_localize_is_deterministic_and_does_not_mutate(world: toyworld.ToyDataset) -> None:
@@ -82,7 +85,7 @@ def test_saliency_at_another_resolution_is_resized(world: toyworld.ToyDataset, s
     small = cv2.resize(soft_mask(mask), (side, side), interpolation=cv2.INTER_AREA if side < 64 else cv2.INTER_LINEAR)
     result = loc.localize(image, small)
     assert result.mask.shape == (64, 64)
-    assert loc.iou(result.box, world.boxes[2]) >= 0.6
+    assert box_eval.iou(result.box, world.boxes[2]) >= 0.6
 
 
 def test_saliency_as_tensor_with_leading_axes(world: toyworld.ToyDataset) -> None:
@@ -102,7 +105,7 @@ def test_non_square_image_and_working_scale() -> None:
     for kwargs in ({}, {"min_side": 180}, {"max_side": 64}):
         result = loc.localize(image, saliency, **kwargs)
         assert result.mask.shape == (90, 150), kwargs
-        assert loc.iou(result.box, (80, 20, 130, 60)) >= 0.8, kwargs
+        assert box_eval.iou(result.box, (80, 20, 130, 60)) >= 0.8, kwargs
 
 
 def test_grayscale_image_is_accepted_like_its_rgb_copy(world: toyworld.ToyDataset) -> None:
@@ -116,7 +119,7 @@ def test_grayscale_image_is_accepted_like_its_rgb_copy(world: toyworld.ToyDatase
 
 def test_iterations_one_is_the_papers_single_cut(world: toyworld.ToyDataset) -> None:
     result = loc.localize(world.images[5], soft_mask(world.masks[5]), iterations=1)
-    assert loc.iou(result.box, world.boxes[5]) >= 0.5
+    assert box_eval.iou(result.box, world.boxes[5]) >= 0.5
 
 
 # ---------------------------------------------------------------------------------------------- bad inputs
@@ -208,41 +211,41 @@ def test_bad_parameters_raise(world: toyworld.ToyDataset, kwargs: dict, match: s
 
 
 def test_iou_cases() -> None:
-    assert loc.iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
-    assert loc.iou((0, 0, 10, 10), (10, 0, 20, 10)) == 0.0  # touching edges share no pixel (x1 exclusive)
-    assert loc.iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0
-    assert loc.iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(50 / 150)
-    assert loc.iou((0, 0, 10, 10), (2, 2, 4, 4)) == pytest.approx(4 / 100)  # contained
-    assert loc.iou((0, 0, 10, 10), (5, 5, 5, 5)) == 0.0  # empty box
-    assert loc.iou((3, 3, 3, 3), (3, 3, 3, 3)) == 0.0  # two empty boxes: defined as 0
+    assert box_eval.iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert box_eval.iou((0, 0, 10, 10), (10, 0, 20, 10)) == 0.0  # touching edges share no pixel (x1 exclusive)
+    assert box_eval.iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0
+    assert box_eval.iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(50 / 150)
+    assert box_eval.iou((0, 0, 10, 10), (2, 2, 4, 4)) == pytest.approx(4 / 100)  # contained
+    assert box_eval.iou((0, 0, 10, 10), (5, 5, 5, 5)) == 0.0  # empty box
+    assert box_eval.iou((3, 3, 3, 3), (3, 3, 3, 3)) == 0.0  # two empty boxes: defined as 0
     a, b = (1.5, 2, 7, 9), np.array([3, 1, 8, 6])
-    assert loc.iou(a, b) == pytest.approx(loc.iou(b, a))
+    assert box_eval.iou(a, b) == pytest.approx(box_eval.iou(b, a))
 
 
 @pytest.mark.parametrize("bad", [(0, 0, 10), (10, 0, 0, 10), (0, 10, 10, 0), (0, 0, np.nan, 5), "abcd"])
 def test_iou_rejects_bad_boxes(bad: object) -> None:
     with pytest.raises(ValueError, match="box"):
-        loc.iou(bad, (0, 0, 5, 5))  # type: ignore[arg-type]
+        box_eval.iou(bad, (0, 0, 5, 5))  # type: ignore[arg-type]
 
 
 def test_evaluate_boxes() -> None:
     true = np.array([[0, 0, 10, 10]] * 4)
     pred = np.array([[0, 0, 10, 10], [0, 0, 10, 5], [0, 0, 10, 4], [50, 50, 60, 60]])  # IoU 1, 0.5, 0.4, 0
-    scores = loc.evaluate_boxes(pred, true)
+    scores = box_eval.evaluate_boxes(pred, true)
     assert scores["accuracy"] == 0.5  # IoU exactly 0.5 counts as correct
     assert scores["mean_iou"] == pytest.approx(1.9 / 4)
     assert scores["n"] == 4
     with pytest.raises(ValueError, match="as many"):
-        loc.evaluate_boxes(pred[:3], true)
+        box_eval.evaluate_boxes(pred[:3], true)
     with pytest.raises(ValueError, match="at least one"):
-        loc.evaluate_boxes(np.zeros((0, 4)), np.zeros((0, 4)))
+        box_eval.evaluate_boxes(np.zeros((0, 4)), np.zeros((0, 4)))
 
 
 def test_baselines(world: toyworld.ToyDataset) -> None:
     mask = world.masks[0]
     assert loc.threshold_box(mask.astype(np.float32), quantile=0.5) == tuple(world.boxes[0])
     small = cv2.resize(mask.astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA)
-    assert loc.iou(loc.threshold_box(small, (64, 64), quantile=0.7), world.boxes[0]) > 0.7
+    assert box_eval.iou(loc.threshold_box(small, (64, 64), quantile=0.7), world.boxes[0]) > 0.7
     with pytest.raises(ValueError, match="constant"):
         loc.threshold_box(np.zeros((8, 8)))
     assert loc.centered_box((64, 64), 0.5) == (16, 16, 48, 48)
@@ -265,20 +268,20 @@ def test_localize_boxes_falls_back_to_the_whole_image_when_asked(world: toyworld
 
 
 def test_voc_round_trip(tmp_path) -> None:
-    ann = loc.VocAnnotation("a.png", 64, 48, (loc.VocObject("star", (0, 3, 64, 48)), loc.VocObject("ring", (5, 6, 7, 8))))
-    loc.write_voc(tmp_path / "a.xml", ann)
+    ann = voc.VocAnnotation("a.png", 64, 48, (voc.VocObject("star", (0, 3, 64, 48)), voc.VocObject("ring", (5, 6, 7, 8))))
+    voc.write_voc(tmp_path / "a.xml", ann)
     text = (tmp_path / "a.xml").read_text()
     assert "<xmin>1</xmin>" in text and "<xmax>64</xmax>" in text  # VOC: 1-based, inclusive
-    assert loc.read_voc(tmp_path / "a.xml") == ann
+    assert voc.read_voc(tmp_path / "a.xml") == ann
 
 
 def test_read_voc_bad_files(tmp_path) -> None:
     (tmp_path / "broken.xml").write_text("<annotation><size>")
     with pytest.raises(ValueError, match="VOC XML"):
-        loc.read_voc(tmp_path / "broken.xml")
+        voc.read_voc(tmp_path / "broken.xml")
     (tmp_path / "empty.xml").write_text("<annotation><size><width>4</width><height>4</height></size></annotation>")
     with pytest.raises(ValueError, match="no <object>"):
-        loc.read_voc(tmp_path / "empty.xml")
+        voc.read_voc(tmp_path / "empty.xml")
 
 
 def write_fixture(folder, data: toyworld.ToyDataset, *, shift: int = 0, names: list[str] | None = None):
@@ -292,25 +295,25 @@ def write_fixture(folder, data: toyworld.ToyDataset, *, shift: int = 0, names: l
         x0, y0, x1, y1 = (int(v) for v in data.boxes[i])
         box = (min(x0 + shift, 63), y0, min(x1 + shift, 64), y1)
         name = names[i] if names else toyworld.CLASSES[int(data.labels[i])]
-        loc.write_voc(boxes / f"{stem}.xml", loc.VocAnnotation(f"{stem}.png", 64, 64, (loc.VocObject(name, box),)))
+        voc.write_voc(boxes / f"{stem}.xml", voc.VocAnnotation(f"{stem}.png", 64, 64, (voc.VocObject(name, box),)))
     return images, boxes
 
 
 def test_ilsvrc_cli_on_toy_fixture(tmp_path, toy, capsys) -> None:
     data = toyworld.generate(30, seed=777)
     images, boxes = write_fixture(tmp_path / "good", data)
-    pairs = loc.pair_images_and_boxes(images, boxes)
-    top1 = loc.ilsvrc_localization_error(toy, pairs, batch_size=8, top_k=1, progress=False)
-    top5 = loc.ilsvrc_localization_error(toy, pairs, batch_size=8, top_k=5, progress=False)
+    pairs = ilsvrc.pair_images_and_boxes(images, boxes)
+    top1 = ilsvrc.ilsvrc_localization_error(toy, pairs, batch_size=8, top_k=1, progress=False)
+    top5 = ilsvrc.ilsvrc_localization_error(toy, pairs, batch_size=8, top_k=5, progress=False)
     assert top5.n_images == 30 and top5.top_k == 5
     assert top5.classification_error <= top5.localization_error <= top1.localization_error
     assert top5.localization_error <= 0.35  # the toy CNN's saliency localizes most toy shapes
     # wrong boxes (moved 40 px right) make every localization wrong; the classification is unchanged
     images_bad, boxes_bad = write_fixture(tmp_path / "bad", data, shift=40)
-    bad = loc.ilsvrc_localization_error(toy, loc.pair_images_and_boxes(images_bad, boxes_bad), progress=False)
+    bad = ilsvrc.ilsvrc_localization_error(toy, ilsvrc.pair_images_and_boxes(images_bad, boxes_bad), progress=False)
     assert bad.localization_error == 1.0 and bad.classification_error == top5.classification_error
     # the command line gives the same numbers
-    code = loc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu",
+    code = ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu",
                      "--batch-size", "16", "--no-progress"])
     assert code == 0
     out = capsys.readouterr().out
@@ -320,11 +323,11 @@ def test_ilsvrc_cli_on_toy_fixture(tmp_path, toy, capsys) -> None:
 def test_ilsvrc_cli_errors(tmp_path, capsys) -> None:
     data = toyworld.generate(3, seed=5)
     images, boxes = write_fixture(tmp_path / "wnid", data, names=["n01440764"] * 3)
-    assert loc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu",
+    assert ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu",
                      "--no-progress"]) == 2
     assert "--synsets" in capsys.readouterr().err
     (boxes / "toy_0000.xml").unlink()
-    assert loc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu"]) == 2
+    assert ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu"]) == 2
     assert "no XML box file" in capsys.readouterr().err
 
 
@@ -341,7 +344,7 @@ def _striped_image_and_map() -> tuple[np.ndarray, np.ndarray]:
 def test_same_aspect_map_at_another_resolution_is_resized(shape: tuple[int, int]) -> None:
     image, saliency = _striped_image_and_map()
     resized = cv2.resize(saliency, shape[::-1], interpolation=cv2.INTER_LINEAR)
-    assert loc.iou(loc.localize(image, resized).box, (80, 20, 130, 60)) >= 0.7
+    assert box_eval.iou(loc.localize(image, resized).box, (80, 20, 130, 60)) >= 0.7
 
 
 def test_transposed_map_is_refused_with_a_hint() -> None:
@@ -356,3 +359,16 @@ def test_map_of_another_aspect_ratio_is_refused(shape: tuple[int, int]) -> None:
     with pytest.raises(ValueError, match="aspect ratios differ") as err:
         loc.localize(image, np.random.default_rng(0).random(shape, dtype=np.float32))
     assert "transposed" not in str(err.value)
+
+
+def test_old_ilsvrc_command_still_runs_and_names_the_new_one() -> None:
+    """`python -m helpers.localization evaluate` moved to helpers.evaluation.ilsvrc; the old command says so and runs it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "helpers.localization", "evaluate", "--help"], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "python -m helpers.evaluation.ilsvrc" in done.stderr and "--images" in done.stdout

@@ -9,7 +9,11 @@ import pytest
 
 import helpers
 from helpers import localization as loc
+from helpers import photos
 from helpers import toyworld
+from helpers.evaluation import ilsvrc
+from helpers.evaluation import photo_localization as photo_eval
+from helpers.evaluation import voc
 
 
 def paper_reference(image: np.ndarray, saliency: np.ndarray) -> np.ndarray:
@@ -54,7 +58,7 @@ def photo_maps(lite0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for name in ("coffee", "flower", "motorcycle"):
         image = small_photo(name)[0]
-        out[name] = (image, loc.localization_saliency(lite0, image, helpers.photo_info(name).imagenet[0]))
+        out[name] = (image, photos.localization_saliency(lite0, image, helpers.photo_info(name).imagenet[0]))
     return out
 
 
@@ -89,12 +93,12 @@ def test_default_differs_from_paper_only_beyond_it() -> None:
 
 def test_localize_photo_boxes_a_photo_within_its_frame(lite0) -> None:
     image = helpers.load_image("coco_629")
-    result = loc.localize_photo(lite0, image, "motor scooter")
+    result = photos.localize_photo(lite0, image, "motor scooter")
     x0, y0, x1, y1 = result.box
     assert 0 <= x0 < x1 <= image.shape[1] and 0 <= y0 < y1 <= image.shape[0]
     assert result.mask.shape == image.shape[:2]
     assert result.box == loc.mask_box(result.mask)
-    assert helpers.localize_photo is loc.localize_photo
+    assert helpers.localize_photo is photos.localize_photo
 
 
 @pytest.mark.parametrize("name", ["coffee", "flower", "motorcycle"])
@@ -111,7 +115,7 @@ def test_photo_boxes_survive_a_small_perturbation_of_the_map(photo_maps, name: s
 def test_localize_photo_is_deterministic_and_leaves_the_image_alone(lite0) -> None:
     image = small_photo("flower")[0]
     copy = image.copy()
-    a, b = loc.localize_photo(lite0, image, "daisy"), loc.localize_photo(lite0, image, "daisy")
+    a, b = photos.localize_photo(lite0, image, "daisy"), photos.localize_photo(lite0, image, "daisy")
     assert a.box == b.box and np.array_equal(a.mask, b.mask)
     assert np.array_equal(image, copy)
 
@@ -123,14 +127,14 @@ def test_evaluate_photos_counts_hits_and_areas(toy) -> None:
     """Two synthetic cases with known boxes: the full-image and centred baselines give known IoUs."""
     blank = np.zeros((64, 64, 3), np.uint8)
     cases = [
-        loc.PhotoCase("whole", blank, "square", 0, ((0, 0, 64, 64),), area_fraction=1.0),
-        loc.PhotoCase("centre", blank, "square", 0, ((0, 0, 8, 8), (16, 16, 48, 48)), area_fraction=0.25),
+        photo_eval.PhotoCase("whole", blank, "square", 0, ((0, 0, 64, 64),), area_fraction=1.0),
+        photo_eval.PhotoCase("centre", blank, "square", 0, ((0, 0, 8, 8), (16, 16, 48, 48)), area_fraction=0.25),
     ]
     localizers = [
-        loc.Localizer("full", "full_image"),
-        loc.Localizer("centred", "centred", settings=(("fraction", 0.5),)),
+        photo_eval.Localizer("full", "full_image"),
+        photo_eval.Localizer("centred", "centred", settings=(("fraction", 0.5),)),
     ]
-    ev = loc.evaluate_photos(toy, cases, localizers)
+    ev = photo_eval.evaluate_photos(toy, cases, localizers)
     # full image: IoU 1 on "whole", best of (64/4096, 1024/4096) = 0.25 on "centre"; centred box: 0.25, then 1
     assert np.allclose(ev.ious, [[1.0, 0.25], [0.25, 1.0]])
     full, centred = ev.summary(max_area=0.5)
@@ -140,15 +144,15 @@ def test_evaluate_photos_counts_hits_and_areas(toy) -> None:
 
 
 def test_evaluate_photos_rejects_unknown_saliency_and_no_cases(toy) -> None:
-    case = loc.PhotoCase("x", np.zeros((64, 64, 3), np.uint8), "square", 0, ((0, 0, 8, 8),), 0.1)
+    case = photo_eval.PhotoCase("x", np.zeros((64, 64, 3), np.uint8), "square", 0, ((0, 0, 8, 8),), 0.1)
     with pytest.raises(ValueError, match="saliency kind"):
-        loc.evaluate_photos(toy, [case], [loc.Localizer("bad", "graphcut", "gradcam")])  # type: ignore[arg-type]
+        photo_eval.evaluate_photos(toy, [case], [photo_eval.Localizer("bad", "graphcut", "gradcam")])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least one"):
-        loc.evaluate_photos(toy, [], [loc.Localizer("full", "full_image")])
+        photo_eval.evaluate_photos(toy, [], [photo_eval.Localizer("full", "full_image")])
 
 
 def test_photo_cases_skip_categories_without_an_imagenet_class(lite0) -> None:
-    cases = loc.photo_cases(lite0, ["coco_629", "coco_72"])  # a motorcycle; giraffes (no ImageNet class)
+    cases = photo_eval.photo_cases(lite0, ["coco_629", "coco_72"])  # a motorcycle; giraffes (no ImageNet class)
     assert [c.name for c in cases] == ["coco_629"]
     case = cases[0]
     assert lite0.categories[case.target] in ("moped", "motor scooter")
@@ -165,16 +169,16 @@ def test_ilsvrc_command_runs_the_photo_pipeline_on_two_photos(tmp_path, lite0, c
     for name, cls in (("coffee", "espresso"), ("flower", "daisy")):
         image, box = small_photo(name)
         cv2.imwrite(str(images / f"{name}.png"), image[:, :, ::-1])
-        loc.write_voc(boxes / f"{name}.xml", loc.VocAnnotation(f"{name}.png", image.shape[1], image.shape[0], (loc.VocObject(cls, box),)))
+        voc.write_voc(boxes / f"{name}.xml", voc.VocAnnotation(f"{name}.png", image.shape[1], image.shape[0], (voc.VocObject(cls, box),)))
     calls = []
-    original = loc.localize_photo
-    monkeypatch.setattr(loc, "localize_photo", lambda *a, **k: calls.append(a[2]) or original(*a, **k))
-    result = loc.ilsvrc_localization_error(lite0, loc.pair_images_and_boxes(images, boxes), progress=False)
+    original = photos.localize_photo
+    monkeypatch.setattr(ilsvrc, "localize_photo", lambda *a, **k: calls.append(a[2]) or original(*a, **k))
+    result = ilsvrc.ilsvrc_localization_error(lite0, ilsvrc.pair_images_and_boxes(images, boxes), progress=False)
     assert result.n_images == 2 and result.classification_error == 0.0  # both classes are in Lite0's top 5
     assert sorted(calls) == sorted([lite0.class_index("espresso"), lite0.class_index("daisy")])
     assert 0.0 <= result.localization_error <= 1.0
-    monkeypatch.setattr(loc, "localize_photo", original)
-    code = loc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "efficientnet_lite0",
+    monkeypatch.setattr(ilsvrc, "localize_photo", original)
+    code = ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "efficientnet_lite0",
                      "--device", "cpu", "--no-progress"])
     assert code == 0
     assert f"top-5 localization error {100 * result.localization_error:.1f}%" in capsys.readouterr().out

@@ -185,3 +185,10 @@ def test_readme_links_to_files_that_exist() -> None:
     assert len(links) >= 10
     missing = [link for link in links if not (ROOT / link).exists()]
     assert not missing, f"README links to missing files: {missing}"
+
+
+def test_every_subpackage_of_helpers_ships_in_the_wheel() -> None:
+    """pyproject.toml lists packages by hand: a new subpackage (e.g. helpers.evaluation) must be listed too."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "helpers").rglob("__init__.py")}
+    assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages"

@@ -136,6 +136,8 @@ def test_polygon_masks_have_cocos_area() -> None:
 
 from helpers import photos  # noqa: E402
 from helpers import saliency as S  # noqa: E402
+from helpers.evaluation import masks as mask_eval  # noqa: E402
+from helpers.evaluation import pointing  # noqa: E402
 
 
 def test_pointing_hit_uses_a_tolerance_in_pixels_and_centre_baseline() -> None:
@@ -143,16 +145,16 @@ def test_pointing_hit_uses_a_tolerance_in_pixels_and_centre_baseline() -> None:
     mask[10:20, 10:20] = True
     saliency = np.zeros((60, 80))
     saliency[19 + 10, 15] = 1.0  # 10 px below the mask
-    assert S.pointing_hit(saliency, mask, tolerance=15) and not S.pointing_hit(saliency, mask, tolerance=5)
-    assert S.pointing_game(saliency, mask) == 0.0  # the strict variant: the maximum is not inside
-    assert not S.centre_hit(mask) and S.centre_hit(mask, tolerance=30)  # centre (29.5, 39.5) is ~22.4 px away
+    assert mask_eval.pointing_hit(saliency, mask, tolerance=15) and not mask_eval.pointing_hit(saliency, mask, tolerance=5)
+    assert mask_eval.pointing_game(saliency, mask) == 0.0  # the strict variant: the maximum is not inside
+    assert not mask_eval.centre_hit(mask) and mask_eval.centre_hit(mask, tolerance=30)  # centre (29.5, 39.5) is ~22.4 px away
     tied = np.zeros((60, 80))
     tied[5, 5] = tied[5, 7] = tied[5, 9] = 1.0
-    assert S.saliency_peak(tied) == (5, 7)
+    assert mask_eval.saliency_peak(tied) == (5, 7)
     with pytest.raises(ValueError, match="empty"):
-        S.pointing_hit(saliency, np.zeros((60, 80), bool))
+        mask_eval.pointing_hit(saliency, np.zeros((60, 80), bool))
     with pytest.raises(ValueError, match="same"):
-        S.pointing_hit(saliency, mask[:30])
+        mask_eval.pointing_hit(saliency, mask[:30])
 
 
 def test_image_smoothgrad_without_noise_is_the_single_pass(toy) -> None:
@@ -199,17 +201,17 @@ def test_ten_crop_smoothgrad_runs_per_crop_and_is_deterministic(toy) -> None:
 
 
 def test_evaluate_pointing_on_one_photo(lite0) -> None:
-    assert [c for _, c, _ in photos.pointing_pairs(["coco_599"])] == ["cat", "couch", "potted plant", "remote"]
+    assert [c for _, c, _ in pointing.pointing_pairs(["coco_599"])] == ["cat", "couch", "potted plant", "remote"]
     result = helpers.evaluate_pointing(lite0, "single", names=["coco_599", "chelsea"])
     assert result.n == 5 and 0 <= result.hits <= 5 and result.model == "efficientnet_lite0"
     info = photo_info("coco_599")
     for pair in result.pairs:
         mask = photo_info(pair.photo).category_mask(pair.category)
-        assert pair.centre_hit == S.centre_hit(mask) and 0.0 <= pair.mass_in_mask <= 1.0
+        assert pair.centre_hit == mask_eval.centre_hit(mask) and 0.0 <= pair.mass_in_mask <= 1.0
         assert lite0.class_index(pair.target) in photo_info(pair.photo).imagenet_indices(pair.category)
     cat = next(p for p in result.pairs if p.category == "cat")
     assert cat.target in {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
-    assert result.centre_hits == sum(S.centre_hit(info.category_mask(c)) for c in ("cat", "couch", "potted plant", "remote")) + int(S.centre_hit(photo_info("chelsea").category_mask("cat")))
+    assert result.centre_hits == sum(mask_eval.centre_hit(info.category_mask(c)) for c in ("cat", "couch", "potted plant", "remote")) + int(mask_eval.centre_hit(photo_info("chelsea").category_mask("cat")))
 
 
 @pytest.fixture()

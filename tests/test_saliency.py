@@ -10,6 +10,7 @@ from torch import nn
 import helpers
 from helpers import saliency as S
 from helpers import toyworld
+from helpers.evaluation import masks as mask_eval
 
 
 def _tiny_net(dtype: torch.dtype = torch.float32) -> nn.Module:
@@ -192,33 +193,33 @@ def test_randomize_top_layers_copies_and_changes_only_the_top() -> None:
 def test_rank_correlation_matches_definition() -> None:
     rng = np.random.default_rng(0)
     a = rng.random((8, 8))
-    assert S.rank_correlation(a, a) == pytest.approx(1.0)
-    assert S.rank_correlation(a, -a) == pytest.approx(-1.0)
-    assert S.rank_correlation(a, np.exp(3 * a)) == pytest.approx(1.0)  # monotone transform
+    assert mask_eval.rank_correlation(a, a) == pytest.approx(1.0)
+    assert mask_eval.rank_correlation(a, -a) == pytest.approx(-1.0)
+    assert mask_eval.rank_correlation(a, np.exp(3 * a)) == pytest.approx(1.0)  # monotone transform
     b = np.array([1.0, 2.0, 2.0, 3.0])  # ties get average ranks: ranks 1, 2.5, 2.5, 4
     c = np.array([4.0, 3.0, 2.0, 1.0])
     rb, rc = np.array([1, 2.5, 2.5, 4]) - 2.5, np.array([4, 3, 2, 1]) - 2.5
-    assert S.rank_correlation(b, c) == pytest.approx(rb @ rc / np.sqrt((rb @ rb) * (rc @ rc)))
+    assert mask_eval.rank_correlation(b, c) == pytest.approx(rb @ rc / np.sqrt((rb @ rb) * (rc @ rc)))
     with pytest.raises(ValueError):
-        S.rank_correlation(np.ones(4), c)
+        mask_eval.rank_correlation(np.ones(4), c)
 
 
 def test_mass_and_pointing_game() -> None:
     mask = np.zeros((4, 5), bool)
     mask[1:3, 1:3] = True
     uniform = np.ones((4, 5))
-    assert S.mass_inside_mask(uniform, mask) == pytest.approx(4 / 20)
-    assert S.pointing_game(uniform, mask) == pytest.approx(4 / 20)
+    assert mask_eval.mass_inside_mask(uniform, mask) == pytest.approx(4 / 20)
+    assert mask_eval.pointing_game(uniform, mask) == pytest.approx(4 / 20)
     peak = np.zeros((4, 5))
     peak[2, 2], peak[0, 0] = 3.0, 1.0
-    assert S.mass_inside_mask(peak, mask) == pytest.approx(0.75)
-    assert S.pointing_game(peak, mask) == 1.0
+    assert mask_eval.mass_inside_mask(peak, mask) == pytest.approx(0.75)
+    assert mask_eval.pointing_game(peak, mask) == 1.0
     batch = np.stack([peak, np.roll(peak, 2, axis=1)])  # second map peaks outside the mask
-    np.testing.assert_allclose(S.pointing_game(batch, np.stack([mask, mask])), [1.0, 0.0])
+    np.testing.assert_allclose(mask_eval.pointing_game(batch, np.stack([mask, mask])), [1.0, 0.0])
     with pytest.raises(ValueError):
-        S.mass_inside_mask(-peak, mask)
+        mask_eval.mass_inside_mask(-peak, mask)
     with pytest.raises(ValueError):
-        S.pointing_game(peak, mask.astype(int))
+        mask_eval.pointing_game(peak, mask.astype(int))
 
 
 @pytest.mark.parametrize("as_module", [False, True], ids=["classifier", "module"])

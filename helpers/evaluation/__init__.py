@@ -1,0 +1,13 @@
+"""Evaluation: how well a saliency map or a box matches the truth, apart from the methods it judges.
+
+Like TorchRay's `benchmark` beside its `attribution`, and Captum's `metrics` beside `attr`: the
+algorithms (`helpers.saliency`, `helpers.localization`, ...) never import this package.
+
+- `boxes`: IoU (`iou`, `box_ious`), `evaluate_boxes` (the ILSVRC criterion, IoU >= 0.5).
+- `masks`: a map against an object mask: `mass_inside_mask`, `pointing_game`, `pointing_hit` and
+  `centre_hit` (TorchRay's pointing game, 15 px), `saliency_peak`; `rank_correlation` of two maps.
+- `pointing`: the pointing game over the COCO photos (`evaluate_pointing`).
+- `photo_localization`: every localizer and baseline on the annotated photos (`evaluate_photos`).
+- `voc`: PASCAL-VOC XML boxes; `ilsvrc`: the ILSVRC top-5 localization error of a folder, and its
+  command `python -m helpers.evaluation.ilsvrc evaluate`.
+"""

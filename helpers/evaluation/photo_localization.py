@@ -1,0 +1,186 @@
+"""Localization on the annotated photos: every localizer and baseline, scored by IoU with the true boxes.
+
+`photo_cases` picks each photo's dominant object and the class to explain; a `Localizer` is one
+saliency kind plus one way to a box (GraphCut, a baseline); `PHOTO_LOCALIZERS` are the rows of
+notebook 05's table and of benchmarks/bench_photo_localization.py; `evaluate_photos` runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+
+from ..categories import NoImageNetCounterpart, best_imagenet_class
+from ..geometry import Box
+from ..images import list_images, load_image, photo_info
+from ..localization import PAPER, LocalizationError, centered_box, localize, threshold_box
+from ..models import Classifier
+from ..photos import localization_saliency, photo_saliency
+from ..saliency import image_saliency, ten_crop_saliency
+from .boxes import iou
+
+
+@dataclass(frozen=True)
+class PhotoCase:
+    """One evaluation photo: its dominant object's category, the class we explain, and the true boxes."""
+
+    name: str
+    image: np.ndarray
+    category: str
+    target: int  # the classifier's class index whose saliency is localized
+    boxes: tuple[Box, ...]  # every (non-crowd) instance of the category: a box of the class counts (ILSVRC)
+    area_fraction: float  # share of the frame covered by the dominant instance (its mask; its box for bundled photos)
+
+
+def photo_cases(classifier: Classifier, names: Sequence[str] | None = None) -> list[PhotoCase]:
+    """The photos (default: all of `helpers.list_images()`) whose dominant object an ImageNet class names.
+
+    The dominant object is the largest non-crowd instance (`PhotoInfo.dominant_object`). Photos whose
+    dominant category has no ImageNet counterpart (person, giraffe, cake, ...) are skipped: a
+    classifier cannot be asked about them. The class explained is the best-scoring one of the
+    category's ImageNet classes on the standard centre crop.
+    """
+    cases = []
+    for name in list_images() if names is None else names:
+        info = photo_info(name)
+        dominant = info.dominant_object()
+        try:
+            classes = info.imagenet_indices(dominant.category)
+        except NoImageNetCounterpart:
+            continue
+        image = load_image(name)
+        with torch.no_grad():
+            scores = classifier.model(classifier.preprocess(image))[0]
+        boxes = tuple(b for b, c, crowd in zip(info.boxes, info.categories, info.crowd) if c == dominant.category and not crowd)
+        cases.append(PhotoCase(name, image, dominant.category, best_imagenet_class(scores, classes), boxes, dominant.area_fraction))
+    return cases
+
+
+Method = Literal["graphcut", "threshold", "centred", "full_image"]
+SaliencyKind = Literal["smoothgrad", "photo", "ten_crop", "single"]
+
+
+@dataclass(frozen=True)
+class Localizer:
+    """One row of the photo evaluation: a saliency kind and a way to turn it into a box."""
+
+    label: str
+    method: Method
+    saliency: SaliencyKind | None = None  # None for the baselines that ignore the image's content
+    settings: tuple[tuple[str, object], ...] = ()  # keyword arguments of localize / threshold_box / centered_box
+    beyond_paper: bool = True
+
+    def box(self, image: np.ndarray, saliency: np.ndarray | None) -> Box:
+        """This localizer's box for one image (a failed localization boxes the whole image)."""
+        kwargs = dict(self.settings)
+        h, w = image.shape[:2]
+        if self.method == "full_image":
+            return (0, 0, w, h)
+        if self.method == "centred":
+            return centered_box(image.shape, **kwargs)  # type: ignore[arg-type]
+        if saliency is None:
+            raise ValueError(f"Localizer {self.label!r} needs a saliency kind.")
+        if self.method == "threshold":
+            return threshold_box(saliency, image.shape, **kwargs)  # type: ignore[arg-type]
+        try:
+            return localize(image, saliency, **kwargs).box  # type: ignore[arg-type]
+        except LocalizationError:
+            return (0, 0, w, h)
+
+
+def _graphcut(label: str, saliency: SaliencyKind, beyond: bool = True, **settings: object) -> Localizer:
+    return Localizer(label, "graphcut", saliency, tuple(settings.items()), beyond)
+
+
+# The rows of notebook 05's real-photo table and of the benchmark. "paper" = the paper's method exactly.
+PHOTO_LOCALIZERS: tuple[Localizer, ...] = (
+    _graphcut("paper: 10-crop saliency, GraphCut 95/30, one cut, full size", "ten_crop", beyond=False, paper=True),
+    _graphcut("paper's GraphCut at 224 px", "ten_crop", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
+    _graphcut("10-crop saliency, default GraphCut", "ten_crop"),
+    _graphcut("SmoothGrad saliency, paper's GraphCut at 224 px", "smoothgrad", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
+    _graphcut("SmoothGrad, seeds-only colour models (paper's init)", "smoothgrad", init="seeds"),
+    _graphcut("SmoothGrad, no blur of the map", "smoothgrad", smooth=0.0),
+    _graphcut("SmoothGrad, foreground quantile 99%", "smoothgrad", fg_quantile=0.99),
+    _graphcut("SmoothGrad, GrabCut at full size", "smoothgrad", max_side=None),
+    _graphcut("SmoothGrad, default GraphCut = localize_photo", "smoothgrad"),
+    Localizer("baseline: box around SmoothGrad >= q95", "threshold", "smoothgrad"),
+    Localizer("baseline: box around 10-crop saliency >= q95", "threshold", "ten_crop"),
+    Localizer("baseline: centred box, 50% of the sides", "centred", settings=(("fraction", 0.5),)),
+    Localizer("baseline: full image", "full_image"),
+)
+
+
+@dataclass(frozen=True)
+class PhotoEvaluation:
+    """IoU of every localizer on every photo (the best IoU over the boxes of the dominant category)."""
+
+    cases: tuple[PhotoCase, ...]
+    localizers: tuple[Localizer, ...]
+    ious: np.ndarray  # (n_localizers, n_photos)
+
+    def summary(self, max_area: float = 0.5, threshold: float = 0.5) -> list[dict[str, object]]:
+        """Per localizer: accuracy (IoU >= threshold) and mean IoU on all photos and on those whose object covers < max_area."""
+        small = np.array([c.area_fraction < max_area for c in self.cases])
+        rows = []
+        for loc_, ious in zip(self.localizers, self.ious):
+            row: dict[str, object] = {"label": loc_.label, "beyond_paper": loc_.beyond_paper}
+            for key, sel in (("small", small), ("all", np.ones_like(small))):
+                row[f"n_{key}"] = int(sel.sum())
+                row[f"hits_{key}"] = int((ious[sel] >= threshold).sum())
+                row[f"accuracy_{key}"] = float(np.mean(ious[sel] >= threshold)) if sel.any() else float("nan")
+                row[f"mean_iou_{key}"] = float(ious[sel].mean()) if sel.any() else float("nan")
+            rows.append(row)
+        return rows
+
+    def table(self, max_area: float = 0.5) -> str:
+        """The summary as aligned text: hits / photos and mean IoU, small objects first, then all."""
+        rows = self.summary(max_area)
+        width = max(len(str(r["label"])) for r in rows) + 2
+        n_small, n_all = rows[0]["n_small"], rows[0]["n_all"]
+        lines = [f"{'localizer':<{width}}{f'object < {max_area:.0%} ({n_small})':>22}{'mIoU':>6}{f'all ({n_all})':>12}{'mIoU':>6}"]
+        for r in rows:
+            lines.append(f"{str(r['label']):<{width}}{r['hits_small']:>17} hits{r['mean_iou_small']:>6.2f}"
+                         f"{r['hits_all']:>7} hits{r['mean_iou_all']:>6.2f}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def saliency_functions() -> dict[str, Callable[[Classifier, np.ndarray, int], np.ndarray]]:
+    """The saliency kinds a Localizer can name: localize_photo's SmoothGrad, helpers.photo_saliency, the paper's 10 crops, one pass."""
+    return {"smoothgrad": localization_saliency, "photo": photo_saliency, "ten_crop": ten_crop_saliency, "single": image_saliency}
+
+
+def evaluate_photos(
+    classifier: Classifier,
+    cases: Sequence[PhotoCase] | None = None,
+    localizers: Sequence[Localizer] = PHOTO_LOCALIZERS,
+    *,
+    progress: bool = False,
+) -> PhotoEvaluation:
+    """Localize the dominant object of every photo with every localizer; each saliency kind is computed once per photo.
+
+    A box is right when its IoU with a box of the dominant category reaches 0.5 (ILSVRC: any box of
+    the class counts). `cases` default: `photo_cases(classifier)`.
+    """
+    from tqdm.auto import tqdm
+
+    cases = tuple(photo_cases(classifier) if cases is None else cases)
+    if not cases:
+        raise ValueError("evaluate_photos needs at least one photo case.")
+    fns = saliency_functions()
+    unknown = {l.saliency for l in localizers} - set(fns) - {None}
+    if unknown:
+        raise ValueError(f"Unknown saliency kind(s) {sorted(unknown)}; choose from {sorted(fns)}.")
+    ious = np.zeros((len(localizers), len(cases)))
+    for j, case in enumerate(tqdm(cases, disable=not progress, desc="photos", unit="photo")):
+        maps = {kind: fns[kind](classifier, case.image, case.target) for kind in {l.saliency for l in localizers} - {None}}
+        for i, localizer in enumerate(localizers):
+            box = localizer.box(case.image, maps.get(localizer.saliency) if localizer.saliency else None)
+            ious[i, j] = max(iou(box, b) for b in case.boxes)
+    return PhotoEvaluation(cases, tuple(localizers), ious)
