@@ -283,12 +283,46 @@ def run_summary(_args: argparse.Namespace) -> None:
     print(f"wrote {RESULT_JSON}")
 
 
+def run_timing(args: argparse.Namespace, classifier: helpers.Classifier) -> None:
+    """Seconds per photo, pixels to box, each pipeline called as one function: median of 3 after a warm-up, 1 thread."""
+    from timing import median_time
+
+    photos = split_photos(args.folders, args.split)[: args.timing_photos]
+    pipelines = {
+        "cam20 (recommended), full resolution": lambda im, t: pl.localize_gradcam(classifier, im, t, 0.20),
+        "cam20 on the photo resized to 224 px (longer side)": None,
+        "paper_full (10-crop + paper's cut, full resolution)": lambda im, t: pl.localize_paper(classifier, im, t, None),
+        "paper_224": lambda im, t: pl.localize_paper(classifier, im, t, 224),
+        "localize_photo (today)": lambda im, t: helpers.localize_photo(classifier, im, t).box,
+        "sg_paper_full": lambda im, t: pl.paper_cut(im, helpers.photo_saliency(classifier, im, t), None),
+    }
+    load0 = os.getloadavg()[0]
+    times: dict[str, list[float]] = {k: [] for k in pipelines}
+    for r in photos:
+        image = helpers.load_image(r["path"])
+        target = pl.category_target(classifier, image, r["category"])
+        scale = 224 / max(image.shape[:2])
+        small = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        for name, fn in pipelines.items():
+            call = (lambda: pl.localize_gradcam(classifier, small, target, 0.20)) if fn is None else (lambda: fn(image, target))
+            times[name].append(median_time(call, repeats=3))
+            print(f"{r['id']:>4} {name:<55} {times[name][-1]:.3f} s", flush=True)
+    out = {"date": datetime.date.today().isoformat(), "threads": 1, "photos": [r["id"] for r in photos],
+           "image_sizes": "COCO photos as stored (longer side <= 640 px)",
+           "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
+           "median_s_per_photo": {k: round(float(np.median(v)), 3) for k, v in times.items()}}
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "timing.json").write_text(json.dumps(out, indent=1))
+    print(json.dumps(out, indent=1))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("what", choices=("localize", "pointing", "summary"))
+    p.add_argument("what", choices=("localize", "pointing", "timing", "summary"))
     p.add_argument("folders", nargs="*", type=Path, help="photo folders named in photo_splits.json (coco_val128, coco_dev)")
     p.add_argument("--split", choices=("tune", "report"), default="tune")
     p.add_argument("--cache", type=Path, default=Path("/tmp/i18cache"))
+    p.add_argument("--timing-photos", type=int, default=2, help="timing: the first N photos of the split")
     p.add_argument("--check-localize-photo", type=int, default=2, help="call localize_photo itself on the first N photos")
     args = p.parse_args()
     if args.what == "summary":
@@ -298,7 +332,7 @@ def main() -> None:
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
     classifier = helpers.load_model("efficientnet_lite0", device="cpu")
-    (run_localize if args.what == "localize" else run_pointing)(args, classifier)
+    {"localize": run_localize, "pointing": run_pointing, "timing": run_timing}[args.what](args, classifier)
 
 
 if __name__ == "__main__":
