@@ -1,0 +1,178 @@
+"""The real-photo localizers compared in issue 18, one call each, and the statistics of the protocol.
+
+Written to move into the package (helpers/photos.py) once chosen: each localizer takes
+(classifier, image, target) -> box, or works on a precomputed map (`*_from_map`) so the benchmark can
+cache the maps and re-run only the cheap box step. Only public helpers API is used.
+
+- `gradcam_map`: Grad-CAM (Selvaraju et al. 2017) of the whole image (shorter side = the model's input
+  size, as `image_saliency`), upsampled bilinearly to the image's (H, W), scaled to a maximum of 1.
+- `cam_box`: the CAM protocol (Zhou et al. 2016, used for Grad-CAM's ILSVRC-15 numbers): keep the pixels
+  >= `threshold` x the map's maximum, box the largest 8-connected component.
+- `paper_cut` / `default_cut`: the paper's GraphCut (95/30 seeds, one cut, seed-fitted colour models) or
+  `localize`'s DEFAULT, on any map, at full resolution (max_side=None) or at `max_side` px.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import torch
+
+import helpers
+from helpers.categories import best_imagenet_class, imagenet_classes
+from helpers.images import resize_map
+from helpers.localization import LocalizationError, centered_box, localize, threshold_box
+from helpers.saliency import whole_image_input
+
+Box = tuple[int, int, int, int]
+CAM_THRESHOLD = 0.20  # Zhou et al. 2016; Grad-CAM's ILSVRC-15 run used 0.15
+# The paper's cut (Sect. 3.2), the same numbers as helpers.localization.PAPER, with the working size free.
+PAPER_CUT = dict(fg_quantile=0.95, bg_quantile=0.30, iterations=1, init="seeds", hard="none", smooth=0.0, min_side=None)
+
+
+# ----------------------------------------------------------------------------------------------
+# The class explained and the maps
+
+
+@torch.no_grad()
+def category_target(classifier: helpers.Classifier, image: np.ndarray, category: str) -> int:
+    """The ImageNet class of a COCO category's set with the highest score on the whole image."""
+    scores = classifier.model(whole_image_input(classifier, image))[0]
+    return best_imagenet_class(scores, imagenet_classes(category))
+
+
+def unit_max(m: np.ndarray, levels: int = 1024) -> np.ndarray:
+    """Scale a non-negative map to a maximum of 1, rounded to 1/levels (thread-count stable), float32."""
+    m = np.asarray(m, np.float64)
+    top = float(m.max()) if m.size else 0.0
+    if top <= 0:
+        return np.zeros(m.shape, np.float32)
+    return (np.round(m / top * levels) / levels).astype(np.float32)
+
+
+def gradcam_map(classifier: helpers.Classifier, image: np.ndarray, target: int) -> np.ndarray:
+    """Grad-CAM of class `target` on the whole image, at the image's (H, W), maximum 1 (all zeros if the CAM is)."""
+    cam = helpers.grad_cam(classifier, whole_image_input(classifier, image), target)[0]
+    return unit_max(resize_map(cam.detach().cpu().numpy(), *image.shape[:2]))
+
+
+# ----------------------------------------------------------------------------------------------
+# Boxes from a map
+
+
+def full_box(image_shape: Sequence[int]) -> Box:
+    return (0, 0, int(image_shape[1]), int(image_shape[0]))
+
+
+def cam_box(cam: np.ndarray, threshold: float = CAM_THRESHOLD) -> Box:
+    """The CAM protocol: the box of the largest 8-connected component of {cam >= threshold * max(cam)}."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must lie in (0, 1]; got {threshold}.")
+    cam = np.asarray(cam, np.float32)
+    top = float(cam.max())
+    if top <= 0:
+        return full_box(cam.shape)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((cam >= threshold * top).astype(np.uint8), connectivity=8)
+    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h = (int(v) for v in stats[k, :4])
+    return (x, y, x + w, y + h)
+
+
+def paper_cut(image: np.ndarray, saliency: np.ndarray, max_side: int | None = None) -> Box:
+    """The paper's GraphCut on `saliency`: exactly `localize(..., paper=True)` at full size, else at `max_side` px."""
+    try:
+        if max_side is None:
+            return localize(image, saliency, paper=True).box
+        return localize(image, saliency, max_side=max_side, **PAPER_CUT).box
+    except (LocalizationError, ValueError):  # too few seeds, or a constant map: box the whole image
+        return full_box(image.shape)
+
+
+def default_cut(image: np.ndarray, saliency: np.ndarray, max_side: int | None = 224) -> Box:
+    """`localize` with its DEFAULT settings (5 iterations, probable background, blur), at `max_side` px (None: full size)."""
+    try:
+        return localize(image, saliency, max_side=max_side).box
+    except (LocalizationError, ValueError):
+        return full_box(image.shape)
+
+
+def saliency_threshold_box(image: np.ndarray, saliency: np.ndarray) -> Box:
+    """Baseline: the box around the map's pixels >= its 95% quantile."""
+    try:
+        return threshold_box(saliency, image.shape)
+    except ValueError:
+        return full_box(image.shape)
+
+
+def centred(image: np.ndarray) -> Box:
+    return centered_box(image.shape, 0.5)
+
+
+# ----------------------------------------------------------------------------------------------
+# One call each, from pixels to box (what would move into helpers/photos.py)
+
+
+def localize_gradcam(classifier: helpers.Classifier, image: np.ndarray, target: int, threshold: float = CAM_THRESHOLD) -> Box:
+    """Grad-CAM + the CAM protocol: one forward and one backward pass, no GrabCut."""
+    return cam_box(gradcam_map(classifier, image, target), threshold)
+
+
+def localize_gradcam_cut(classifier: helpers.Classifier, image: np.ndarray, target: int, *, cut: str = "paper", max_side: int | None = None) -> Box:
+    """Grad-CAM as the saliency of the paper's GraphCut (`cut="paper"`) or of `localize`'s DEFAULT (`cut="default"`)."""
+    cam = gradcam_map(classifier, image, target)
+    return paper_cut(image, cam, max_side) if cut == "paper" else default_cut(image, cam, max_side)
+
+
+def localize_paper(classifier: helpers.Classifier, image: np.ndarray, target: int, max_side: int | None = None) -> Box:
+    """The paper's pipeline: 10-crop gradient map + the paper's GraphCut (full size unless `max_side`)."""
+    return paper_cut(image, helpers.ten_crop_saliency(classifier, image, target), max_side)
+
+
+# ----------------------------------------------------------------------------------------------
+# Scores and statistics
+
+
+def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion k/n."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact sign test (binomial, p = 1/2) of wins vs losses; ties are left out. 1.0 when there are none."""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    k = min(wins, losses)
+    return min(1.0, 2.0 * sum(math.comb(n, i) for i in range(k + 1)) / 2.0**n)
+
+
+def per_class_mean(hits: Sequence[bool], classes: Sequence[str]) -> float:
+    """TorchRay's pointing accuracy: the mean over classes of each class's hit rate."""
+    by: dict[str, list[bool]] = {}
+    for h, c in zip(hits, classes):
+        by.setdefault(c, []).append(bool(h))
+    return float(np.mean([np.mean(v) for v in by.values()]))
+
+
+def bootstrap_per_class(hits: Sequence[bool], classes: Sequence[str], n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of `per_class_mean`, resampling (photo, category) pairs."""
+    rng = np.random.default_rng(seed)
+    hits, classes = np.asarray(hits, bool), np.asarray(classes)
+    stats = [per_class_mean(hits[i], classes[i]) for i in (rng.integers(0, len(hits), len(hits)) for _ in range(n_boot))]
+    return (float(np.percentile(stats, 2.5)), float(np.percentile(stats, 97.5)))
