@@ -39,13 +39,11 @@ from torch.overrides import TorchFunctionMode
 
 from .geometry import check_rgb_uint8
 from .models import Classifier
+from .inputs import as_module, categories_of, model_input
 from .saliency import (
     REDUCTIONS,
     Reduce,
     TargetSpec,
-    _as_module,
-    _categories,
-    _check_batch,
     class_score_gradient,
     reduce_channels,
     resolve_targets,
@@ -254,8 +252,8 @@ def grad_cam(
     px), found in the forward pass, so it works for functional activations too. Returns (N,H,W) upsampled
     bilinearly to the input size (or (N,h,w) with `upsample=False`).
     """
-    module = _as_module(model)
-    x = _check_batch(x)
+    module = as_module(model)
+    x = model_input(model, x)
     if module.training:
         raise ValueError("The model is in training mode; call model.eval() first.")
     captured: dict[str, torch.Tensor] = {}
@@ -275,9 +273,10 @@ def grad_cam(
             raise ValueError(f"Grad-CAM needs (N,C,h,w) feature maps, but {where} one; pass layer=<a conv block>.")
         if not feature_map.requires_grad:
             raise ValueError("The chosen layer's output does not depend on the input; choose a layer inside the network.")
-        idx = resolve_targets(target, scores, _categories(model))
-        selected = scores.gather(1, idx[:, None]).sum()
-        (grad,) = torch.autograd.grad(selected, feature_map)
+        idx = resolve_targets(target, scores, categories_of(model))
+        with torch.enable_grad():  # the caller may be under torch.no_grad()
+            selected = scores.gather(1, idx[:, None]).sum()
+            (grad,) = torch.autograd.grad(selected, feature_map)
     finally:
         if handle is not None:
             handle.remove()
@@ -308,7 +307,7 @@ def integrated_gradients(
     image on a CPU). `reduce=None` returns the signed (N,C,H,W)
     attributions; otherwise a map like `saliency_map`. The target is fixed on x (None = predicted class).
     """
-    x = _check_batch(x)
+    x = model_input(model, x)
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer; got {steps!r}.")
     if batch_size is None:
@@ -324,7 +323,7 @@ def integrated_gradients(
         raise ValueError(f"The baseline must broadcast to the input's shape {tuple(x.shape)}; got {tuple(base.shape)}.") from err
     if target is None:  # the predicted class on x itself, not on the path points
         with torch.no_grad():
-            target = resolve_targets(None, _as_module(model)(x))
+            target = resolve_targets(None, as_module(model)(x))
     per_image = isinstance(target, (torch.Tensor, np.ndarray, list, tuple)) and np.ndim(target) > 0
     if isinstance(target, (torch.Tensor, np.ndarray)):
         target = [int(v) for v in np.asarray(target.cpu() if isinstance(target, torch.Tensor) else target).ravel()] if per_image else int(target)

@@ -136,8 +136,9 @@ def input_gradient(classifier: Classifier, x: torch.Tensor, target: int | str, o
     c = classifier.class_index(target)
     x = _check_input(classifier, x).detach().requires_grad_(True)
     targets = torch.full((x.shape[0],), c, dtype=torch.long, device=x.device)
-    score = objective_scores(classifier.model(x), targets, objective).sum()
-    (grad,) = torch.autograd.grad(score, x)
+    with torch.enable_grad():  # works under the caller's torch.no_grad() too
+        score = objective_scores(classifier.model(x), targets, objective).sum()
+        (grad,) = torch.autograd.grad(score, x)
     return grad
 
 
@@ -184,18 +185,19 @@ def log_softmax_gradient_identity(classifier: Classifier, x: torch.Tensor, targe
     if x.shape[0] != 1:
         raise ValueError(f"log_softmax_gradient_identity takes one image (1,3,H,W); got a batch of {x.shape[0]}.")
     xg = x.detach().requires_grad_(True)
-    logits = classifier.model(xg)[0]
-    probs = logits.softmax(dim=0).detach()
-    (autograd,) = torch.autograd.grad(logits.log_softmax(dim=0)[c], xg, retain_graph=True)
-    (logit_term,) = torch.autograd.grad(logits[c], xg, retain_graph=True)
-    k = logits.numel()
-    if k <= 32:
-        others = torch.zeros_like(xg)
-        for j in range(k):
-            (g,) = torch.autograd.grad(logits[j], xg, retain_graph=j < k - 1)
-            others = others + probs[j] * g
-    else:
-        (others,) = torch.autograd.grad((probs * logits).sum(), xg)
+    with torch.enable_grad():  # works under the caller's torch.no_grad() too
+        logits = classifier.model(xg)[0]
+        probs = logits.softmax(dim=0).detach()
+        (autograd,) = torch.autograd.grad(logits.log_softmax(dim=0)[c], xg, retain_graph=True)
+        (logit_term,) = torch.autograd.grad(logits[c], xg, retain_graph=True)
+        k = logits.numel()
+        if k <= 32:
+            others = torch.zeros_like(xg)
+            for j in range(k):
+                (g,) = torch.autograd.grad(logits[j], xg, retain_graph=j < k - 1)
+                others = others + probs[j] * g
+        else:
+            (others,) = torch.autograd.grad((probs * logits).sum(), xg)
     return GradientIdentity(autograd.detach(), (logit_term - others).detach(), logit_term.detach(), others.detach())
 
 

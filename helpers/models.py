@@ -107,7 +107,15 @@ class Classifier:
     @torch.no_grad()
     def predict(self, image: np.ndarray | torch.Tensor, k: int = 5) -> list[tuple[str, float]]:
         """Top-k (class name, probability) for one image (uint8 HxWx3) or one model input tensor."""
-        x = self.preprocess(image) if isinstance(image, np.ndarray) else image.to(self.device)
+        if isinstance(image, torch.Tensor):
+            if image.ndim == 3:
+                image = image[None]
+            if image.ndim != 4 or image.shape[0] != 1 or not image.is_floating_point():
+                raise ValueError(f"predict takes one image: uint8 HxWx3, or a model input (1,3,H,W) as preprocess gives; "
+                                 f"got a {image.dtype} tensor of shape {tuple(image.shape)}.")
+            x = image.to(device=self.device, dtype=self.mean.dtype)
+        else:
+            x = self.preprocess(image)
         probs = self.model(x).softmax(dim=1)[0]
         values, indices = probs.topk(min(k, probs.numel()))
         return [(self.categories[i], float(v)) for v, i in zip(values.tolist(), indices.tolist())]

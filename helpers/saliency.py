@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .inputs import as_module, categories_of, model_input
 from .geometry import Box, check_rgb_uint8, resize_map, resize_shorter_side, working_shape
 from .models import DEFAULT_CROP_FRACTION, Classifier
 from .moved import forward_moved, moved_names
@@ -40,30 +41,6 @@ REDUCTIONS: tuple[str, ...] = ("max", "sum", "l2")
 
 # ----------------------------------------------------------------------------------------------
 # The paper's saliency map
-
-
-def _as_module(model: nn.Module | Classifier) -> nn.Module:
-    """The nn.Module inside a Classifier, or the module itself."""
-    module = model.model if isinstance(model, Classifier) else model
-    if not isinstance(module, nn.Module):
-        raise TypeError(f"Expected an nn.Module or a helpers.Classifier; got {type(model).__name__}.")
-    return module
-
-
-def _check_batch(x: object) -> torch.Tensor:
-    """A floating (N,C,H,W) tensor, or a clear error saying what was expected."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(
-            f"Expected a model input tensor of shape (N,C,H,W); got {type(x).__name__}. "
-            "Turn a uint8 image into one with classifier.preprocess(image)."
-        )
-    if x.ndim != 4:
-        raise ValueError(f"Expected a batch of shape (N,C,H,W); got shape {tuple(x.shape)}. Use x[None] for one image.")
-    if not x.is_floating_point():
-        raise ValueError(f"Expected a floating-point input; got {x.dtype}. Use classifier.preprocess(image).")
-    if x.shape[0] == 0:
-        raise ValueError("Got an empty batch (N = 0).")
-    return x
 
 
 def _expected_channels(model: nn.Module | Classifier) -> int | None:
@@ -98,10 +75,6 @@ def _check_fits_model(model: nn.Module | Classifier, x: torch.Tensor) -> None:
             f"This model takes {size}x{size} inputs (it was trained at that size); got {x.shape[-2]}x{x.shape[-1]}. "
             f"Make the input with classifier.preprocess(image), which resizes the image to {size} px."
         )
-
-
-def _categories(model: nn.Module | Classifier) -> list[str] | None:
-    return model.categories if isinstance(model, Classifier) else None
 
 
 def _one_target(t: object, n_classes: int, categories: list[str] | None) -> int:
@@ -154,8 +127,8 @@ def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target:
     The class score S_c is the logit (before softmax), as in the paper. Uses torch.autograd.grad,
     so no `.grad` is written to the model or the input, and `x` itself is never modified.
     """
-    module = _as_module(model)
-    x = _check_batch(x)
+    module = as_module(model)
+    x = model_input(model, x)
     _check_fits_model(model, x)
     if module.training:
         raise ValueError("The model is in training mode (dropout/batch-norm would make the map random); call model.eval() first.")
@@ -164,7 +137,7 @@ def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target:
         scores = module(xg)
         if scores.ndim != 2 or scores.shape[0] != x.shape[0]:
             raise ValueError(f"The model should return class scores of shape (N, classes); got {tuple(scores.shape)}.")
-        idx = resolve_targets(target, scores, _categories(model))
+        idx = resolve_targets(target, scores, categories_of(model))
         selected = scores.gather(1, idx[:, None]).sum()  # images are independent, so one backward gives every dS/dI
         (grad,) = torch.autograd.grad(selected, xg)
     return grad, idx
@@ -378,12 +351,12 @@ def smoothgrad(
     Noise is Gaussian with std = noise_level * (max - min) of each image; the target is fixed on the
     clean image (None = its predicted class) so every noisy copy explains the same class.
     """
-    x = _check_batch(x)
+    x = model_input(model, x)
     if n_samples < 1 or noise_level < 0:
         raise ValueError(f"Need n_samples >= 1 and noise_level >= 0; got {n_samples}, {noise_level}.")
-    module = _as_module(model)
+    module = as_module(model)
     with torch.no_grad():
-        idx = resolve_targets(target, module(x), _categories(model))
+        idx = resolve_targets(target, module(x), categories_of(model))
     gen = torch.Generator().manual_seed(seed)  # CPU generator: the same noise on every device
     span = (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3))).view(-1, 1, 1, 1)
     total = torch.zeros(x.shape[0], *x.shape[2:], dtype=x.dtype, device=x.device)
@@ -415,18 +388,19 @@ def randomize_top_layers(model: nn.Module | Classifier, n: int, *, seed: int = 0
     Adebayo et al. (2018)'s cascading model-randomization test, beyond the paper: a saliency method
     that explains the model should give different maps once the learned top layers are gone.
     """
-    module = _as_module(model)
+    module = as_module(model)
     layers = parameterized_layers(module)
     if not 0 <= n <= len(layers):
         raise ValueError(f"n must be between 0 and {len(layers)} (the model's weight layers); got {n}.")
-    clone = copy.deepcopy(module)
+    device = next(module.parameters()).device
+    clone = copy.deepcopy(module).to("cpu")  # re-initialised on the CPU: the same weights on every device
     names = {name for name, _ in layers[len(layers) - n :]}
-    torch.manual_seed(seed)
-    with torch.no_grad():
+    with torch.random.fork_rng(devices=[]), torch.no_grad():  # seeded, and the caller's CPU generator untouched
+        torch.manual_seed(seed)
         for name, m in clone.named_modules():
             if name in names:
                 m.reset_parameters()
-    clone.eval().requires_grad_(False)
+    clone = clone.to(device).eval().requires_grad_(False)
     if isinstance(model, Classifier):
         return dataclasses.replace(model, model=clone, name=f"{model.name} (top {n} layers random)")
     return clone

@@ -88,8 +88,9 @@ def gradient_frequency_profile(classifier: Classifier, x: torch.Tensor, targets:
     handles = [m.register_forward_pre_hook(keep_input(name)) for name, m in convs]
     try:
         batch = x.detach().to(classifier.device).expand(len(ids), -1, -1, -1).clone().requires_grad_(True)
-        logits = classifier.model(batch)
-        logits.gather(1, torch.tensor(ids, device=batch.device).view(-1, 1)).sum().backward()
+        with torch.enable_grad():  # works under the caller's torch.no_grad() too
+            logits = classifier.model(batch)
+            logits.gather(1, torch.tensor(ids, device=batch.device).view(-1, 1)).sum().backward()
         shares = {name: float(high_frequency_share(t.grad).mean()) for name, t in captured.items()}
     finally:
         for h in handles:

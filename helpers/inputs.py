@@ -1,0 +1,86 @@
+"""One input contract for every algorithm: what a model argument and a model input may be.
+
+A model argument is a `helpers.Classifier` or a bare `nn.Module`; a model input is a normalised (N,C,H,W)
+floating tensor, which the algorithms move to the model's device and dtype (so a CPU tensor works with a
+CUDA model, and a float64 tensor with a float32 model). A wrong argument gets an error that names the
+fix, not a stack trace from deep inside torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .models import Classifier
+
+
+def _kind(obj: object) -> str:
+    """A short description of an unexpected argument, naming PIL images and strings for what they are."""
+    if type(obj).__module__.startswith("PIL."):
+        return "a PIL image"
+    if isinstance(obj, str):
+        return f"the string {obj!r}"
+    return type(obj).__name__
+
+
+def as_module(model: object) -> nn.Module:
+    """The nn.Module inside a Classifier, or the module itself; anything else is refused with the fix."""
+    if isinstance(model, Classifier):
+        return model.model
+    if isinstance(model, nn.Module):
+        return model
+    fix = f" Load it first: model = helpers.load_model({model!r})." if isinstance(model, str) else ""
+    raise TypeError(f"Expected a helpers.Classifier or an nn.Module as the model; got {_kind(model)}.{fix}")
+
+
+def as_classifier(model: object, function: str) -> Classifier:
+    """`model` if it is a Classifier (which knows its classes and preprocessing); else an error naming the fix."""
+    if isinstance(model, Classifier):
+        return model
+    if isinstance(model, str):
+        fix = f"load it first: clf = helpers.load_model({model!r}), then {function}(clf, ...)."
+    elif isinstance(model, nn.Module):
+        fix = f"pass the Classifier that helpers.load_model returns (clf), not its bare module (clf.model)."
+    else:
+        fix = "load one with helpers.load_model()."
+    raise TypeError(f"{function} needs a helpers.Classifier as its first argument; got {_kind(model)}: {fix}")
+
+
+def categories_of(model: object) -> list[str] | None:
+    """Class names when the model is a Classifier, else None (targets must then be indices)."""
+    return model.categories if isinstance(model, Classifier) else None
+
+
+def model_device_dtype(model: nn.Module | Classifier) -> tuple[torch.device, torch.dtype]:
+    """Where the model's parameters (or buffers) live and their floating dtype; CPU/float32 for a parameter-free module."""
+    module = as_module(model)
+    for tensor in (*module.parameters(), *module.buffers()):
+        if tensor.is_floating_point():
+            return tensor.device, tensor.dtype
+    return torch.device("cpu"), torch.float32
+
+
+def model_input(model: nn.Module | Classifier, x: object) -> torch.Tensor:
+    """A non-empty floating (N,C,H,W) tensor on the model's device and dtype, or a clear error saying what was expected."""
+    if not isinstance(x, torch.Tensor):
+        image_hint = " (a PIL image: np.asarray(img.convert('RGB')) first)" if _kind(x) == "a PIL image" else ""
+        raise TypeError(
+            f"Expected a model input tensor of shape (N,C,H,W); got {_kind(x)}. "
+            f"Turn a uint8 HxWx3 image into one with classifier.preprocess(image){image_hint}."
+        )
+    if x.ndim != 4:
+        raise ValueError(f"Expected a batch of shape (N,C,H,W); got shape {tuple(x.shape)}. Use x[None] for one image.")
+    if not x.is_floating_point():
+        raise ValueError(f"Expected a floating-point input; got {x.dtype}. Use classifier.preprocess(image).")
+    if x.shape[0] == 0:
+        raise ValueError("Got an empty batch (N = 0).")
+    device, dtype = model_device_dtype(model)
+    return x.to(device=device, dtype=dtype)
+
+
+def as_numpy_map(saliency: torch.Tensor | np.ndarray) -> np.ndarray:
+    """A map as float32 numpy on the CPU, detached (the image-level functions' output contract)."""
+    if isinstance(saliency, torch.Tensor):
+        return saliency.detach().to("cpu", torch.float32).numpy()
+    return np.asarray(saliency, dtype=np.float32)
