@@ -69,8 +69,8 @@ def evaluation() -> None:
     print(f"\nreal photos: {len(cases)} with a dominant object that an ImageNet class names "
           f"({time.perf_counter() - t0:.0f} s); hits = IoU >= 0.5 with a box of the dominant category")
     print(result.table())
-    print("\nper photo IoU of localize_photo's pipeline (row 'default GraphCut = localize_photo'):")
-    row = [l.label for l in result.localizers].index("SmoothGrad, default GraphCut = localize_photo")
+    print("\nper photo IoU of localize_photo's pipeline (row 'Grad-CAM, CAM protocol 20% = localize_photo'):")
+    row = [l.label for l in result.localizers].index("Grad-CAM, CAM protocol 20% = localize_photo")
     for case, v in zip(cases, result.ious[row]):
         print(f"  {case.name:<14}{case.category:<12}{lite0.categories[case.target]:<16}area {case.area_fraction:5.3f}  IoU {v:.2f}")
 

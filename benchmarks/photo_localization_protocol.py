@@ -45,7 +45,7 @@ LOCALIZERS: list[tuple[str, str, str | None, Callable]] = [
     ("paper_224", "paper: 10-crop map + paper's cut, 224 px", "ten_crop", lambda im, m: pl.paper_cut(im, m, 224)),
     ("sg_paper_full", "SmoothGrad + paper's cut, full resolution", "smoothgrad", lambda im, m: pl.paper_cut(im, m, None)),
     ("sg_paper_224", "SmoothGrad + paper's cut, 224 px", "smoothgrad", lambda im, m: pl.paper_cut(im, m, 224)),
-    ("localize_photo", "localize_photo today (SmoothGrad + DEFAULT cut, 224 px)", "smoothgrad", lambda im, m: pl.default_cut(im, m, 224)),
+    ("localize_photo", "SmoothGrad + DEFAULT cut, 224 px (localize_photo before issue 18)", "smoothgrad", lambda im, m: pl.default_cut(im, m, 224)),
     ("cam15", "Grad-CAM, CAM protocol, 15% of max", "gradcam", lambda im, m: pl.cam_box(m, 0.15)),
     ("cam20", "Grad-CAM, CAM protocol, 20% of max", "gradcam", lambda im, m: pl.cam_box(m, 0.20)),
     ("camcut_paper_full", "Grad-CAM + paper's cut, full resolution", "gradcam", lambda im, m: pl.paper_cut(im, m, None)),
@@ -127,9 +127,9 @@ def run_localize(args: argparse.Namespace, classifier: helpers.Classifier) -> No
             row["results"][key] = {"box": box, "iou": round(pl.box_iou(box, r["box"]), 4),
                                    "area": round((box[2] - box[0]) * (box[3] - box[1]) / frame, 4),
                                    "map_s": round(map_s, 3), "box_s": round(cut_s, 3)}
-        if n < args.check_localize_photo:  # today's localize_photo, called as is, must give the cached row's box
+        if n < args.check_localize_photo:  # helpers.localize_photo (= cam20), called as is, must give the cached row's box
             lp = tuple(int(v) for v in helpers.localize_photo(classifier, image, target).box)
-            same = lp == tuple(row["results"]["localize_photo"]["box"])
+            same = lp == tuple(row["results"]["cam20"]["box"])
             print(f"  check: localize_photo on {r['id']} {'matches' if same else 'DIFFERS from'} the cached pipeline ({lp})")
         rows.append(row)
         hits = "".join("x" if row["results"][k]["iou"] >= 0.5 else "." for k, *_ in LOCALIZERS)
@@ -293,7 +293,7 @@ def run_timing(args: argparse.Namespace, classifier: helpers.Classifier) -> None
         "cam20 on the photo resized to 224 px (longer side)": None,
         "paper_full (10-crop + paper's cut, full resolution)": lambda im, t: pl.localize_paper(classifier, im, t, None),
         "paper_224": lambda im, t: pl.localize_paper(classifier, im, t, 224),
-        "localize_photo (today)": lambda im, t: helpers.localize_photo(classifier, im, t).box,
+        "localize_photo (today)": lambda im, t: pl.default_cut(im, helpers.photos.localization_saliency(classifier, im, t), 224),  # before issue 18
         "sg_paper_full": lambda im, t: pl.paper_cut(im, helpers.photo_saliency(classifier, im, t), None),
     }
     load0 = os.getloadavg()[0]
@@ -323,7 +323,7 @@ def main() -> None:
     p.add_argument("--split", choices=("tune", "report"), default="tune")
     p.add_argument("--cache", type=Path, default=Path("/tmp/i18cache"))
     p.add_argument("--timing-photos", type=int, default=2, help="timing: the first N photos of the split")
-    p.add_argument("--check-localize-photo", type=int, default=2, help="call localize_photo itself on the first N photos")
+    p.add_argument("--check-localize-photo", type=int, default=2, help="call helpers.localize_photo (= cam20) itself on the first N photos")
     args = p.parse_args()
     if args.what == "summary":
         return run_summary(args)

@@ -1,13 +1,12 @@
 """The real-photo localizers compared in issue 18, one call each, and the statistics of the protocol.
 
-Written to move into the package (helpers/photos.py) once chosen: each localizer takes
-(classifier, image, target) -> box, or works on a precomputed map (`*_from_map`) so the benchmark can
-cache the maps and re-run only the cheap box step. Only public helpers API is used.
+The algorithms live in the package; this module only wires them into the benchmark's rows. Each
+localizer takes (classifier, image, target) -> box, or works on a precomputed map (`*_from_map`), so the
+benchmark can cache the maps and re-run only the cheap box step.
 
-- `gradcam_map`: Grad-CAM (Selvaraju et al. 2017) of the whole image (shorter side = the model's input
-  size, as `image_saliency`), upsampled bilinearly to the image's (H, W), scaled to a maximum of 1.
-- `cam_box`: the CAM protocol (Zhou et al. 2016, used for Grad-CAM's ILSVRC-15 numbers): keep the pixels
-  >= `threshold` x the map's maximum, box the largest 8-connected component.
+- `gradcam_map` (`helpers.photos`): Grad-CAM of the whole photo at the photo's (H, W), maximum 1.
+- `cam_box` (`helpers.localization`): the CAM protocol (Zhou et al. 2016): the box of the largest
+  8-connected component >= `threshold` x the map's maximum. `localize_gradcam` = both = `helpers.localize_photo`.
 - `paper_cut` / `default_cut`: the paper's GraphCut (95/30 seeds, one cut, seed-fitted colour models) or
   `localize`'s DEFAULT, on any map, at full resolution (max_side=None) or at `max_side` px.
 """
@@ -17,68 +16,26 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
-import torch
 
 import helpers
+from helpers.evaluation.boxes import iou as box_iou  # noqa: F401  (the benchmark's IoU is the package's)
+from helpers.localization import CAM_THRESHOLD, LocalizationError, cam_box, centered_box, localize, threshold_box
 from helpers.categories import best_imagenet_class, imagenet_classes
-from helpers.images import resize_map
-from helpers.localization import LocalizationError, centered_box, localize, threshold_box
-from helpers.saliency import whole_image_input
+from helpers.photos import gradcam_map, whole_image_scores
 
 Box = tuple[int, int, int, int]
-CAM_THRESHOLD = 0.20  # Zhou et al. 2016; Grad-CAM's ILSVRC-15 run used 0.15
 # The paper's cut (Sect. 3.2), the same numbers as helpers.localization.PAPER, with the working size free.
 PAPER_CUT = dict(fg_quantile=0.95, bg_quantile=0.30, iterations=1, init="seeds", hard="none", smooth=0.0, min_side=None)
 
 
-# ----------------------------------------------------------------------------------------------
-# The class explained and the maps
-
-
-@torch.no_grad()
 def category_target(classifier: helpers.Classifier, image: np.ndarray, category: str) -> int:
     """The ImageNet class of a COCO category's set with the highest score on the whole image."""
-    scores = classifier.model(whole_image_input(classifier, image))[0]
-    return best_imagenet_class(scores, imagenet_classes(category))
-
-
-def unit_max(m: np.ndarray, levels: int = 1024) -> np.ndarray:
-    """Scale a non-negative map to a maximum of 1, rounded to 1/levels (thread-count stable), float32."""
-    m = np.asarray(m, np.float64)
-    top = float(m.max()) if m.size else 0.0
-    if top <= 0:
-        return np.zeros(m.shape, np.float32)
-    return (np.round(m / top * levels) / levels).astype(np.float32)
-
-
-def gradcam_map(classifier: helpers.Classifier, image: np.ndarray, target: int) -> np.ndarray:
-    """Grad-CAM of class `target` on the whole image, at the image's (H, W), maximum 1 (all zeros if the CAM is)."""
-    cam = helpers.grad_cam(classifier, whole_image_input(classifier, image), target)[0]
-    return unit_max(resize_map(cam.detach().cpu().numpy(), *image.shape[:2]))
-
-
-# ----------------------------------------------------------------------------------------------
-# Boxes from a map
+    return best_imagenet_class(whole_image_scores(classifier, image), imagenet_classes(category))
 
 
 def full_box(image_shape: Sequence[int]) -> Box:
     return (0, 0, int(image_shape[1]), int(image_shape[0]))
-
-
-def cam_box(cam: np.ndarray, threshold: float = CAM_THRESHOLD) -> Box:
-    """The CAM protocol: the box of the largest 8-connected component of {cam >= threshold * max(cam)}."""
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must lie in (0, 1]; got {threshold}.")
-    cam = np.asarray(cam, np.float32)
-    top = float(cam.max())
-    if top <= 0:
-        return full_box(cam.shape)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats((cam >= threshold * top).astype(np.uint8), connectivity=8)
-    k = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    x, y, w, h = (int(v) for v in stats[k, :4])
-    return (x, y, x + w, y + h)
 
 
 def paper_cut(image: np.ndarray, saliency: np.ndarray, max_side: int | None = None) -> Box:
@@ -116,8 +73,8 @@ def centred(image: np.ndarray) -> Box:
 
 
 def localize_gradcam(classifier: helpers.Classifier, image: np.ndarray, target: int, threshold: float = CAM_THRESHOLD) -> Box:
-    """Grad-CAM + the CAM protocol: one forward and one backward pass, no GrabCut."""
-    return cam_box(gradcam_map(classifier, image, target), threshold)
+    """Grad-CAM + the CAM protocol: one forward and one backward pass, no GrabCut (= `helpers.localize_photo`)."""
+    return helpers.localize_photo(classifier, image, target, threshold=threshold).box
 
 
 def localize_gradcam_cut(classifier: helpers.Classifier, image: np.ndarray, target: int, *, cut: str = "paper", max_side: int | None = None) -> Box:
@@ -133,14 +90,6 @@ def localize_paper(classifier: helpers.Classifier, image: np.ndarray, target: in
 
 # ----------------------------------------------------------------------------------------------
 # Scores and statistics
-
-
-def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:

@@ -70,6 +70,7 @@ _EXPORTS: dict[str, str] = {
     "Localization": "localization",
     "evaluate_boxes": "evaluation.boxes",
     "localize_photo": "photos",
+    "localize_photo_paper": "photos",
     "evaluate_photos": "evaluation.photo_localization",
 }
 

@@ -91,19 +91,60 @@ def test_default_differs_from_paper_only_beyond_it() -> None:
 # ---------------------------------------------------------------------------------------------- the photo pipeline
 
 
-def test_localize_photo_boxes_a_photo_within_its_frame(lite0) -> None:
+def test_localize_photo_is_gradcam_and_the_cam_protocol(lite0) -> None:
+    """The recipe chosen on the tune split: Grad-CAM of the whole photo, >= 20% of its max, largest component."""
     image = helpers.load_image("coco_629")
     result = photos.localize_photo(lite0, image, "motor scooter")
-    x0, y0, x1, y1 = result.box
-    assert 0 <= x0 < x1 <= image.shape[1] and 0 <= y0 < y1 <= image.shape[0]
-    assert result.mask.shape == image.shape[:2]
-    assert result.box == loc.mask_box(result.mask)
-    assert helpers.localize_photo is photos.localize_photo
+    cam = photos.gradcam_map(lite0, image, "motor scooter")
+    assert cam.shape == image.shape[:2] and cam.max() == 1.0
+    assert np.array_equal(result.segmentation, cam >= 0.2)
+    assert np.array_equal(result.mask, loc.largest_component(cam >= 0.2))
+    assert result.box == loc.mask_box(result.mask) == loc.cam_box(cam) == (271, 89, 640, 427)
+    assert not result.seeds.any()  # no seeds, no cut
+    assert helpers.localize_photo is photos.localize_photo and loc.CAM_THRESHOLD == 0.20
+
+
+@pytest.mark.parametrize("name, target, box, true_iou", [("coffee", "espresso", (105, 0, 488, 300), 0.611),
+                                                          ("chelsea", "Egyptian cat", (0, 0, 427, 300), 0.960)])
+def test_localize_photo_boxes_on_bundled_photos(lite0, name: str, target: str, box: tuple, true_iou: float) -> None:
+    """Pinned boxes at full resolution (the map is quantised, so 1 or 2 threads give the same box)."""
+    result = photos.localize_photo(lite0, helpers.load_image(name), target)
+    assert result.box == box
+    assert round(helpers.evaluation.boxes.iou(result.box, helpers.photo_info(name).box), 3) == true_iou
+
+
+def test_localize_photo_paper_is_the_papers_pipeline_on_the_10_crop_map(lite0) -> None:
+    image = small_photo("coffee")[0]
+    target = lite0.class_index("espresso")
+    ours = photos.localize_photo_paper(lite0, image, "espresso")
+    reference = loc.localize(image, helpers.ten_crop_saliency(lite0, image, target), paper=True)
+    assert ours.box == reference.box and np.array_equal(ours.mask, reference.mask)
+
+
+def test_cam_localization_keeps_the_largest_component_above_the_threshold() -> None:
+    cam = np.zeros((40, 60), np.float32)
+    cam[5:15, 5:15] = 1.0     # 100 px at the maximum
+    cam[20:35, 30:55] = 0.25  # 375 px above 20% of it: the largest component wins, not the brightest
+    cam[0:3, 50:60] = 0.1     # below 20%
+    r = loc.cam_localization(cam)
+    assert r.box == (30, 20, 55, 35) and int(r.mask.sum()) == 375 and int(r.segmentation.sum()) == 475
+    assert loc.cam_box(cam, threshold=0.3) == (5, 5, 15, 15)  # 0.25 < 30% of the max: only the bright square
+    diagonal = np.zeros((10, 10), np.float32)
+    diagonal[2, 2] = diagonal[3, 3] = diagonal[4, 4] = 1.0  # 8-connected: one component
+    assert loc.cam_box(diagonal) == (2, 2, 5, 5)
+
+
+def test_cam_localization_of_an_empty_map_is_the_whole_image_and_bad_thresholds_are_errors() -> None:
+    r = loc.cam_localization(np.zeros((12, 20), np.float32))
+    assert r.box == (0, 0, 20, 12) and r.mask.all()
+    for bad in (0.0, 1.5, -0.2, True):
+        with pytest.raises(ValueError, match="threshold"):
+            loc.cam_localization(np.ones((4, 4), np.float32), bad)
 
 
 @pytest.mark.parametrize("name", ["coffee", "flower", "motorcycle"])
 def test_photo_boxes_survive_a_small_perturbation_of_the_map(photo_maps, name: str) -> None:
-    """0.2% relative noise (more than thread counts or machines cause) changes no box of the default pipeline."""
+    """0.2% relative noise (more than thread counts or machines cause) changes no box of `localize`'s DEFAULT on a SmoothGrad map."""
     image, saliency = photo_maps[name]
     base = loc.localize(image, saliency).box
     rng = np.random.default_rng(0)
@@ -116,6 +157,7 @@ def test_localize_photo_is_deterministic_and_leaves_the_image_alone(lite0) -> No
     image = small_photo("flower")[0]
     copy = image.copy()
     a, b = photos.localize_photo(lite0, image, "daisy"), photos.localize_photo(lite0, image, "daisy")
+    assert a.box == (52, 29, 200, 149)
     assert a.box == b.box and np.array_equal(a.mask, b.mask)
     assert np.array_equal(image, copy)
 
@@ -146,7 +188,7 @@ def test_evaluate_photos_counts_hits_and_areas(toy) -> None:
 def test_evaluate_photos_rejects_unknown_saliency_and_no_cases(toy) -> None:
     case = photo_eval.PhotoCase("x", np.zeros((64, 64, 3), np.uint8), "square", 0, ((0, 0, 8, 8),), 0.1)
     with pytest.raises(ValueError, match="saliency kind"):
-        photo_eval.evaluate_photos(toy, [case], [photo_eval.Localizer("bad", "graphcut", "gradcam")])  # type: ignore[arg-type]
+        photo_eval.evaluate_photos(toy, [case], [photo_eval.Localizer("bad", "graphcut", "bogus")])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least one"):
         photo_eval.evaluate_photos(toy, [], [photo_eval.Localizer("full", "full_image")])
 
@@ -158,6 +200,28 @@ def test_photo_cases_skip_categories_without_an_imagenet_class(lite0) -> None:
     assert lite0.categories[case.target] in ("moped", "motor scooter")
     assert case.boxes and all(b in helpers.photo_info("coco_629").boxes for b in case.boxes)
     assert 0.0 < case.area_fraction < 0.5
+
+
+def test_benchmark_results_ship_and_read_as_measured() -> None:
+    report = photo_eval.photo_benchmark()["localization"]["report"]
+    paper, cam = report["localizers"]["paper_full"], report["localizers"]["cam20"]
+    assert (report["n"], paper["all"]["hits"], cam["all"]["hits"]) == (22, 14, 19)
+    assert (cam["vs_paper"]["wins"], cam["vs_paper"]["losses"], cam["vs_paper"]["sign_test_p"]) == (7, 2, 0.1797)
+    assert photo_eval.photo_benchmark()["recommended"]["recommended"] == "cam20"
+    table = photo_eval.benchmark_table()
+    assert "19/22 [67%-95%]" in table and "14/22 [43%-80%]" in table and "7/2 (p = 0.18)" in table
+
+
+def test_benchmark_photo_cases_are_two_report_split_photos_scored_as_the_benchmark(lite0) -> None:
+    import json
+
+    split = {r["id"]: r for r in json.loads((photo_eval.BENCHMARK_DIR.parent.parent / "benchmarks" / "photo_splits.json").read_text())["splits"]["report"]} \
+        if (photo_eval.BENCHMARK_DIR.parent.parent / "benchmarks").is_dir() else None
+    cases = photo_eval.benchmark_photo_cases(lite0)
+    assert [(c.name, c.category, lite0.categories[c.target]) for c in cases] == [("coco_194", "pizza", "pizza"), ("coco_529", "motorcycle", "moped")]
+    assert [c.boxes for c in cases] == [((1, 40, 640, 474),), ((17, 238, 380, 588),)]
+    if split is not None:  # a checkout: the boxes are the split's truth
+        assert [list(c.boxes[0]) for c in cases] == [split[194]["box"], split[529]["box"]]
 
 
 # ---------------------------------------------------------------------------------------------- ILSVRC command on photos

@@ -192,3 +192,27 @@ def test_every_subpackage_of_helpers_ships_in_the_wheel() -> None:
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "helpers").rglob("__init__.py")}
     assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages"
+
+
+def test_package_data_patterns_ship_every_data_file() -> None:
+    """Every file under data/ (photos, toy model, benchmark results and photos) matches a package-data pattern."""
+    import fnmatch
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["helpers.data"]
+    files = [p.relative_to(ROOT / "data").as_posix() for p in (ROOT / "data").rglob("*") if p.is_file()]
+    unshipped = [f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)]
+    assert not unshipped, f"add patterns for {unshipped} to [tool.setuptools.package-data]"
+    assert "benchmarks/photo_benchmark.json" in files and "benchmarks/photos/instances.json" in files
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_benchmark_results_and_photos(tmp_path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)], check=True)
+    names = set(zipfile.ZipFile(next(tmp_path.glob("saliency_course-*.whl"))).namelist())
+    for f in ("helpers/data/benchmarks/photo_benchmark.json", "helpers/data/benchmarks/photos/instances.json",
+              "helpers/data/benchmarks/photos/LICENSES.md", "helpers/data/benchmarks/photos/000000000529.jpg"):
+        assert f in names, f

@@ -1,8 +1,10 @@
 """Localization on the annotated photos: every localizer and baseline, scored by IoU with the true boxes.
 
 `photo_cases` picks each photo's dominant object and the class to explain; a `Localizer` is one
-saliency kind plus one way to a box (GraphCut, a baseline); `PHOTO_LOCALIZERS` are the rows of
-notebook 05's table and of benchmarks/bench_photo_localization.py; `evaluate_photos` runs them.
+saliency kind plus one way to a box (GraphCut, the CAM protocol, a baseline); `PHOTO_LOCALIZERS` are the
+rows of benchmarks/bench_photo_localization.py; `evaluate_photos` runs them. The two rows that matter,
+the paper's pipeline and `localize_photo` (Grad-CAM + the CAM protocol), call the same functions as
+`helpers.photos.localize_photo_paper` and `helpers.photos.localize_photo`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import torch
 
-from ..categories import NoImageNetCounterpart, best_imagenet_class
+import json
+from functools import lru_cache
+
+from ..categories import NoImageNetCounterpart, best_imagenet_class, imagenet_classes
+from ..coco import read_coco
 from ..geometry import Box
 from ..images import list_images, load_image, photo_info
-from ..localization import PAPER, LocalizationError, centered_box, localize, threshold_box
+from ..localization import CAM_THRESHOLD, PAPER, LocalizationError, cam_box, centered_box, localize, threshold_box
 from ..models import Classifier
-from ..photos import localization_saliency, photo_saliency
+from ..paths import DATA_DIR
+from ..photos import gradcam_map, localization_saliency, photo_saliency, whole_image_scores
 from ..saliency import image_saliency, ten_crop_saliency
 from .boxes import iou
 
@@ -42,7 +48,7 @@ def photo_cases(classifier: Classifier, names: Sequence[str] | None = None) -> l
     The dominant object is the largest non-crowd instance (`PhotoInfo.dominant_object`). Photos whose
     dominant category has no ImageNet counterpart (person, giraffe, cake, ...) are skipped: a
     classifier cannot be asked about them. The class explained is the best-scoring one of the
-    category's ImageNet classes on the standard centre crop.
+    category's ImageNet classes on the whole photo (as `helpers.photos.photo_target` and the benchmark).
     """
     cases = []
     for name in list_images() if names is None else names:
@@ -53,15 +59,14 @@ def photo_cases(classifier: Classifier, names: Sequence[str] | None = None) -> l
         except NoImageNetCounterpart:
             continue
         image = load_image(name)
-        with torch.no_grad():
-            scores = classifier.model(classifier.preprocess(image))[0]
+        scores = whole_image_scores(classifier, image)
         boxes = tuple(b for b, c, crowd in zip(info.boxes, info.categories, info.crowd) if c == dominant.category and not crowd)
         cases.append(PhotoCase(name, image, dominant.category, best_imagenet_class(scores, classes), boxes, dominant.area_fraction))
     return cases
 
 
-Method = Literal["graphcut", "threshold", "centred", "full_image"]
-SaliencyKind = Literal["smoothgrad", "photo", "ten_crop", "single"]
+Method = Literal["graphcut", "cam", "threshold", "centred", "full_image"]
+SaliencyKind = Literal["smoothgrad", "photo", "ten_crop", "single", "gradcam"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ class Localizer:
             raise ValueError(f"Localizer {self.label!r} needs a saliency kind.")
         if self.method == "threshold":
             return threshold_box(saliency, image.shape, **kwargs)  # type: ignore[arg-type]
+        if self.method == "cam":
+            return cam_box(saliency, **kwargs)  # type: ignore[arg-type]
         try:
             return localize(image, saliency, **kwargs).box  # type: ignore[arg-type]
         except LocalizationError:
@@ -96,7 +103,7 @@ def _graphcut(label: str, saliency: SaliencyKind, beyond: bool = True, **setting
     return Localizer(label, "graphcut", saliency, tuple(settings.items()), beyond)
 
 
-# The rows of notebook 05's real-photo table and of the benchmark. "paper" = the paper's method exactly.
+# The rows of benchmarks/bench_photo_localization.py. "paper" = the paper's method exactly (= localize_photo_paper).
 PHOTO_LOCALIZERS: tuple[Localizer, ...] = (
     _graphcut("paper: 10-crop saliency, GraphCut 95/30, one cut, full size", "ten_crop", beyond=False, paper=True),
     _graphcut("paper's GraphCut at 224 px", "ten_crop", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
@@ -106,7 +113,8 @@ PHOTO_LOCALIZERS: tuple[Localizer, ...] = (
     _graphcut("SmoothGrad, no blur of the map", "smoothgrad", smooth=0.0),
     _graphcut("SmoothGrad, foreground quantile 99%", "smoothgrad", fg_quantile=0.99),
     _graphcut("SmoothGrad, GrabCut at full size", "smoothgrad", max_side=None),
-    _graphcut("SmoothGrad, default GraphCut = localize_photo", "smoothgrad"),
+    _graphcut("SmoothGrad, default GraphCut", "smoothgrad"),
+    Localizer("Grad-CAM, CAM protocol 20% = localize_photo", "cam", "gradcam", (("threshold", CAM_THRESHOLD),)),
     Localizer("baseline: box around SmoothGrad >= q95", "threshold", "smoothgrad"),
     Localizer("baseline: box around 10-crop saliency >= q95", "threshold", "ten_crop"),
     Localizer("baseline: centred box, 50% of the sides", "centred", settings=(("fraction", 0.5),)),
@@ -152,8 +160,10 @@ class PhotoEvaluation:
 
 
 def saliency_functions() -> dict[str, Callable[[Classifier, np.ndarray, int], np.ndarray]]:
-    """The saliency kinds a Localizer can name: localize_photo's SmoothGrad, helpers.photo_saliency, the paper's 10 crops, one pass."""
-    return {"smoothgrad": localization_saliency, "photo": photo_saliency, "ten_crop": ten_crop_saliency, "single": image_saliency}
+    """The saliency kinds a Localizer can name: SmoothGrad for GrabCut, helpers.photo_saliency, the paper's 10 crops,
+    one pass, and localize_photo's Grad-CAM."""
+    return {"smoothgrad": localization_saliency, "photo": photo_saliency, "ten_crop": ten_crop_saliency, "single": image_saliency,
+            "gradcam": gradcam_map}
 
 
 def evaluate_photos(
@@ -184,3 +194,53 @@ def evaluate_photos(
             box = localizer.box(case.image, maps.get(localizer.saliency) if localizer.saliency else None)
             ious[i, j] = max(iou(box, b) for b in case.boxes)
     return PhotoEvaluation(cases, tuple(localizers), ious)
+
+
+# ----------------------------------------------------------------------------------------------
+# The real-photo benchmark (issue 18), as shipped: results and two of its report-split photos
+
+BENCHMARK_DIR = DATA_DIR / "benchmarks"
+BENCHMARK_FILE = BENCHMARK_DIR / "photo_benchmark.json"  # written by benchmarks/photo_localization_protocol.py summary
+BENCHMARK_PHOTOS = BENCHMARK_DIR / "photos"  # two report-split photos whose licence allows copying (LICENSES.md there)
+BENCHMARK_ROWS = {"paper_full": "the paper's pipeline (10-crop map, GraphCut)", "cam20": "localize_photo (Grad-CAM, CAM protocol)",
+                  "full": "baseline: the full image", "centred": "baseline: centred box, 50% of the sides"}
+
+
+@lru_cache(maxsize=1)
+def photo_benchmark() -> dict:
+    """The benchmark's results (data/benchmarks/photo_benchmark.json): splits, localizers, counts, intervals, paired tests."""
+    return json.loads(BENCHMARK_FILE.read_text())
+
+
+def benchmark_table(split: str = "report", rows: dict[str, str] | None = None) -> str:
+    """A split's localization results as text: hits / n with 95% Wilson intervals (all, small), W/L vs the paper, p."""
+    result = photo_benchmark()["localization"][split]
+    rows = BENCHMARK_ROWS if rows is None else rows
+    n, n_small = result["n"], result["n_small"]
+    width = max(len(label) for label in rows.values()) + 2
+    lines = [f"{split} split: {n} COCO photos ({n_small} small: the object's box < 50% of the frame), {result['model']}, "
+             "hit = IoU >= 0.5 with the dominant object's box",
+             "[95% Wilson interval]; W/L = photos where only this row hits / where only the paper's pipeline hits",
+             f"{'localizer':<{width}}{'all':>18}{'small':>18}{'W/L (sign test p)':>22}"]
+    for key, label in rows.items():
+        v = result["localizers"][key]
+        a, sm, c = v["all"], v["small"], v["vs_paper"]
+        cells = [f"{x['hits']}/{x['n']} [{x['wilson95'][0]:.0%}-{x['wilson95'][1]:.0%}]" for x in (a, sm)]
+        paired = "" if key == "paper_full" else f"{c['wins']}/{c['losses']} (p = {c['sign_test_p']:.2g})"
+        lines.append(f"{label:<{width}}{cells[0]:>18}{cells[1]:>18}{paired:>22}")
+    return "\n".join(lines)
+
+
+def benchmark_photo_cases(classifier: Classifier) -> list[PhotoCase]:
+    """The shipped report-split photos as PhotoCases, scored as the benchmark scores them.
+
+    Truth: the dominant instance's box only (the largest non-crowd instance by COCO area); the class
+    explained is the best-scoring ImageNet class of its category on the whole photo.
+    """
+    cases = []
+    for image_id, im in sorted(read_coco(BENCHMARK_PHOTOS / "instances.json").items()):
+        dominant = max((i for i in im.instances if not i.crowd), key=lambda i: i.area)
+        image = load_image(BENCHMARK_PHOTOS / im.file_name)
+        target = best_imagenet_class(whole_image_scores(classifier, image), imagenet_classes(dominant.category))
+        cases.append(PhotoCase(f"coco_{image_id}", image, dominant.category, target, (dominant.box,), dominant.area / (im.height * im.width)))
+    return cases
