@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+import warnings
 from typing import Literal
 
 import numpy as np
 import torch
 
 from .categories import COCO_TO_IMAGENET, best_imagenet_class, imagenet_classes
-from .geometry import check_rgb_uint8
 from .attribution import grad_cam
 from .geometry import resize_map
+from .inputs import as_classifier
 from .localization import CAM_THRESHOLD, Localization, as_rgb_image, cam_localization, localize
 from .models import Classifier, WeightsUnavailableError, load_model, resolve_class, torch_home_checkpoint
 from .moved import forward_moved, moved_names
@@ -57,6 +58,45 @@ Target = int | str | None
 
 # ----------------------------------------------------------------------------------------------
 # Which class to explain
+
+UNLIKELY_RATIO = 0.01  # a target below 1% of the top class's probability gets a warning
+
+
+class UnlikelyTargetWarning(UserWarning):
+    """The photo function was asked for a class the model hardly sees in the photo."""
+
+
+def without_unlikely_warnings(function):
+    """Decorator for evaluations over many (photo, class) pairs, where unlikely targets are expected, not news."""
+    import functools
+
+    @functools.wraps(function)
+    def quiet(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnlikelyTargetWarning)
+            return function(*args, **kwargs)
+
+    return quiet
+
+
+def _photo_inputs(classifier: object, image: object, function: str) -> tuple[Classifier, np.ndarray]:
+    """The one input check of every photo function: a Classifier and an RGB uint8 photo (grayscale replicated)."""
+    return as_classifier(classifier, function), as_rgb_image(image)
+
+
+def warn_if_unlikely(classifier: Classifier, image: np.ndarray, target: int) -> None:
+    """Warn when the model gives `target` a tiny probability next to its top class on this photo, and say what it means."""
+    probs = whole_image_scores(classifier, image).softmax(dim=0)
+    top = int(probs.argmax())
+    if top == target or float(probs[target]) >= UNLIKELY_RATIO * float(probs[top]):
+        return
+    names = classifier.categories
+    warnings.warn(UnlikelyTargetWarning(
+        f"{classifier.name} gives {names[target]!r} probability {float(probs[target]):.2g} on this photo, against "
+        f"{float(probs[top]):.2f} for its top class {names[top]!r}. The map still shows what would raise that class's "
+        "score, but for a class the model does not see in the photo it mostly follows the photo's strong edges, as any "
+        "class's map does: it is not evidence that the object is there (the paper explains classes the image shows)."
+    ), stacklevel=3)
 
 
 @torch.no_grad()
@@ -120,9 +160,13 @@ def photo_saliency(classifier: Classifier, image: np.ndarray, target: Target = N
 
     `target`: None (the top class), a class index or name, or a COCO category (see `photo_target`).
     The default method was chosen by measurement on the COCO photos (benchmarks/photo_models.py).
+    A grayscale photo is replicated to RGB, as in every photo function; a target the model gives a tiny
+    probability on this photo raises an `UnlikelyTargetWarning` that says what the map then means.
     """
-    check_rgb_uint8(image)
-    return quantise_map(method_saliency(classifier, image, photo_target(classifier, image, target), method))
+    classifier, image = _photo_inputs(classifier, image, "photo_saliency")
+    cls = photo_target(classifier, image, target)
+    warn_if_unlikely(classifier, image, cls)
+    return quantise_map(method_saliency(classifier, image, cls, method))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -138,7 +182,7 @@ def localization_saliency(classifier: Classifier, image: np.ndarray, target: int
 
     `target` as in `helpers.photos.photo_target`: None (top class), an index, an ImageNet class or a COCO category.
     """
-    img = as_rgb_image(image)
+    classifier, img = _photo_inputs(classifier, image, "localization_saliency")
     cls = photo_target(classifier, img, target)
     return quantise_map(image_smoothgrad(classifier, img, cls, n_samples=LOCALIZATION_SMOOTHGRAD_SAMPLES))
 
@@ -151,7 +195,7 @@ def gradcam_map(classifier: Classifier, image: np.ndarray, target: Target = None
     ReLU of `features`) is upsampled bilinearly to the input, then to the photo. All zeros if the CAM is.
     `target` as in `photo_target`.
     """
-    img = as_rgb_image(image)
+    classifier, img = _photo_inputs(classifier, image, "gradcam_map")
     cls = photo_target(classifier, img, target)
     cam = grad_cam(classifier, whole_image_input(classifier, img), cls)[0]
     return quantise_map(resize_map(cam.detach().cpu().numpy(), *img.shape[:2]))
@@ -177,8 +221,10 @@ def localize_photo(classifier: Classifier, image: np.ndarray, target: Target = N
     p = 0.18: more hits, not a significant difference at this n). The full-image box also hits 14 of 22
     there. The paper's pipeline is `localize_photo_paper`.
     """
-    img = as_rgb_image(image)
-    return cam_localization(gradcam_map(classifier, img, target), threshold)
+    classifier, img = _photo_inputs(classifier, image, "localize_photo")
+    cls = photo_target(classifier, img, target)
+    warn_if_unlikely(classifier, img, cls)
+    return cam_localization(gradcam_map(classifier, img, cls), threshold)
 
 
 def localize_photo_paper(classifier: Classifier, image: np.ndarray, target: Target = None) -> Localization:
@@ -188,8 +234,10 @@ def localize_photo_paper(classifier: Classifier, image: np.ndarray, target: Targ
     the photo's own resolution. `target` as in `photo_target`. Raises `LocalizationError` when a seed set
     is too small (the benchmark then boxes the whole image).
     """
-    img = as_rgb_image(image)
-    return localize(img, ten_crop_saliency(classifier, img, photo_target(classifier, img, target)), paper=True)
+    classifier, img = _photo_inputs(classifier, image, "localize_photo_paper")
+    cls = photo_target(classifier, img, target)
+    warn_if_unlikely(classifier, img, cls)
+    return localize(img, ten_crop_saliency(classifier, img, cls), paper=True)
 
 
 # ----------------------------------------------------------------------------------------------

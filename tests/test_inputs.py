@@ -76,3 +76,44 @@ def test_randomize_top_layers_is_seeded_on_the_cpu_and_leaves_the_global_generat
     wa, wb, wc = (next(iter(m.model.classifier[-1].parameters())) for m in (a, b, c))
     assert torch.equal(wa, wb) and not torch.equal(wa, wc)
     assert wa.device == toy.device
+
+
+# --- the photo functions: one input check, grayscale alike everywhere, unlikely targets named ---------------
+
+import warnings
+
+from helpers import photos
+
+
+@pytest.fixture(scope="module")
+def coffee_224():
+    import cv2
+
+    return cv2.resize(helpers.load_image("coffee"), (224, 224), interpolation=cv2.INTER_AREA)
+
+
+@pytest.mark.parametrize("function", [photos.photo_saliency, photos.localize_photo, photos.localize_photo_paper, photos.gradcam_map])
+def test_photo_functions_name_the_fix_for_a_model_name_or_a_bare_module(lite0, coffee_224, function):
+    with pytest.raises(TypeError, match=rf"{function.__name__} needs a helpers.Classifier.*helpers.load_model\('efficientnet_lite0'\)"):
+        function("efficientnet_lite0", coffee_224)
+    with pytest.raises(TypeError, match=r"not its bare module \(clf.model\)"):
+        function(lite0.model, coffee_224)
+
+
+def test_grayscale_photos_behave_alike_in_every_photo_function(lite0, coffee_224):
+    gray = coffee_224.mean(axis=2).astype(np.uint8)
+    rgb = np.repeat(gray[..., None], 3, axis=2)
+    assert np.array_equal(photos.photo_saliency(lite0, gray, "espresso"), photos.photo_saliency(lite0, rgb, "espresso"))
+    assert photos.localize_photo(lite0, gray, "espresso").box == photos.localize_photo(lite0, rgb, "espresso").box
+
+
+def test_an_unlikely_target_warns_and_says_what_the_map_means(lite0, coffee_224):
+    with pytest.warns(photos.UnlikelyTargetWarning, match=r"'kite' probability .* top class 'espresso'.*not evidence"):
+        photos.localize_photo(lite0, coffee_224, "kite")
+    with pytest.warns(photos.UnlikelyTargetWarning, match="'kite'"):
+        photos.photo_saliency(lite0, coffee_224, "kite")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", photos.UnlikelyTargetWarning)
+        photos.localize_photo(lite0, coffee_224, "espresso")   # the top class: no warning
+        photos.localize_photo(lite0, coffee_224)                # None = the top class
+        photos.without_unlikely_warnings(photos.localize_photo)(lite0, coffee_224, "kite")  # evaluations stay quiet

@@ -22,7 +22,7 @@ from ..geometry import check_positive_int
 from ..images import load_image
 from ..localization import LocalizationError
 from ..models import Classifier, load_model
-from ..photos import localize_photo
+from ..photos import localize_photo, without_unlikely_warnings
 from .boxes import iou
 from .voc import read_voc
 
@@ -98,6 +98,7 @@ def _batch_input(classifier: Classifier, images: list[np.ndarray]) -> torch.Tens
     return torch.cat([classifier.preprocess(img) for img in images])
 
 
+@without_unlikely_warnings
 def ilsvrc_localization_error(
     classifier: Classifier,
     pairs: Sequence[tuple[Path, Path]],

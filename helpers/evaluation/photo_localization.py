@@ -25,7 +25,7 @@ from ..images import list_images, load_image, photo_info
 from ..localization import CAM_THRESHOLD, PAPER, LocalizationError, cam_box, centered_box, localize, threshold_box
 from ..models import Classifier
 from ..paths import DATA_DIR
-from ..photos import gradcam_map, localization_saliency, photo_saliency, whole_image_scores
+from ..photos import gradcam_map, localization_saliency, photo_saliency, whole_image_scores, without_unlikely_warnings
 from ..saliency import image_saliency, ten_crop_saliency
 from .boxes import iou
 
@@ -166,6 +166,7 @@ def saliency_functions() -> dict[str, Callable[[Classifier, np.ndarray, int], np
             "gradcam": gradcam_map}
 
 
+@without_unlikely_warnings
 def evaluate_photos(
     classifier: Classifier,
     cases: Sequence[PhotoCase] | None = None,
