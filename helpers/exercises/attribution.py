@@ -116,6 +116,16 @@ def check_rules_max_difference(fn: Callable[[nn.Module, torch.Tensor, int], floa
                   f"with ReLUs they differ (up to {with_relu:.3g}).")
 
 
+def _inputs_kept_and_tensor(out: object, given: tuple[torch.Tensor, ...], originals: tuple[torch.Tensor, ...], name: str,
+                            why: str = "") -> CheckResult | None:
+    """A failed verdict when the student's function changed its inputs in place or did not return a tensor, else None."""
+    if any(not torch.equal(g, o) for g, o in zip(given, originals)):
+        return failed(f"{name} changed its inputs in place{why}; compute a new tensor instead.")
+    if not isinstance(out, torch.Tensor):
+        return failed(f"{name} should return a tensor; got {type(out).__name__}.")
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Exercise 1: a convolution's backward pass is the transposed convolution (flipped filters, swapped channels, stride).
 
@@ -155,10 +165,9 @@ def check_conv1d_input_gradient(fn: Callable[[torch.Tensor, torch.Tensor, int, i
                 return failed(f"{problem.message} {case} Hint: the backward pass takes C_out channels in and gives C_in "
                               "out, so the filter bank needs its two channel axes swapped: weight.transpose(0, 1).")
             return problem
-        if not (torch.equal(given[0], grad_out) and torch.equal(given[1], weight)):
-            return failed("conv1d_input_gradient changed its inputs in place; compute a new tensor instead.")
-        if not isinstance(out, torch.Tensor):
-            return failed(f"conv1d_input_gradient should return a tensor; got {type(out).__name__}.")
+        problem = _inputs_kept_and_tensor(out, given, (grad_out, weight), "conv1d_input_gradient")
+        if problem is not None:
+            return problem
         expected = conv1d_input_gradient_reference(grad_out, weight, stride, length)
         if tuple(out.shape) != tuple(expected.shape):
             covered = (l_out - 1) * stride + taps
@@ -232,10 +241,9 @@ def check_maxpool2d_backward(fn: Callable[[torch.Tensor, torch.Tensor, int], tor
         out, problem = call_student(fn, *given, k, name="maxpool2d_backward")
         if problem is not None:
             return problem
-        if not (torch.equal(given[0], grad_out) and torch.equal(given[1], x)):
-            return failed("maxpool2d_backward changed its inputs in place; compute a new tensor instead.")
-        if not isinstance(out, torch.Tensor):
-            return failed(f"maxpool2d_backward should return a tensor; got {type(out).__name__}.")
+        problem = _inputs_kept_and_tensor(out, given, (grad_out, x), "maxpool2d_backward")
+        if problem is not None:
+            return problem
         if tuple(out.shape) != tuple(x.shape):
             return failed(f"maxpool2d_backward {case} has shape {tuple(out.shape)}; expected x's shape {tuple(x.shape)}.")
         out = out.detach().to(x.device, x.dtype)
@@ -327,10 +335,9 @@ def check_fooling_loop(fn: Callable[[nn.Module, torch.Tensor, int, float, float,
     out, problem = call_student(fn, net, given, target, epsilon, alpha, steps, name="fooling_loop")
     if problem is not None:
         return problem
-    if not torch.equal(given, x):
-        return failed("fooling_loop changed x in place; keep the original (the budget is measured from it) and build a new tensor.")
-    if not isinstance(out, torch.Tensor):
-        return failed(f"fooling_loop should return a tensor; got {type(out).__name__}.")
+    problem = _inputs_kept_and_tensor(out, (given,), (x,), "fooling_loop", " (the budget is measured from the original x)")
+    if problem is not None:
+        return problem
     if tuple(out.shape) != tuple(x.shape):
         return failed(f"fooling_loop returned shape {tuple(out.shape)}; expected x's shape {tuple(x.shape)}.")
     out = out.detach().to(x.device, x.dtype)
