@@ -1,10 +1,14 @@
-"""A linear (softmax) classifier on toy-world images, S_c(I) = w_c^T I + b_c (paper, Eq. 2): saliency is exactly the weights.
+"""A linear (softmax) classifier on toy images, S_c(I) = w_c^T I + b_c (paper, Eq. 2): saliency is exactly the weights.
 
-Notebook 01 trains it in seconds; as a `Classifier` it works with every saliency helper.
+Notebook 01 trains it in seconds; as a `Classifier` it works with every saliency helper. On the cluttered toy
+world (any position, size, rotation and colour) no template fits a class and the model is at chance; on the
+centred-shape world of `generate_centred` (one colour, upright, near the centre) it is almost always right and
+its templates w_c are readable pictures of what separates the classes.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -12,6 +16,59 @@ from torch import nn
 
 from . import toyworld
 from .models import Classifier, freeze
+
+
+CENTRED_SHAPE_COLOUR = (240, 200, 40)  # RGB of every shape in `generate_centred` (yellow)
+CENTRED_BACKGROUND = (40, 60, 110)  # RGB of its plain background (dark blue)
+CENTRED_RADIUS = (0.26, 0.34)  # circumradius range, as a fraction of the image side
+CENTRED_NOISE = 20  # uniform integer pixel noise in [-A, A]
+
+
+def generate_centred(n: int, seed: int = 0, size: int = toyworld.IMAGE_SIZE, jitter: float = 5.0) -> toyworld.ToyDataset:
+    """n images of one upright shape near the centre, in one colour on a plain noisy background (a task a linear model solves).
+
+    The six toy-world classes, in their upright pose (no rotation), with a circumradius drawn from
+    `CENTRED_RADIUS` x size and a centre within `jitter` pixels of the image centre, in `CENTRED_SHAPE_COLOUR` on
+    `CENTRED_BACKGROUND`, plus uniform pixel noise. No strokes, no colour gradient. The same seed gives the
+    same images; labels are balanced.
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < toyworld.MIN_IMAGE_SIZE:
+        raise ValueError(f"size must be an integer >= {toyworld.MIN_IMAGE_SIZE}, got {size!r}")
+    if not 0 <= jitter <= 0.1 * size:
+        raise ValueError(f"jitter must lie in [0, {0.1 * size:g}] pixels (the shape must stay inside the image); got {jitter!r}")
+    n, size = int(n), int(size)
+    rng = np.random.Generator(np.random.PCG64(int(seed)))
+    labels = rng.permutation(np.arange(n, dtype=np.int64) % len(toyworld.CLASSES))
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
+    images = np.empty((n, size, size, 3), np.uint8)
+    masks = np.empty((n, size, size), bool)
+    boxes = np.empty((n, 4), np.int64)
+    for i, label in enumerate(labels):
+        r = float(rng.uniform(CENTRED_RADIUS[0] * size, CENTRED_RADIUS[1] * size))
+        cx, cy = (size - 1) / 2.0 + rng.uniform(-jitter, jitter, size=2)
+        name = toyworld.CLASSES[int(label)]
+        if name in ("circle", "ring"):
+            d2 = (xs - cx) ** 2 + (ys - cy) ** 2
+            mask = d2 <= (0.95 * r) ** 2
+            if name == "ring":
+                mask &= d2 > (0.55 * r) ** 2
+        else:
+            tpl = toyworld._POLYGONS[name]  # circumradius 1, upright
+            pts = np.rint(np.stack([cx + r * tpl[:, 0], cy + r * tpl[:, 1]], axis=1) * 16).astype(np.int32)
+            m = np.zeros((size, size), np.uint8)
+            cv2.fillPoly(m, [pts], 1, lineType=cv2.LINE_8, shift=4)
+            mask = m.astype(bool)
+        img = np.empty((size, size, 3), np.int16)
+        img[:] = CENTRED_BACKGROUND
+        img[mask] = CENTRED_SHAPE_COLOUR
+        img += rng.integers(-CENTRED_NOISE, CENTRED_NOISE + 1, size=img.shape, dtype=np.int16)
+        images[i] = np.clip(img, 0, 255).astype(np.uint8)
+        masks[i] = mask
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        boxes[i] = (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
+    return toyworld.ToyDataset(images, labels, masks, boxes)
 
 
 class LinearClassifier(nn.Module):
@@ -42,13 +99,19 @@ def train_linear_classifier(
     batch_size: int = 256,
     seed: int = 0,
     device: str | torch.device = "cpu",
+    optimizer: str = "adamw",
 ) -> Classifier:
-    """Train a softmax linear classifier on toy images (Adam, cross-entropy) and wrap it as a frozen Classifier.
+    """Train a softmax linear classifier on toy images (cross-entropy) and wrap it as a frozen Classifier.
 
     Inputs are normalised like the toy CNN's ((pixels - mean image) / TOY_STD) with the training set's own mean image.
+    The weights start at zero. `optimizer="adamw"` (AdamW) or `"sgd"` (SGD with momentum 0.9): with SGD a weight
+    moves only as far as its pixel carries evidence, so pixels that never matter keep weights near zero and |w_c|
+    reads as pixel importance; Adam scales every weight's step to the same size, noise pixels included.
     """
     if len(data) < 2:
         raise ValueError(f"Need at least 2 training images; got {len(data)}.")
+    if optimizer not in ("adamw", "sgd"):
+        raise ValueError(f"optimizer must be 'adamw' or 'sgd'; got {optimizer!r}.")
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     size = data.images.shape[1]
@@ -56,7 +119,12 @@ def train_linear_classifier(
     x = toyworld.normalize(data.images, mean_image)
     y = torch.from_numpy(data.labels)
     model = LinearClassifier(size)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    nn.init.zeros_(model.linear.weight)
+    nn.init.zeros_(model.linear.bias)
+    if optimizer == "adamw":
+        opt: torch.optim.Optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
     for _ in range(epochs):
         perm = torch.randperm(len(y), generator=gen)
         for s in range(0, len(y), batch_size):

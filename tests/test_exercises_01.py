@@ -85,3 +85,14 @@ def test_quiz_right_answer_passes_and_wrong_answers_explain(question) -> None:
 def test_quiz_numeric_answer_is_w_dot_d() -> None:
     w, d = torch.tensor([2.0, -1.0, 0.5]), torch.tensor([0.1, 0.2, -0.4])
     assert ex1.Q2.check(float(w @ d))
+
+
+@pytest.mark.parametrize("question", [ex1.Q1, ex1.Q3], ids=["Q1", "Q3"])
+def test_every_wrong_option_gets_its_own_feedback(question) -> None:
+    """Each distractor names its own misconception before the shared explanation."""
+    letters = [chr(ord("a") + i) for i in range(len(question.options))]
+    wrong = [x for x in letters if x != question.answer]
+    assert len(question.options) == 4 and sorted(question.why_wrong) == wrong
+    messages = {x: question.check(x).message for x in wrong}
+    assert all(question.why_wrong[x] in messages[x] for x in wrong)
+    assert len(set(messages.values())) == len(wrong)

@@ -28,6 +28,7 @@ import pytest
 import torch
 from torch.overrides import TorchFunctionMode
 
+from helpers.exercises import attribution as ex06
 from helpers.exercises import classvis as ex03
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,3 +103,30 @@ def test_the_harness_catches_a_tensor_on_the_default_device(toy) -> None:
     with pytest.raises((RuntimeError, NotImplementedError)):
         with model_elsewhere():
             old_reference(toy.model, toy.input_size)
+
+
+@pytest.mark.parametrize("name", ["conv1d_input_gradient", "maxpool2d_backward", "fooling_loop"])
+def test_06_checks_and_solutions_follow_the_device(name) -> None:
+    """Notebook 06's checks build every tensor (their small net included) on the device they are given, and the
+    worked solutions create theirs on the device of their inputs."""
+    sol = _solutions("06")
+    with model_elsewhere() as mode:
+        verdict = getattr(ex06, f"check_{name}")(getattr(sol, name), device="cpu")
+    assert verdict, f"{verdict.message} (factories without device: {sorted(set(mode.defaulted))})"
+
+
+def test_06_check_catches_a_solution_that_ignores_the_device() -> None:
+    """The harness has teeth here too: a fooling loop that builds its step on the default device fails the check."""
+
+    def default_device_loop(model, x, target, epsilon, alpha, steps):
+        adv = x.clone()
+        for _ in range(steps):
+            a = adv.clone().requires_grad_(True)
+            (g,) = torch.autograd.grad(model(a)[:, target].sum(), a)
+            adv = (adv + alpha * torch.ones(x.shape) * g.sign()).clamp(0, 1)  # torch.ones without device=
+            adv = torch.minimum(torch.maximum(adv, x - epsilon), x + epsilon)
+        return adv
+
+    assert ex06.check_fooling_loop(default_device_loop)  # right on the CPU
+    with model_elsewhere():
+        assert not ex06.check_fooling_loop(default_device_loop, device="cpu")

@@ -119,11 +119,12 @@ def check_taylor_error(fn: Callable[[ScoreFn, torch.Tensor, torch.Tensor, torch.
 # Check your understanding.
 
 Q1 = MultipleChoice(
-    "A linear classifier S_c(I) = w_c^T I + b_c (Eq. 2) is given two different images of a circle. "
-    "How do its two saliency maps for class 'circle' compare?",
+    "A linear classifier S_c(I) = w_c^T I + b_c (Eq. 2) is given two different images of a circle, one left of the "
+    "centre and one right of it. How do its two saliency maps for class 'circle' compare?",
     [
         "Each map highlights where the circle is in that image.",
         "They are identical: the gradient is w_c whatever the image, so the map is max over colours of |w_c|.",
+        "They have the same shape, the template of a circle, shifted to where each circle lies.",
         "They differ only by the brightness of the two images.",
     ],
     "b",
@@ -131,7 +132,9 @@ Q1 = MultipleChoice(
     "model cannot say where *this* object is. A CNN's gradient (Eq. 4) changes with the image.",
     why_wrong={
         "a": "This is what a CNN's map does; a linear model's gradient is its weight template w_c, which does not see the image.",
-        "c": "The gradient of w_c^T I + b_c does not contain I at all, so not even the brightness enters the map.",
+        "c": "Nothing in dS_c/dI = w_c depends on the image, so nothing can shift it: the template stays where training put "
+             "it, and a circle elsewhere is simply scored lower.",
+        "d": "The gradient of w_c^T I + b_c does not contain I at all, so not even the brightness enters the map.",
     },
 )
 
@@ -148,20 +151,25 @@ Q2 = NumericAnswer(
 
 Q3 = MultipleChoice(
     "In the notebook's Taylor plot for the toy CNN, the first-order prediction is correct to rounding error for "
-    "tiny steps, then its error jumps. Why?",
+    "tiny steps, then its error jumps by orders of magnitude within a narrow range of steps. Why?",
     [
         "The toy CNN is piecewise linear (ReLU, max-pooling): it is exactly linear until a step is big enough to "
         "switch a ReLU or change a pooling winner.",
+        "The score is a smooth, curved function of the image, and Taylor's theorem says the error of a first-order "
+        "expansion grows with the step.",
         "float64 rounding error grows with the step size.",
-        "The gradient w is computed with a bug that only shows for large steps.",
+        "ReLU and max-pooling are not differentiable, so dS_c/dI is only an approximation, good for tiny steps only.",
     ],
     "a",
     "Inside one linear piece the network *is* w^T I + b with w = dS_c/dI at I0 (Eqs. 3-4). A random direction "
     "crosses a ReLU or pooling boundary after a very short distance, and from there the expansion is only "
     "approximate: |w| describes the score's response to small changes of *this* image.",
     why_wrong={
-        "b": "float64 rounding is about 1e-16 of the values, far below the jump; the jump comes from the network, not the arithmetic.",
-        "c": "The same gradient predicts tiny steps to rounding error, so it is right at I0; the model stops being linear, not the gradient.",
+        "b": "For a smooth curved score the relative error grows in proportion to the step from the smallest step on "
+             "(exercise 2's quadratic); it would not sit at rounding level and then jump. The jump is a kink: a ReLU switching.",
+        "c": "float64 rounding is about 1e-16 of the values, far below the jump; the jump comes from the network, not the arithmetic.",
+        "d": "They fail to be differentiable only on the boundaries between pieces, which a random image almost never lies "
+             "on; at I0 the gradient is exact, which is why tiny steps are predicted to rounding error.",
     },
 )
 

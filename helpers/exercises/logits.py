@@ -131,8 +131,9 @@ Q2 = NumericAnswer(
 )
 
 Q3 = MultipleChoice(
-    "On the toy CNN, all three objectives gained about the same share (about a third) of their margin by lowering "
-    "the other logits. What does that measurement show?",
+    "Suppose that on the toy CNN the three objectives (S_c, log P_c, P_c) gained about the same share of their margin "
+    "by lowering the other logits (the notebook prints the shares and checks whether they are close). What would that "
+    "measurement show?",
     [
         "That softmax objectives gain their margin mainly by pushing the other classes down, as the paper argues.",
         "That on this model the three objectives split the margin between 'raise S_c' and 'lower the others' in "
@@ -140,12 +141,12 @@ Q3 = MultipleChoice(
         "That the logit objective never changes the other logits.",
     ],
     "b",
-    "The share from the others was nearly equal for the three objectives, so this measurement does not show the paper's "
+    "If the share from the others is nearly equal for the three objectives, this measurement does not show the paper's "
     "mechanism at work. The large, robust difference is the size of S_c at the same P_c: the posterior is satisfied "
     "by a small margin, reached with an image that barely differs from the start.",
     why_wrong={
-        "a": "That is the paper's argument, not this measurement: the share gained from the others was the same for the logit objective.",
-        "c": "The logit objective also lowered the other logits (about the same share); nothing in S_c's gradient keeps them fixed.",
+        "a": "That is the paper's argument, not this measurement: the share gained from the others is then the same for the logit objective, which has no softmax.",
+        "c": "The shares are about equal, so the logit objective also lowered the other logits; nothing in S_c's gradient keeps them fixed.",
     },
 )
 
