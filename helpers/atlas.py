@@ -9,11 +9,15 @@ forward/backward for the whole batch), and an independent *judge* network classi
 Command line (resumable: classes already in DIR are skipped):
 
     python -m helpers.atlas --classes all|N|name,name,... --model efficientnet_lite0 \\
-        --judge efficientnet_lite2 --method paper|regularized --steps S --size PX --batch B --out DIR
+        --judge efficientnet_lite2 --method paper|regularized|jitter_blur --steps S --size PX [--batch B] --out DIR
 
 DIR receives one PNG per class, `contact_sheet.png` (a grid with class names), `index.html` (a table
 sortable by score) and `atlas.json` (per class: the target's rank and probability under the
-generating model and under the judge).
+generating model and under the judge). The PNGs and the contact sheet show each image with a per-image
+1st-99th percentile contrast stretch (`helpers.feature_vis.contrast_stretch`), as the paper's figures are
+shown; the judge scores the image the method made, before the stretch. PNGs and atlas.json are written
+after every batch (so a run can be resumed); the contact sheet and the HTML page once, at the end (also
+when the run is interrupted). Without --batch, the batch size is chosen from the device (`default_batch`).
 """
 
 from __future__ import annotations
@@ -32,9 +36,15 @@ import numpy as np
 import torch
 
 from .classvis import Blur, Clip, Jitter, class_model_visualization
+from .feature_vis import contrast_stretch, feature_visualization
 from .models import Classifier, WeightsUnavailableError, load_model
 
-METHODS: tuple[str, ...] = ("paper", "regularized")
+METHODS: tuple[str, ...] = ("paper", "regularized", "jitter_blur")
+CPU_BATCH = 25  # classes per batch on a CPU: larger batches gain little there (benchmarks/README.md)
+MAX_CUDA_BATCH = 500
+# Peak memory per class image in one forward/backward, in MiB at 160 px (measured on CPU, fp32: 46 MiB for
+# the paper's method; the padded, transformed images of "regularized" are ~1.4x larger), scaled with pixels.
+MIB_PER_IMAGE_160 = 70.0
 TOP_K = 5
 ATLAS_JSON = "atlas.json"
 CONTACT_SHEET = "contact_sheet.png"
@@ -50,16 +60,32 @@ class AtlasError(ValueError):
 
 
 def method_settings(method: str) -> dict:
-    """Keyword arguments of `class_model_visualization` for a method name.
+    """Keyword arguments of the function that makes a method's class images, for a method name.
 
-    "paper": the paper's plain method (SGD on S_c - lambda ||I||^2 from the mean image, the model's
-    default lr and lambda). "regularized" (beyond the paper): Adam + jitter + blur + clip, as in notebook 03.
+    "paper": the paper's plain method (`class_model_visualization`: SGD on S_c - lambda ||I||^2 from the mean
+    image, the model's default lr and lambda). Beyond the paper: "regularized", the best method measured
+    (`feature_visualization`: Adam on a colour-decorrelated Fourier image under random pad, jitter, scale and
+    rotation; benchmarks/README.md), and "jitter_blur", the former "regularized" (`class_model_visualization`
+    with Adam + jitter + blur + clip).
     """
     if method == "paper":
         return {"optimizer": "sgd", "regularizers": ()}
     if method == "regularized":
+        return {}
+    if method == "jitter_blur":
         return {"optimizer": "adam", "regularizers": (Jitter(), Blur(1.0, 4), Clip())}
     raise AtlasError(f"method must be one of {METHODS}; got {method!r}.")
+
+
+def default_batch(device: torch.device | str, size: int = 160) -> int:
+    """Classes per batch for a device: CPU_BATCH on a CPU; on CUDA as many as ~60% of the free memory holds
+    (MIB_PER_IMAGE_160 scaled by the pixel count), at most MAX_CUDA_BATCH."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return CPU_BATCH
+    free, _total = torch.cuda.mem_get_info(device)
+    per_image = MIB_PER_IMAGE_160 * 2**20 * (int(size) / 160) ** 2
+    return int(max(1, min(MAX_CUDA_BATCH, 0.6 * free // per_image)))
 
 
 def parse_classes(spec: str | int | Sequence[int | str], categories: Sequence[str]) -> list[int]:
@@ -219,26 +245,36 @@ def generate_class_images(model: Classifier, classes: Sequence[int], *, method: 
                           size: int = 160, batch: int = 16, seed: int = 0) -> Iterator[tuple[list[int], list[np.ndarray]]]:
     """Yield (classes, uint8 images) batch by batch: all targets of a batch share one forward/backward per step.
 
-    The jitter shifts depend only on the seed and the step, not on the batch, so an image does not
-    depend on which batch its class falls in (resuming gives the same atlas).
+    The random shifts (and transforms) depend only on the seed and the step, and the initial image only on
+    the seed and the class, not on the batch, so an image does not depend on which batch its class falls in
+    (resuming gives the same atlas).
     """
     kwargs = method_settings(method)
-    start = torch.zeros(1, 3, int(size), int(size), device=model.device)
     for chunk in _batches(list(classes), int(batch)):
-        results = class_model_visualization(model, chunk, steps=int(steps), init=start, seed=int(seed), progress=False, **kwargs)
+        if method == "regularized":
+            results = feature_visualization(model, chunk, steps=int(steps), size=int(size), seed=int(seed), progress=False, **kwargs)
+        else:
+            start = torch.zeros(1, 3, int(size), int(size), device=model.device)
+            results = class_model_visualization(model, chunk, steps=int(steps), init=start, seed=int(seed), progress=False, **kwargs)
         yield chunk, [r.image for r in results]
 
 
 def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, judge_model: Classifier | None = None,
-              method: str = "paper", steps: int = 150, size: int = 160, batch: int = 16, seed: int = 0,
+              method: str = "paper", steps: int = 150, size: int = 160, batch: int | None = None, seed: int = 0,
               out: str | Path | None = None, progress: bool = True) -> Atlas:
     """Make (or, with `out`, resume and write) an atlas; returns it with the images in memory.
 
-    With `out`, classes whose PNG and entry already exist there are skipped, and the PNGs, the contact
-    sheet, the HTML page and atlas.json are (re)written after every batch.
+    `atlas.images` holds the images as the method made them (unstretched); classes resumed from `out` are
+    read back from their PNGs, which are contrast-stretched.
+
+    With `out`, classes whose PNG and entry already exist there are skipped; each batch writes its PNGs
+    (contrast-stretched for display) and atlas.json; the contact sheet and the HTML page are written once at
+    the end, or when the run stops early. `batch=None`: `default_batch(model.device, size)`.
     """
     class_ids = parse_classes(classes, model.categories)
     method_settings(method)  # validate before any work
+    if batch is None:
+        batch = default_batch(model.device, size)
     _check_positive(steps=steps, size=size, batch=batch, allow_zero=("steps",))
     if judge_model is not None and list(judge_model.categories) != list(model.categories):
         raise AtlasError(f"The judge {judge_model.name!r} must have the generator's classes "
@@ -256,25 +292,27 @@ def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, ju
 
     bar = tqdm(total=len(class_ids), initial=len(class_ids) - len(todo), desc=f"atlas ({method})", unit="class",
                disable=not progress)
-    for chunk, images in generate_class_images(model, todo, method=method, steps=steps, size=size, batch=batch, seed=seed):
-        own = self_score(images, chunk, model)
-        judged = judge(images, chunk, judge_model) if judge_model is not None else [None] * len(chunk)
-        for c, image, mine, theirs in zip(chunk, images, own, judged):
-            name = model.categories[c]
-            entry = AtlasEntry(c, name, f"{c:04d}_{_slug(name)}.png", mine.rank, round(mine.prob, 6),
-                               theirs.rank if theirs else None, round(theirs.prob, 6) if theirs else None)
-            atlas.entries.append(entry)
-            atlas.images[c] = image
+    order = {c: i for i, c in enumerate(class_ids)}
+    try:
+        for chunk, images in generate_class_images(model, todo, method=method, steps=steps, size=size, batch=batch, seed=seed):
+            own = self_score(images, chunk, model)
+            judged = judge(images, chunk, judge_model) if judge_model is not None else [None] * len(chunk)
+            for c, image, mine, theirs in zip(chunk, images, own, judged):
+                name = model.categories[c]
+                entry = AtlasEntry(c, name, f"{c:04d}_{_slug(name)}.png", mine.rank, round(mine.prob, 6),
+                                   theirs.rank if theirs else None, round(theirs.prob, 6) if theirs else None)
+                atlas.entries.append(entry)
+                atlas.images[c] = image
+                if folder is not None:
+                    _write_png(folder / entry.file, contrast_stretch(image))
             if folder is not None:
-                _write_png(folder / entry.file, image)
+                write_json(atlas, folder)  # a few bytes per class: cheap, and what resuming needs
+            bar.update(len(chunk))
+    finally:
+        bar.close()
+        atlas.entries.sort(key=lambda e: order[e.index])
         if folder is not None:
             write_outputs(atlas, folder)
-        bar.update(len(chunk))
-    bar.close()
-    order = {c: i for i, c in enumerate(class_ids)}
-    atlas.entries.sort(key=lambda e: order[e.index])
-    if folder is not None and not todo:
-        write_outputs(atlas, folder)
     return atlas
 
 
@@ -348,6 +386,13 @@ def _read_png(path: Path) -> np.ndarray:
 
 def write_outputs(atlas: Atlas, folder: Path) -> None:
     """Write atlas.json, the contact sheet and the HTML page for the entries made so far."""
+    write_json(atlas, folder)
+    contact_sheet(atlas).save(folder / CONTACT_SHEET)
+    (folder / HTML_PAGE).write_text(html_page(atlas))
+
+
+def write_json(atlas: Atlas, folder: Path) -> None:
+    """Write atlas.json (settings, summary, one entry per class) atomically."""
     summary: dict = {"classes_done": len(atlas.entries)}
     if atlas.entries and all(e.judge_rank is not None for e in atlas.entries):
         summary["recognisability_top5"] = round(atlas.recognisability(), 4)
@@ -355,12 +400,10 @@ def write_outputs(atlas: Atlas, folder: Path) -> None:
     tmp = folder / (ATLAS_JSON + ".tmp")
     tmp.write_text(json.dumps(data, indent=1))
     tmp.replace(folder / ATLAS_JSON)  # atomic: an interrupted run never leaves half a file
-    contact_sheet(atlas).save(folder / CONTACT_SHEET)
-    (folder / HTML_PAGE).write_text(html_page(atlas))
 
 
 def contact_sheet(atlas: Atlas, *, thumb: int = 128, columns: int | None = None):
-    """A PIL image: every class image in a grid, its name and judge rank below (sorted by class index)."""
+    """A PIL image: every class image (contrast-stretched) in a grid, its name and judge rank below (class order)."""
     from PIL import Image, ImageDraw, ImageFont
 
     entries = [e for e in atlas.entries if e.index in atlas.images]
@@ -376,7 +419,8 @@ def contact_sheet(atlas: Atlas, *, thumb: int = 128, columns: int | None = None)
         font = ImageFont.load_default()
     for i, e in enumerate(entries):
         x, y = (i % cols) * thumb, (i // cols) * (thumb + caption)
-        sheet.paste(Image.fromarray(atlas.images[e.index]).resize((thumb, thumb), Image.BILINEAR), (x, y))
+        shown = contrast_stretch(atlas.images[e.index])  # about the identity on a PNG that was stretched already
+        sheet.paste(Image.fromarray(shown).resize((thumb, thumb), Image.BILINEAR), (x, y))
         score = f"judge rank {e.judge_rank}" if e.judge_rank is not None else f"own rank {e.model_rank}"
         draw.text((x + 2, y + thumb + 1), e.name[:22], fill="black", font=font)
         draw.text((x + 2, y + thumb + 15), score, fill=(90, 90, 90), font=font)
@@ -430,7 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="paper", choices=METHODS)
     p.add_argument("--steps", type=int, default=150)
     p.add_argument("--size", type=int, default=160, help="side of the class images in pixels")
-    p.add_argument("--batch", type=int, default=16, help="classes optimised together in one forward/backward")
+    p.add_argument("--batch", type=int, default=None,
+                   help=f"classes optimised together in one forward/backward (default: {CPU_BATCH} on a CPU, "
+                        f"up to {MAX_CUDA_BATCH} on CUDA as memory allows)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
     p.add_argument("--out", required=True, help="output folder (resumable)")

@@ -12,6 +12,7 @@ import torch
 import helpers
 from helpers import atlas as atlas_mod
 from helpers.atlas import AtlasError, generate_class_images, judge, parse_classes, recognisability, run_atlas
+from helpers.feature_vis import contrast_stretch
 
 
 def _run(argv: list[str]) -> int:
@@ -54,7 +55,7 @@ def test_command_on_lite0_judged_by_lite2(tmp_path: Path, lite0) -> None:
 def test_resume_skips_done_classes_and_gives_the_same_atlas(tmp_path: Path, toy, monkeypatch) -> None:
     kwargs = dict(judge_model=toy, method="regularized", steps=8, size=64, batch=2, progress=False)
     fresh = run_atlas(toy, "circle,star,cross", out=tmp_path / "fresh", **kwargs)
-    run_atlas(toy, "star", out=tmp_path / "resumed", **kwargs)
+    alone = run_atlas(toy, "star", out=tmp_path / "resumed", **kwargs)
     generated: list[list[int]] = []
     real = atlas_mod.generate_class_images
 
@@ -66,8 +67,11 @@ def test_resume_skips_done_classes_and_gives_the_same_atlas(tmp_path: Path, toy,
     resumed = run_atlas(toy, "circle,star,cross", out=tmp_path / "resumed", **kwargs)
     assert generated == [[0, 4]]  # star (3) was already there
     assert [e.index for e in resumed.entries] == [0, 3, 4]
-    for c in (0, 3, 4):  # an image does not depend on its batch (jitter depends on seed and step only)
+    for c in (0, 4):  # an image does not depend on its batch (transforms depend on seed and step, init on seed and class)
         assert np.abs(resumed.images[c].astype(int) - fresh.images[c].astype(int)).max() <= 1
+    assert np.abs(alone.images[3].astype(int) - fresh.images[3].astype(int)).max() <= 1
+    # a resumed class is read back from its PNG, which holds the contrast-stretched image
+    np.testing.assert_array_equal(resumed.images[3], contrast_stretch(alone.images[3]))
     assert json.loads((tmp_path / "resumed" / "atlas.json").read_text())["summary"]["classes_done"] == 3
 
 
@@ -148,3 +152,63 @@ def test_generation_is_batched_and_leaves_the_model_frozen(toy) -> None:
     assert not any(p.requires_grad or p.grad is not None for p in toy.model.parameters())
     with pytest.raises(AtlasError, match="method must be one of"):
         list(generate_class_images(toy, [0], method="fancy"))
+
+
+def test_methods_paper_unchanged_regularized_is_feature_visualization(toy, monkeypatch) -> None:
+    from helpers.classvis import Blur, Clip, Jitter
+
+    assert atlas_mod.METHODS == ("paper", "regularized", "jitter_blur")
+    assert atlas_mod.method_settings("paper") == {"optimizer": "sgd", "regularizers": ()}
+    assert atlas_mod.method_settings("jitter_blur") == {"optimizer": "adam", "regularizers": (Jitter(), Blur(1.0, 4), Clip())}
+    called: list[str] = []
+    real_fv, real_cmv = atlas_mod.feature_visualization, atlas_mod.class_model_visualization
+    monkeypatch.setattr(atlas_mod, "feature_visualization", lambda *a, **k: called.append("fv") or real_fv(*a, **k))
+    monkeypatch.setattr(atlas_mod, "class_model_visualization", lambda *a, **k: called.append("cmv") or real_cmv(*a, **k))
+    for method in atlas_mod.METHODS:
+        list(generate_class_images(toy, [1], method=method, steps=1, size=64, batch=1))
+    assert called == ["cmv", "fv", "cmv"]
+
+
+def test_default_batch_depends_on_the_device(monkeypatch) -> None:
+    assert atlas_mod.default_batch("cpu", 128) == atlas_mod.CPU_BATCH
+    gib = 2**30
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (10 * gib, 80 * gib))
+    small = atlas_mod.default_batch("cuda", 160)
+    assert small == int(0.6 * 10 * 1024 // atlas_mod.MIB_PER_IMAGE_160)
+    assert atlas_mod.default_batch("cuda", 80) > small
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (130 * gib, 140 * gib))
+    assert atlas_mod.default_batch("cuda", 160) == atlas_mod.MAX_CUDA_BATCH
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (1, 140 * gib))
+    assert atlas_mod.default_batch("cuda", 160) == 1
+
+
+def test_sheet_and_page_are_written_once_and_pngs_are_stretched(tmp_path: Path, toy, monkeypatch) -> None:
+    calls = {"sheet": 0, "json": 0}
+    real_sheet, real_json = atlas_mod.contact_sheet, atlas_mod.write_json
+    monkeypatch.setattr(atlas_mod, "contact_sheet", lambda *a, **k: calls.__setitem__("sheet", calls["sheet"] + 1) or real_sheet(*a, **k))
+    monkeypatch.setattr(atlas_mod, "write_json", lambda *a, **k: calls.__setitem__("json", calls["json"] + 1) or real_json(*a, **k))
+    made = run_atlas(toy, "circle,star,cross", judge_model=toy, steps=3, size=64, batch=1, out=tmp_path, progress=False)
+    assert calls == {"sheet": 1, "json": 4}  # atlas.json after each of 3 batches, and once at the end
+    for e in made.entries:
+        saved = atlas_mod._read_png(tmp_path / e.file)
+        np.testing.assert_array_equal(saved, contrast_stretch(made.images[e.index]))
+    assert (tmp_path / "index.html").is_file() and (tmp_path / "contact_sheet.png").is_file()
+
+
+def test_an_interrupted_run_leaves_a_sheet_and_resumes(tmp_path: Path, toy, monkeypatch) -> None:
+    real = atlas_mod.generate_class_images
+
+    def stops_after_one_batch(model, classes, **kw):
+        for n, item in enumerate(real(model, classes, **kw)):
+            if n == 1:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(atlas_mod, "generate_class_images", stops_after_one_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run_atlas(toy, "circle,star,cross", steps=2, size=64, batch=2, out=tmp_path, progress=False)
+    assert json.loads((tmp_path / "atlas.json").read_text())["summary"]["classes_done"] == 2
+    assert (tmp_path / "contact_sheet.png").is_file() and (tmp_path / "index.html").read_text().count("<tr><td>") == 2
+    monkeypatch.setattr(atlas_mod, "generate_class_images", real)
+    resumed = run_atlas(toy, "circle,star,cross", steps=2, size=64, batch=2, out=tmp_path, progress=False)
+    assert [e.index for e in resumed.entries] == [0, 3, 4]
