@@ -18,6 +18,24 @@ def toy() -> "helpers.Classifier":
     return helpers.load_model("toy", device="cpu")
 
 
+@pytest.fixture(scope="session")
+def random_toy() -> "helpers.Classifier":
+    """An untrained ToyCNN with a constant grey mean (accepts any input size): fast, and needs no weights file."""
+    from helpers import toyworld
+    from helpers.models import Classifier, freeze
+
+    torch.manual_seed(1)
+    return Classifier(
+        name="random_toy",
+        model=freeze(toyworld.ToyCNN(), torch.device("cpu")),
+        device=torch.device("cpu"),
+        categories=list(toyworld.CLASSES),
+        mean=torch.full((3, 1, 1), 0.5),
+        std=torch.tensor(toyworld.TOY_STD).view(3, 1, 1),
+        input_size=toyworld.IMAGE_SIZE,
+    )
+
+
 @pytest.fixture(autouse=True)
 def _deterministic() -> None:
     torch.manual_seed(0)

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import toyworld
 from helpers.classvis import (
     Blur,
     ClassVisualization,
@@ -18,22 +17,6 @@ from helpers.classvis import (
     log_softmax_gradient_identity,
     objective_scale,
 )
-from helpers.models import Classifier, freeze
-
-
-@pytest.fixture(scope="module")
-def random_toy() -> Classifier:
-    """An untrained ToyCNN with a constant grey mean: fast, and needs no weights file."""
-    torch.manual_seed(1)
-    return Classifier(
-        name="random_toy",
-        model=freeze(toyworld.ToyCNN(), torch.device("cpu")),
-        device=torch.device("cpu"),
-        categories=list(toyworld.CLASSES),
-        mean=torch.full((3, 1, 1), 0.5),
-        std=torch.tensor(toyworld.TOY_STD).view(3, 1, 1),
-        input_size=toyworld.IMAGE_SIZE,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import toyworld
 from helpers.feature_vis import (
     TRANSFORMS,
     ImageParam,
@@ -20,16 +19,6 @@ from helpers.feature_vis import (
     rgb_to_decorrelated,
     spectrum_to_image,
 )
-from helpers.models import Classifier, freeze
-
-
-@pytest.fixture(scope="module")
-def random_toy() -> Classifier:
-    """An untrained ToyCNN with a constant grey mean (accepts any size): fast, needs no weights file."""
-    torch.manual_seed(1)
-    return Classifier(name="random_toy", model=freeze(toyworld.ToyCNN(), torch.device("cpu")), device=torch.device("cpu"),
-                      categories=list(toyworld.CLASSES), mean=torch.full((3, 1, 1), 0.5),
-                      std=torch.tensor(toyworld.TOY_STD).view(3, 1, 1), input_size=toyworld.IMAGE_SIZE)
 
 
 @pytest.mark.parametrize("size", [(16, 16), (15, 20)])
