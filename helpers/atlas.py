@@ -273,8 +273,8 @@ def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, ju
     """
     class_ids = parse_classes(classes, model.categories)
     method_settings(method)  # validate before any work
-    if batch is None:
-        batch = default_batch(model.device, size)
+    if batch is None:  # "regularized" shows the model its images at the model's input size
+        batch = default_batch(model.device, max(size, model.input_size) if method == "regularized" else size)
     _check_positive(steps=steps, size=size, batch=batch, allow_zero=("steps",))
     if judge_model is not None and list(judge_model.categories) != list(model.categories):
         raise AtlasError(f"The judge {judge_model.name!r} must have the generator's classes "

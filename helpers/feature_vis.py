@@ -13,7 +13,11 @@ input with the weights fixed. What changes is *how* the image is searched:
    - sigmoid: every value of the parameters is a valid image in [0, 1].
 2. Transformation robustness: before each forward pass the batch is padded, jittered, scaled and rotated
    by a random amount (Lucid's `standard_transforms`), so the image must score well under all of them.
-3. Adam (lr 0.05) instead of plain SGD.
+3. Scale: the transformed image is resized to the model's input size before the forward pass (Lucent
+   upsamples to 224), so a 128 px class image is drawn at the scale the network was trained at. Without
+   it the image is drawn at 128 px scale, and a network that looks at it at its own input size sees its
+   parts about twice too large; the ablation in benchmarks/README.md finds this the largest single gain.
+4. Adam (lr 0.05) instead of plain SGD.
 
 `feature_visualization` returns the same `ClassVisualization` results as `class_model_visualization`.
 `contrast_stretch` is the per-image percentile stretch used to *display* class images, as in the paper's figures.
@@ -187,7 +191,7 @@ def feature_visualization(
     decorrelate: bool = True,
     transforms: Sequence[str] = TRANSFORMS,
     l2: float = 0.0,
-    model_size: int | None = None,
+    model_size: int | str | None = "input",
     init_std: float = DEFAULT_INIT_STD,
     seed: int = 0,
     progress: bool = True,
@@ -196,8 +200,10 @@ def feature_visualization(
     under random pad / jitter / scale / rotation. A list of targets is one batch and gives a list of results.
 
     `l2` (default 0) subtracts l2 * mean((pixel - 0.5)^2) per image. `model_size`: resize the transformed
-    images to this side before the model (Lucent upsamples to 224); None keeps their size, except for a model
-    that subtracts a mean *image* (the toy CNN), which gets that image's size. History rows 0..steps-1 are measured on the
+    images to this side before the model; "input" (default): the model's input size, as Lucent upsamples to
+    224 (a 128 px image is then drawn at the scale the model was trained at, which is what makes it
+    recognisable to another network: benchmarks/README.md); None keeps their size, except for a model that
+    subtracts a mean *image* (the toy CNN), which gets that image's size. History rows 0..steps-1 are measured on the
     transformed images the step saw; the last row on the returned image itself. The model is never put in
     training mode and its weights receive no gradient.
     """
@@ -222,7 +228,9 @@ def feature_visualization(
     opt = torch.optim.Adam(image.params, lr=float(lr), maximize=True)
     gen = torch.Generator().manual_seed(int(seed))
     targets = torch.tensor(classes, dtype=torch.long, device=device)
-    if model_size is None and tuple(classifier.mean.shape[-2:]) != (1, 1):
+    if model_size == "input":
+        model_size = int(classifier.input_size)
+    elif model_size is None and tuple(classifier.mean.shape[-2:]) != (1, 1):
         model_size = int(classifier.mean.shape[-1])
     if model_size is not None and not (isinstance(model_size, (int, np.integer)) and model_size >= 8):
         raise ValueError(f"model_size must be None or an int >= 8; got {model_size!r}.")

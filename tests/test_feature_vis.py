@@ -91,6 +91,7 @@ def test_feature_visualization_raises_the_target_and_leaves_the_model_untouched(
         assert all(len(v) == 16 for v in r.history.as_dict().values())
         assert r.history.target_logit[-1] > r.history.target_logit[0]
         assert r.settings["param"] == "fourier" and r.settings["transforms"] == TRANSFORMS
+        assert r.settings["model_size"] == random_toy.input_size  # shown to the model at its input size, as Lucent
 
 
 def test_feature_visualization_is_deterministic_and_batch_independent(random_toy) -> None:
@@ -100,7 +101,8 @@ def test_feature_visualization_is_deterministic_and_batch_independent(random_toy
     c = feature_visualization(random_toy, "star", seed=2, **kwargs)
     assert np.abs(a[1].image.astype(int) - b.image.astype(int)).max() <= 1
     assert not np.array_equal(b.image, c.image)
-    for options in ({"param": "pixel"}, {"decorrelate": False}, {"transforms": ()}, {"l2": 1.0}, {"model_size": 32}):
+    for options in ({"param": "pixel"}, {"decorrelate": False}, {"transforms": ()}, {"l2": 1.0}, {"model_size": 32},
+                    {"model_size": None}):
         r = feature_visualization(random_toy, "ring", steps=2, size=32, progress=False, **options)
         assert r.image.shape == (32, 32, 3)
 
