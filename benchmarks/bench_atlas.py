@@ -1,6 +1,6 @@
 """Class atlas speed and memory: batched over targets vs one target at a time, peak memory, and the full-atlas time.
 
-Run: python benchmarks/bench_atlas.py [--size 160] [--steps 10] [--batch 16]
+Run: python benchmarks/bench_atlas.py [--size 160] [--steps 10] [--batch 16] [--rates-only]
 
 1. Class images per second with B targets in one forward/backward per step (`class_model_visualization`
    with a list of targets, as `helpers.atlas` does) against a loop of B single-target runs: the same
@@ -10,6 +10,9 @@ Run: python benchmarks/bench_atlas.py [--size 160] [--steps 10] [--batch 16]
    and the same for a batch of 1, so the difference is the batch's cost.
 3. The measured rate in image-steps per second, and from it the time of the whole 1000-class atlas
    (150 steps) on this machine; the GPU time is an *estimate* (see `gpu_estimate`), not a measurement.
+4. The atlas rate in classes per second for each method of `helpers.atlas` ("paper", "regularized"), as the
+   atlas makes them (`generate_class_images`, one batch of --batch classes, --steps steps, --size px), without
+   the judge; `--rates-only` runs only this part.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import time
 import torch
 
 import helpers
+from helpers.atlas import generate_class_images
 from helpers.classvis import class_model_visualization
 
 FULL_ATLAS_CLASSES = 1000
@@ -75,6 +79,14 @@ def gpu_estimate(cpu_image_steps_per_s: float, size: int) -> dict:
             "gpu_minutes_at_3_tflops": round(work_tflop / 3 / 60, 1), "gpu_minutes_at_1_tflops": round(work_tflop / 1 / 60, 1)}
 
 
+def atlas_rate(classifier: helpers.Classifier, method: str, targets: list[int], size: int, steps: int) -> float:
+    """Classes per second of `helpers.atlas.generate_class_images` for one batch of `targets` (after a 1-step warm-up)."""
+    list(generate_class_images(classifier, targets[:2], method=method, steps=1, size=size, batch=2))
+    begin = time.perf_counter()
+    list(generate_class_images(classifier, targets, method=method, steps=steps, size=size, batch=len(targets)))
+    return len(targets) / (time.perf_counter() - begin)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=160)
@@ -82,10 +94,17 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=2, help="interleaved repetitions; the best of each is reported")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--rates-only", action="store_true", help="only the atlas rate of each method (part 4)")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device {helpers.default_device()}")
     lite0 = helpers.load_model("efficientnet_lite0")
     targets = list(range(0, 1000, 1000 // args.batch))[: args.batch]
+    for method in ("paper", "regularized"):
+        rate = atlas_rate(lite0, method, targets, args.size, args.steps)
+        print(f"atlas rate, {method:11s}: {rate:.3f} classes/s ({args.batch} classes, {args.steps} steps, {args.size}px; "
+              f"{rate * args.steps:.1f} image-steps/s; 1000 classes x {args.steps} steps: {1000 / rate / 60:.1f} min)")
+    if args.rates_only:
+        return
     rates: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(args.repeats):  # interleaved, best of each: a shared machine's load hits both alike
         for mode in (False, True):
