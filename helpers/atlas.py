@@ -13,11 +13,9 @@ Command line (resumable: classes already in DIR are skipped):
 
 DIR receives one PNG per class, `contact_sheet.png` (a grid with class names), `index.html` (a table
 sortable by score) and `atlas.json` (per class: the target's rank and probability under the
-generating model and under the judge). The PNGs and the contact sheet show each image with a per-image
-1st-99th percentile contrast stretch (`helpers.feature_vis.contrast_stretch`), as the paper's figures are
-shown; the judge scores the image the method made, before the stretch. PNGs and atlas.json are written
-after every batch (so a run can be resumed); the contact sheet and the HTML page once, at the end (also
-when the run is interrupted). Without --batch, the batch size is chosen from the device (`default_batch`).
+generating model and under the judge). PNGs and contact sheet are contrast-stretched (`contrast_stretch`); the
+judge scores the image before the stretch. PNGs and atlas.json are written per batch (resumable), the sheet and
+the page once at the end (also when interrupted). No --batch: chosen from the device (`default_batch`).
 """
 
 from __future__ import annotations
@@ -40,11 +38,8 @@ from .feature_vis import contrast_stretch, feature_visualization
 from .models import Classifier, WeightsUnavailableError, load_model
 
 METHODS: tuple[str, ...] = ("paper", "regularized", "jitter_blur")
-CPU_BATCH = 25  # classes per batch on a CPU: larger batches gain little there (benchmarks/README.md)
-MAX_CUDA_BATCH = 500
-# Peak memory per class image in one forward/backward, in MiB at 160 px (measured on CPU, fp32: 46 MiB for
-# the paper's method; the padded, transformed images of "regularized" are ~1.4x larger), scaled with pixels.
-MIB_PER_IMAGE_160 = 70.0
+CPU_BATCH, MAX_CUDA_BATCH = 25, 500  # a CPU gains little from larger batches (benchmarks/README.md)
+MIB_PER_IMAGE_160 = 70.0  # peak MiB per class image at 160 px (46 measured for "paper", fp32; margin for transforms)
 TOP_K = 5
 ATLAS_JSON = "atlas.json"
 CONTACT_SHEET = "contact_sheet.png"
@@ -264,12 +259,10 @@ def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, ju
               out: str | Path | None = None, progress: bool = True) -> Atlas:
     """Make (or, with `out`, resume and write) an atlas; returns it with the images in memory.
 
-    `atlas.images` holds the images as the method made them (unstretched); classes resumed from `out` are
-    read back from their PNGs, which are contrast-stretched.
-
     With `out`, classes whose PNG and entry already exist there are skipped; each batch writes its PNGs
-    (contrast-stretched for display) and atlas.json; the contact sheet and the HTML page are written once at
-    the end, or when the run stops early. `batch=None`: `default_batch(model.device, size)`.
+    (contrast-stretched) and atlas.json; the contact sheet and the HTML page are written once at the end, or
+    when the run stops early. `atlas.images` holds the images as made (unstretched), except classes resumed
+    from `out`, read back from their stretched PNGs. `batch=None`: `default_batch` for the device.
     """
     class_ids = parse_classes(classes, model.categories)
     method_settings(method)  # validate before any work
