@@ -8,7 +8,8 @@ One module per idea, on seven layers; a module imports only from the layers belo
 2. `categories`: ImageNet class names and the COCO -> ImageNet table
 3. models and data: `models`, `efficientnet_lite`, `images`, `coco`, `toyworld`, `linear`
 4. the algorithms: `saliency`, `attribution`, `classvis`, `spectrum`, `localization` (the paper's GraphCut), and
-   `inputs`, the one input contract they share (Classifier or nn.Module; tensors moved to the model's device)
+   `feature_vis` (class images the feature-visualization way, beyond the paper), and `inputs`, the one input
+   contract they share (Classifier or nn.Module; tensors moved to the model's device)
 5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
 6. `evaluation`: box and mask scores, the pointing game, photo and ILSVRC evaluation (never imported by 4)
 7. what the course is built from: `atlas`, `plotting`, `widgets`, `exercises`, `course`, `site`, `run_notebooks`,
@@ -80,7 +81,7 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
     "localization", "toyworld", "plotting", "widgets", "exercises", "geometry", "evaluation", "claims", "runtime",
-    "compare", "inputs",
+    "compare", "inputs", "feature_vis",
 }
 
 
