@@ -55,7 +55,8 @@ def setup_cell_source() -> str:
         "    raise ImportError(f\"{where} is not the course package `helpers` but hides it: rename it \"\n"
         "                      \"(e.g. to my_helpers.py), then restart the kernel.\")\n"
         "helpers.plotting.use_notebook_style()\n"
-        "print(\"helpers\", helpers.__version__, \"| device:\", helpers.default_device())"
+        "threads = helpers.runtime.configure_threads()  # half the cores (1-4) unless COURSE_THREADS says otherwise\n"
+        "print(\"helpers\", helpers.__version__, \"| device:\", helpers.default_device(), \"|\", threads)"
     )
 
 
