@@ -222,7 +222,7 @@ PAPER = LocalizeSettings(0.95, 0.30, iterations=1, init="seeds", hard="none", sm
 # unseeded pixels start as probable background, 5 GrabCut iterations, the map blurred (seeds from regions, and
 # stable: 0.2% noise on the map changes no box), GrabCut at 224 px on the longer side (20x faster than 640 px).
 # On photos the choice was not made on it does not hold up: with a SmoothGrad map it hit 4 of 22 COCO photos of
-# the tune split, the paper's settings 14 (benchmarks/README.md, issue 18). For photos use `localize_photo`
+# the tune split, the paper's settings 14 (benchmarks/README.md). For photos use `localize_photo`
 # (helpers.photos), not these settings.
 DEFAULT = LocalizeSettings(0.95, 0.30, iterations=5, init="probable_background", hard="none", smooth=0.02, min_side=None, max_side=224)
 

@@ -212,7 +212,7 @@ def localize_photo(classifier: Classifier, image: np.ndarray, target: Target = N
     component (`mask`), its `box`, every pixel above the threshold (`segmentation`) and no seeds (all 0).
     One forward and one backward pass: about 0.2 s per photo on one CPU core.
 
-    Evidence (issue 18; benchmarks/photo_protocol.md, benchmarks/README.md, data/benchmarks/photo_benchmark.json):
+    Evidence (benchmarks/photo_protocol.md, benchmarks/README.md, data/benchmarks/photo_benchmark.json):
     44 COCO photos with one dominant object, split by a fixed seed into tune and report halves
     (benchmarks/photo_splits.json). Chosen on the tune split only (benchmarks/photo_choice.json): 16 of 22 hits
     (IoU >= 0.5) against 9 for the paper's pipeline. On the report split (22 photos, EfficientNet-Lite0):

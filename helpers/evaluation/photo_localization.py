@@ -198,7 +198,7 @@ def evaluate_photos(
 
 
 # ----------------------------------------------------------------------------------------------
-# The real-photo benchmark (issue 18), as shipped: results and two of its report-split photos
+# The real-photo benchmark, as shipped: results and two of its report-split photos
 
 BENCHMARK_DIR = DATA_DIR / "benchmarks"
 BENCHMARK_FILE = BENCHMARK_DIR / "photo_benchmark.json"  # written by benchmarks/photo_localization_protocol.py summary
