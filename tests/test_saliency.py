@@ -243,3 +243,19 @@ def test_toy_cnn_refuses_another_input_size_naming_its_own(as_module: bool) -> N
 def test_any_size_models_still_take_any_size(lite0) -> None:
     assert S.saliency_map(lite0, torch.zeros(1, 3, 96, 160), 0).shape == (1, 96, 160)
     assert S.saliency_map(_tiny_net(), torch.zeros(1, 3, 10, 14), 0).shape == (1, 10, 14)
+
+
+def test_pointing_defaults_are_pinned_torchrays_15_px_and_the_centre_of_a_non_square_image() -> None:
+    """The default tolerance is TorchRay's 15 px, and the centre baseline uses (row, column) of a non-square image."""
+    from helpers.evaluation import masks
+
+    assert masks.POINTING_TOLERANCE == 15
+    mask = np.zeros((60, 200), bool)
+    mask[28:32, 98:102] = True                       # a small object at the centre of a wide image
+    assert masks.centre_hit(mask)                    # swapped (x, y) would look at row 99: outside the image
+    peak = np.zeros((60, 200), np.float32)
+    peak[30, 101 + 15] = 1.0                         # 15 px right of the object's last column (101)
+    assert masks.pointing_hit(peak, mask)            # within the default 15 px
+    peak[30, 116], peak[30, 117] = 0.0, 1.0          # 16 px away
+    assert not masks.pointing_hit(peak, mask)
+    assert not masks.pointing_hit(peak, mask, tolerance=0)
