@@ -35,6 +35,9 @@ class Claim:
     def __bool__(self) -> bool:
         return self.holds
 
+    def _ipython_display_(self) -> None:
+        """Nothing: `claim` has printed the verdict already, so a claim that ends a cell is not shown twice."""
+
 
 def claim(statement: str, holds: bool | np.bool_ | torch.Tensor, evidence: str = "", *, show: bool = True) -> Claim:
     """Print (unless `show=False`) and return whether `statement` holds on this run.

@@ -49,3 +49,12 @@ def test_equal_to_float_precision_states_the_tolerance(capsys):
     result = equal_to_float_precision("the two maps are the same", torch.ones(2), torch.ones(2))
     assert isinstance(result, Claim) and result.holds
     assert "rtol 0.0001" in capsys.readouterr().out
+
+
+def test_a_claim_ending_a_cell_is_not_displayed_twice(capsys):
+    """IPython shows a cell's last value; a claim has printed itself, so its display is empty (nbval sees no extra output)."""
+    from IPython.core.formatters import DisplayFormatter
+
+    result = claim("shown once", True)
+    assert DisplayFormatter().format(result) == ({}, {})
+    assert capsys.readouterr().out == "holds on this run: shown once\n"
