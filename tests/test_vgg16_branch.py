@@ -32,12 +32,15 @@ USES_PHOTO_MODEL = re.compile(r"best_photo_model|PHOTO_MODEL|photo_model\b")
 # Injected before the tagged cells: the photo benchmarks run on their first MAX_PHOTOS photos only. Patched in the
 # functions' own module globals, so it holds wherever the helpers reorganisation puts them.
 LIMIT_PHOTOS = f"""
+import inspect
+
 import helpers
-from helpers.localization import evaluate_photos
-from helpers.photos import evaluate_pointing
+from helpers.evaluation.photo_localization import evaluate_photos
+from helpers.evaluation.pointing import evaluate_pointing
 
 _MAX = {MAX_PHOTOS}
-_pointing_globals, _photo_globals = evaluate_pointing.__globals__, evaluate_photos.__globals__
+# the functions' own modules (unwrapped: a decorator's globals are its own module's)
+_pointing_globals, _photo_globals = inspect.unwrap(evaluate_pointing).__globals__, inspect.unwrap(evaluate_photos).__globals__
 _all_pairs, _all_cases = _pointing_globals["pointing_pairs"], _photo_globals["photo_cases"]
 
 
