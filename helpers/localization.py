@@ -34,6 +34,7 @@ import torch
 from .geometry import Box, check_positive_int, check_rgb_uint8, mask_box, resize_map
 from .images import to_rgb_uint8
 from .moved import forward_moved, moved_names
+from .runtime import parallel_map
 
 FOREGROUND_SEED, BACKGROUND_SEED, UNSEEDED = 1, -1, 0
 GMM_COMPONENTS = 5  # OpenCV's GrabCut fits 5-component GMMs, so each side needs at least 5 seed pixels.
@@ -395,23 +396,31 @@ def localize_boxes(
     *,
     on_error: Literal["raise", "full_image"] = "raise",
     progress: bool = False,
+    workers: int | None = None,
     **kwargs: object,
 ) -> np.ndarray:
-    """`localize` each image with its map; (N, 4) int boxes. on_error="full_image" boxes failures whole."""
+    """`localize` each image with its map; (N, 4) int boxes. on_error="full_image" boxes failures whole.
+
+    GrabCut runs on the CPU whatever the device, one image at a time, so the images are spread over one
+    process per core (`helpers.runtime.parallel_map`; `workers=1` for this process only). Each call
+    seeds OpenCV's RNG, so the boxes do not depend on the number of workers.
+    """
     if len(images) != len(saliencies):
         raise ValueError(f"Got {len(images)} images but {len(saliencies)} saliency maps.")
     if on_error not in ("raise", "full_image"):
         raise ValueError(f"on_error must be 'raise' or 'full_image'; got {on_error!r}.")
-    from tqdm.auto import tqdm
-
-    boxes = np.zeros((len(images), 4), np.int64)
-    for i in tqdm(range(len(images)), disable=not progress, desc="localize", unit="img"):
+    def one(i: int) -> tuple[int, int, int, int] | None:
         try:
-            boxes[i] = localize(images[i], saliencies[i], **kwargs).box  # type: ignore[arg-type]
+            return tuple(localize(images[i], saliencies[i], **kwargs).box)  # type: ignore[arg-type]
         except LocalizationError:
             if on_error == "raise":
                 raise
-            boxes[i] = (0, 0, images[i].shape[1], images[i].shape[0])
+            return None
+
+    found = parallel_map(one, range(len(images)), workers=workers, progress=progress, desc="localize")
+    boxes = np.zeros((len(images), 4), np.int64)
+    for i, box in enumerate(found):
+        boxes[i] = (0, 0, images[i].shape[1], images[i].shape[0]) if box is None else box
     return boxes
 
 

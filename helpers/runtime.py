@@ -40,3 +40,70 @@ def configure_threads(environ: dict[str, str] | None = None) -> str:
     threads, why = chosen_threads(environ)
     torch.set_num_threads(threads)
     return f"torch threads: {threads} ({why})"
+
+
+# ----------------------------------------------------------------------------------------------
+# CPU-bound work that torch does not parallelise (OpenCV's GrabCut): one process per core
+
+MIN_ITEMS_PER_WORKER = 25  # below this, starting a process costs more than it saves
+_JOB: tuple = ()  # (function, items) for the forked workers, which inherit it instead of unpickling data
+
+
+def default_workers(n_items: int) -> int:
+    """Processes for `parallel_map`: one per available core (at most 8), fewer for short lists; 1 without fork."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # Windows; macOS forks unsafely, see below
+        return 1
+    import sys
+
+    if sys.platform == "darwin":  # fork is unsafe with macOS system libraries; spawn would re-import torch
+        return 1
+    return max(1, min(available_cores(), 8, n_items // MIN_ITEMS_PER_WORKER))
+
+
+def _run_item(index: int):
+    function, items = _JOB
+    return function(items[index])
+
+
+def parallel_map(function, items, *, workers: int | None = None, progress: bool = False, desc: str = "") -> list:
+    """`[function(item) for item in items]`, in order, spread over forked processes (`default_workers`).
+
+    The children inherit `function` and `items` (so lambdas and large arrays need no pickling) and must not
+    use torch; results must be picklable; an exception in a child is raised here. `workers=1` runs in
+    this process.
+    """
+    from tqdm.auto import tqdm
+
+    global _JOB
+    items = list(items)
+    workers = default_workers(len(items)) if workers is None else check_workers(workers)
+    bar = tqdm(total=len(items), disable=not progress, desc=desc or None, unit="item")
+    if workers == 1 or len(items) < 2:
+        results = []
+        for item in items:
+            results.append(function(item))
+            bar.update()
+        bar.close()
+        return results
+    import multiprocessing
+
+    _JOB = (function, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = []
+            for result in pool.imap(_run_item, range(len(items)), chunksize=max(1, len(items) // (8 * workers))):
+                results.append(result)
+                bar.update()
+            return results
+    finally:
+        _JOB = ()
+        bar.close()
+
+
+def check_workers(workers: object) -> int:
+    """`workers` as a positive int, or a clear error."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive whole number (or None for one per core); got {workers!r}.")
+    return workers
