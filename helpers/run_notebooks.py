@@ -3,6 +3,7 @@
     python -m helpers.run_notebooks --html out/            # execute all, write out/*.html
     python -m helpers.run_notebooks notebooks/02_*.ipynb --inplace
     python -m helpers.run_notebooks --threads 2             # each kernel uses 2 threads (busy machine)
+    python -m helpers.run_notebooks --threads 1 --jobs 2    # two kernels at a time, one thread each (a 2-core machine)
     python -m helpers.run_notebooks --site out/site --no-execute   # course website from the saved notebooks
     python -m helpers.run_notebooks --slides out/slides --no-execute   # reveal.js decks of the committed outputs
     python -m helpers.run_notebooks --compare --threads 2   # before class: what this machine prints otherwise
@@ -154,17 +155,20 @@ def run_series(
     slides_dir: Path | None = None,
     execute: bool = True,
     keep: dict[Path, nbformat.NotebookNode] | None = None,
+    jobs: int = 1,
 ) -> list[RunResult]:
-    """Execute notebooks in order (or only read them: execute=False); export HTML/slides and/or write them back.
+    """Execute notebooks (or only read them: execute=False); export HTML/slides and/or write them back.
 
+    `jobs` kernels run at a time (each notebook still in its own fresh kernel; results in course order).
     `keep`, when given, receives every notebook (by path), e.g. for building the site.
     """
     kernel_environment(threads)  # a bad thread count fails before the first notebook runs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive int; got {jobs!r}.")
     results = []
     bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress)
-    for path in bar:
+    for path, (nb, result) in zip(bar, _executed(notebooks, execute=execute, timeout=timeout, threads=threads, jobs=jobs)):
         bar.set_postfix_str(path.name)
-        nb, result = execute_notebook(path, timeout=timeout, threads=threads) if execute else read_notebook(path)
         if html_dir is not None:
             export_html(nb, html_dir / (path.stem + ".html"))
         if slides_dir is not None:
@@ -175,6 +179,21 @@ def run_series(
             keep[path] = nb
         results.append(result)
     return results
+
+
+def _executed(notebooks: list[Path], *, execute: bool, timeout: int, threads: int | None, jobs: int):
+    """(notebook, result) per path in order: executed `jobs` at a time, or read as saved."""
+    if not execute:
+        yield from (read_notebook(path) for path in notebooks)
+        return
+    if jobs == 1:
+        yield from (execute_notebook(path, timeout=timeout, threads=threads) for path in notebooks)
+        return
+    from concurrent.futures import ThreadPoolExecutor  # the kernels do the work; a thread only waits on one
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(execute_notebook, path, timeout=timeout, threads=threads) for path in notebooks]
+        yield from (future.result() for future in futures)
 
 
 def extract_gallery(notebooks: list[Path], out_dir: Path) -> list[Path]:
@@ -200,23 +219,24 @@ def extract_gallery(notebooks: list[Path], out_dir: Path) -> list[Path]:
 
 
 def build_site_cli(
-    notebooks: list[Path], site_dir: Path, *, execute: bool, timeout: int, progress: bool, threads: int | None = None
+    notebooks: list[Path], site_dir: Path, *, execute: bool, timeout: int, progress: bool, threads: int | None = None, jobs: int = 1
 ) -> int:
     """--site: build the course website, from the saved notebooks or after executing them; the exit status."""
     from .site import build_site
 
     executed: dict[Path, nbformat.NotebookNode] = {}
-    results = run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed) if execute else []
+    began = time.perf_counter()
+    results = run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed, jobs=jobs) if execute else []
     if results:
-        print(summary(results))
+        print(summary(results, wall=time.perf_counter() - began, jobs=jobs))
     ok = [r for r in results if r.ok]
     build_site(notebooks, site_dir, executed={r.path: executed[r.path] for r in ok}, seconds={r.path: r.seconds for r in ok})
     print(f"site written to {site_dir / 'index.html'}")
     return 0 if all(r.ok for r in results) else 1
 
 
-def summary(results: list[RunResult]) -> str:
-    """A plain-text table of run times and failures."""
+def summary(results: list[RunResult], *, wall: float | None = None, jobs: int = 1) -> str:
+    """A plain-text table of run times and failures; with `jobs` > 1 also the wall-clock time of the whole run."""
     width = max(len(r.path.name) for r in results)
     rows = [f"{'notebook'.ljust(width)}  seconds  status"]
     for r in results:
@@ -225,6 +245,8 @@ def summary(results: list[RunResult]) -> str:
     failed = sum(not r.ok for r in results)
     total = f"{sum(r.seconds for r in results):7.1f}" if any(r.executed for r in results) else f"{'-':>7}"
     rows.append(f"{'total'.ljust(width)}  {total}  {len(results) - failed} ok, {failed} failed")
+    if wall is not None and jobs > 1:
+        rows.append(f"{'wall clock'.ljust(width)}  {wall:7.1f}  ({jobs} kernels at a time; each notebook's seconds include waiting for a core)")
     return "\n".join(rows)
 
 
@@ -233,14 +255,15 @@ def _seconds(result: RunResult) -> str:
     return f"{result.seconds:7.1f}" if result.executed else f"{'-':>7}"
 
 
-def compare_cli(notebooks: list[Path], *, timeout: int, progress: bool, threads: int | None) -> int:
+def compare_cli(notebooks: list[Path], *, timeout: int, progress: bool, threads: int | None, jobs: int = 1) -> int:
     """--compare: re-execute (nothing written back) and list checked outputs and claims that differ; the exit status."""
     from .compare import compare_notebooks, report
 
     committed = {path: nbformat.read(path, as_version=4) for path in notebooks}
     executed: dict[Path, nbformat.NotebookNode] = {}
-    results = run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed)
-    print(summary(results))
+    began = time.perf_counter()
+    results = run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed, jobs=jobs)
+    print(summary(results, wall=time.perf_counter() - began, jobs=jobs))
     differences = [d for r in results if r.ok for d in compare_notebooks(r.path.name, committed[r.path], executed[r.path])]
     print(report(differences, sum(r.ok for r in results)))
     return 0 if all(r.ok for r in results) and not differences else 1
@@ -258,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=_positive_int, metavar="N",
                         help="threads per kernel for torch, OpenMP, MKL and OpenBLAS (sets "
                              + ", ".join(THREAD_ENV_VARS) + "; default: all cores). Use 1-2 on a shared or busy machine.")
+    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                        help="run N notebooks at a time, each in its own kernel (default 1). With --threads 1, N = the number "
+                             "of cores uses the whole machine; each notebook's time then includes waiting for a core")
     parser.add_argument("--site", type=Path, metavar="DIR", help="build the course website into DIR (home page, one page per notebook)")
     parser.add_argument("--slides", type=Path, metavar="DIR", help="export each notebook as a reveal.js deck DIR/<name>.slides.html")
     parser.add_argument("--compare", action="store_true",
@@ -275,19 +301,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare:
         if args.inplace or args.no_execute:
             parser.error("--compare re-executes and writes nothing back; it cannot be combined with --inplace or --no-execute.")
-        return compare_cli(notebooks, timeout=args.timeout, progress=not args.no_progress, threads=args.threads)
+        return compare_cli(notebooks, timeout=args.timeout, progress=not args.no_progress, threads=args.threads, jobs=args.jobs)
     if args.gallery is not None:
         for path in extract_gallery(notebooks, args.gallery):
             print(path)
         return 0
     if args.site is not None:
         return build_site_cli(notebooks, args.site, execute=not args.no_execute, timeout=args.timeout, progress=not args.no_progress,
-                              threads=args.threads)
+                              threads=args.threads, jobs=args.jobs)
     if args.no_execute and args.html is None and args.slides is None:
         parser.error("--no-execute needs --html DIR, --slides DIR or --site DIR (there is nothing else to do without running).")
+    began = time.perf_counter()
     results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress,
-                         threads=args.threads, slides_dir=args.slides, execute=not args.no_execute)
-    print(summary(results))
+                         threads=args.threads, slides_dir=args.slides, execute=not args.no_execute, jobs=args.jobs)
+    print(summary(results, wall=time.perf_counter() - began, jobs=args.jobs))
     return 0 if all(r.ok for r in results) else 1
 
 

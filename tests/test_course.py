@@ -66,6 +66,22 @@ def test_runner_executes_exports_html_and_summarises(tmp_path) -> None:
     assert "01_ok.ipynb" in table and "FAILED" in table and "1 ok, 1 failed" in table
 
 
+def test_runner_jobs_run_kernels_at_once_and_keep_course_order(tmp_path, capsys) -> None:
+    """--jobs 2: two kernels sleep at the same time (wall clock < the sum), results in course order, each executed."""
+    for n in (1, 2, 3):
+        _tiny_notebook(tmp_path / f"0{n}_nb.ipynb", [f"import time; time.sleep(2); print({n})"])
+    assert run_notebooks.main([str(tmp_path), "--no-progress", "--inplace", "--jobs", "3"]) == 0
+    table = capsys.readouterr().out
+    wall = float(next(line for line in table.splitlines() if line.startswith("wall clock")).split()[2])
+    total = float(next(line for line in table.splitlines() if line.startswith("total")).split()[1])
+    assert wall < total - 3, table
+    for n in (1, 2, 3):
+        executed = json.loads((tmp_path / f"0{n}_nb.ipynb").read_text())
+        assert "".join(executed["cells"][1]["outputs"][0]["text"]) == f"{n}\n"
+    with pytest.raises(ValueError, match="jobs must be a positive int"):
+        run_notebooks.run_series(run_notebooks.find_notebooks([tmp_path]), jobs=0, progress=False)
+
+
 def test_runner_cli_exit_status_and_bad_paths(tmp_path, capsys) -> None:
     _tiny_notebook(tmp_path / "01_ok.ipynb", ["print('fine')"])
     assert run_notebooks.main([str(tmp_path), "--no-progress", "--inplace"]) == 0
