@@ -66,6 +66,7 @@ def test_runner_executes_exports_html_and_summarises(tmp_path) -> None:
     assert "01_ok.ipynb" in table and "FAILED" in table and "1 ok, 1 failed" in table
 
 
+@pytest.mark.slow
 def test_runner_jobs_run_kernels_at_once_and_keep_course_order(tmp_path, capsys) -> None:
     """--jobs 2: two kernels sleep at the same time (wall clock < the sum), results in course order, each executed."""
     for n in (1, 2, 3):
