@@ -51,6 +51,9 @@ _EXPORTS: dict[str, str] = {
     "pointing_game": "evaluation.masks",
     "pointing_hit": "evaluation.masks",
     "image_smoothgrad": "saliency",
+    "noise_tunnel": "saliency",
+    "ten_crop": "saliency",
+    "whole_image": "saliency",
     # real photos
     "photo_saliency": "photos",
     "evaluate_pointing": "evaluation.pointing",
@@ -81,7 +84,7 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
     "localization", "toyworld", "plotting", "widgets", "exercises", "geometry", "evaluation", "claims", "runtime",
-    "compare", "inputs", "feature_vis",
+    "compare", "inputs", "feature_vis", "targets",
 }
 
 

@@ -28,14 +28,14 @@ from typing import Literal
 import numpy as np
 import torch
 
-from .categories import COCO_TO_IMAGENET, best_imagenet_class, imagenet_classes
 from .attribution import grad_cam
 from .geometry import resize_map
 from .inputs import as_classifier
 from .localization import CAM_THRESHOLD, Localization, as_rgb_image, cam_localization, localize
-from .models import Classifier, WeightsUnavailableError, load_model, resolve_class, torch_home_checkpoint
+from .models import Classifier, WeightsUnavailableError, load_model, torch_home_checkpoint
 from .moved import forward_moved, moved_names
-from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency, whole_image_input
+from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency, whole_image_input, whole_image_scores
+from .targets import image_target
 
 PhotoMethod = Literal["single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad"]
 PHOTO_METHODS: tuple[str, ...] = ("single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad")
@@ -45,7 +45,7 @@ PHOTO_METHODS: tuple[str, ...] = ("single", "ten_crop", "smoothgrad", "ten_crop_
 # seeds GrabCut far better (localization_saliency, below), so one map serves both; the
 # combination is 2 pairs better (noise, on 35 pairs) at 3x the time, over the 2 s per photo budget.
 PHOTO_METHOD: PhotoMethod = "smoothgrad"
-SMOOTHGRAD_SAMPLES = 8  # noisy copies for the image-level SmoothGrad (12 crop-sized passes: ~ the cost of 10 crops); as localize_photo
+SMOOTHGRAD_SAMPLES = 8  # noisy copies for the image-level SmoothGrad of photos (photo_saliency, localization_saliency)
 TEN_CROP_SMOOTHGRAD_SAMPLES = 2  # noisy copies per crop: 20 noisy maps in all
 QUANTISATION_LEVELS = 1024  # photo_saliency rounds the map (max 1) to multiples of 1/1024
 # Offline: Lite1 and Lite2 do not beat Lite0 on the COCO pointing game (10 crops: 31%, 31%, 23% for
@@ -99,30 +99,14 @@ def warn_if_unlikely(classifier: Classifier, image: np.ndarray, target: int) -> 
     ), stacklevel=3)
 
 
-@torch.no_grad()
-def whole_image_scores(classifier: Classifier, image: np.ndarray) -> torch.Tensor:
-    """Class scores (logits, (classes,)) of the whole image, as the saliency methods see it."""
-    return classifier.model(whole_image_input(classifier, image))[0]
-
-
 def photo_target(classifier: Classifier, image: np.ndarray, target: Target = None) -> int:
     """The class index to explain: None = the top class on the whole image; an int; an ImageNet class name;
-    or a COCO category (the best-scoring ImageNet class of its set).
+    or a COCO category (the best-scoring ImageNet class of its set). The rule of `helpers.targets.image_target`.
 
     A name that is exactly an ImageNet class ("cup") means that class; otherwise a COCO category
     ("dog", "motorcycle") means its set; otherwise the usual name lookup (substrings, close matches).
     """
-    if target is None:
-        return int(whole_image_scores(classifier, image).argmax())
-    if isinstance(target, str):
-        lowered = [c.lower() for c in classifier.categories]
-        if target.strip().lower() in lowered:
-            return lowered.index(target.strip().lower())
-        if target in COCO_TO_IMAGENET:
-            if len(classifier.categories) != 1000:
-                raise ValueError(f"COCO category {target!r} maps to ImageNet-1k classes; {classifier.name} has {len(classifier.categories)} classes.")
-            return best_imagenet_class(whole_image_scores(classifier, image), imagenet_classes(target))
-    return resolve_class(classifier.categories, target)
+    return image_target(classifier.categories, target, lambda: whole_image_scores(classifier, image))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -173,8 +157,8 @@ def photo_saliency(classifier: Classifier, image: np.ndarray, target: Target = N
 # Boxes in photos: the map that seeds GraphCut, and photo -> box
 
 
-# A SmoothGrad map for GrabCut (the `DEFAULT` or the paper's cut; the "SmoothGrad" rows of the photo evaluation).
-LOCALIZATION_SMOOTHGRAD_SAMPLES = 8
+# The SmoothGrad map that seeds GrabCut is the photo SmoothGrad map itself (one constant; this is its old name).
+LOCALIZATION_SMOOTHGRAD_SAMPLES = SMOOTHGRAD_SAMPLES
 
 
 def localization_saliency(classifier: Classifier, image: np.ndarray, target: int | str | None = None) -> np.ndarray:
@@ -184,7 +168,7 @@ def localization_saliency(classifier: Classifier, image: np.ndarray, target: int
     """
     classifier, img = _photo_inputs(classifier, image, "localization_saliency")
     cls = photo_target(classifier, img, target)
-    return quantise_map(image_smoothgrad(classifier, img, cls, n_samples=LOCALIZATION_SMOOTHGRAD_SAMPLES))
+    return quantise_map(method_saliency(classifier, img, cls, "smoothgrad"))
 
 
 def gradcam_map(classifier: Classifier, image: np.ndarray, target: Target = None) -> np.ndarray:
