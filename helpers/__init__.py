@@ -84,7 +84,7 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
     "localization", "toyworld", "plotting", "widgets", "exercises", "geometry", "evaluation", "claims", "runtime",
-    "compare", "inputs", "feature_vis", "targets",
+    "compare", "inputs", "feature_vis", "targets", "atlas_pages",
 }
 
 

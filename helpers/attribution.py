@@ -424,11 +424,9 @@ def fooling_image(
     """
     if not isinstance(classifier, Classifier):
         raise TypeError(f"fooling_image needs a helpers.Classifier; got {type(classifier).__name__}.")
-    for name, value, low in (("step_size", step_size, 1), ("max_steps", max_steps, 1), ("epsilon", epsilon, 1)):
-        if value is None and name == "epsilon":
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low} (gray levels or steps); got {value!r}.")
+    check_positive_int("step_size", step_size)
+    check_positive_int("max_steps", max_steps)
+    check_positive_int("epsilon", epsilon, allow_none=True)
     c = classifier.class_index(target)
     original = model_input_crop(classifier, image)
     start = torch.from_numpy(original).permute(2, 0, 1)[None].float().to(classifier.device)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import urllib.error
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +59,15 @@ class Classifier:
     mean: torch.Tensor  # (3, 1, 1), or (3, H, W) for a mean image; pixel values in [0, 1]
     std: torch.Tensor  # (3, 1, 1)
     input_size: int
-    extra: dict = field(default_factory=dict)
     crop_fraction: float = DEFAULT_CROP_FRACTION  # S / (shorter side before the centre crop) in `preprocess`
+    # The network's architecture as load_model names it ("toy", "efficientnet_lite0", "vgg16"); it stays when a
+    # modified copy gets another display `name` (e.g. "..._bn_folded"). None: the same as `name`.
+    architecture: str | None = None
+
+    @property
+    def arch(self) -> str:
+        """The architecture's name (`architecture`, or `name` when not set): what per-model defaults are keyed by."""
+        return self.architecture or self.name
 
     def preprocess(self, image: np.ndarray, *, center_crop: bool = True) -> torch.Tensor:
         """uint8 HxWx3 RGB -> normalised (1,3,S,S) tensor on `device`, the standard ImageNet evaluation.
@@ -183,6 +190,7 @@ def _load_efficientnet_lite(variant: str, device: torch.device, weights: str | P
     size = LITE_VARIANTS[variant].resolution
     return Classifier(
         name=f"efficientnet_{variant}",
+        architecture=f"efficientnet_{variant}",
         model=freeze(model, device),
         device=device,
         categories=imagenet_categories(),
@@ -206,6 +214,7 @@ def _load_toy(device: torch.device, weights: str | Path | None) -> Classifier:
     mean_image = np.load(toyworld.MEAN_IMAGE_PATH)
     return Classifier(
         name="toy",
+        architecture="toy",
         model=freeze(model, device),
         device=device,
         categories=list(toyworld.CLASSES),
@@ -256,6 +265,7 @@ def _load_torchvision(name: str, device: torch.device, weights: str | Path | Non
     transform = spec.transforms()
     return Classifier(
         name=name,
+        architecture=name,
         model=freeze(model, device),
         device=device,
         categories=list(spec.meta["categories"]),

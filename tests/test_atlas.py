@@ -113,7 +113,7 @@ def test_parse_classes_forms(lite0) -> None:
 def test_judge_ranks_and_probabilities_match_the_model(lite0) -> None:
     photo = helpers.load_image("coffee")
     images = [np.ascontiguousarray(photo[:200, :200]), np.ascontiguousarray(photo[-200:, -200:])]
-    scores = judge(images, ["espresso", "limousine"], lite0)
+    scores = judge(lite0, images, ["espresso", "limousine"])
     x = torch.nn.functional.interpolate(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255,
                                         size=224, mode="bilinear", antialias=True, align_corners=False)
     with torch.no_grad():
@@ -126,11 +126,11 @@ def test_judge_ranks_and_probabilities_match_the_model(lite0) -> None:
 
 def test_judge_rejects_bad_input(lite0) -> None:
     with pytest.raises(AtlasError, match="uint8 HxWx3"):
-        judge([np.zeros((8, 8, 3), np.float32)], [0], lite0)
+        judge(lite0, [np.zeros((8, 8, 3), np.float32)], [0])
     with pytest.raises(AtlasError, match="one target per image"):
-        judge([np.zeros((8, 8, 3), np.uint8)], [0, 1], lite0)
+        judge(lite0, [np.zeros((8, 8, 3), np.uint8)], [0, 1])
     with pytest.raises(AtlasError, match="non-empty"):
-        judge([], [], lite0)
+        judge(lite0, [], [])
 
 
 def test_judge_must_share_the_generators_classes(toy, lite0) -> None:

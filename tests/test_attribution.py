@@ -350,7 +350,7 @@ def test_fooling_image_budget_and_errors(toy) -> None:
     result = A.fooling_image(toy, image, "star", max_steps=1, epsilon=1)
     assert result.steps <= 1 and result.linf <= 1
     for kwargs in ({"max_steps": 0}, {"step_size": 0.5}, {"epsilon": 0}, {"max_steps": True}):
-        with pytest.raises(ValueError, match="must be an integer"):
+        with pytest.raises(ValueError, match="must be a positive integer"):
             A.fooling_image(toy, image, "star", **kwargs)
     with pytest.raises(ValueError, match="Unknown class name"):
         A.fooling_image(toy, image, "hexagon")

@@ -29,7 +29,7 @@ def soft_mask(mask: np.ndarray, sigma: float = 2.0, noise: float = 0.2, seed: in
 # ---------------------------------------------------------------------------------------------- normal inputs
 
 
-@pytest.mark.parametrize("init, hard", [(init, "none") for init in loc.INITS] + [("seeds", "both")])
+@pytest.mark.parametrize("init, hard", [(init, "none") for init in loc.GRABCUT_INITS] + [("seeds", "both")])
 def test_localize_finds_toy_objects_from_mask_saliency(world: toyworld.ToyDataset, init: str, hard: str) -> None:
     ious = []
     for i in range(len(world)):

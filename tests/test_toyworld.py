@@ -141,7 +141,7 @@ def test_short_training_learns(tmp_path: Path) -> None:
 
 def test_shipped_weights_accuracy() -> None:
     model, mean_image = tw.load_toy_cnn()
-    assert tw.evaluate(model, mean_image, tw.generate(1000, seed=4242)) >= 0.97
+    assert tw.evaluate(model, tw.generate(1000, seed=4242), mean_image) >= 0.97
 
 
 def test_load_toy_cnn_is_frozen_eval() -> None:
