@@ -240,7 +240,7 @@ def _url_reachable(url: str, timeout: float) -> bool:
 
 
 def photo_model_name(timeout: float = 3.0) -> str:
-    """"vgg16" when its weights are cached in TORCH_HOME or their URL answers within `timeout` s, else the offline winner."""
+    """The name "vgg16" when its weights are cached in TORCH_HOME or their URL answers within `timeout` s, else the offline winner."""
     url = _vgg16_url()
     if torch_home_checkpoint(url.rsplit("/", 1)[-1]).is_file() or _url_reachable(url, timeout):
         return ONLINE_PHOTO_MODEL
