@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .inputs import as_classifier, as_module, as_numpy_map, categories_of, model_input
+from .inputs import as_classifier, as_module, as_numpy_map, categories_of, fits_any_size, model_input
 from .geometry import check_positive_int, check_rgb_uint8, resize_map, resize_shorter_side, working_shape
 from .models import DEFAULT_CROP_FRACTION, Classifier
 from .moved import forward_moved, moved_names
@@ -43,40 +43,6 @@ SMOOTHGRAD_NOISE = 0.15  # noise std as a fraction of each image's value range (
 
 # ----------------------------------------------------------------------------------------------
 # The paper's saliency map
-
-
-def _expected_channels(model: nn.Module | Classifier) -> int | None:
-    """Colour channels the model takes: a Classifier's mean has one per channel, else the first conv's in_channels."""
-    if isinstance(model, Classifier):
-        return int(model.mean.shape[0])
-    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
-    return None if conv is None else int(conv.in_channels)
-
-
-def _fixed_input_size(model: nn.Module | Classifier) -> int | None:
-    """The side a model only works at: a Classifier with a mean image (toy), or a module's `input_size` attribute."""
-    if isinstance(model, Classifier):
-        if not _fits_any_size(model):
-            return model.input_size
-        model = model.model
-    size = getattr(model, "input_size", None)
-    return size if isinstance(size, int) and not isinstance(size, bool) else None
-
-
-def _check_fits_model(model: nn.Module | Classifier, x: torch.Tensor) -> None:
-    """Refuse inputs with the wrong number of channels or (for fixed-size models) the wrong size, saying what fits."""
-    channels = _expected_channels(model)
-    if channels is not None and x.shape[1] != channels:
-        raise ValueError(
-            f"The model expects {channels} colour channels, an input of shape (N,{channels},H,W); got {tuple(x.shape)}. "
-            "Make the input with classifier.preprocess(image) (a grayscale image: helpers.to_rgb_uint8(image) first)."
-        )
-    size = _fixed_input_size(model)
-    if size is not None and tuple(x.shape[-2:]) != (size, size):
-        raise ValueError(
-            f"This model takes {size}x{size} inputs (it was trained at that size); got {x.shape[-2]}x{x.shape[-1]}. "
-            f"Make the input with classifier.preprocess(image), which resizes the image to {size} px."
-        )
 
 
 def reduce_channels(grad: torch.Tensor, reduce: Reduce = "max") -> torch.Tensor:
@@ -98,7 +64,6 @@ def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target:
     """
     module = as_module(model)
     x = model_input(model, x)
-    _check_fits_model(model, x)
     if module.training:
         raise ValueError("The model is in training mode (dropout/batch-norm would make the map random); call model.eval() first.")
     xg = x.detach().requires_grad_(True)
@@ -133,11 +98,6 @@ def _image_tensor(image: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(check_rgb_uint8(image).copy()).permute(2, 0, 1)[None].float().div(255.0).to(device)
 
 
-def _fits_any_size(classifier: Classifier) -> bool:
-    """True unless the classifier subtracts a fixed-size mean image (the toy CNN)."""
-    return tuple(classifier.mean.shape[-2:]) == (1, 1)
-
-
 def image_saliency(classifier: Classifier, image: np.ndarray, target: int | str | None = None, *, reduce: Reduce = "max") -> np.ndarray:
     """One-pass saliency of a uint8 image, returned at the image's own (H, W) as float32 numpy.
 
@@ -151,7 +111,7 @@ def whole_image_input(classifier: Classifier, image: np.ndarray) -> torch.Tensor
     """The whole uint8 image as a normalised (1,3,h,w) model input: shorter side S, or S x S for fixed-size models."""
     x = _image_tensor(image, classifier.device)
     s = classifier.input_size
-    x = resize_shorter_side(x, s) if _fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
+    x = resize_shorter_side(x, s) if fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
     return classifier.normalize(x)
 
 
