@@ -52,16 +52,6 @@ class Net(nn.Module):
 
 
 @pytest.fixture(scope="module")
-def toy():
-    return helpers.load_model("toy", device="cpu")
-
-
-@pytest.fixture(scope="module")
-def lite0():
-    return helpers.load_model("efficientnet_lite0", device="cpu")
-
-
-@pytest.fixture(scope="module")
 def toy_batch(toy):
     data = toyworld.generate(6, seed=toyworld.HELDOUT_SEED_OFFSET + 31)
     return linear.toy_inputs(toy, data.images), data.labels.tolist()
