@@ -42,6 +42,7 @@ def test_command_on_the_toy_model_writes_every_output(tmp_path: Path, toy, capsy
     assert "recognisability" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_command_on_lite0_judged_by_lite2(tmp_path: Path, lite0) -> None:
     out = tmp_path / "lite"
     rc = _run(["--classes", "3", "--steps", "3", "--size", "48", "--batch", "3", "--out", out, "--device", "cpu"])

@@ -100,6 +100,7 @@ def test_photo_functions_name_the_fix_for_a_model_name_or_a_bare_module(lite0, c
         function(lite0.model, coffee_224)
 
 
+@pytest.mark.slow
 def test_grayscale_photos_behave_alike_in_every_photo_function(lite0, coffee_224):
     gray = coffee_224.mean(axis=2).astype(np.uint8)
     rgb = np.repeat(gray[..., None], 3, axis=2)

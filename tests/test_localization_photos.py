@@ -66,13 +66,18 @@ def photo_maps(lite0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 # ---------------------------------------------------------------------------------------------- paper mode
 
 
-def test_paper_mode_is_the_papers_pipeline_exactly(toy_maps, photo_maps) -> None:
+def test_paper_mode_is_the_papers_pipeline_exactly(toy_maps) -> None:
     data, maps = toy_maps
-    cases = [(data.images[i], maps[i]) for i in range(len(data))] + [photo_maps["coffee"]]
-    for image, saliency in cases:
-        result = loc.localize(image, saliency, paper=True)
+    for image, saliency in zip(data.images, maps):
+        result = loc.localize(image, saliency, loc.PAPER)
         assert np.array_equal(result.mask, paper_reference(image, saliency))
     assert (loc.PAPER.fg_quantile, loc.PAPER.bg_quantile, loc.PAPER.iterations, loc.PAPER.init) == (0.95, 0.30, 1, "seeds")
+
+
+@pytest.mark.slow
+def test_paper_mode_is_the_papers_pipeline_exactly_on_a_photo(photo_maps) -> None:
+    image, saliency = photo_maps["coffee"]
+    assert np.array_equal(loc.localize(image, saliency, loc.PAPER).mask, paper_reference(image, saliency))
 
 
 def test_paper_mode_refuses_other_settings(toy_maps) -> None:
@@ -143,6 +148,7 @@ def test_cam_localization_of_an_empty_map_is_the_whole_image_and_bad_thresholds_
             loc.cam_localization(np.ones((4, 4), np.float32), bad)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["coffee", "flower", "motorcycle"])
 def test_photo_boxes_survive_a_small_perturbation_of_the_map(photo_maps, name: str) -> None:
     """0.2% relative noise (more than thread counts or machines cause) changes no box of `localize`'s DEFAULT on a SmoothGrad map."""

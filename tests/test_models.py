@@ -160,6 +160,7 @@ def test_toy_model_scores_at_least_97_percent_through_the_classifier(toy) -> Non
     assert accuracy >= 0.97
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, size", [("efficientnet_lite1", 240), ("efficientnet_lite2", 260)])
 def test_lite1_and_lite2_load_frozen_at_their_resolution_and_see_the_espresso(name: str, size: int) -> None:
     classifier = helpers.load_model(name, device="cpu")

@@ -128,6 +128,7 @@ def test_cnn_shapes_and_budget() -> None:
     assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
 
+@pytest.mark.slow
 def test_short_training_learns(tmp_path: Path) -> None:
     # 375 steps at a constant-ish peak: long enough to leave the initial ln(6) plateau (about 0.7
     # accuracy here), short enough for CI. The shipped weights' accuracy is tested separately.

@@ -11,6 +11,7 @@ import pytest
 import helpers
 
 
+@pytest.mark.slow
 def test_widgets_module_imports_without_display() -> None:
     code = "import os; os.environ.pop('DISPLAY', None); import helpers.widgets as w; print(w.saliency_explorer.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
