@@ -19,6 +19,7 @@ def _run(argv: list[str]) -> int:
     return atlas_mod.main([str(a) for a in argv])
 
 
+@pytest.mark.slow
 def test_command_on_the_toy_model_writes_every_output(tmp_path: Path, toy, capsys) -> None:
     out = tmp_path / "toy_atlas"
     rc = _run(["--classes", "circle,square,ring", "--model", "toy", "--judge", "toy", "--steps", "200",

@@ -318,6 +318,7 @@ def test_training_mode_is_refused() -> None:
 # Fooling images
 
 
+@pytest.mark.slow
 def test_fooling_image_reaches_the_target_with_a_small_change(lite0) -> None:
     photo = helpers.load_image("coffee")
     before = photo.copy()

@@ -25,6 +25,7 @@ def toy_all_classes(toy) -> list[ClassVisualization]:
     return class_model_visualization(toy, list(toy.categories), steps=200, progress=False)
 
 
+@pytest.mark.slow
 def test_every_toy_class_becomes_top1_with_p_at_least_0_9(toy, toy_all_classes) -> None:
     for c, result in enumerate(toy_all_classes):
         assert result.target == c and result.class_name == toy.categories[c]
@@ -195,6 +196,7 @@ def test_non_finite_image_is_stopped_with_advice(random_toy) -> None:
         class_model_visualization(random_toy, 0, steps=2, init=start, progress=False)
 
 
+@pytest.mark.slow
 def test_widget_extreme_settings_are_not_called_divergent(toy) -> None:
     """The class-image widget's largest lr and smallest lambda, for its most steps: big, but still ascending."""
     result = class_model_visualization(toy, "star", steps=500, lr=100.0, l2=1e-5, progress=False)

@@ -108,6 +108,7 @@ def test_grayscale_photos_behave_alike_in_every_photo_function(lite0, coffee_224
     assert photos.localize_photo(lite0, gray, "espresso").box == photos.localize_photo(lite0, rgb, "espresso").box
 
 
+@pytest.mark.slow
 def test_an_unlikely_target_warns_and_says_what_the_map_means(lite0, coffee_224):
     with pytest.warns(photos.UnlikelyTargetWarning, match=r"'kite' probability .* top class 'espresso'.*not evidence"):
         photos.localize_photo(lite0, coffee_224, "kite")

@@ -119,6 +119,7 @@ def test_localize_photo_boxes_on_bundled_photos(lite0, name: str, target: str, b
     assert round(helpers.evaluation.boxes.iou(result.box, helpers.photo_info(name).box), 3) == true_iou
 
 
+@pytest.mark.slow
 def test_localize_photo_paper_is_the_papers_pipeline_on_the_10_crop_map(lite0) -> None:
     image = small_photo("coffee")[0]
     target = lite0.class_index("espresso")
@@ -234,6 +235,7 @@ def test_benchmark_photo_cases_are_two_report_split_photos_scored_as_the_benchma
 # ---------------------------------------------------------------------------------------------- ILSVRC command on photos
 
 
+@pytest.mark.slow
 def test_ilsvrc_command_runs_the_photo_pipeline_on_two_photos(tmp_path, lite0, capsys, monkeypatch) -> None:
     images, boxes = tmp_path / "images", tmp_path / "boxes"
     images.mkdir(); boxes.mkdir()

@@ -139,6 +139,7 @@ def test_package_and_notebooks_import_only_the_dependencies() -> None:
     assert _undeclared(["import nbformat"], ()) == {"nbformat": "nbformat"}  # the check itself can fail
 
 
+@pytest.mark.slow
 def test_test_extra_holds_what_the_tests_import() -> None:
     tests = [p.read_text() for p in sorted((ROOT / "tests").rglob("*.py"))]
     assert _undeclared(tests, ("test",)) == {}

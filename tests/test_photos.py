@@ -201,6 +201,7 @@ def test_ten_crop_smoothgrad_runs_per_crop_and_is_deterministic(toy) -> None:
     assert a.shape == image.shape[:2] and not np.allclose(a, S.ten_crop_saliency(clf, image, 0))
 
 
+@pytest.mark.slow
 def test_evaluate_pointing_on_one_photo(lite0) -> None:
     assert [c for _, c, _ in pointing.pointing_pairs(["coco_599"])] == ["cat", "couch", "potted plant", "remote"]
     result = helpers.evaluate_pointing(lite0, "single", names=["coco_599", "chelsea"])

@@ -140,6 +140,7 @@ def test_short_training_learns(tmp_path: Path) -> None:
     assert res.mean_image.shape == (64, 64, 3) and res.mean_image.dtype == np.float32
 
 
+@pytest.mark.slow
 def test_shipped_weights_accuracy() -> None:
     model, mean_image = tw.load_toy_cnn()
     assert tw.evaluate(model, tw.generate(1000, seed=4242), mean_image) >= 0.97

@@ -43,6 +43,7 @@ def test_changing_photo_refills_classes_and_redraws(explorer) -> None:
     assert explorer.image.value != before_png
 
 
+@pytest.mark.slow
 def test_explorer_update_callback_redraws_for_class_mode_and_colours(explorer) -> None:
     explorer.photo.value = "coffee"
     explorer.mode.value = "single pass"
