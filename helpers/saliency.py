@@ -3,7 +3,10 @@
 From the paper: `saliency_map` (|dS_c/dI| of the class score, max over colour channels, one
 backward pass per batch) and `ten_crop_saliency` (the average over 10 crops and their mirrors).
 Beyond the paper: `smoothgrad` (Smilkov et al. 2017) and the model-randomization sanity check
-(`randomize_top_layers`; Adebayo et al. 2018). The scores that judge a map against a mask
+(`randomize_top_layers`; Adebayo et al. 2018). Composable wrappers, as Captum's NoiseTunnel:
+`noise_tunnel(rule)` (SmoothGrad of any batch rule), `ten_crop(rule)` and `whole_image(rule)` (any batch
+rule on a uint8 image); `smoothgrad`, `image_smoothgrad`, `image_saliency` and `ten_crop_saliency` are these
+wrappers applied to `saliency_map`. The scores that judge a map against a mask
 (`mass_inside_mask`, `pointing_game`, `pointing_hit`, `centre_hit`, `rank_correlation`, ...) moved to
 `helpers.evaluation.masks`; they are still reachable here by name.
 
