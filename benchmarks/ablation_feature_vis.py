@@ -48,8 +48,8 @@ def run(name: str, gen: helpers.Classifier, judge_model: helpers.Classifier, cla
         results = feature_visualization(gen, classes, steps=steps, size=size, seed=0, progress=False, **kwargs)
     seconds = time.perf_counter() - begin
     images = [r.image for r in results]
-    judged = judge(images, classes, judge_model)
-    own = self_score(images, classes, gen)
+    judged = judge(judge_model, images, classes)
+    own = self_score(gen, images, classes)
     if save_dir:
         from PIL import Image
         import numpy as np

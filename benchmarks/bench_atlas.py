@@ -81,9 +81,9 @@ def gpu_estimate(cpu_image_steps_per_s: float, size: int) -> dict:
 
 def atlas_rate(classifier: helpers.Classifier, method: str, targets: list[int], size: int, steps: int) -> float:
     """Classes per second of `helpers.atlas.generate_class_images` for one batch of `targets` (after a 1-step warm-up)."""
-    list(generate_class_images(classifier, targets[:2], method=method, steps=1, size=size, batch=2))
+    list(generate_class_images(classifier, targets[:2], method=method, steps=1, size=size, batch_size=2))
     begin = time.perf_counter()
-    list(generate_class_images(classifier, targets, method=method, steps=steps, size=size, batch=len(targets)))
+    list(generate_class_images(classifier, targets, method=method, steps=steps, size=size, batch_size=len(targets)))
     return len(targets) / (time.perf_counter() - begin)
 
 

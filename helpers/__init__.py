@@ -1,19 +1,47 @@
 """Helpers for the course on 'Deep Inside Convolutional Networks' (Simonyan, Vedaldi, Zisserman, 2013).
 
+The contract every public function keeps (tested for all attribution functions in tests/test_contract.py):
+
+- **Model first.** The first argument is the model: a `helpers.Classifier` (from `load_model`), or a bare
+  `nn.Module` where the function needs no pre-processing. Then the data, then the target, then keywords.
+- **Inputs.** Batch functions (`saliency_map`, `smoothgrad`, `backprop_saliency`, `grad_cam`,
+  `integrated_gradients`, `noise_tunnel(...)`) take a normalised floating (N,C,H,W) tensor, e.g.
+  `classifier.preprocess(image)`; it is moved to the model's device and dtype and never modified. Image-level
+  functions (`image_saliency`, `image_smoothgrad`, `ten_crop_saliency`, `ten_crop(...)`, `whole_image(...)`,
+  `photo_saliency`, `localize_photo`) take a uint8 HxWx3 RGB image and a Classifier. Anything else (a PIL
+  image, a uint8 or 3-d tensor, an empty batch, the wrong number of channels) is a TypeError or ValueError that
+  says how to make the right input. Gradients are computed with `torch.autograd.grad` under
+  `torch.enable_grad()`, so they work under the caller's `torch.no_grad()` and leave no `.grad` on the model
+  or the input.
+- **Targets** (`helpers.targets`, the one resolver): an int class index, a class name, one class per image (a
+  list, a 1-d tensor or array) for batch functions, or None. None is the model's top class on the input the
+  function is given: per image for batch functions; for image-level functions the top class of the whole
+  image (so the 10-crop average explains the class the single pass explains). Image-level photo functions also
+  take a COCO category ("dog": its best-scoring ImageNet class). A bad target is an IndexError (out of range),
+  a ValueError (unknown or ambiguous name, wrong count) or a TypeError (bool, float, ...).
+- **Outputs.** Batch functions return (N,H,W) floating tensors on the model's device, detached; image-level
+  functions return (H,W) float32 numpy arrays at the image's own size. Stated exceptions: `reduce=None`
+  returns the signed (N,C,H,W) signal; `grad_cam(..., upsample=False)` returns the (N,h,w) map of the layer;
+  `class_model_visualization` returns one result for one class and a list for a list of classes. Scores of
+  maps (`mass_inside_mask`, `pointing_game`) give a float for one (H,W) map and an (N,) array for a stack.
+
 One module per idea, on seven layers; a module imports only from the layers below it
 (pyproject.toml, `[tool.importlinter]`; tests/test_layers.py runs the check):
 
-1. `geometry` (input checks, boxes, resizing), `paths` (where the data lives), `moved` (old homes of moved names),
-   `claims` (conclusions checked on the reader's run), `runtime` (torch's thread count)
+1. `geometry` (input checks, boxes, resizing, the one positive-integer check), `paths` (where the data lives),
+   `moved` (old homes of moved names), `claims` (conclusions checked on the reader's run), `runtime` (torch's
+   thread count)
 2. `categories`: ImageNet class names and the COCO -> ImageNet table
-3. models and data: `models`, `efficientnet_lite`, `images`, `coco`, `toyworld`, `linear`
-4. the algorithms: `saliency`, `attribution`, `classvis`, `spectrum`, `localization` (the paper's GraphCut), and
-   `feature_vis` (class images the feature-visualization way, beyond the paper), and `inputs`, the one input
-   contract they share (Classifier or nn.Module; tensors moved to the model's device)
+3. models and data: `models`, `efficientnet_lite`, `images`, `coco`, `toyworld`, `linear`, and `targets` (the one
+   target resolver)
+4. the algorithms: `saliency` (with the composable `noise_tunnel`, `ten_crop` and `whole_image` wrappers),
+   `attribution`, `classvis`, `spectrum`, `localization` (the paper's GraphCut), and `feature_vis` (class images
+   the feature-visualization way, beyond the paper), and `inputs`, the one input contract they share
+   (Classifier or nn.Module; tensors moved to the model's device)
 5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
 6. `evaluation`: box and mask scores, the pointing game, photo and ILSVRC evaluation (never imported by 4)
-7. what the course is built from: `atlas`, `plotting`, `widgets`, `exercises`, `course`, `site`, `run_notebooks`,
-   `compare` (a fresh run's checked outputs and claims against the committed ones)
+7. what the course is built from: `atlas` (and `atlas_pages`), `plotting`, `widgets`, `exercises`, `course`,
+   `site`, `run_notebooks`, `compare` (a fresh run's checked outputs and claims against the committed ones)
 
 The names below are imported lazily, so `import helpers` stays fast and a notebook only pays for what it uses.
 """
@@ -51,6 +79,9 @@ _EXPORTS: dict[str, str] = {
     "pointing_game": "evaluation.masks",
     "pointing_hit": "evaluation.masks",
     "image_smoothgrad": "saliency",
+    "noise_tunnel": "saliency",
+    "ten_crop": "saliency",
+    "whole_image": "saliency",
     # real photos
     "photo_saliency": "photos",
     "evaluate_pointing": "evaluation.pointing",
@@ -81,7 +112,7 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
     "localization", "toyworld", "plotting", "widgets", "exercises", "geometry", "evaluation", "claims", "runtime",
-    "compare", "inputs", "feature_vis",
+    "compare", "inputs", "feature_vis", "targets", "atlas_pages",
 }
 
 

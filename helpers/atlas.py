@@ -21,11 +21,11 @@ the page once at the end (also when interrupted). No --batch: chosen from the de
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,8 +34,12 @@ import numpy as np
 import torch
 
 from .classvis import Blur, Clip, Jitter, class_model_visualization
+from .atlas_pages import contact_sheet, html_page  # re-exported: their old home
 from .feature_vis import contrast_stretch, feature_visualization
+from .geometry import check_positive_int, resize_shorter_side
+from .inputs import as_classifier
 from .models import Classifier, WeightsUnavailableError, load_model
+from .targets import class_index
 
 METHODS: tuple[str, ...] = ("paper", "regularized", "jitter_blur")
 CPU_BATCH, MAX_CUDA_BATCH = 25, 500  # a CPU gains little from larger batches (benchmarks/README.md)
@@ -104,14 +108,12 @@ def parse_classes(spec: str | int | Sequence[int | str], categories: Sequence[st
         return [int(round(v)) for v in np.linspace(0, n_classes - 1, int(spec))] if spec > 1 else [0]
     if not isinstance(spec, Sequence) or not spec:
         raise AtlasError(f"classes must be 'all', a count N, or a non-empty list of class names/indices; got {spec!r}.")
-    from .models import resolve_class
-
     indices: list[int] = []
     for item in spec:
         if isinstance(item, str) and item.strip().isdigit():
             item = int(item.strip())
         try:
-            c = resolve_class(list(categories), item)
+            c = class_index(list(categories), item)
         except (ValueError, IndexError, TypeError) as err:
             raise AtlasError(f"Bad class {item!r}: {err}") from None
         if c not in indices:
@@ -152,31 +154,42 @@ def _as_pixels(images: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float() / 255.0
 
 
+def _model_first(function: str, model: object, images: object, targets: object) -> tuple[Classifier, object, object]:
+    """(model, images, targets) for the model-first call; the old order (images, targets, model) still works."""
+    if not isinstance(model, Classifier) and isinstance(targets, Classifier):
+        warnings.warn(f"{function}(images, targets, model) is the old argument order; call {function}(model, images, targets).",
+                      DeprecationWarning, stacklevel=4)  # the caller, past torch.no_grad's wrapper
+        model, images, targets = targets, model, images
+    return as_classifier(model, function), images, targets
+
+
 @torch.no_grad()
-def judge(images: Sequence[np.ndarray] | np.ndarray, targets: Sequence[int | str], judge_model: Classifier,
-          *, batch: int = 32) -> list[Score]:
+def judge(judge_model: Classifier, images: Sequence[np.ndarray] | np.ndarray, targets: Sequence[int | str],
+          *, batch_size: int = 32) -> list[Score]:
     """Score class images with a judge network: per image, the target's rank and probability.
 
     Each uint8 image is resized (bilinear, antialiased) to the judge's input size and normalised its way;
     the judge must share the generator's classes (ImageNet for the Lite models and torchvision ones).
+    `batch_size` images per forward pass.
     """
+    judge_model, images, targets = _model_first("judge", judge_model, images, targets)
+    check_positive_int("batch_size", batch_size)
     pixels = _as_pixels(images)
     if len(targets) != len(pixels):
         raise AtlasError(f"Need one target per image; got {len(targets)} targets for {len(pixels)} images.")
     target_ids = torch.tensor([judge_model.class_index(t) for t in targets], dtype=torch.long)
     scores: list[Score] = []
-    from .geometry import resize_shorter_side
-
-    for start in range(0, len(pixels), batch):
-        chunk = resize_shorter_side(pixels[start : start + batch], judge_model.input_size)
+    for start in range(0, len(pixels), batch_size):
+        chunk = resize_shorter_side(pixels[start : start + batch_size], judge_model.input_size)
         logits = judge_model.model(judge_model.normalize(chunk.to(judge_model.device)))
-        scores += _ranks_and_probs(logits.cpu(), target_ids[start : start + batch])
+        scores += _ranks_and_probs(logits.cpu(), target_ids[start : start + batch_size])
     return scores
 
 
 @torch.no_grad()
-def self_score(images: Sequence[np.ndarray], targets: Sequence[int], model: Classifier) -> list[Score]:
+def self_score(model: Classifier, images: Sequence[np.ndarray], targets: Sequence[int]) -> list[Score]:
     """The generating model's own scores of the saved uint8 images, at the size they were made."""
+    model, images, targets = _model_first("self_score", model, images, targets)
     pixels = _as_pixels(images).to(model.device)
     logits = model.model(model.normalize(pixels))
     return _ranks_and_probs(logits.cpu(), torch.tensor(list(targets), dtype=torch.long))
@@ -237,15 +250,17 @@ def _batches(items: Sequence[int], size: int) -> Iterator[list[int]]:
 
 
 def generate_class_images(model: Classifier, classes: Sequence[int], *, method: str = "paper", steps: int = 150,
-                          size: int = 160, batch: int = 16, seed: int = 0) -> Iterator[tuple[list[int], list[np.ndarray]]]:
+                          size: int = 160, batch_size: int = 16, seed: int = 0,
+                          batch: int | None = None) -> Iterator[tuple[list[int], list[np.ndarray]]]:
     """Yield (classes, uint8 images) batch by batch: all targets of a batch share one forward/backward per step.
 
     The random shifts (and transforms) depend only on the seed and the step, and the initial image only on
     the seed and the class, not on the batch, so an image does not depend on which batch its class falls in
-    (resuming gives the same atlas).
+    (resuming gives the same atlas). `batch_size` classes per batch (`batch` is its old name).
     """
     kwargs = method_settings(method)
-    for chunk in _batches(list(classes), int(batch)):
+    batch_size = batch if batch is not None else batch_size
+    for chunk in _batches(list(classes), int(batch_size)):
         if method == "regularized":
             results = feature_visualization(model, chunk, steps=int(steps), size=int(size), seed=int(seed), progress=False, **kwargs)
         else:
@@ -255,66 +270,106 @@ def generate_class_images(model: Classifier, classes: Sequence[int], *, method: 
 
 
 def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, judge_model: Classifier | None = None,
-              method: str = "paper", steps: int = 150, size: int = 160, batch: int | None = None, seed: int = 0,
-              out: str | Path | None = None, progress: bool = True) -> Atlas:
+              method: str = "paper", steps: int = 150, size: int = 160, batch_size: int | None = None, seed: int = 0,
+              out: str | Path | None = None, progress: bool = True, batch: int | None = None) -> Atlas:
     """Make (or, with `out`, resume and write) an atlas; returns it with the images in memory.
 
     With `out`, classes whose PNG and entry already exist there are skipped; each batch writes its PNGs
     (contrast-stretched) and atlas.json; the contact sheet and the HTML page are written once at the end, or
     when the run stops early. `atlas.images` holds the images as made (unstretched), except classes resumed
-    from `out`, read back from their stretched PNGs. `batch=None`: `default_batch` for the device.
+    from `out`, read back from their stretched PNGs. `batch_size=None`: `default_batch` for the device
+    (`batch` is the old name of `batch_size`).
     """
     class_ids = parse_classes(classes, model.categories)
     method_settings(method)  # validate before any work
-    if batch is None:  # "regularized" shows the model its images at the model's input size
-        batch = default_batch(model.device, max(size, model.input_size) if method == "regularized" else size)
-    _check_positive(steps=steps, size=size, batch=batch, allow_zero=("steps",))
-    if judge_model is not None and list(judge_model.categories) != list(model.categories):
-        raise AtlasError(f"The judge {judge_model.name!r} must have the generator's classes "
-                         f"({len(model.categories)}); it has {len(judge_model.categories)}.")
+    batch_size = _atlas_batch_size(model, method, size, batch if batch is not None else batch_size)
+    _check_positive(steps=steps, size=size, batch=batch_size, allow_zero=("steps",))
+    _check_judge(model, judge_model)
     settings = {"model": model.name, "judge": judge_model.name if judge_model else None, "method": method,
                 "steps": int(steps), "size": int(size), "seed": int(seed)}
-    folder = _prepare_folder(out, settings) if out is not None else None
-    done = _load_entries(folder) if folder is not None else {}
-    atlas = Atlas(settings, [done[c] for c in class_ids if c in done], {})
-    for c in done:
-        if c in class_ids and folder is not None:
-            atlas.images[c] = _read_png(folder / done[c].file)
-    todo = [c for c in class_ids if c not in done]
+    store = AtlasStore(out, settings)
+    atlas = store.resume(class_ids)
+    todo = [c for c in class_ids if c not in atlas.images]
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(class_ids), initial=len(class_ids) - len(todo), desc=f"atlas ({method})", unit="class",
                disable=not progress)
     order = {c: i for i, c in enumerate(class_ids)}
     try:
-        for chunk, images in generate_class_images(model, todo, method=method, steps=steps, size=size, batch=batch, seed=seed):
-            own = self_score(images, chunk, model)
-            judged = judge(images, chunk, judge_model) if judge_model is not None else [None] * len(chunk)
-            for c, image, mine, theirs in zip(chunk, images, own, judged):
-                name = model.categories[c]
-                entry = AtlasEntry(c, name, f"{c:04d}_{_slug(name)}.png", mine.rank, round(mine.prob, 6),
-                                   theirs.rank if theirs else None, round(theirs.prob, 6) if theirs else None)
-                atlas.entries.append(entry)
-                atlas.images[c] = image
-                if folder is not None:
-                    _write_png(folder / entry.file, contrast_stretch(image))
-            if folder is not None:
-                write_json(atlas, folder)  # a few bytes per class: cheap, and what resuming needs
+        for chunk, images in generate_class_images(model, todo, method=method, steps=steps, size=size, batch_size=batch_size, seed=seed):
+            _add_batch(atlas, store, model, judge_model, chunk, images)
             bar.update(len(chunk))
     finally:
         bar.close()
         atlas.entries.sort(key=lambda e: order[e.index])
-        if folder is not None:
-            write_outputs(atlas, folder)
+        store.finish(atlas)
     return atlas
 
 
+def _atlas_batch_size(model: Classifier, method: str, size: int, batch_size: int | None) -> int:
+    """The given batch size, or `default_batch` for the device ("regularized" shows the model its images at its input size)."""
+    if batch_size is not None:
+        return batch_size
+    return default_batch(model.device, max(size, model.input_size) if method == "regularized" else size)
+
+
+def _check_judge(model: Classifier, judge_model: Classifier | None) -> None:
+    if judge_model is not None and list(judge_model.categories) != list(model.categories):
+        raise AtlasError(f"The judge {judge_model.name!r} must have the generator's classes "
+                         f"({len(model.categories)}); it has {len(judge_model.categories)}.")
+
+
+def _add_batch(atlas: Atlas, store: "AtlasStore", model: Classifier, judge_model: Classifier | None,
+               chunk: list[int], images: list[np.ndarray]) -> None:
+    """Score one batch of class images (own model, judge), add their entries and images, and store them."""
+    own = self_score(model, images, chunk)
+    judged = judge(judge_model, images, chunk) if judge_model is not None else [None] * len(chunk)
+    for c, image, mine, theirs in zip(chunk, images, own, judged):
+        name = model.categories[c]
+        entry = AtlasEntry(c, name, f"{c:04d}_{_slug(name)}.png", mine.rank, round(mine.prob, 6),
+                           theirs.rank if theirs else None, round(theirs.prob, 6) if theirs else None)
+        atlas.entries.append(entry)
+        atlas.images[c] = image
+        store.save_image(entry, image)
+    store.save_progress(atlas)
+
+
+class AtlasStore:
+    """Where an atlas is written (`out`), or nowhere (`out=None`: every method does nothing)."""
+
+    def __init__(self, out: str | Path | None, settings: dict) -> None:
+        self.settings = settings
+        self.folder = _prepare_folder(out, settings) if out is not None else None
+
+    def resume(self, class_ids: Sequence[int]) -> Atlas:
+        """An atlas holding the requested classes already in the folder (entries and images read back)."""
+        done = _load_entries(self.folder) if self.folder is not None else {}
+        atlas = Atlas(self.settings, [done[c] for c in class_ids if c in done], {})
+        for c in class_ids:
+            if c in done:
+                atlas.images[c] = _read_png(self.folder / done[c].file)  # type: ignore[operator]
+        return atlas
+
+    def save_image(self, entry: AtlasEntry, image: np.ndarray) -> None:
+        if self.folder is not None:
+            _write_png(self.folder / entry.file, contrast_stretch(image))
+
+    def save_progress(self, atlas: Atlas) -> None:
+        if self.folder is not None:
+            write_json(atlas, self.folder)  # a few bytes per class: cheap, and what resuming needs
+
+    def finish(self, atlas: Atlas) -> None:
+        if self.folder is not None:
+            write_outputs(atlas, self.folder)
+
+
 def _check_positive(*, allow_zero: tuple[str, ...] = (), **values: int) -> None:
-    """Integers that must be > 0 (or >= 0 for names in allow_zero)."""
+    """Integers that must be > 0 (or >= 0 for names in allow_zero), as AtlasErrors."""
     for name, value in values.items():
-        low = 0 if name in allow_zero else 1
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise AtlasError(f"{name} must be an integer >= {low}; got {value!r}.")
+        try:
+            check_positive_int(name, value, minimum=0 if name in allow_zero else 1)
+        except ValueError as err:
+            raise AtlasError(str(err)) from None
 
 
 def _prepare_folder(out: str | Path, settings: dict) -> Path:
@@ -395,66 +450,6 @@ def write_json(atlas: Atlas, folder: Path) -> None:
     tmp.replace(folder / ATLAS_JSON)  # atomic: an interrupted run never leaves half a file
 
 
-def contact_sheet(atlas: Atlas, *, thumb: int = 128, columns: int | None = None):
-    """A PIL image: every class image (contrast-stretched) in a grid, its name and judge rank below (class order)."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    entries = [e for e in atlas.entries if e.index in atlas.images]
-    n = max(1, len(entries))
-    cols = columns or int(np.ceil(np.sqrt(n)))
-    rows = int(np.ceil(n / cols))
-    caption = 30
-    sheet = Image.new("RGB", (cols * thumb, rows * (thumb + caption)), "white")
-    draw = ImageDraw.Draw(sheet)
-    try:
-        font = ImageFont.load_default(size=12)
-    except TypeError:  # Pillow < 10.1 has only the small bitmap font
-        font = ImageFont.load_default()
-    for i, e in enumerate(entries):
-        x, y = (i % cols) * thumb, (i // cols) * (thumb + caption)
-        shown = contrast_stretch(atlas.images[e.index])  # about the identity on a PNG that was stretched already
-        sheet.paste(Image.fromarray(shown).resize((thumb, thumb), Image.BILINEAR), (x, y))
-        score = f"judge rank {e.judge_rank}" if e.judge_rank is not None else f"own rank {e.model_rank}"
-        draw.text((x + 2, y + thumb + 1), e.name[:22], fill="black", font=font)
-        draw.text((x + 2, y + thumb + 15), score, fill=(90, 90, 90), font=font)
-    return sheet
-
-
-def html_page(atlas: Atlas) -> str:
-    """A self-contained HTML table (click a header to sort) of the class images and their scores."""
-    s = atlas.settings
-    rows = "\n".join(
-        f"<tr><td>{e.index}</td><td>{html.escape(e.name)}</td><td><img src=\"{html.escape(e.file)}\" width=96></td>"
-        f"<td>{e.model_rank}</td><td>{e.model_prob:.4f}</td>"
-        f"<td>{'' if e.judge_rank is None else e.judge_rank}</td><td>{'' if e.judge_prob is None else f'{e.judge_prob:.4f}'}</td></tr>"
-        for e in atlas.entries
-    )
-    try:
-        headline = f"recognisability (judge top-5): {atlas.recognisability():.1%} of {len(atlas.entries)} classes"
-    except AtlasError:
-        headline = f"{len(atlas.entries)} classes, no judge"
-    title = html.escape(f"Class atlas: {s['model']}, {s['method']} method, {s['steps']} steps, {s['size']} px, judge {s['judge']}")
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:sans-serif}} th{{cursor:pointer;background:#eee}} td,th{{padding:2px 8px;text-align:left}}</style>
-</head><body><h1>{title}</h1><p>{html.escape(headline)}. Click a column header to sort.</p>
-<table id="atlas"><thead><tr><th>index</th><th>class</th><th>image</th><th>model rank</th><th>model P</th>
-<th>judge rank</th><th>judge P</th></tr></thead><tbody>
-{rows}
-</tbody></table>
-<script>
-document.querySelectorAll('#atlas th').forEach((th, col) => th.addEventListener('click', () => {{
-  const body = document.querySelector('#atlas tbody');
-  const rows = Array.from(body.rows);
-  const asc = th.dataset.asc !== 'true'; th.dataset.asc = asc;
-  const key = r => {{ const t = r.cells[col].textContent; const v = parseFloat(t); return isNaN(v) ? t : v; }};
-  rows.sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (asc ? 1 : -1));
-  rows.forEach(r => body.appendChild(r));
-}}));
-</script></body></html>
-"""
-
-
 # ----------------------------------------------------------------------------------------------
 # Command line.
 
@@ -483,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = load_model(args.model, device=args.device)
         judge_model = None if args.judge.lower() == "none" else load_model(args.judge, device=args.device)
         atlas = run_atlas(model, args.classes, judge_model=judge_model, method=args.method, steps=args.steps,
-                          size=args.size, batch=args.batch, seed=args.seed, out=args.out)
+                          size=args.size, batch_size=args.batch, seed=args.seed, out=args.out)
     except (AtlasError, WeightsUnavailableError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

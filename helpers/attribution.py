@@ -37,17 +37,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .geometry import check_rgb_uint8
+from .geometry import check_positive_int, check_rgb_uint8
 from .models import Classifier
 from .inputs import as_module, categories_of, model_input
-from .saliency import (
-    REDUCTIONS,
-    Reduce,
-    TargetSpec,
-    class_score_gradient,
-    reduce_channels,
-    resolve_targets,
-)
+from .saliency import REDUCTIONS, Reduce, class_score_gradient, reduce_channels
+from .targets import TargetSpec, class_indices, resolve_targets
 
 Rule = Literal["gradient", "deconvnet", "guided"]
 RULES: tuple[str, ...] = ("gradient", "deconvnet", "guided")
@@ -256,35 +250,53 @@ def grad_cam(
     x = model_input(model, x)
     if module.training:
         raise ValueError("The model is in training mode; call model.eval() first.")
-    captured: dict[str, torch.Tensor] = {}
-    handle = None
-    if layer is not None:
-        def keep_output(_m: nn.Module, _inputs: object, output: torch.Tensor) -> None:
-            captured["A"] = output
-
-        handle = _resolve_layer(module, layer).register_forward_hook(keep_output)
-    log = RectifierLog()
-    try:
-        with torch.enable_grad(), (_RuleMode(None, log, strict=False) if layer is None else contextlib.nullcontext()):
-            scores = module(x.detach().requires_grad_(True))  # frozen weights: the graph hangs on the input
-        feature_map = captured.get("A") if layer is not None else log.last_feature_map
-        if not isinstance(feature_map, torch.Tensor) or feature_map.ndim != 4:
-            where = "the chosen layer did not output" if layer is not None else "no rectifier was applied to"
-            raise ValueError(f"Grad-CAM needs (N,C,h,w) feature maps, but {where} one; pass layer=<a conv block>.")
-        if not feature_map.requires_grad:
-            raise ValueError("The chosen layer's output does not depend on the input; choose a layer inside the network.")
-        idx = resolve_targets(target, scores, categories_of(model))
-        with torch.enable_grad():  # the caller may be under torch.no_grad()
-            selected = scores.gather(1, idx[:, None]).sum()
-            (grad,) = torch.autograd.grad(selected, feature_map)
-    finally:
-        if handle is not None:
-            handle.remove()
+    scores, feature_map = _forward_with_features(module, x, layer)
+    idx = resolve_targets(target, scores, categories_of(model))
+    with torch.enable_grad():  # the caller may be under torch.no_grad()
+        selected = scores.gather(1, idx[:, None]).sum()
+        (grad,) = torch.autograd.grad(selected, feature_map)
     weights = grad.mean(dim=(2, 3), keepdim=True)
     cam = F.relu((weights * feature_map.detach()).sum(dim=1, keepdim=True))
     if upsample:
         cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)
     return cam[:, 0]
+
+
+@contextlib.contextmanager
+def _feature_capture(module: nn.Module, layer: nn.Module | str | None) -> Iterator[Callable[[], torch.Tensor | None]]:
+    """Inside the block the forward pass records Grad-CAM's feature maps; yields a function that returns them.
+
+    `layer` None: the output of the last rectifier applied to a 4-D tensor (found by `_RuleMode`, so functional
+    activations count); else the output of that submodule (a forward hook, removed on leaving the block).
+    """
+    if layer is None:
+        log = RectifierLog()
+        with _RuleMode(None, log, strict=False):
+            yield lambda: log.last_feature_map
+        return
+    captured: dict[str, torch.Tensor] = {}
+
+    def keep_output(_m: nn.Module, _inputs: object, output: torch.Tensor) -> None:
+        captured["A"] = output
+
+    handle = _resolve_layer(module, layer).register_forward_hook(keep_output)
+    try:
+        yield lambda: captured.get("A")
+    finally:
+        handle.remove()
+
+
+def _forward_with_features(module: nn.Module, x: torch.Tensor, layer: nn.Module | str | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Class scores and the chosen feature maps (N,C,h,w) of one forward pass with gradients on, or a clear error."""
+    with _feature_capture(module, layer) as features, torch.enable_grad():
+        scores = module(x.detach().requires_grad_(True))  # frozen weights: the graph hangs on the input
+    feature_map = features()
+    if not isinstance(feature_map, torch.Tensor) or feature_map.ndim != 4:
+        where = "the chosen layer did not output" if layer is not None else "no rectifier was applied to"
+        raise ValueError(f"Grad-CAM needs (N,C,h,w) feature maps, but {where} one; pass layer=<a conv block>.")
+    if not feature_map.requires_grad:
+        raise ValueError("The chosen layer's output does not depend on the input; choose a layer inside the network.")
+    return scores, feature_map
 
 
 def integrated_gradients(
@@ -303,43 +315,47 @@ def integrated_gradients(
     attributions sum to about S_c(x) - S_c(x') (completeness). Baseline x' default: zeros in the model's
     input space, i.e. the normalisation's mean colour (mean image for the toy CNN). The steps of all images
     go through the model `batch_size` rows at a time (default: about 8 images of 224 x 224 px per pass,
-    i.e. 8 rows for Lite0 and 98 for the 64 px toy CNN; larger batches of large images run slower per
-    image on a CPU). `reduce=None` returns the signed (N,C,H,W)
+    i.e. 8 rows for Lite0 and 98 for the 64 px toy CNN). `reduce=None` returns the signed (N,C,H,W)
     attributions; otherwise a map like `saliency_map`. The target is fixed on x (None = predicted class).
     """
     x = model_input(model, x)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer; got {steps!r}.")
-    if batch_size is None:
-        batch_size = max(1, DEFAULT_PIXELS_PER_PASS // (x.shape[-2] * x.shape[-1]))
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer or None; got {batch_size!r}.")
-    if reduce is not None and reduce not in REDUCTIONS:
-        raise ValueError(f"reduce must be one of {REDUCTIONS} or None (signed attributions); got {reduce!r}.")
-    base = torch.zeros_like(x) if baseline is None else torch.as_tensor(baseline, dtype=x.dtype, device=x.device)
-    try:
-        base = base.expand_as(x)
-    except RuntimeError as err:
-        raise ValueError(f"The baseline must broadcast to the input's shape {tuple(x.shape)}; got {tuple(base.shape)}.") from err
-    if target is None:  # the predicted class on x itself, not on the path points
-        with torch.no_grad():
-            target = resolve_targets(None, as_module(model)(x))
-    per_image = isinstance(target, (torch.Tensor, np.ndarray, list, tuple)) and np.ndim(target) > 0
-    if isinstance(target, (torch.Tensor, np.ndarray)):
-        target = [int(v) for v in np.asarray(target.cpu() if isinstance(target, torch.Tensor) else target).ravel()] if per_image else int(target)
-    if per_image and len(target) != x.shape[0]:
-        raise ValueError(f"Got {len(target)} targets for a batch of {x.shape[0]} images; give one per image or a single class.")
+    check_positive_int("steps", steps)
+    check_positive_int("batch_size", batch_size, allow_none=True)
+    batch_size = batch_size or max(1, DEFAULT_PIXELS_PER_PASS // (x.shape[-2] * x.shape[-1]))
+    _check_reduce(reduce)
+    base = _ig_baseline(x, baseline)
+    targets = _ig_targets(model, x, target)
     alphas = (torch.arange(steps, dtype=x.dtype, device=x.device) + 0.5) / steps
-    parts = []
-    for i in range(0, x.shape[0], batch_size):  # images in chunks, then path points in chunks
-        chunk_target = target[i : i + batch_size] if per_image else target
-        parts.append(_path_integral(model, x[i : i + batch_size], base[i : i + batch_size], chunk_target, per_image, alphas, batch_size))
+    parts = [_path_integral(model, x[i : i + batch_size], base[i : i + batch_size], targets[i : i + batch_size], alphas, batch_size)
+             for i in range(0, x.shape[0], batch_size)]  # images in chunks, then path points in chunks
     attributions = torch.cat(parts)
     return attributions if reduce is None else reduce_channels(attributions, reduce)
 
 
-def _path_integral(model: nn.Module | Classifier, x: torch.Tensor, base: torch.Tensor, target: TargetSpec,
-                   per_image: bool, alphas: torch.Tensor, batch_size: int) -> torch.Tensor:
+def _check_reduce(reduce: str | None) -> None:
+    if reduce is not None and reduce not in REDUCTIONS:
+        raise ValueError(f"reduce must be one of {REDUCTIONS} or None (the signed signal); got {reduce!r}.")
+
+
+def _ig_baseline(x: torch.Tensor, baseline: torch.Tensor | None) -> torch.Tensor:
+    """The baseline x' broadcast to x's shape (zeros: the normalisation's mean), or a clear error."""
+    base = torch.zeros_like(x) if baseline is None else torch.as_tensor(baseline, dtype=x.dtype, device=x.device)
+    try:
+        return base.expand_as(x)
+    except RuntimeError as err:
+        raise ValueError(f"The baseline must broadcast to the input's shape {tuple(x.shape)}; got {tuple(base.shape)}.") from err
+
+
+def _ig_targets(model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec) -> list[int]:
+    """One class per image, fixed on x itself (None: the top class of x, not of the path points)."""
+    if target is None:
+        with torch.no_grad():
+            return resolve_targets(None, as_module(model)(x)).tolist()
+    return class_indices(target, x.shape[0], categories_of(model), None)  # range-checked by class_score_gradient
+
+
+def _path_integral(model: nn.Module | Classifier, x: torch.Tensor, base: torch.Tensor, targets: list[int],
+                   alphas: torch.Tensor, batch_size: int) -> torch.Tensor:
     """(x - x') * the mean over `alphas` of dS_c/dI at x' + a (x - x'), len(x) * k <= batch_size rows per pass."""
     delta = x - base
     total = torch.zeros_like(x)
@@ -347,7 +363,7 @@ def _path_integral(model: nn.Module | Classifier, x: torch.Tensor, base: torch.T
     for start in range(0, len(alphas), per_pass):
         a = alphas[start : start + per_pass].view(-1, 1, 1, 1, 1)
         points = (base[None] + a * delta[None]).reshape(-1, *x.shape[1:])
-        grad, _ = class_score_gradient(model, points, list(target) * len(a) if per_image else target)
+        grad, _ = class_score_gradient(model, points, list(targets) * len(a))
         total += grad.view(len(a), *x.shape).sum(dim=0)
     return delta * total / len(alphas)
 
@@ -408,11 +424,9 @@ def fooling_image(
     """
     if not isinstance(classifier, Classifier):
         raise TypeError(f"fooling_image needs a helpers.Classifier; got {type(classifier).__name__}.")
-    for name, value, low in (("step_size", step_size, 1), ("max_steps", max_steps, 1), ("epsilon", epsilon, 1)):
-        if value is None and name == "epsilon":
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low} (gray levels or steps); got {value!r}.")
+    check_positive_int("step_size", step_size)
+    check_positive_int("max_steps", max_steps)
+    check_positive_int("epsilon", epsilon, allow_none=True)
     c = classifier.class_index(target)
     original = model_input_crop(classifier, image)
     start = torch.from_numpy(original).permute(2, 0, 1)[None].float().to(classifier.device)

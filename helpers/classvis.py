@@ -13,24 +13,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .geometry import check_positive_int
 from .models import Classifier
 
 Objective = Literal["logit", "softmax", "log_softmax"]
 OBJECTIVES: tuple[str, ...] = ("logit", "softmax", "log_softmax")
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
-INITS: tuple[str, ...] = ("zeros", "random")
+START_IMAGES: tuple[str, ...] = ("zeros", "random")  # `init` names of class_model_visualization
 
 # (lr, lambda) for the paper's plain SGD, per model: the input gradients of the toy CNN and of
 # EfficientNet-Lite0 differ in scale by orders of magnitude, so one setting cannot suit both.
 # Lite0: lr 0.5, lambda 1e-2. With lr 2 the objective S_c - lambda||I||^2 ends *below* its start (the
 # steps overshoot: S_c rises, the penalty rises more) and P_c flips for dozens of steps; with lr 0.5 the
 # objective climbs (tests/test_classvis.py). lr 5 / lambda 1e-3 saturates the image into colour noise.
+# Keyed by the architecture (`Classifier.arch`), not the display name, so a modified copy (fold_batchnorm) keeps them.
 SGD_DEFAULTS: dict[str, tuple[float, float]] = {"toy": (0.5, 0.03), "efficientnet_lite0": (0.5, 1e-2)}
 GENERIC_SGD_DEFAULT: tuple[float, float] = (5.0, 1e-3)  # ImageNet classifiers with unit-scale inputs
 ADAM_LR = 0.05  # Adam's step is (roughly) lr per pixel whatever the gradient's scale
@@ -46,7 +48,22 @@ DIVERGED_RANGES = 1e5
 
 
 @dataclass(frozen=True)
-class Jitter:
+class Regularizer:
+    """Beyond the paper: a change to the ascent, applied to the image before each forward pass and after each step."""
+
+    def check(self) -> None:
+        """Raise a ValueError for settings out of range."""
+
+    def before_forward(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        """The image the model sees at this step (differentiable in x); the identity by default."""
+        return x
+
+    def after_step(self, x: torch.Tensor, step: int, lo: torch.Tensor, hi: torch.Tensor) -> None:
+        """Change the optimisation variable x in place after update `step` (0-based); nothing by default."""
+
+
+@dataclass(frozen=True)
+class Jitter(Regularizer):
     """Beyond the paper: shift the image by a random (dy, dx) of up to `pixels` before each forward pass."""
 
     pixels: int | None = None  # None: 1/28 of the image side (8 px at 224, 2 px at 64)
@@ -55,21 +72,40 @@ class Jitter:
         """The maximum shift in pixels for an image of side `size`."""
         return max(1, size // 28) if self.pixels is None else int(self.pixels)
 
+    def check(self) -> None:
+        if self.pixels is not None and self.pixels < 0:
+            raise ValueError(f"Jitter needs pixels >= 0; got {self}.")
+
+    def before_forward(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        k = self.amount(x.shape[-1])
+        dy, dx = (int(v) for v in torch.randint(-k, k + 1, (2,), generator=gen))
+        return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+
 
 @dataclass(frozen=True)
-class Blur:
+class Blur(Regularizer):
     """Beyond the paper: every `every` steps, smooth the image with a Gaussian of std `sigma` pixels."""
 
     sigma: float = 0.5
     every: int = 4
 
+    def check(self) -> None:
+        if self.sigma <= 0 or self.every < 1:
+            raise ValueError(f"Blur needs sigma > 0 and every >= 1; got {self}.")
+
+    def after_step(self, x: torch.Tensor, step: int, lo: torch.Tensor, hi: torch.Tensor) -> None:
+        if (step + 1) % self.every == 0:
+            x.copy_(gaussian_blur(x, self.sigma))
+
 
 @dataclass(frozen=True)
-class Clip:
+class Clip(Regularizer):
     """Beyond the paper: after each step, clamp the image to the valid pixel range [0, 1]."""
 
+    def after_step(self, x: torch.Tensor, step: int, lo: torch.Tensor, hi: torch.Tensor) -> None:
+        x.copy_(torch.maximum(torch.minimum(x, hi), lo))
 
-Regularizer = Union[Jitter, Blur, Clip]
+
 REGULARIZERS: dict[str, Regularizer] = {"jitter": Jitter(), "blur": Blur(), "clip": Clip()}
 
 
@@ -222,38 +258,50 @@ def class_model_visualization(
     """Maximise S_c(I) - l2*||I||^2 over the input by gradient ascent (the paper's class model).
 
     `target` is a class index or name; a list of them is optimised as one batch and gives a list of
-    results. `lr=None` / `l2=None` pick the model's defaults (`default_settings`). `init` is "zeros"
+    results (one class gives one result: the stated exception to the package's output rule). `lr=None` /
+    `l2=None` pick the model's defaults (`default_settings`). `init` is "zeros"
     (the paper: the mean image), "random" (small noise) or a normalised (1,3,H,W) tensor (not modified).
     `objective` "softmax" / "log_softmax" and everything in `regularizers` ("jitter", "blur", "clip",
     or `Jitter`/`Blur`/`Clip` objects), as well as `optimizer="adam"`, go beyond the paper.
     """
     single = isinstance(target, (int, np.integer, str))
-    names = [target] if single else list(target)
-    if not names:
-        raise ValueError("target must be a class (index or name) or a non-empty list of classes.")
-    classes = [classifier.class_index(t) for t in names]
-    settings = _check_settings(steps, lr, l2, objective, optimizer, seed)
+    classes = _target_classes(classifier, [target] if single else list(target))
+    settings = _check_ascent_settings(steps, lr, l2, objective, optimizer, seed)
     regs = _parse_regularizers(regularizers)
     default_lr, default_l2 = default_settings(classifier, optimizer)
     lr_value = default_lr if lr is None else float(lr)
     l2 = default_l2 if l2 is None else float(l2)
-    device = classifier.device
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
-    x = _initial_input(classifier, init, len(classes), gen).to(device)
-    targets = torch.tensor(classes, dtype=torch.long, device=device)
-    lo, hi = _pixel_bounds(classifier, x.shape[-1])
-    opt = torch.optim.Adam([x], lr=lr_value, maximize=True) if optimizer == "adam" else None
-    curves: list[torch.Tensor] = []
+    x = _initial_input(classifier, init, len(classes), gen).to(classifier.device)
+    targets = torch.tensor(classes, dtype=torch.long, device=classifier.device)
+    history = _ascend(classifier, x, targets, steps=steps, lr=lr_value, l2=l2, objective=objective, optimizer=optimizer,
+                      regs=regs, gen=gen, progress=progress)
+    settings.update(lr=lr_value, l2=l2, init=init if isinstance(init, str) else "tensor",
+                    regularizers=tuple(type(r).__name__.lower() for r in regs))
+    results = _results(classifier, x, history, classes, settings)
+    return results[0] if single else results
 
+
+def _target_classes(classifier: Classifier, names: list[int | str]) -> list[int]:
+    if not names:
+        raise ValueError("target must be a class (index or name) or a non-empty list of classes.")
+    return [classifier.class_index(t) for t in names]
+
+
+def _ascend(classifier: Classifier, x: torch.Tensor, targets: torch.Tensor, *, steps: int, lr: float, l2: float,
+            objective: str, optimizer: str, regs: list[Regularizer], gen: torch.Generator, progress: bool) -> np.ndarray:
+    """Gradient ascent on x in place; returns the history (steps+1, 4, N) (see `_record`)."""
+    lo, hi = _pixel_bounds(classifier, x.shape[-1])
+    opt = torch.optim.Adam([x], lr=lr, maximize=True) if optimizer == "adam" else None
+    curves: list[torch.Tensor] = []
     from tqdm.auto import tqdm
 
     for step in tqdm(range(steps + 1), desc="class visualization", disable=not progress, leave=False):
         last = step == steps
         with torch.set_grad_enabled(not last):
-            shifted = x if last else _jitter(x, regs, gen)
-            logits = classifier.model(shifted)
+            logits = classifier.model(x if last else _forward_input(x, regs, gen))
         curves.append(_record(logits.detach(), targets, x.detach()))
-        _check_not_diverged(x.detach(), logits.detach(), step, lr_value, lo, hi)
+        _check_not_diverged(x.detach(), logits.detach(), step, lr, lo, hi)
         if last:
             break
         penalty = l2 * x.pow(2).flatten(1).sum(dim=1)
@@ -261,16 +309,18 @@ def class_model_visualization(
         (grad,) = torch.autograd.grad(total, x)
         with torch.no_grad():
             if opt is None:
-                x.add_(grad, alpha=lr_value)  # SGD ascent: I <- I + lr * d(S_c - l2 ||I||^2)/dI
+                x.add_(grad, alpha=lr)  # SGD ascent: I <- I + lr * d(S_c - l2 ||I||^2)/dI
             else:
                 x.grad = grad
                 opt.step()
                 x.grad = None
-            _post_step(x, regs, step, lo, hi)
-    history = torch.stack(curves).cpu().numpy()  # (steps+1, 4, N)
-    settings.update(lr=lr_value, l2=l2, init=init if isinstance(init, str) else "tensor",
-                    regularizers=tuple(type(r).__name__.lower() for r in regs))
-    results = [
+            for r in regs:
+                r.after_step(x, step, lo, hi)
+    return torch.stack(curves).cpu().numpy()
+
+
+def _results(classifier: Classifier, x: torch.Tensor, history: np.ndarray, classes: list[int], settings: dict) -> list[ClassVisualization]:
+    return [
         ClassVisualization(
             image=classifier.deprocess(x[i : i + 1]),
             tensor=x[i : i + 1].detach().clone(),
@@ -281,19 +331,17 @@ def class_model_visualization(
         )
         for i, c in enumerate(classes)
     ]
-    return results[0] if single else results
 
 
 def default_settings(classifier: Classifier, optimizer: str = "sgd") -> tuple[float, float]:
     """(lr, lambda) that make the paper's plain method work for this model (Adam: lr 0.05, same lambda)."""
-    lr, l2 = SGD_DEFAULTS.get(classifier.name, GENERIC_SGD_DEFAULT)
+    lr, l2 = SGD_DEFAULTS.get(classifier.arch, GENERIC_SGD_DEFAULT)  # by architecture: a renamed copy keeps its defaults
     return (ADAM_LR if optimizer == "adam" else lr), l2
 
 
-def _check_settings(steps: int, lr: float | None, l2: float | None, objective: str, optimizer: str, seed: int) -> dict:
+def _check_ascent_settings(steps: int, lr: float | None, l2: float | None, objective: str, optimizer: str, seed: int) -> dict:
     """Validate the scalar settings with messages that say what was expected."""
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int; got {steps!r}.")
+    check_positive_int("steps", steps, minimum=0)
     if lr is not None and not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number (or None for the default); got {lr!r}.")
     if l2 is not None and not (np.isfinite(l2) and l2 >= 0):
@@ -324,8 +372,8 @@ def _check_not_diverged(x: torch.Tensor, logits: torch.Tensor, step: int, lr: fl
 
 
 def _parse_regularizers(regularizers: Sequence[str | Regularizer]) -> list[Regularizer]:
-    """Names or objects -> regularizer objects (at most one of each kind)."""
-    if isinstance(regularizers, (str, Jitter, Blur, Clip)):
+    """Names or objects -> regularizer objects (at most one of each kind), each checked."""
+    if isinstance(regularizers, (str, Regularizer)):
         regularizers = (regularizers,)
     out: list[Regularizer] = []
     for r in regularizers:
@@ -333,14 +381,11 @@ def _parse_regularizers(regularizers: Sequence[str | Regularizer]) -> list[Regul
             if r.lower() not in REGULARIZERS:
                 raise ValueError(f"Unknown regularizer {r!r}; use {tuple(REGULARIZERS)} or Jitter/Blur/Clip objects.")
             r = REGULARIZERS[r.lower()]
-        if not isinstance(r, (Jitter, Blur, Clip)):
+        if not isinstance(r, Regularizer):
             raise TypeError(f"A regularizer is a name or a Jitter/Blur/Clip object; got {type(r).__name__}.")
         if any(type(o) is type(r) for o in out):
             raise ValueError(f"Regularizer {type(r).__name__} given twice.")
-        if isinstance(r, Blur) and (r.sigma <= 0 or r.every < 1):
-            raise ValueError(f"Blur needs sigma > 0 and every >= 1; got {r}.")
-        if isinstance(r, Jitter) and r.pixels is not None and r.pixels < 0:
-            raise ValueError(f"Jitter needs pixels >= 0; got {r}.")
+        r.check()
         out.append(r)
     return out
 
@@ -365,7 +410,7 @@ def _initial_input(classifier: Classifier, init: str | torch.Tensor, n: int, gen
         return torch.zeros(n, 3, s, s)
     if init == "random":
         return 0.1 * torch.randn(n, 3, s, s, generator=gen)
-    raise ValueError(f"init must be one of {INITS} or a (1,3,H,W) tensor; got {init!r}.")
+    raise ValueError(f"init must be one of {START_IMAGES} or a (1,3,H,W) tensor; got {init!r}.")
 
 
 def _pixel_bounds(classifier: Classifier, size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -374,24 +419,13 @@ def _pixel_bounds(classifier: Classifier, size: int) -> tuple[torch.Tensor, torc
     return classifier.normalize(0 * ones), classifier.normalize(ones)
 
 
-def _jitter(x: torch.Tensor, regs: list[Regularizer], gen: torch.Generator) -> torch.Tensor:
-    """x rolled by a random shift when jitter is on (differentiable, so the gradient lands on x)."""
-    jitter = next((r for r in regs if isinstance(r, Jitter)), None)
+def _forward_input(x: torch.Tensor, regs: list[Regularizer], gen: torch.Generator) -> torch.Tensor:
+    """The image the model sees this step: x through each regularizer's `before_forward` (jitter rolls it)."""
     x.requires_grad_(True)
-    if jitter is None:
-        return x
-    k = jitter.amount(x.shape[-1])
-    dy, dx = (int(v) for v in torch.randint(-k, k + 1, (2,), generator=gen))
-    return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
-
-
-def _post_step(x: torch.Tensor, regs: list[Regularizer], step: int, lo: torch.Tensor, hi: torch.Tensor) -> None:
-    """Apply blur / clipping to our own optimisation variable, in place, after an update."""
+    seen = x
     for r in regs:
-        if isinstance(r, Blur) and (step + 1) % r.every == 0:
-            x.copy_(gaussian_blur(x, r.sigma))
-        elif isinstance(r, Clip):
-            x.copy_(torch.maximum(torch.minimum(x, hi), lo))
+        seen = r.before_forward(seen, gen)
+    return seen
 
 
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from .classvis import ClassVisualization, History
+from .geometry import check_positive_int
 from .models import Classifier
 
 # The square root of ImageNet's RGB colour covariance (Lucid / Lucent `color_correlation_svd_sqrt`):
@@ -212,8 +213,7 @@ def feature_visualization(
     if not names:
         raise ValueError("target must be a class (index or name) or a non-empty list of classes.")
     classes = [classifier.class_index(t) for t in names]
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int; got {steps!r}.")
+    check_positive_int("steps", steps, minimum=0)
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number; got {lr!r}.")
     if not (np.isfinite(l2) and l2 >= 0):

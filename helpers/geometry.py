@@ -62,12 +62,16 @@ def resize_map(values: np.ndarray, height: int, width: int) -> np.ndarray:
     return cv2.resize(m, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
 
 
-def check_positive_int(name: str, value: object, *, allow_none: bool = False) -> None:
-    """Raise unless `value` is a positive int (or None when allowed)."""
+def check_positive_int(name: str, value: object, *, allow_none: bool = False, minimum: int = 1) -> None:
+    """Raise unless `value` is an int >= `minimum` (1: a positive int), or None when allowed; 2.5 and True are refused.
+
+    The one integer check of the package: counts, sizes, steps and batch sizes all go through it.
+    """
     if value is None and allow_none:
         return
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer{' or None' if allow_none else ''}; got {value!r}.")
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {what}{' or None' if allow_none else ''}; got {value!r}.")
 
 
 def mask_box(mask: np.ndarray) -> Box:

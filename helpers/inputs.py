@@ -1,7 +1,8 @@
 """One input contract for every algorithm: what a model argument and a model input may be.
 
 A model argument is a `helpers.Classifier` or a bare `nn.Module`; a model input is a normalised (N,C,H,W)
-floating tensor, which the algorithms move to the model's device and dtype (so a CPU tensor works with a
+floating tensor with the model's number of colour channels (and, for a model trained at one size, that size),
+which the algorithms move to the model's device and dtype (so a CPU tensor works with a
 CUDA model, and a float64 tensor with a float32 model). A wrong argument gets an error that names the
 fix, not a stack trace from deep inside torch.
 """
@@ -75,8 +76,48 @@ def model_input(model: nn.Module | Classifier, x: object) -> torch.Tensor:
         raise ValueError(f"Expected a floating-point input; got {x.dtype}. Use classifier.preprocess(image).")
     if x.shape[0] == 0:
         raise ValueError("Got an empty batch (N = 0).")
+    check_fits_model(model, x)
     device, dtype = model_device_dtype(model)
     return x.to(device=device, dtype=dtype)
+
+
+def fits_any_size(classifier: Classifier) -> bool:
+    """True unless the classifier subtracts a fixed-size mean image (the toy CNN)."""
+    return tuple(classifier.mean.shape[-2:]) == (1, 1)
+
+
+def _expected_channels(model: nn.Module | Classifier) -> int | None:
+    """Colour channels the model takes: a Classifier's mean has one per channel, else the first conv's in_channels."""
+    if isinstance(model, Classifier):
+        return int(model.mean.shape[0])
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    return None if conv is None else int(conv.in_channels)
+
+
+def _fixed_input_size(model: nn.Module | Classifier) -> int | None:
+    """The side a model only works at: a Classifier with a mean image (toy), or a module's `input_size` attribute."""
+    if isinstance(model, Classifier):
+        if not fits_any_size(model):
+            return model.input_size
+        model = model.model
+    size = getattr(model, "input_size", None)
+    return size if isinstance(size, int) and not isinstance(size, bool) else None
+
+
+def check_fits_model(model: nn.Module | Classifier, x: torch.Tensor) -> None:
+    """Refuse inputs with the wrong number of channels or (for fixed-size models) the wrong size, saying what fits."""
+    channels = _expected_channels(model)
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(
+            f"The model expects {channels} colour channels, an input of shape (N,{channels},H,W); got {tuple(x.shape)}. "
+            "Make the input with classifier.preprocess(image) (a grayscale image: helpers.to_rgb_uint8(image) first)."
+        )
+    size = _fixed_input_size(model)
+    if size is not None and tuple(x.shape[-2:]) != (size, size):
+        raise ValueError(
+            f"This model takes {size}x{size} inputs (it was trained at that size); got {x.shape[-2]}x{x.shape[-1]}. "
+            f"Make the input with classifier.preprocess(image), which resizes the image to {size} px."
+        )
 
 
 def as_numpy_map(saliency: torch.Tensor | np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import toyworld
+from .geometry import check_positive_int
 from .models import Classifier, freeze
 
 
@@ -32,10 +33,8 @@ def generate_centred(n: int, seed: int = 0, size: int = toyworld.IMAGE_SIZE, jit
     `CENTRED_BACKGROUND`, plus uniform pixel noise. No strokes, no colour gradient. The same seed gives the
     same images; labels are balanced.
     """
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < toyworld.MIN_IMAGE_SIZE:
-        raise ValueError(f"size must be an integer >= {toyworld.MIN_IMAGE_SIZE}, got {size!r}")
+    check_positive_int("n", n)
+    check_positive_int("size", size, minimum=toyworld.MIN_IMAGE_SIZE)
     if not 0 <= jitter <= 0.1 * size:
         raise ValueError(f"jitter must lie in [0, {0.1 * size:g}] pixels (the shape must stay inside the image); got {jitter!r}")
     n, size = int(n), int(size)
@@ -55,7 +54,7 @@ def generate_centred(n: int, seed: int = 0, size: int = toyworld.IMAGE_SIZE, jit
             if name == "ring":
                 mask &= d2 > (0.55 * r) ** 2
         else:
-            tpl = toyworld._POLYGONS[name]  # circumradius 1, upright
+            tpl = toyworld.POLYGONS[name]  # circumradius 1, upright
             pts = np.rint(np.stack([cx + r * tpl[:, 0], cy + r * tpl[:, 1]], axis=1) * 16).astype(np.int32)
             m = np.zeros((size, size), np.uint8)
             cv2.fillPoly(m, [pts], 1, lineType=cv2.LINE_8, shift=4)

@@ -4,8 +4,8 @@ The paper's pipeline: pixels whose saliency is above the 95% quantile seed the f
 model, those below the 30% quantile the background one; Gaussian-mixture colour models and a graph
 cut (Boykov & Jolly 2001) label every pixel; the object is the largest connected foreground
 component and its bounding box is the localization. `localize` runs it with OpenCV's GrabCut
-(GMM colour models + graph cut): `localize(..., paper=True)` exactly as the paper, by default with
-beyond-the-paper settings tuned on the toy world (`DEFAULT`). `threshold_box` and `centered_box`
+(GMM colour models + graph cut): `localize(image, saliency, PAPER)` exactly as the paper, by default with
+beyond-the-paper settings tuned on the toy world (`DEFAULT`). `threshold_box` and `centred_box`
 are the baselines it is compared with; `localize_boxes` localizes a stack of images.
 
 Beyond the paper: `cam_localization` / `cam_box`, the CAM protocol (Zhou et al. 2016, used for
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,7 +41,7 @@ FOREGROUND_SEED, BACKGROUND_SEED, UNSEEDED = 1, -1, 0
 GMM_COMPONENTS = 5  # OpenCV's GrabCut fits 5-component GMMs, so each side needs at least 5 seed pixels.
 MIN_SEEDS = GMM_COMPONENTS
 Init = Literal["seeds", "probable_background", "probable_foreground"]
-INITS: tuple[str, ...] = ("seeds", "probable_background", "probable_foreground")
+GRABCUT_INITS: tuple[str, ...] = ("seeds", "probable_background", "probable_foreground")  # `init` of LocalizeSettings
 Hard = Literal["both", "foreground", "background", "none"]
 HARDS: tuple[str, ...] = ("both", "foreground", "background", "none")
 
@@ -219,69 +220,76 @@ class LocalizeSettings:
 
 # The paper (Sect. 3.2): 95% / 30% quantiles, colour models fitted on the seeds, one graph cut, the image as it is.
 PAPER = LocalizeSettings(0.95, 0.30, iterations=1, init="seeds", hard="none", smooth=0.0, min_side=None, max_side=None)
-# Beyond the paper, tuned on the toy world (notebook 05: 1000 held-out toy images) and on 15 bundled photos:
-# unseeded pixels start as probable background, 5 GrabCut iterations, the map blurred (seeds from regions, and
-# stable: 0.2% noise on the map changes no box), GrabCut at 224 px on the longer side (20x faster than 640 px).
-# On photos the choice was not made on it does not hold up: with a SmoothGrad map it hit 4 of 22 COCO photos of
-# the tune split, the paper's settings 14 (benchmarks/README.md). For photos use `localize_photo`
-# (helpers.photos), not these settings.
+# Beyond the paper, tuned on the toy world (notebook 05, 1000 held-out toy images): unseeded pixels start as
+# probable background, 5 GrabCut iterations, the map blurred (seeds from regions, stable to tiny changes of the
+# map), GrabCut at 224 px on the longer side. It does not carry over to photos (the measurements are in
+# benchmarks/README.md); for photos use `localize_photo` (helpers.photos), not these settings.
 DEFAULT = LocalizeSettings(0.95, 0.30, iterations=5, init="probable_background", hard="none", smooth=0.02, min_side=None, max_side=224)
 
 
 def localize(
     image: np.ndarray,
     saliency: np.ndarray | torch.Tensor,
+    settings: LocalizeSettings | None = None,
     *,
-    fg_quantile: float = DEFAULT.fg_quantile,
-    bg_quantile: float = DEFAULT.bg_quantile,
-    iterations: int = DEFAULT.iterations,
-    init: Init = DEFAULT.init,
-    min_side: int | None = DEFAULT.min_side,
-    max_side: int | None = DEFAULT.max_side,
-    smooth: float = DEFAULT.smooth,
-    hard: Hard = DEFAULT.hard,
     paper: bool = False,
+    **overrides: object,
 ) -> Localization:
     """Segment and box the object that a saliency map points at (the paper's GraphCut localization).
 
-    `paper=True` runs the paper's pipeline exactly (`PAPER`: 95%/30% quantiles, colour models fitted
-    on the seeds, one graph cut, at the image's own resolution) and then accepts no other setting.
-    The defaults (`DEFAULT`) go beyond the paper, tuned on the toy world, where they beat the paper's
-    settings (on real photos they do not: see `DEFAULT`; use `helpers.photos.localize_photo` there):
-    GrabCut starts with the unseeded pixels as probable background (`init`) and re-fits
-    its colour models for 5 `iterations`; the seeds stay relabelable (`hard="none"`); the map is
-    blurred by a Gaussian of sigma = `smooth` x the working image's longer side, so seeds come from
-    salient regions rather than isolated pixels and a map that differs by a fraction of a percent
-    (another machine, another thread count) gives the same seeds; GrabCut runs on the image
-    rescaled so its shorter side is >= `min_side` and its longer side <= `max_side` (None: no
-    limit) and the mask comes back at the image's resolution.
+    `settings`: `PAPER` runs the paper's pipeline exactly (95%/30% quantiles, colour models fitted on the
+    seeds, one graph cut, at the image's own resolution); `DEFAULT` (used when `settings` is None) goes
+    beyond the paper, tuned on the toy world, where it beats the paper's settings (on real photos it does
+    not: see `DEFAULT`; use `helpers.photos.localize_photo` there): GrabCut starts with the unseeded pixels
+    as probable background (`init`) and re-fits its colour models for 5 `iterations`; the seeds stay
+    relabelable (`hard="none"`); the map is blurred by a Gaussian of sigma = `smooth` x the working image's
+    longer side, so seeds come from salient regions rather than isolated pixels and a map that differs by a
+    fraction of a percent (another machine, another thread count) gives the same seeds; GrabCut runs on the
+    image rescaled so its shorter side is >= `min_side` and its longer side <= `max_side` (None: no limit)
+    and the mask comes back at the image's resolution.
+
+    Single fields can be overridden by keyword (`localize(image, sal, PAPER, iterations=3)`; the keywords are
+    the fields of `LocalizeSettings`, so `localize(image, sal, **dataclasses.asdict(PAPER))` is `PAPER`).
+    `paper=True` is the old spelling of `settings=PAPER` and accepts no other setting.
 
     `saliency` (any real values) is resized to the image; it must have the image's aspect ratio
     (a map at another resolution is fine, a transposed or cropped one is an error). Raises
     ValueError for a constant map and LocalizationError when a seed set has fewer than 5 pixels. If
     the cut labels no pixel foreground, the foreground seeds stand in for its labelling.
     """
-    settings = LocalizeSettings(fg_quantile, bg_quantile, iterations, init, hard, smooth, min_side, max_side)
-    if paper:
-        changed = [f for f in settings.__dataclass_fields__ if getattr(settings, f) != getattr(DEFAULT, f)]
-        if changed:
-            raise ValueError(f"paper=True runs the paper's settings exactly; do not also pass {', '.join(changed)}.")
-        settings = PAPER
+    settings = localize_settings(settings, paper=paper, **overrides)
     img = as_rgb_image(image)
     sal = _as_saliency(saliency)
     check_map_fits_image(sal.shape, img.shape[:2])
-    _check_settings(settings)
     return _localize(img, sal, settings)
 
 
-def _check_settings(s: LocalizeSettings) -> None:
+def localize_settings(settings: LocalizeSettings | None = None, *, paper: bool = False, **overrides: object) -> LocalizeSettings:
+    """The checked `LocalizeSettings` that `localize` runs with (see there): `settings` or DEFAULT, fields overridden."""
+    if settings is not None and not isinstance(settings, LocalizeSettings):
+        raise TypeError(f"settings must be a LocalizeSettings (PAPER, DEFAULT, or dataclasses.replace(...) of one); "
+                        f"got {type(settings).__name__}.")
+    unknown = sorted(set(overrides) - set(LocalizeSettings.__dataclass_fields__))
+    if unknown:
+        raise TypeError(f"localize got unknown setting(s) {unknown}; the settings are {list(LocalizeSettings.__dataclass_fields__)}.")
+    if paper:
+        changed = [k for k, v in overrides.items() if getattr(DEFAULT, k) != v] + (["settings"] if settings is not None else [])
+        if changed:
+            raise ValueError(f"paper=True runs the paper's settings exactly; do not also pass {', '.join(changed)}.")
+        return PAPER
+    chosen = dataclasses.replace(settings or DEFAULT, **overrides)  # type: ignore[arg-type]
+    _check_localize_settings(chosen)
+    return chosen
+
+
+def _check_localize_settings(s: LocalizeSettings) -> None:
     """Clear errors for out-of-range settings."""
     _check_quantiles(s.fg_quantile, s.bg_quantile)
     check_positive_int("iterations", s.iterations)
     check_positive_int("min_side", s.min_side, allow_none=True)
     check_positive_int("max_side", s.max_side, allow_none=True)
-    if s.init not in INITS:
-        raise ValueError(f"init must be one of {INITS}; got {s.init!r}.")
+    if s.init not in GRABCUT_INITS:
+        raise ValueError(f"init must be one of {GRABCUT_INITS}; got {s.init!r}.")
     if s.hard not in HARDS:
         raise ValueError(f"hard must be one of {HARDS}; got {s.hard!r}.")
     if not isinstance(s.smooth, (int, float)) or isinstance(s.smooth, bool) or not 0.0 <= s.smooth < 1.0:
@@ -327,8 +335,8 @@ def _check_seed_counts(seeds: np.ndarray) -> None:
 # ----------------------------------------------------------------------------------------------
 # The CAM protocol (beyond the paper): a box from a class-activation map, no cut
 
-# Zhou et al. 2016 keep >= 20% of the CAM's maximum; Grad-CAM's ILSVRC-15 run used 15%. 20% won on the
-# tune split of benchmarks/photo_protocol.md (16 vs 15 of 22 photos) and is localize_photo's threshold.
+# Zhou et al. 2016 keep >= 20% of the CAM's maximum (Grad-CAM's ILSVRC-15 run used 15%); chosen on the tune split of
+# benchmarks/photo_protocol.md (numbers in benchmarks/README.md); localize_photo's threshold.
 CAM_THRESHOLD = 0.20
 
 
@@ -380,7 +388,7 @@ def threshold_box(
     return mask_box((s >= np.quantile(s, quantile)) & (s > s.min()))  # the map's minimum is never "salient"
 
 
-def centered_box(image_shape: tuple[int, ...], fraction: float = 0.5) -> Box:
+def centred_box(image_shape: tuple[int, ...], fraction: float = 0.5) -> Box:
     """Baseline (c): a centred box whose sides are `fraction` of the image's sides."""
     if not 0.0 < fraction <= 1.0:
         raise ValueError(f"fraction must lie in (0, 1]; got {fraction}.")
@@ -388,6 +396,9 @@ def centered_box(image_shape: tuple[int, ...], fraction: float = 0.5) -> Box:
     bw, bh = max(1, round(w * fraction)), max(1, round(h * fraction))
     x0, y0 = (w - bw) // 2, (h - bh) // 2
     return (x0, y0, x0 + bw, y0 + bh)
+
+
+centered_box = centred_box  # the old spelling (the course writes "centre", "centred" throughout)
 
 
 def localize_boxes(

@@ -6,11 +6,10 @@ eval mode, and has frozen parameters, so no gradient can leak into the weights.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 import urllib.error
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ import torchvision
 from torch import nn
 
 from .categories import imagenet_categories  # re-exported: its old home
+from .targets import class_index, similar_class_names  # noqa: F401 - similar_class_names re-exported: its old home
 from .geometry import (  # re-exported: their old home
     center_crop_tensor,
     check_rgb_uint8,
@@ -59,8 +59,15 @@ class Classifier:
     mean: torch.Tensor  # (3, 1, 1), or (3, H, W) for a mean image; pixel values in [0, 1]
     std: torch.Tensor  # (3, 1, 1)
     input_size: int
-    extra: dict = field(default_factory=dict)
     crop_fraction: float = DEFAULT_CROP_FRACTION  # S / (shorter side before the centre crop) in `preprocess`
+    # The network's architecture as load_model names it ("toy", "efficientnet_lite0", "vgg16"); it stays when a
+    # modified copy gets another display `name` (e.g. "..._bn_folded"). None: the same as `name`.
+    architecture: str | None = None
+
+    @property
+    def arch(self) -> str:
+        """The architecture's name (`architecture`, or `name` when not set): what per-model defaults are keyed by."""
+        return self.architecture or self.name
 
     def preprocess(self, image: np.ndarray, *, center_crop: bool = True) -> torch.Tensor:
         """uint8 HxWx3 RGB -> normalised (1,3,S,S) tensor on `device`, the standard ImageNet evaluation.
@@ -122,52 +129,8 @@ class Classifier:
 
 
 def resolve_class(categories: list[str], name_or_index: int | str) -> int:
-    """Look up a class by index (range-checked) or name; unknown names list close matches."""
-    n = len(categories)
-    if isinstance(name_or_index, (int, np.integer)) and not isinstance(name_or_index, bool):
-        if not 0 <= int(name_or_index) < n:
-            raise IndexError(f"Class index {int(name_or_index)} is out of range; valid indices are 0..{n - 1}.")
-        return int(name_or_index)
-    if not isinstance(name_or_index, str):
-        raise TypeError(f"A class is an int index or a name; got {type(name_or_index).__name__}.")
-    query = name_or_index.strip().lower()
-    lowered = [c.lower() for c in categories]
-    if query in lowered:
-        return lowered.index(query)
-    hits = [i for i, c in enumerate(lowered) if query and query in c]
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        names = ", ".join(repr(categories[i]) for i in hits[:10])
-        raise ValueError(f"Class name {name_or_index!r} is ambiguous; it matches {names}. Use a full name or an index.")
-    close = similar_class_names(categories, query)
-    hint = f" Did you mean: {', '.join(repr(c) for c in close)}?" if close else " No class name is close to it."
-    raise ValueError(f"Unknown class name {name_or_index!r} ({n} classes).{hint}")
-
-
-def similar_class_names(categories: list[str], query: str, *, limit: int = 5) -> list[str]:
-    """Class names worth suggesting for a misspelt `query`: close whole names, then names with a close word.
-
-    A query word matches a class-name word equal to it (3+ letters), or (4+ letters) one that
-    contains it or that difflib rates >= 0.85 alike, so "retriver" finds the retrievers and "dog"
-    the dogs; shorter words ("a") and loose whole-name matches (below 0.8) are ignored, so
-    "not a class" suggests nothing unrelated.
-    """
-    query = query.strip().lower()
-    lowered = [c.lower() for c in categories]
-    found = [lowered.index(c) for c in difflib.get_close_matches(query, lowered, n=limit, cutoff=0.8)]
-    words = [w for w in query.replace("-", " ").split() if len(w) >= 3]
-    for i, name in enumerate(lowered):
-        if i not in found and any(_words_alike(w, v) for w in words for v in name.replace("-", " ").split()):
-            found.append(i)
-    return [categories[i] for i in found[:limit]]
-
-
-def _words_alike(a: str, b: str) -> bool:
-    """Query word `a` equals class-name word `b`, or (both 4+ letters) is part of it or spelt >= 85% alike."""
-    if a == b:
-        return True
-    return min(len(a), len(b)) >= 4 and (a in b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.85)
+    """Look up a class by index (range-checked) or name; unknown names list close matches (`helpers.targets`)."""
+    return class_index(categories, name_or_index)
 
 
 def freeze(model: nn.Module, device: torch.device) -> nn.Module:
@@ -227,6 +190,7 @@ def _load_efficientnet_lite(variant: str, device: torch.device, weights: str | P
     size = LITE_VARIANTS[variant].resolution
     return Classifier(
         name=f"efficientnet_{variant}",
+        architecture=f"efficientnet_{variant}",
         model=freeze(model, device),
         device=device,
         categories=imagenet_categories(),
@@ -250,6 +214,7 @@ def _load_toy(device: torch.device, weights: str | Path | None) -> Classifier:
     mean_image = np.load(toyworld.MEAN_IMAGE_PATH)
     return Classifier(
         name="toy",
+        architecture="toy",
         model=freeze(model, device),
         device=device,
         categories=list(toyworld.CLASSES),
@@ -300,6 +265,7 @@ def _load_torchvision(name: str, device: torch.device, weights: str | Path | Non
     transform = spec.transforms()
     return Classifier(
         name=name,
+        architecture=name,
         model=freeze(model, device),
         device=device,
         categories=list(spec.meta["categories"]),

@@ -6,7 +6,7 @@
 - `localize_photo(classifier, image, target)`: photo -> box, the recipe chosen on real photos: Grad-CAM
   (`gradcam_map`) and the CAM protocol (`helpers.localization.cam_localization`: the largest component
   >= 20% of the map's maximum), no GraphCut. `localize_photo_paper`: the paper's pipeline on a photo
-  (10-crop gradient map + `localize(..., paper=True)`), for comparison.
+  (10-crop gradient map + `localize(..., PAPER)`), for comparison.
 - `best_photo_model()`: VGG16 (the paper's era) when its weights are cached or downloadable, else
   the offline EfficientNet-Lite that measured best.
 
@@ -28,28 +28,24 @@ from typing import Literal
 import numpy as np
 import torch
 
-from .categories import COCO_TO_IMAGENET, best_imagenet_class, imagenet_classes
 from .attribution import grad_cam
 from .geometry import resize_map
 from .inputs import as_classifier
-from .localization import CAM_THRESHOLD, Localization, as_rgb_image, cam_localization, localize
-from .models import Classifier, WeightsUnavailableError, load_model, resolve_class, torch_home_checkpoint
+from .localization import CAM_THRESHOLD, PAPER, Localization, as_rgb_image, cam_localization, localize
+from .models import Classifier, WeightsUnavailableError, load_model, torch_home_checkpoint
 from .moved import forward_moved, moved_names
-from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency, whole_image_input
+from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency, whole_image_input, whole_image_scores
+from .targets import image_target
 
 PhotoMethod = Literal["single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad"]
 PHOTO_METHODS: tuple[str, ...] = ("single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad")
-# Chosen by benchmarks/photo_models.py on the 35 (COCO photo, category) pairs with Lite0: pointing game
-# single pass 23%, 10 crops 31%, SmoothGrad (8 samples) 31%, 10 crops x SmoothGrad (2 each) 37%, centre
-# baseline 20%; mass in mask 0.082, 0.085, 0.086, 0.088. SmoothGrad ties 10 crops at the same cost and
-# seeds GrabCut far better (localization_saliency, below), so one map serves both; the
-# combination is 2 pairs better (noise, on 35 pairs) at 3x the time, over the 2 s per photo budget.
+# Chosen by benchmarks/photo_models.py on the COCO (photo, category) pairs with Lite0 (pointing game, mass in mask and
+# time per photo: benchmarks/README.md); SmoothGrad also seeds GrabCut best, so one map serves both.
 PHOTO_METHOD: PhotoMethod = "smoothgrad"
-SMOOTHGRAD_SAMPLES = 8  # noisy copies for the image-level SmoothGrad (12 crop-sized passes: ~ the cost of 10 crops); as localize_photo
+SMOOTHGRAD_SAMPLES = 8  # noisy copies for the image-level SmoothGrad of photos (photo_saliency, localization_saliency)
 TEN_CROP_SMOOTHGRAD_SAMPLES = 2  # noisy copies per crop: 20 noisy maps in all
 QUANTISATION_LEVELS = 1024  # photo_saliency rounds the map (max 1) to multiples of 1/1024
-# Offline: Lite1 and Lite2 do not beat Lite0 on the COCO pointing game (10 crops: 31%, 31%, 23% for
-# Lite0/1/2) and cost 1.5-2x the time, so Lite0 stays (benchmarks/photo_models.py).
+# Offline: Lite1 and Lite2 do not beat Lite0 on the COCO pointing game and cost more time (benchmarks/photo_models.py).
 OFFLINE_PHOTO_MODEL = "efficientnet_lite0"
 ONLINE_PHOTO_MODEL = "vgg16"
 
@@ -99,30 +95,14 @@ def warn_if_unlikely(classifier: Classifier, image: np.ndarray, target: int) -> 
     ), stacklevel=3)
 
 
-@torch.no_grad()
-def whole_image_scores(classifier: Classifier, image: np.ndarray) -> torch.Tensor:
-    """Class scores (logits, (classes,)) of the whole image, as the saliency methods see it."""
-    return classifier.model(whole_image_input(classifier, image))[0]
-
-
 def photo_target(classifier: Classifier, image: np.ndarray, target: Target = None) -> int:
     """The class index to explain: None = the top class on the whole image; an int; an ImageNet class name;
-    or a COCO category (the best-scoring ImageNet class of its set).
+    or a COCO category (the best-scoring ImageNet class of its set). The rule of `helpers.targets.image_target`.
 
     A name that is exactly an ImageNet class ("cup") means that class; otherwise a COCO category
     ("dog", "motorcycle") means its set; otherwise the usual name lookup (substrings, close matches).
     """
-    if target is None:
-        return int(whole_image_scores(classifier, image).argmax())
-    if isinstance(target, str):
-        lowered = [c.lower() for c in classifier.categories]
-        if target.strip().lower() in lowered:
-            return lowered.index(target.strip().lower())
-        if target in COCO_TO_IMAGENET:
-            if len(classifier.categories) != 1000:
-                raise ValueError(f"COCO category {target!r} maps to ImageNet-1k classes; {classifier.name} has {len(classifier.categories)} classes.")
-            return best_imagenet_class(whole_image_scores(classifier, image), imagenet_classes(target))
-    return resolve_class(classifier.categories, target)
+    return image_target(classifier.categories, target, lambda: whole_image_scores(classifier, image))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -173,8 +153,8 @@ def photo_saliency(classifier: Classifier, image: np.ndarray, target: Target = N
 # Boxes in photos: the map that seeds GraphCut, and photo -> box
 
 
-# A SmoothGrad map for GrabCut (the `DEFAULT` or the paper's cut; the "SmoothGrad" rows of the photo evaluation).
-LOCALIZATION_SMOOTHGRAD_SAMPLES = 8
+# The SmoothGrad map that seeds GrabCut is the photo SmoothGrad map itself (one constant; this is its old name).
+LOCALIZATION_SMOOTHGRAD_SAMPLES = SMOOTHGRAD_SAMPLES
 
 
 def localization_saliency(classifier: Classifier, image: np.ndarray, target: int | str | None = None) -> np.ndarray:
@@ -184,7 +164,7 @@ def localization_saliency(classifier: Classifier, image: np.ndarray, target: int
     """
     classifier, img = _photo_inputs(classifier, image, "localization_saliency")
     cls = photo_target(classifier, img, target)
-    return quantise_map(image_smoothgrad(classifier, img, cls, n_samples=LOCALIZATION_SMOOTHGRAD_SAMPLES))
+    return quantise_map(method_saliency(classifier, img, cls, "smoothgrad"))
 
 
 def gradcam_map(classifier: Classifier, image: np.ndarray, target: Target = None) -> np.ndarray:
@@ -228,7 +208,7 @@ def localize_photo(classifier: Classifier, image: np.ndarray, target: Target = N
 
 
 def localize_photo_paper(classifier: Classifier, image: np.ndarray, target: Target = None) -> Localization:
-    """The paper's pipeline on a photo (Sect. 3.2): the 10-crop gradient map and `localize(..., paper=True)`.
+    """The paper's pipeline on a photo (Sect. 3.2): the 10-crop gradient map and `localize(image, map, PAPER)`.
 
     95%/30% quantile seeds, colour models fitted on the seeds, one graph cut, the largest component, at
     the photo's own resolution. `target` as in `photo_target`. Raises `LocalizationError` when a seed set
@@ -237,7 +217,7 @@ def localize_photo_paper(classifier: Classifier, image: np.ndarray, target: Targ
     classifier, img = _photo_inputs(classifier, image, "localize_photo_paper")
     cls = photo_target(classifier, img, target)
     warn_if_unlikely(classifier, img, cls)
-    return localize(img, ten_crop_saliency(classifier, img, cls), paper=True)
+    return localize(img, ten_crop_saliency(classifier, img, cls), PAPER)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -260,7 +240,7 @@ def _url_reachable(url: str, timeout: float) -> bool:
 
 
 def photo_model_name(timeout: float = 3.0) -> str:
-    """"vgg16" when its weights are cached in TORCH_HOME or their URL answers within `timeout` s, else the offline winner."""
+    """The name "vgg16" when its weights are cached in TORCH_HOME or their URL answers within `timeout` s, else the offline winner."""
     url = _vgg16_url()
     if torch_home_checkpoint(url.rsplit("/", 1)[-1]).is_file() or _url_reachable(url, timeout):
         return ONLINE_PHOTO_MODEL

@@ -16,6 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from .geometry import check_positive_int
+
 FIGURE_DPI = 80
 PANEL_INCHES = 2.8  # 224 px per panel at FIGURE_DPI: the smallest size that reads on a projector
 FONT_SIZE = 12
@@ -133,8 +135,7 @@ def show_saliency(
         raise ValueError(f"Need as many saliency maps as images (at least one); got {len(images)} and {len(saliencies)}.")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"Need one title per image; got {len(titles)} for {len(images)} images.")
-    if not isinstance(per_row, int) or per_row < 1:
-        raise ValueError(f"per_row must be a positive int; got {per_row!r}.")
+    check_positive_int("per_row", per_row)
     panels_each = 3 if with_overlay else 2
     across = min(per_row, len(images))
     rows = -(-len(images) // across)

@@ -3,7 +3,10 @@
 From the paper: `saliency_map` (|dS_c/dI| of the class score, max over colour channels, one
 backward pass per batch) and `ten_crop_saliency` (the average over 10 crops and their mirrors).
 Beyond the paper: `smoothgrad` (Smilkov et al. 2017) and the model-randomization sanity check
-(`randomize_top_layers`; Adebayo et al. 2018). The scores that judge a map against a mask
+(`randomize_top_layers`; Adebayo et al. 2018). Composable wrappers, as Captum's NoiseTunnel:
+`noise_tunnel(rule)` (SmoothGrad of any batch rule), `ten_crop(rule)` and `whole_image(rule)` (any batch
+rule on a uint8 image); `smoothgrad`, `image_smoothgrad`, `image_saliency` and `ten_crop_saliency` are these
+wrappers applied to `saliency_map`. The scores that judge a map against a mask
 (`mass_inside_mask`, `pointing_game`, `pointing_hit`, `centre_hit`, `rank_correlation`, ...) moved to
 `helpers.evaluation.masks`; they are still reachable here by name.
 
@@ -21,93 +24,28 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Sequence
-from typing import Literal, Union
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .inputs import as_module, categories_of, model_input
-from .geometry import Box, check_rgb_uint8, resize_map, resize_shorter_side, working_shape
+from .inputs import as_classifier, as_module, as_numpy_map, categories_of, fits_any_size, model_input
+from .geometry import check_positive_int, check_rgb_uint8, resize_map, resize_shorter_side, working_shape
 from .models import DEFAULT_CROP_FRACTION, Classifier
 from .moved import forward_moved, moved_names
+from .targets import TargetSpec, image_target, resolve_targets  # resolve_targets re-exported: its old home
 
 Reduce = Literal["max", "sum", "l2"]
-TargetSpec = Union[int, str, Sequence[Union[int, str]], torch.Tensor, np.ndarray, None]
 REDUCTIONS: tuple[str, ...] = ("max", "sum", "l2")
+SMOOTHGRAD_SAMPLES = 25  # SmoothGrad's default number of noisy copies (`smoothgrad`, `noise_tunnel`)
+SMOOTHGRAD_NOISE = 0.15  # noise std as a fraction of each image's value range (Smilkov et al. 2017: 10-20%)
 
 
 # ----------------------------------------------------------------------------------------------
 # The paper's saliency map
-
-
-def _expected_channels(model: nn.Module | Classifier) -> int | None:
-    """Colour channels the model takes: a Classifier's mean has one per channel, else the first conv's in_channels."""
-    if isinstance(model, Classifier):
-        return int(model.mean.shape[0])
-    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
-    return None if conv is None else int(conv.in_channels)
-
-
-def _fixed_input_size(model: nn.Module | Classifier) -> int | None:
-    """The side a model only works at: a Classifier with a mean image (toy), or a module's `input_size` attribute."""
-    if isinstance(model, Classifier):
-        if not _fits_any_size(model):
-            return model.input_size
-        model = model.model
-    size = getattr(model, "input_size", None)
-    return size if isinstance(size, int) and not isinstance(size, bool) else None
-
-
-def _check_fits_model(model: nn.Module | Classifier, x: torch.Tensor) -> None:
-    """Refuse inputs with the wrong number of channels or (for fixed-size models) the wrong size, saying what fits."""
-    channels = _expected_channels(model)
-    if channels is not None and x.shape[1] != channels:
-        raise ValueError(
-            f"The model expects {channels} colour channels, an input of shape (N,{channels},H,W); got {tuple(x.shape)}. "
-            "Make the input with classifier.preprocess(image) (a grayscale image: helpers.to_rgb_uint8(image) first)."
-        )
-    size = _fixed_input_size(model)
-    if size is not None and tuple(x.shape[-2:]) != (size, size):
-        raise ValueError(
-            f"This model takes {size}x{size} inputs (it was trained at that size); got {x.shape[-2]}x{x.shape[-1]}. "
-            f"Make the input with classifier.preprocess(image), which resizes the image to {size} px."
-        )
-
-
-def _one_target(t: object, n_classes: int, categories: list[str] | None) -> int:
-    """One class given as an index or (with a Classifier) a name, range-checked."""
-    from .models import resolve_class
-
-    if isinstance(t, str):
-        if categories is None:
-            raise TypeError(f"Class name {t!r} needs a helpers.Classifier (which knows the names); pass an index instead.")
-        return resolve_class(categories, t)
-    if isinstance(t, torch.Tensor) and t.ndim == 0:
-        t = int(t.item())
-    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
-        if not 0 <= int(t) < n_classes:
-            raise IndexError(f"Target class {int(t)} is out of range; the model has {n_classes} classes (0..{n_classes - 1}).")
-        return int(t)
-    raise TypeError(f"A target is an int class index or a class name; got {type(t).__name__}.")
-
-
-def resolve_targets(target: TargetSpec, scores: torch.Tensor, categories: list[str] | None = None) -> torch.Tensor:
-    """Class index per image (N,) from an int/name, a sequence (one per image), or None (predicted class)."""
-    n, n_classes = scores.shape
-    if target is None:
-        return scores.detach().argmax(dim=1)
-    if isinstance(target, (torch.Tensor, np.ndarray)) and np.ndim(target) > 0:
-        target = [int(v) for v in np.asarray(target.cpu() if isinstance(target, torch.Tensor) else target).ravel()]
-    if isinstance(target, Sequence) and not isinstance(target, str):
-        if len(target) != n:
-            raise ValueError(f"Got {len(target)} targets for a batch of {n} images; give one per image or a single int.")
-        idx = [_one_target(t, n_classes, categories) for t in target]
-    else:
-        idx = [_one_target(target, n_classes, categories)] * n
-    return torch.tensor(idx, dtype=torch.long, device=scores.device)
 
 
 def reduce_channels(grad: torch.Tensor, reduce: Reduce = "max") -> torch.Tensor:
@@ -129,7 +67,6 @@ def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target:
     """
     module = as_module(model)
     x = model_input(model, x)
-    _check_fits_model(model, x)
     if module.training:
         raise ValueError("The model is in training mode (dropout/batch-norm would make the map random); call model.eval() first.")
     xg = x.detach().requires_grad_(True)
@@ -164,27 +101,27 @@ def _image_tensor(image: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(check_rgb_uint8(image).copy()).permute(2, 0, 1)[None].float().div(255.0).to(device)
 
 
-def _fits_any_size(classifier: Classifier) -> bool:
-    """True unless the classifier subtracts a fixed-size mean image (the toy CNN)."""
-    return tuple(classifier.mean.shape[-2:]) == (1, 1)
-
-
 def image_saliency(classifier: Classifier, image: np.ndarray, target: int | str | None = None, *, reduce: Reduce = "max") -> np.ndarray:
-    """One-pass saliency of a uint8 image, returned at the image's own (H, W).
+    """One-pass saliency of a uint8 image, returned at the image's own (H, W) as float32 numpy.
 
     The whole image is used (shorter side resized to the input size, no crop) when the model accepts
-    any size; a model with a fixed mean image (toy CNN) gets the image resized to S x S.
+    any size; a model with a fixed mean image (toy CNN) gets the image resized to S x S. `whole_image(saliency_map)`.
     """
-    m = saliency_map(classifier, whole_image_input(classifier, image), target, reduce=reduce)[0]
-    return resize_map(m.cpu().numpy(), *image.shape[:2])
+    return whole_image(saliency_map, "image_saliency")(classifier, image, target, reduce=reduce)
 
 
 def whole_image_input(classifier: Classifier, image: np.ndarray) -> torch.Tensor:
     """The whole uint8 image as a normalised (1,3,h,w) model input: shorter side S, or S x S for fixed-size models."""
     x = _image_tensor(image, classifier.device)
     s = classifier.input_size
-    x = resize_shorter_side(x, s) if _fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
+    x = resize_shorter_side(x, s) if fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
     return classifier.normalize(x)
+
+
+@torch.no_grad()
+def whole_image_scores(classifier: Classifier, image: np.ndarray) -> torch.Tensor:
+    """Class scores (logits, (classes,)) of the whole image, as the image-level functions see it."""
+    return classifier.model(whole_image_input(classifier, image))[0]
 
 
 def image_smoothgrad(
@@ -192,19 +129,18 @@ def image_smoothgrad(
     image: np.ndarray,
     target: int | str | None = None,
     *,
-    n_samples: int = 25,
-    noise_level: float = 0.15,
+    n_samples: int = SMOOTHGRAD_SAMPLES,
+    noise_level: float = SMOOTHGRAD_NOISE,
     reduce: Reduce = "max",
     seed: int = 0,
 ) -> np.ndarray:
     """SmoothGrad (beyond the paper) of a uint8 image, on the same whole-image input as `image_saliency`; (H, W).
 
-    `target` None means the class predicted on the clean whole image. See `smoothgrad` for the noise.
+    `target` None means the class predicted on the clean whole image. See `smoothgrad` for the noise;
+    `whole_image(noise_tunnel(saliency_map, ...))`.
     """
-    if not isinstance(classifier, Classifier):
-        raise TypeError(f"image_smoothgrad needs a helpers.Classifier (it knows the pre-processing); got {type(classifier).__name__}.")
-    m = smoothgrad(classifier, whole_image_input(classifier, image), target, n_samples=n_samples, noise_level=noise_level, reduce=reduce, seed=seed)[0]
-    return resize_map(m.cpu().numpy(), *image.shape[:2])
+    rule = noise_tunnel(saliency_map, n_samples=n_samples, noise_level=noise_level, seed=seed)
+    return whole_image(rule, "image_smoothgrad")(classifier, image, target, reduce=reduce)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -263,36 +199,21 @@ def ten_crop_saliency(
     reduce: Reduce = "max",
     batch_size: int | None = None,
     n_samples: int = 1,
-    noise_level: float = 0.15,
+    noise_level: float = SMOOTHGRAD_NOISE,
     seed: int = 0,
 ) -> np.ndarray:
     """The paper's saliency averaged over 10 crops (4 corners + centre, and mirrors), at the image's (H, W).
 
     One batched pass by default (`batch_size=1` runs the crops one by one, for comparison). `target`
-    None means the class with the highest mean score over the 10 crops. See the module docstring
-    for the geometry and `ten_crop_boxes` for the boxes. With `n_samples > 1` each crop's map is a
-    SmoothGrad average over that many noisy copies (beyond the paper; `noise_level`, `seed` as in `smoothgrad`).
+    None means the top class of the whole image (`helpers.targets`), the class `image_saliency` explains.
+    See the module docstring for the geometry and `ten_crop_boxes` for the boxes. With `n_samples > 1` each
+    crop's map is a SmoothGrad average over that many noisy copies (beyond the paper; `noise_level`, `seed` as
+    in `smoothgrad`). `ten_crop(saliency_map)`, or `ten_crop(noise_tunnel(saliency_map, ...))`.
     """
-    if not isinstance(classifier, Classifier):
-        raise TypeError(f"ten_crop_saliency needs a helpers.Classifier (it knows the pre-processing); got {type(classifier).__name__}.")
-    batch, offsets, work = ten_crop_batch(classifier, image, crop_fraction=crop_fraction)
-    if target is None:
-        with torch.no_grad():
-            target = int(classifier.model(batch).mean(dim=0).argmax())
-    step = len(batch) if batch_size is None else int(batch_size)
-    if step <= 0:
-        raise ValueError(f"batch_size must be positive or None; got {batch_size}.")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be at least 1; got {n_samples}.")
-
-    def crop_maps(chunk: torch.Tensor) -> torch.Tensor:
-        if n_samples == 1:
-            return saliency_map(classifier, chunk, target, reduce=reduce)
-        return smoothgrad(classifier, chunk, target, n_samples=n_samples, noise_level=noise_level, reduce=reduce, seed=seed)
-
-    maps = torch.cat([crop_maps(batch[i : i + step]) for i in range(0, len(batch), step)])
-    maps[5:] = maps[5:].flip(-1)  # un-mirror
-    return resize_map(paste_average(maps.cpu().numpy(), offsets, work), *image.shape[:2])
+    check_positive_int("n_samples", n_samples)
+    rule = saliency_map if n_samples == 1 else noise_tunnel(saliency_map, n_samples=n_samples, noise_level=noise_level, seed=seed)
+    return ten_crop(rule, "ten_crop_saliency")(classifier, image, target, crop_fraction=crop_fraction, batch_size=batch_size,
+                                               reduce=reduce)
 
 
 def ten_crop_saliency_many(
@@ -302,15 +223,22 @@ def ten_crop_saliency_many(
     *,
     crop_fraction: float = DEFAULT_CROP_FRACTION,
     reduce: Reduce = "max",
-    batch_images: int = 64,
+    batch_size: int = 64,
+    batch_images: int | None = None,
 ) -> np.ndarray:
-    """`ten_crop_saliency` for a stack of same-sized images (N,H,W,3), `batch_images` x 10 crops per pass; (N,H,W)."""
+    """`ten_crop_saliency` for a stack of same-sized images (N,H,W,3), `batch_size` images x 10 crops per pass; (N,H,W).
+
+    (`batch_images` is the old name of `batch_size`.)
+    """
+    if batch_images is not None:
+        batch_size = batch_images
+    check_positive_int("batch_size", batch_size)
     images = np.asarray(images)
     if images.ndim != 4 or len(targets) != len(images):
         raise ValueError(f"Expected images (N,H,W,3) and N targets; got {images.shape} and {len(targets)} targets.")
     out = np.empty(images.shape[:3], np.float32)
-    for start in range(0, len(images), batch_images):
-        chunk = range(start, min(start + batch_images, len(images)))
+    for start in range(0, len(images), batch_size):
+        chunk = range(start, min(start + batch_size, len(images)))
         parts = [ten_crop_batch(classifier, images[i], crop_fraction=crop_fraction) for i in chunk]
         batch = torch.cat([p[0] for p in parts])
         maps = saliency_map(classifier, batch, [t for i in chunk for t in [targets[i]] * 10], reduce=reduce).view(len(chunk), 10, *batch.shape[-2:])
@@ -340,8 +268,8 @@ def smoothgrad(
     x: torch.Tensor,
     target: TargetSpec = None,
     *,
-    n_samples: int = 25,
-    noise_level: float = 0.15,
+    n_samples: int = SMOOTHGRAD_SAMPLES,
+    noise_level: float = SMOOTHGRAD_NOISE,
     reduce: Reduce = "max",
     seed: int = 0,
     batch_size: int = 64,
@@ -350,24 +278,114 @@ def smoothgrad(
 
     Noise is Gaussian with std = noise_level * (max - min) of each image; the target is fixed on the
     clean image (None = its predicted class) so every noisy copy explains the same class.
+    `noise_tunnel(saliency_map, ...)`: the same wrapper gives SmoothGrad of every other rule.
     """
-    x = model_input(model, x)
-    if n_samples < 1 or noise_level < 0:
-        raise ValueError(f"Need n_samples >= 1 and noise_level >= 0; got {n_samples}, {noise_level}.")
-    module = as_module(model)
-    with torch.no_grad():
-        idx = resolve_targets(target, module(x), categories_of(model))
-    gen = torch.Generator().manual_seed(seed)  # CPU generator: the same noise on every device
-    span = (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3))).view(-1, 1, 1, 1)
-    total = torch.zeros(x.shape[0], *x.shape[2:], dtype=x.dtype, device=x.device)
-    reps = max(1, batch_size // x.shape[0])
-    for start in range(0, n_samples, reps):
-        k = min(reps, n_samples - start)
-        noise = torch.randn((k, *x.shape), generator=gen, dtype=x.dtype).to(x.device)
-        noisy = (x[None] + noise * noise_level * span[None]).reshape(-1, *x.shape[1:])
-        maps = saliency_map(model, noisy, idx.repeat(k), reduce=reduce)
-        total += maps.view(k, *total.shape).sum(dim=0)
-    return total / n_samples
+    return noise_tunnel(saliency_map, n_samples=n_samples, noise_level=noise_level, seed=seed, batch_size=batch_size)(
+        model, x, target, reduce=reduce)
+
+
+# ----------------------------------------------------------------------------------------------
+# Composable wrappers (as Captum's NoiseTunnel): SmoothGrad and the image adapters for every rule
+#
+# A *batch rule* is rule(model, x, target, **options) -> maps (N,H,W) (saliency_map, backprop_saliency,
+# grad_cam, integrated_gradients, or a rule wrapped by noise_tunnel); an *image rule* is
+# rule(classifier, image, target, **options) -> (H,W) float32 numpy at the image's own size.
+
+BatchRule = Callable[..., torch.Tensor]
+ImageRule = Callable[..., np.ndarray]
+
+
+def _rule_name(rule: Callable) -> str:
+    return getattr(rule, "__name__", None) or getattr(getattr(rule, "func", None), "__name__", "rule")
+
+
+def noise_tunnel(rule: BatchRule, *, n_samples: int = SMOOTHGRAD_SAMPLES, noise_level: float = SMOOTHGRAD_NOISE,
+                 seed: int = 0, batch_size: int = 64) -> BatchRule:
+    """SmoothGrad of any batch rule: the rule averaged over `n_samples` noisy copies of each image (beyond the paper).
+
+    Noise: Gaussian, std = noise_level * (max - min) of each image, drawn from a CPU generator seeded with
+    `seed` (the same noise on every device); about `batch_size` noisy rows per pass. The target is resolved
+    once on the clean input (None = each image's top class) so every copy explains the same class. The
+    returned function takes (model, x, target=None, **options), the options going to `rule`
+    (`noise_tunnel(backprop_saliency)(clf, x, "tabby", rule="guided")`).
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1 or not noise_level >= 0:
+        raise ValueError(f"Need n_samples >= 1 (an int) and noise_level >= 0; got {n_samples!r}, {noise_level!r}.")
+    check_positive_int("batch_size", batch_size)
+
+    def tunnel(model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec = None, **options: object) -> torch.Tensor:
+        x = model_input(model, x)
+        module = as_module(model)
+        with torch.no_grad():
+            idx = resolve_targets(target, module(x), categories_of(model))
+        gen = torch.Generator().manual_seed(seed)  # CPU generator: the same noise on every device
+        span = (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3))).view(-1, 1, 1, 1)
+        total: torch.Tensor | None = None
+        reps = max(1, batch_size // x.shape[0])
+        for start in range(0, n_samples, reps):
+            k = min(reps, n_samples - start)
+            noise = torch.randn((k, *x.shape), generator=gen, dtype=x.dtype).to(x.device)
+            noisy = (x[None] + noise * noise_level * span[None]).reshape(-1, *x.shape[1:])
+            maps = rule(model, noisy, idx.repeat(k), **options)
+            maps = maps.view(k, x.shape[0], *maps.shape[1:])
+            if total is None:
+                total = torch.zeros(maps.shape[1:], dtype=maps.dtype, device=maps.device)
+            total += maps.sum(dim=0)
+        return total / n_samples  # type: ignore[operator]
+
+    tunnel.__name__ = f"noise_tunnel({_rule_name(rule)})"
+    return tunnel
+
+
+def _image_rule_inputs(classifier: object, image: object, function: str) -> tuple[Classifier, np.ndarray]:
+    """The input check of the image rules: a Classifier (it knows the pre-processing) and a uint8 HxWx3 image."""
+    return as_classifier(classifier, function), check_rgb_uint8(image)
+
+
+def whole_image(rule: BatchRule, name: str | None = None) -> ImageRule:
+    """An image rule from a batch rule: the rule on `whole_image_input` (no crop), resized to the image's (H, W).
+
+    `target` None is the top class of the whole image (`helpers.targets`).
+    """
+    function = name or f"whole_image({_rule_name(rule)})"
+
+    def adapted(classifier: Classifier, image: np.ndarray, target: int | str | None = None, **options: object) -> np.ndarray:
+        classifier, image = _image_rule_inputs(classifier, image, function)
+        x = whole_image_input(classifier, image)
+        cls = image_target(classifier.categories, target, lambda: _scores(classifier, x))
+        m = rule(classifier, x, cls, **options)[0]
+        return resize_map(as_numpy_map(m), *image.shape[:2])
+
+    adapted.__name__ = function
+    return adapted
+
+
+def ten_crop(rule: BatchRule, name: str | None = None) -> ImageRule:
+    """An image rule from a batch rule: the paper's 10-crop average of the rule's maps (module docstring), (H, W).
+
+    The returned function takes (classifier, image, target=None, *, crop_fraction, batch_size, **options):
+    `batch_size` crops per pass (None: all 10 at once); `target` None is the top class of the whole image.
+    """
+    function = name or f"ten_crop({_rule_name(rule)})"
+
+    def adapted(classifier: Classifier, image: np.ndarray, target: int | str | None = None, *,
+                crop_fraction: float = DEFAULT_CROP_FRACTION, batch_size: int | None = None, **options: object) -> np.ndarray:
+        classifier, image = _image_rule_inputs(classifier, image, function)
+        check_positive_int("batch_size", batch_size, allow_none=True)
+        batch, offsets, work = ten_crop_batch(classifier, image, crop_fraction=crop_fraction)
+        cls = image_target(classifier.categories, target, lambda: whole_image_scores(classifier, image))
+        step = len(batch) if batch_size is None else int(batch_size)
+        maps = torch.cat([rule(classifier, batch[i : i + step], cls, **options) for i in range(0, len(batch), step)])
+        maps[5:] = maps[5:].flip(-1)  # un-mirror
+        return resize_map(paste_average(as_numpy_map(maps), offsets, work), *image.shape[:2])
+
+    adapted.__name__ = function
+    return adapted
+
+
+@torch.no_grad()
+def _scores(classifier: Classifier, x: torch.Tensor) -> torch.Tensor:
+    return classifier.model(x)[0]
 
 
 _NORM_TYPES = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)

@@ -18,6 +18,7 @@ import json
 import math
 import platform
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
@@ -28,13 +29,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .paths import find_data_dir
+from .geometry import check_positive_int
+from .paths import DATA_DIR as _COURSE_DATA_DIR
 
 __all__ = [
     "CLASSES",
     "IMAGE_SIZE",
     "TOY_STD",
-    "DATA_DIR",
+    "TOY_DIR",
+    "POLYGONS",
     "WEIGHTS_PATH",
     "MEAN_IMAGE_PATH",
     "LOG_PATH",
@@ -56,10 +59,10 @@ MIN_IMAGE_SIZE = 32
 # the normalisation never depends on the data a model happens to be trained on.
 TOY_STD: tuple[float, float, float] = (0.26, 0.26, 0.26)
 
-DATA_DIR = find_data_dir() / "toy"
-WEIGHTS_PATH = DATA_DIR / "toy_cnn.pt"
-MEAN_IMAGE_PATH = DATA_DIR / "mean_image.npy"
-LOG_PATH = DATA_DIR / "training_log.json"
+TOY_DIR = _COURSE_DATA_DIR / "toy"  # the toy CNN's files, inside the course data folder `helpers.paths.DATA_DIR`
+WEIGHTS_PATH = TOY_DIR / "toy_cnn.pt"
+MEAN_IMAGE_PATH = TOY_DIR / "mean_image.npy"
+LOG_PATH = TOY_DIR / "training_log.json"
 
 HELDOUT_SEED_OFFSET = 10_000
 REGENERATE_CMD = "python -m helpers.toyworld train"  # --out defaults to the data/toy folder in use
@@ -85,7 +88,8 @@ _STAR_INNER = 0.45
 _CROSS_W = 0.3
 _CROSS_L = math.sqrt(1.0 - _CROSS_W**2)
 _HALF = math.sqrt(0.5)
-_POLYGONS: dict[str, np.ndarray] = {
+# The polygon classes at circumradius 1, upright; public because helpers.linear draws the same shapes.
+POLYGONS: dict[str, np.ndarray] = {
     "square": np.array([[_HALF, _HALF], [-_HALF, _HALF], [-_HALF, -_HALF], [_HALF, -_HALF]]),
     "triangle": np.array([[1.0, 0.0], [-0.5, math.sqrt(3.0) / 2.0], [-0.5, -math.sqrt(3.0) / 2.0]]),
     "star": np.array(
@@ -213,7 +217,7 @@ def _shape_mask(rng: np.random.Generator, label: int, size: int, grid: tuple[np.
         if name == "ring":
             mask &= d2 > (_RING_INNER * r) ** 2
         return mask
-    tpl = _POLYGONS[name]
+    tpl = POLYGONS[name]
     px = cx + r * (c * tpl[:, 0] - s * tpl[:, 1])
     py = cy + r * (s * tpl[:, 0] + c * tpl[:, 1])
     pts = np.rint(np.stack([px, py], axis=1) * (1 << _SUBPIX_SHIFT)).astype(np.int32)
@@ -240,12 +244,9 @@ def _draw_object(rng: np.random.Generator, img: np.ndarray, cols: np.ndarray, la
 
 def generate(n: int, seed: int = 0, size: int = IMAGE_SIZE) -> ToyDataset:
     """Generate n cluttered one-shape images; the same seed gives bit-identical data."""
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < MIN_IMAGE_SIZE:
-        raise ValueError(f"size must be an integer >= {MIN_IMAGE_SIZE}, got {size!r}")
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_positive_int("n", n)
+    check_positive_int("size", size, minimum=MIN_IMAGE_SIZE)
+    check_positive_int("seed", seed, minimum=0)
     n, size = int(n), int(size)
     rng = np.random.Generator(np.random.PCG64(int(seed)))
     labels = rng.permutation(np.arange(n, dtype=np.int64) % len(CLASSES))
@@ -346,10 +347,16 @@ def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, mean_image: np.ndarray, dataset: ToyDataset, batch_size: int = 256) -> float:
-    """Top-1 accuracy of model on dataset (puts the model in eval mode)."""
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
+def evaluate(model: nn.Module, dataset: ToyDataset, mean_image: np.ndarray, batch_size: int = 256) -> float:
+    """Top-1 accuracy of model on dataset, its images normalised with `mean_image` (puts the model in eval mode).
+
+    Model first, then the data: the old order evaluate(model, mean_image, dataset) still works, with a warning.
+    """
+    if isinstance(dataset, np.ndarray) and isinstance(mean_image, ToyDataset):
+        warnings.warn("evaluate(model, mean_image, dataset) is the old argument order; call evaluate(model, dataset, mean_image).",
+                      DeprecationWarning, stacklevel=3)
+        dataset, mean_image = mean_image, dataset
+    check_positive_int("batch_size", batch_size)
     model.eval()
     device = next(model.parameters()).device
     correct = 0
@@ -373,9 +380,9 @@ def train(n_train: int = 12_000, epochs: int = 6, seed: int = 0, batch_size: int
           out_dir: str | Path | None = None) -> TrainResult:
     """Train ToyCNN from scratch on generated data (deterministic given seed)."""
     for name, v in (("n_train", n_train), ("epochs", epochs), ("batch_size", batch_size), ("n_heldout", n_heldout)):
-        if int(v) <= 0:
-            raise ValueError(f"{name} must be positive, got {v}")
-    if lr <= 0:
+        check_positive_int(name, v)
+    check_positive_int("seed", seed, minimum=0)
+    if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr}")
     from tqdm.auto import tqdm
 
@@ -412,7 +419,7 @@ def train(n_train: int = 12_000, epochs: int = 6, seed: int = 0, batch_size: int
         losses.append(total / count)
         bar.set_postfix(epoch=epoch + 1, loss=f"{losses[-1]:.4f}")
     bar.close()
-    accuracy = evaluate(model, mean_image, heldout)
+    accuracy = evaluate(model, heldout, mean_image)
     model.requires_grad_(False)
     wall = time.perf_counter() - t0
     log = {
@@ -454,7 +461,7 @@ def _build_parser() -> argparse.ArgumentParser:
     t.add_argument("--n-train", type=int, default=12_000, help="number of training images (default 12000)")
     t.add_argument("--batch-size", type=int, default=64, help="mini-batch size (default 64)")
     t.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule (default 3e-3)")
-    t.add_argument("--out", type=Path, default=DATA_DIR, help=f"output folder (default {DATA_DIR})")
+    t.add_argument("--out", type=Path, default=TOY_DIR, help=f"output folder (default {TOY_DIR})")
     t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     e = sub.add_parser("evaluate", help="accuracy of the shipped weights on freshly generated images")
     e.add_argument("--n", type=int, default=2000, help="number of test images (default 2000)")
@@ -472,9 +479,19 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"wall time {res.wall_time_s:.0f} s, saved to {args.out}")
     else:
         model, mean_image = load_toy_cnn()
-        acc = evaluate(model, mean_image, generate(args.n, seed=args.seed))
+        acc = evaluate(model, generate(args.n, seed=args.seed), mean_image)
         print(f"accuracy {acc:.4f} on {args.n} images (seed {args.seed})")
     return 0
+
+
+
+def __getattr__(name: str) -> Any:
+    """`DATA_DIR`, the old name of `TOY_DIR` (the course's data folder is `helpers.paths.DATA_DIR`)."""
+    if name == "DATA_DIR":
+        warnings.warn("helpers.toyworld.DATA_DIR is now TOY_DIR (helpers.paths.DATA_DIR is the course's data folder).",
+                      DeprecationWarning, stacklevel=2)
+        return TOY_DIR
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def ten_crop_average(maps: np.ndarray, offsets: list[tuple[int, int]], work_hw: 
 
 
 def pointing_hit(saliency: np.ndarray, mask: np.ndarray, tolerance: float) -> bool:
-    """Exercise 3: is the map's maximum within `tolerance` pixels of the object mask?"""
+    """Exercise 3: is the map's maximum closer than `tolerance` pixels to the object mask (TorchRay: strictly)?"""
     y, x = np.unravel_index(np.argmax(saliency), saliency.shape)
     distance_to_object = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    return bool(distance_to_object[y, x] <= tolerance)
+    return bool(distance_to_object[y, x] < tolerance)

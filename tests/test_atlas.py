@@ -19,6 +19,7 @@ def _run(argv: list[str]) -> int:
     return atlas_mod.main([str(a) for a in argv])
 
 
+@pytest.mark.slow
 def test_command_on_the_toy_model_writes_every_output(tmp_path: Path, toy, capsys) -> None:
     out = tmp_path / "toy_atlas"
     rc = _run(["--classes", "circle,square,ring", "--model", "toy", "--judge", "toy", "--steps", "200",
@@ -30,9 +31,11 @@ def test_command_on_the_toy_model_writes_every_output(tmp_path: Path, toy, capsy
     for c in data["classes"]:
         image = np.asarray(__import__("PIL.Image", fromlist=["Image"]).open(out / c["file"]))
         assert image.shape == (64, 64, 3)
-        assert 1 <= c["model_rank"] <= 6 and 0 <= c["model_prob"] <= 1
-    # 200 steps of the paper's method (as in notebook 03) make every toy class its own top-1 (from the saved uint8 PNG)
-    assert all(c["model_rank"] == 1 for c in data["classes"])
+        # the judge is the generator itself at the same size: both scoring paths must give the same numbers
+        assert (c["judge_rank"], c["judge_prob"]) == (c["model_rank"], c["model_prob"])
+    # 200 steps of the paper's method (as in notebook 03) make every toy class its own top-1, confidently
+    # (top-5 of 6 classes would say little: the judge's rank is pinned at 1)
+    assert all(c["model_rank"] == 1 and c["model_prob"] > 0.9 for c in data["classes"])
     assert data["summary"]["recognisability_top5"] == 1.0
     assert (out / "contact_sheet.png").stat().st_size > 1000
     page = (out / "index.html").read_text()
@@ -40,6 +43,7 @@ def test_command_on_the_toy_model_writes_every_output(tmp_path: Path, toy, capsy
     assert "recognisability" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_command_on_lite0_judged_by_lite2(tmp_path: Path, lite0) -> None:
     out = tmp_path / "lite"
     rc = _run(["--classes", "3", "--steps", "3", "--size", "48", "--batch", "3", "--out", out, "--device", "cpu"])
@@ -113,7 +117,7 @@ def test_parse_classes_forms(lite0) -> None:
 def test_judge_ranks_and_probabilities_match_the_model(lite0) -> None:
     photo = helpers.load_image("coffee")
     images = [np.ascontiguousarray(photo[:200, :200]), np.ascontiguousarray(photo[-200:, -200:])]
-    scores = judge(images, ["espresso", "limousine"], lite0)
+    scores = judge(lite0, images, ["espresso", "limousine"])
     x = torch.nn.functional.interpolate(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255,
                                         size=224, mode="bilinear", antialias=True, align_corners=False)
     with torch.no_grad():
@@ -126,11 +130,11 @@ def test_judge_ranks_and_probabilities_match_the_model(lite0) -> None:
 
 def test_judge_rejects_bad_input(lite0) -> None:
     with pytest.raises(AtlasError, match="uint8 HxWx3"):
-        judge([np.zeros((8, 8, 3), np.float32)], [0], lite0)
+        judge(lite0, [np.zeros((8, 8, 3), np.float32)], [0])
     with pytest.raises(AtlasError, match="one target per image"):
-        judge([np.zeros((8, 8, 3), np.uint8)], [0, 1], lite0)
+        judge(lite0, [np.zeros((8, 8, 3), np.uint8)], [0, 1])
     with pytest.raises(AtlasError, match="non-empty"):
-        judge([], [], lite0)
+        judge(lite0, [], [])
 
 
 def test_judge_must_share_the_generators_classes(toy, lite0) -> None:

@@ -25,6 +25,7 @@ def toy_all_classes(toy) -> list[ClassVisualization]:
     return class_model_visualization(toy, list(toy.categories), steps=200, progress=False)
 
 
+@pytest.mark.slow
 def test_every_toy_class_becomes_top1_with_p_at_least_0_9(toy, toy_all_classes) -> None:
     for c, result in enumerate(toy_all_classes):
         assert result.target == c and result.class_name == toy.categories[c]
@@ -51,6 +52,7 @@ def test_result_image_is_the_deprocessed_tensor(toy, toy_all_classes) -> None:
     np.testing.assert_array_equal(r.image, toy.deprocess(r.tensor))
 
 
+@pytest.mark.slow
 def test_l2_penalty_keeps_the_norm_bounded(toy) -> None:
     free, penalised = (
         class_model_visualization(toy, "star", steps=300, l2=l2, progress=False).history.norm for l2 in (0.0, 0.05)
@@ -133,6 +135,7 @@ def test_lite0_limousine_rises_from_the_grey_mean(lite0) -> None:
     assert np.all(lite0.deprocess(torch.zeros(1, 3, 4, 4)) == 127)  # the Lite0 "mean" is 127/255 grey
 
 
+@pytest.mark.slow
 def test_lite0_default_step_ascends_the_objective_where_lr_2_overshoots(lite0) -> None:
     """Eq. (1) along the path, S_c - lambda ||I||^2: it must rise with the default lr; lr 2 (the old default) ends below 0."""
     start = torch.zeros(1, 3, 64, 64)
@@ -193,6 +196,7 @@ def test_non_finite_image_is_stopped_with_advice(random_toy) -> None:
         class_model_visualization(random_toy, 0, steps=2, init=start, progress=False)
 
 
+@pytest.mark.slow
 def test_widget_extreme_settings_are_not_called_divergent(toy) -> None:
     """The class-image widget's largest lr and smallest lambda, for its most steps: big, but still ascending."""
     result = class_model_visualization(toy, "star", steps=500, lr=100.0, l2=1e-5, progress=False)

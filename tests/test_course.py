@@ -54,6 +54,7 @@ def test_sync_inserts_badge_and_setup_cell_once(tmp_path) -> None:
     assert "".join(nb["cells"][1]["source"]) == course.setup_cell_source()
 
 
+@pytest.mark.slow
 def test_runner_executes_exports_html_and_summarises(tmp_path) -> None:
     _tiny_notebook(tmp_path / "01_ok.ipynb", ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nprint(6 * 7)"])
     _tiny_notebook(tmp_path / "02_fails.ipynb", ["raise ValueError('broken on purpose')"])
@@ -92,6 +93,7 @@ def test_runner_cli_exit_status_and_bad_paths(tmp_path, capsys) -> None:
         run_notebooks.main([str(tmp_path / "missing.ipynb")])
 
 
+@pytest.mark.slow
 def test_gallery_extracts_tagged_figures(tmp_path) -> None:
     path = _tiny_notebook(tmp_path / "03_fig.ipynb", ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()", "print(1)"])
     nb = nbformat.read(path, as_version=4)
@@ -104,6 +106,7 @@ def test_gallery_extracts_tagged_figures(tmp_path) -> None:
     assert [p.name for p in written] == ["03_1.png"] and written[0].read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shadow", ["helpers.py", "helpers/__init__.py"], ids=["module", "package"])
 def test_setup_cell_names_a_helpers_that_hides_the_package(tmp_path, shadow: str) -> None:
     """A student's own helpers.py (or helpers/ folder) next to the notebook: say what to rename, install nothing."""
@@ -118,6 +121,7 @@ def test_setup_cell_names_a_helpers_that_hides_the_package(tmp_path, shadow: str
     assert str(tmp_path / Path(shadow).parts[0]) in error
 
 
+@pytest.mark.slow
 def test_setup_cell_accepts_the_course_package(tmp_path) -> None:
     """... also beside a plain `helpers/` folder (no __init__.py): the installed package comes first."""
     (tmp_path / "helpers").mkdir()
@@ -141,6 +145,7 @@ def _printed(path: Path) -> str:
     return "".join(json.loads(path.read_text())["cells"][1]["outputs"][0]["text"])
 
 
+@pytest.mark.slow
 def test_runner_threads_option_sets_kernel_threads(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
     for var in ("MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -161,6 +166,7 @@ def test_runner_refuses_a_bad_thread_count(bad: str, capsys) -> None:
         run_notebooks.kernel_environment(0)
 
 
+@pytest.mark.slow
 def test_runner_hides_the_kernels_unencrypted_tcp_warning(tmp_path, monkeypatch, capfd) -> None:
     import inspect
 
@@ -257,6 +263,7 @@ def test_notebook_slide_metadata_in_sync(path: Path) -> None:
     assert _slide_types(cells) == _slide_types(expected)
 
 
+@pytest.mark.slow
 def test_slides_export_of_notebook_01_has_one_section_per_slide(tmp_path) -> None:
     path = ROOT / "notebooks" / "01_linear_model_intuition.ipynb"
     cells = json.loads(path.read_text())["cells"]

@@ -136,7 +136,7 @@ def test_ten_crop_average_names_the_mistake(wrong, words) -> None:
 # Exercise 3
 
 
-def _student_pointing(*, compare=np.less_equal, metric=cv2.DIST_L2, mask_size=cv2.DIST_MASK_PRECISE, swap_xy=False, of_mask=False, peak=np.argmax):
+def _student_pointing(*, compare=np.less, metric=cv2.DIST_L2, mask_size=cv2.DIST_MASK_PRECISE, swap_xy=False, of_mask=False, peak=np.argmax):
     def pointing_hit(saliency, mask, tolerance):
         y, x = np.unravel_index(peak(saliency), saliency.shape)
         source = mask if of_mask else ~mask
@@ -146,7 +146,7 @@ def _student_pointing(*, compare=np.less_equal, metric=cv2.DIST_L2, mask_size=cv
 
 
 POINTING_MISTAKES: list[tuple[str, Callable, str]] = [
-    ("dist < tolerance", _student_pointing(compare=np.less), "distance <= tolerance"),
+    ("dist <= tolerance", _student_pointing(compare=np.less_equal), "strictly below"),
     ("tolerance ignored", lambda s, m, t: bool(m[np.unravel_index(np.argmax(s), s.shape)]), "ignore the tolerance"),
     ("minimum", _student_pointing(peak=np.argmin), "minimum"),
     ("transform of the mask", _student_pointing(of_mask=True), "complement"),
@@ -154,7 +154,7 @@ POINTING_MISTAKES: list[tuple[str, Callable, str]] = [
     ("chessboard", _student_pointing(metric=cv2.DIST_C, mask_size=3), "chessboard"),
     ("3x3 mask", _student_pointing(mask_size=3), "DIST_MASK_PRECISE"),
     ("row and column swapped", _student_pointing(swap_xy=True), "(row, column)"),
-    ("tolerance doubled", lambda s, m, t: sol.pointing_hit(s, m, 2 * t), "within, boundary included"),
+    ("tolerance doubled", lambda s, m, t: sol.pointing_hit(s, m, 2 * t), "strictly closer"),
 ]
 
 
@@ -178,8 +178,9 @@ def test_pointing_reference_uses_euclidean_distance() -> None:
     mask = np.zeros((30, 30), bool)
     mask[10, 10] = True
     saliency = np.zeros((30, 30))
-    saliency[13, 14] = 1.0  # distance 5 from the mask pixel
-    assert ex.pointing_hit_reference(saliency, mask, 5) and not ex.pointing_hit_reference(saliency, mask, 4.9)
+    saliency[13, 14] = 1.0  # Euclidean distance 5 (city-block 7, chessboard 4)
+    assert ex.pointing_hit_reference(saliency, mask, 5.1) and not ex.pointing_hit_reference(saliency, mask, 5)
+    assert not ex.pointing_hit_reference(saliency, mask, 4.5)  # chessboard distance 4 would hit
 
 
 # ----------------------------------------------------------------------------------------------

@@ -75,6 +75,7 @@ def test_random_transform_is_seeded_differentiable_and_checks_names() -> None:
         random_transform(x, ("shear",), torch.Generator())
 
 
+@pytest.mark.slow
 def test_feature_visualization_raises_the_target_and_leaves_the_model_untouched(random_toy) -> None:
     seen_training: list[bool] = []
     hook = random_toy.model.register_forward_hook(lambda m, i, o: seen_training.append(m.training))
@@ -116,6 +117,7 @@ def test_feature_visualization_rejects_bad_settings(random_toy) -> None:
         feature_visualization(random_toy, [], progress=False)
 
 
+@pytest.mark.slow
 def test_feature_visualization_on_the_trained_toy_and_lite0(toy, lite0) -> None:
     r = feature_visualization(toy, "square", steps=2, progress=False)  # a mean *image*: resized to its size
     assert r.image.shape == (64, 64, 3) and r.settings["model_size"] == 64

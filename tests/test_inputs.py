@@ -100,6 +100,7 @@ def test_photo_functions_name_the_fix_for_a_model_name_or_a_bare_module(lite0, c
         function(lite0.model, coffee_224)
 
 
+@pytest.mark.slow
 def test_grayscale_photos_behave_alike_in_every_photo_function(lite0, coffee_224):
     gray = coffee_224.mean(axis=2).astype(np.uint8)
     rgb = np.repeat(gray[..., None], 3, axis=2)
@@ -107,6 +108,7 @@ def test_grayscale_photos_behave_alike_in_every_photo_function(lite0, coffee_224
     assert photos.localize_photo(lite0, gray, "espresso").box == photos.localize_photo(lite0, rgb, "espresso").box
 
 
+@pytest.mark.slow
 def test_an_unlikely_target_warns_and_says_what_the_map_means(lite0, coffee_224):
     with pytest.warns(photos.UnlikelyTargetWarning, match=r"'kite' probability .* top class 'espresso'.*not evidence"):
         photos.localize_photo(lite0, coffee_224, "kite")

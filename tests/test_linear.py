@@ -15,6 +15,7 @@ def centred():
     return linear.generate_centred(600, seed=1), linear.generate_centred(300, seed=toyworld.HELDOUT_SEED_OFFSET + 1)
 
 
+@pytest.mark.slow
 def test_generate_centred_is_deterministic_balanced_and_exact(centred) -> None:
     train, _ = centred
     again = linear.generate_centred(600, seed=1)
@@ -65,6 +66,7 @@ def test_sgd_and_adamw_are_deterministic_and_other_optimizers_refused(centred) -
         linear.train_linear_classifier(small, optimizer="adam")
 
 
+@pytest.mark.slow
 def test_linear_model_is_at_chance_on_the_cluttered_toy_world() -> None:
     train, heldout = toyworld.generate(600, seed=1), toyworld.generate(300, seed=toyworld.HELDOUT_SEED_OFFSET + 1)
     lin = linear.train_linear_classifier(train, epochs=10, lr=1e-3, weight_decay=0.0, optimizer="sgd", seed=0)

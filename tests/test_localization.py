@@ -29,7 +29,7 @@ def soft_mask(mask: np.ndarray, sigma: float = 2.0, noise: float = 0.2, seed: in
 # ---------------------------------------------------------------------------------------------- normal inputs
 
 
-@pytest.mark.parametrize("init, hard", [(init, "none") for init in loc.INITS] + [("seeds", "both")])
+@pytest.mark.parametrize("init, hard", [(init, "none") for init in loc.GRABCUT_INITS] + [("seeds", "both")])
 def test_localize_finds_toy_objects_from_mask_saliency(world: toyworld.ToyDataset, init: str, hard: str) -> None:
     ious = []
     for i in range(len(world)):
@@ -299,6 +299,7 @@ def write_fixture(folder, data: toyworld.ToyDataset, *, shift: int = 0, names: l
     return images, boxes
 
 
+@pytest.mark.slow
 def test_ilsvrc_cli_on_toy_fixture(tmp_path, toy, capsys) -> None:
     data = toyworld.generate(30, seed=777)
     images, boxes = write_fixture(tmp_path / "good", data)
@@ -363,6 +364,7 @@ def test_map_of_another_aspect_ratio_is_refused(shape: tuple[int, int]) -> None:
     assert "transposed" not in str(err.value)
 
 
+@pytest.mark.slow
 def test_old_ilsvrc_command_still_runs_and_names_the_new_one() -> None:
     """`python -m helpers.localization evaluate` moved to helpers.evaluation.ilsvrc; the old command says so and runs it."""
     import subprocess

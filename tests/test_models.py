@@ -104,6 +104,7 @@ def offline_torch_home(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_torchvision_model_from_a_local_state_dict(offline_torch_home) -> None:
     path = offline_torch_home / "my_resnet18.pth"
     reference = torchvision.models.resnet18(weights=None).eval()
@@ -116,6 +117,7 @@ def test_torchvision_model_from_a_local_state_dict(offline_torch_home) -> None:
         torch.testing.assert_close(classifier.model(x), reference(x))
 
 
+@pytest.mark.slow
 def test_torchvision_model_from_the_torch_home_cache(offline_torch_home) -> None:
     url = torchvision.models.get_model_weights("resnet18").DEFAULT.url
     cached = torch_home_checkpoint(url.rsplit("/", 1)[-1])
@@ -139,6 +141,7 @@ def test_corrupt_weights_file_is_a_clear_error(offline_torch_home) -> None:
         helpers.load_model("resnet18", device="cpu", weights=bad)
 
 
+@pytest.mark.slow
 def test_wrong_architecture_weights_are_a_clear_error(offline_torch_home) -> None:
     path = offline_torch_home / "resnet18.pth"
     torch.save(torchvision.models.resnet18(weights=None).state_dict(), path)
@@ -160,6 +163,7 @@ def test_toy_model_scores_at_least_97_percent_through_the_classifier(toy) -> Non
     assert accuracy >= 0.97
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, size", [("efficientnet_lite1", 240), ("efficientnet_lite2", 260)])
 def test_lite1_and_lite2_load_frozen_at_their_resolution_and_see_the_espresso(name: str, size: int) -> None:
     classifier = helpers.load_model(name, device="cpu")

@@ -129,6 +129,7 @@ def _undeclared(sources: list[str], extras: tuple[str, ...]) -> dict[str, str]:
     return {d: m for d, m in _third_party_distributions(sources).items() if d not in declared}
 
 
+@pytest.mark.slow
 def test_package_and_notebooks_import_only_the_dependencies() -> None:
     """What Colab installs (no extras) is enough for the package and every notebook; the runner needs [lab]."""
     runner = ("run_notebooks.py", "site.py")  # the headless runner and the website it builds
@@ -138,6 +139,7 @@ def test_package_and_notebooks_import_only_the_dependencies() -> None:
     assert _undeclared(["import nbformat"], ()) == {"nbformat": "nbformat"}  # the check itself can fail
 
 
+@pytest.mark.slow
 def test_test_extra_holds_what_the_tests_import() -> None:
     tests = [p.read_text() for p in sorted((ROOT / "tests").rglob("*.py"))]
     assert _undeclared(tests, ("test",)) == {}
@@ -170,6 +172,7 @@ def test_ci_runs_exactly_the_readme_commands() -> None:
     assert "--nbval-lax" in test and "notebooks" in test
 
 
+@pytest.mark.slow
 def test_readme_python_example_runs() -> None:
     block = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)[0]
     namespace: dict = {}

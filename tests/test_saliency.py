@@ -246,7 +246,7 @@ def test_any_size_models_still_take_any_size(lite0) -> None:
 
 
 def test_pointing_defaults_are_pinned_torchrays_15_px_and_the_centre_of_a_non_square_image() -> None:
-    """The default tolerance is TorchRay's 15 px, and the centre baseline uses (row, column) of a non-square image."""
+    """The default tolerance is TorchRay's 15 px, strictly (d < 15), and the centre baseline uses (row, column) of a non-square image."""
     from helpers.evaluation import masks
 
     assert masks.POINTING_TOLERANCE == 15
@@ -254,8 +254,11 @@ def test_pointing_defaults_are_pinned_torchrays_15_px_and_the_centre_of_a_non_sq
     mask[28:32, 98:102] = True                       # a small object at the centre of a wide image
     assert masks.centre_hit(mask)                    # swapped (x, y) would look at row 99: outside the image
     peak = np.zeros((60, 200), np.float32)
-    peak[30, 101 + 15] = 1.0                         # 15 px right of the object's last column (101)
-    assert masks.pointing_hit(peak, mask)            # within the default 15 px
-    peak[30, 116], peak[30, 117] = 0.0, 1.0          # 16 px away
+    peak[30, 101 + 14] = 1.0                         # 14 px right of the object's last column (101)
+    assert masks.pointing_hit(peak, mask)            # closer than the default 15 px
+    peak[30, 115], peak[30, 116] = 0.0, 1.0          # exactly 15 px away: TorchRay counts d^2 < tol^2 only
     assert not masks.pointing_hit(peak, mask)
-    assert not masks.pointing_hit(peak, mask, tolerance=0)
+    assert masks.pointing_hit(peak, mask, tolerance=15.5)
+    on_object = np.zeros((60, 200), np.float32)
+    on_object[30, 100] = 1.0
+    assert masks.pointing_hit(on_object, mask, tolerance=1) and not masks.pointing_hit(on_object, mask, tolerance=0)

@@ -55,6 +55,7 @@ def _links_by_class(html: str) -> dict[str, list[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_site_has_a_page_per_notebook_and_solutions(site_dir: Path) -> None:
     for nb in NOTEBOOKS:
         number = nb.stem.split("_")[0]
@@ -63,12 +64,14 @@ def test_site_has_a_page_per_notebook_and_solutions(site_dir: Path) -> None:
     assert len(list((site_dir / "docs" / "gallery").glob("*.png"))) >= 3
 
 
+@pytest.mark.slow
 def test_every_local_link_of_the_site_resolves(site_dir: Path) -> None:
     for page in site_dir.glob("*.html"):
         for link in _local_links(page.read_text(encoding="utf-8")):
             assert (site_dir / link.split("#")[0]).is_file(), f"{page.name} links to missing {link}"
 
 
+@pytest.mark.slow
 def test_home_page_links_notebooks_exercises_solutions_and_colab(site_dir: Path) -> None:
     home = (site_dir / "index.html").read_text(encoding="utf-8")
     for nb in NOTEBOOKS:
@@ -79,6 +82,7 @@ def test_home_page_links_notebooks_exercises_solutions_and_colab(site_dir: Path)
     assert "notebooks/02_saliency_maps.ipynb" not in re.sub(r"colab[^\"]*", "", home)  # README links now point to pages
 
 
+@pytest.mark.slow
 def test_notebook_pages_navigate_in_course_order(site_dir: Path) -> None:
     page = (site_dir / PAGE_CHECKED.name.replace(".ipynb", ".html")).read_text(encoding="utf-8")
     index = NOTEBOOKS.index(PAGE_CHECKED)

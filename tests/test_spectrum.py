@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 import helpers
 from helpers.classvis import input_gradient
+from helpers.saliency import class_score_gradient
 from helpers.spectrum import fold_batchnorm, gradient_frequency_profile, high_frequency_share, relu6_as_relu
 
 
@@ -54,7 +55,10 @@ def test_relu6_as_relu_changes_lite0_only_inside_the_block(lite0) -> None:
 def test_gradient_profile_lists_every_convolution(lite0, toy) -> None:
     profile = gradient_frequency_profile(toy, torch.zeros(1, 3, 64, 64), ["circle", "ring"])
     assert [p.kind for p in profile] == ["full"] * 4 and profile[0].resolution == 64
-    assert all(0 <= p.high_frequency_share <= 1 for p in profile)
+    # next to the image the profiled gradient is the input gradient itself: its share, computed another way
+    grad, _ = class_score_gradient(toy, torch.zeros(2, 3, 64, 64), ["circle", "ring"])
+    assert profile[0].high_frequency_share == pytest.approx(float(high_frequency_share(grad).mean()), rel=1e-5)
+    assert len({round(p.high_frequency_share, 6) for p in profile}) == len(profile)  # one value per layer, not a copy
     lite = gradient_frequency_profile(lite0, torch.zeros(1, 3, 64, 64), ["goose"])
     assert lite[0].name == "_conv_stem" and lite[0].stride == 2
     assert {p.kind for p in lite} == {"full", "depthwise", "pointwise"}

@@ -128,6 +128,7 @@ def test_cnn_shapes_and_budget() -> None:
     assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
 
+@pytest.mark.slow
 def test_short_training_learns(tmp_path: Path) -> None:
     # 375 steps at a constant-ish peak: long enough to leave the initial ln(6) plateau (about 0.7
     # accuracy here), short enough for CI. The shipped weights' accuracy is tested separately.
@@ -139,9 +140,10 @@ def test_short_training_learns(tmp_path: Path) -> None:
     assert res.mean_image.shape == (64, 64, 3) and res.mean_image.dtype == np.float32
 
 
+@pytest.mark.slow
 def test_shipped_weights_accuracy() -> None:
     model, mean_image = tw.load_toy_cnn()
-    assert tw.evaluate(model, mean_image, tw.generate(1000, seed=4242)) >= 0.97
+    assert tw.evaluate(model, tw.generate(1000, seed=4242), mean_image) >= 0.97
 
 
 def test_load_toy_cnn_is_frozen_eval() -> None:

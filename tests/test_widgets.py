@@ -11,6 +11,7 @@ import pytest
 import helpers
 
 
+@pytest.mark.slow
 def test_widgets_module_imports_without_display() -> None:
     code = "import os; os.environ.pop('DISPLAY', None); import helpers.widgets as w; print(w.saliency_explorer.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -42,6 +43,7 @@ def test_changing_photo_refills_classes_and_redraws(explorer) -> None:
     assert explorer.image.value != before_png
 
 
+@pytest.mark.slow
 def test_explorer_update_callback_redraws_for_class_mode_and_colours(explorer) -> None:
     explorer.photo.value = "coffee"
     explorer.mode.value = "single pass"

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..geometry import check_positive_int
+from ..targets import class_index
 from ..images import load_image
 from ..localization import LocalizationError
 from ..models import Classifier, load_model
@@ -73,8 +74,11 @@ def read_synsets(path: str | Path) -> dict[str, int]:
 
 
 def _class_resolver(classifier: Classifier, synsets: dict[str, int] | None):
-    """A function mapping an XML object name to a class index of the classifier (or raising)."""
-    exact = {c.lower(): i for i, c in enumerate(classifier.categories)}
+    """A function mapping an XML object name to a class index of the classifier (or raising).
+
+    A WordNet id goes through the synsets file; a class name must be a full name (`helpers.targets.class_index`
+    with exact=True: annotation files name classes exactly, so no substring guessing).
+    """
 
     def resolve(name: str) -> int:
         if re.fullmatch(r"n\d{8}", name):
@@ -86,9 +90,10 @@ def _class_resolver(classifier: Classifier, synsets: dict[str, int] | None):
             if name not in synsets:
                 raise ValueError(f"WordNet id {name!r} is not in the synsets file.")
             return synsets[name]
-        if name.lower() not in exact:
-            raise ValueError(f"Class {name!r} in the boxes is not one of {classifier.name}'s categories.")
-        return exact[name.lower()]
+        try:
+            return class_index(classifier.categories, name, exact=True)
+        except ValueError:
+            raise ValueError(f"Class {name!r} in the boxes is not one of {classifier.name}'s categories.") from None
 
     return resolve
 

@@ -100,7 +100,10 @@ def saliency_peak(saliency: np.ndarray | torch.Tensor) -> tuple[int, int]:
 
 
 def point_hits_mask(point: tuple[float, float], mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
-    """True if `point` (row, col) lies within `tolerance` pixels (Euclidean) of a pixel of the bool mask."""
+    """True if `point` (row, col) is closer than `tolerance` pixels (Euclidean) to a pixel of the bool mask.
+
+    Strictly closer, as TorchRay's pointing game (a hit when d^2 < tolerance^2), so at tolerance 0 nothing is a hit.
+    """
     m = np.asarray(mask)
     if m.dtype != bool or m.ndim != 2:
         raise ValueError(f"The mask must be a bool (H, W) array; got {m.dtype} of shape {m.shape}.")
@@ -110,11 +113,11 @@ def point_hits_mask(point: tuple[float, float], mask: np.ndarray, tolerance: flo
     if rows.size == 0:
         raise ValueError("The mask is empty: no object to point at.")
     d2 = (rows - float(point[0])) ** 2 + (cols - float(point[1])) ** 2
-    return bool(d2.min() <= tolerance**2)
+    return bool(d2.min() < tolerance**2)  # TorchRay: strictly less
 
 
 def pointing_hit(saliency: np.ndarray | torch.Tensor, mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
-    """Zhang et al.'s pointing game: a hit when the map's maximum lies within `tolerance` px of the object's mask.
+    """Zhang et al.'s pointing game: a hit when the map's maximum is closer than `tolerance` px to the object's mask.
 
     `saliency` and `mask` are (H, W) at the image's own size, so the tolerance is in image pixels
     (15 in TorchRay's benchmark). `pointing_game` is the stricter variant: the maximum inside the mask.
@@ -126,6 +129,6 @@ def pointing_hit(saliency: np.ndarray | torch.Tensor, mask: np.ndarray, toleranc
 
 
 def centre_hit(mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
-    """The centre baseline of the pointing game: does the image centre lie within `tolerance` px of the mask?"""
+    """The centre baseline of the pointing game: is the image centre closer than `tolerance` px to the mask?"""
     h, w = np.shape(mask)
     return point_hits_mask(((h - 1) / 2.0, (w - 1) / 2.0), mask, tolerance)

@@ -22,7 +22,7 @@ from ..categories import NoImageNetCounterpart, best_imagenet_class, imagenet_cl
 from ..coco import read_coco
 from ..geometry import Box
 from ..images import list_images, load_image, photo_info
-from ..localization import CAM_THRESHOLD, PAPER, LocalizationError, cam_box, centered_box, localize, threshold_box
+from ..localization import CAM_THRESHOLD, PAPER, LocalizationError, cam_box, centred_box, localize, threshold_box
 from ..models import Classifier
 from ..paths import DATA_DIR
 from ..photos import gradcam_map, localization_saliency, photo_saliency, whole_image_scores, without_unlikely_warnings
@@ -76,7 +76,7 @@ class Localizer:
     label: str
     method: Method
     saliency: SaliencyKind | None = None  # None for the baselines that ignore the image's content
-    settings: tuple[tuple[str, object], ...] = ()  # keyword arguments of localize / threshold_box / centered_box
+    settings: tuple[tuple[str, object], ...] = ()  # keyword arguments of localize / threshold_box / centred_box
     beyond_paper: bool = True
 
     def box(self, image: np.ndarray, saliency: np.ndarray | None) -> Box:
@@ -86,7 +86,7 @@ class Localizer:
         if self.method == "full_image":
             return (0, 0, w, h)
         if self.method == "centred":
-            return centered_box(image.shape, **kwargs)  # type: ignore[arg-type]
+            return centred_box(image.shape, **kwargs)  # type: ignore[arg-type]
         if saliency is None:
             raise ValueError(f"Localizer {self.label!r} needs a saliency kind.")
         if self.method == "threshold":

@@ -164,7 +164,7 @@ PointingCase = tuple[np.ndarray, np.ndarray, float]
 
 
 def pointing_hit_reference(saliency: np.ndarray, mask: np.ndarray, tolerance: float) -> bool:
-    """The course's rule, `helpers.saliency.pointing_hit`: a hit when the maximum is within (<=) `tolerance` px of the mask."""
+    """The course's rule, `helpers.saliency.pointing_hit`: a hit when the maximum is closer than (<) `tolerance` px to the mask."""
     return library_pointing_hit(saliency, mask, tolerance)
 
 
@@ -179,34 +179,34 @@ def _peak(saliency: np.ndarray) -> tuple[int, int]:
 
 # The usual mistakes, each as code, with what to tell a student whose answers all agree with it.
 POINTING_MISTAKES: dict[str, tuple[Callable[[np.ndarray, np.ndarray, float], bool], str]] = {
-    "strict": (
-        lambda s, m, t: bool(_distance_to_object(m)[_peak(s)] < t),
-        "you count a hit only when the distance is strictly below the tolerance. 'Within' includes the boundary: "
-        "a hit when distance <= tolerance, so at tolerance 0 a maximum on the object is a hit.",
+    "boundary included": (
+        lambda s, m, t: bool(_distance_to_object(m)[_peak(s)] <= t),
+        "you also count a maximum exactly `tolerance` px away. TorchRay's pointing game counts a hit only when the "
+        "distance is strictly below the tolerance (distance < tolerance), so at tolerance 0 nothing is a hit.",
     ),
     "inside only": (
         lambda s, m, t: bool(m[_peak(s)]),
         "you ignore the tolerance (a hit only when the maximum is on the object): also accept a maximum up to `tolerance` px away.",
     ),
     "minimum": (
-        lambda s, m, t: bool(_distance_to_object(m)[np.unravel_index(int(np.argmin(s)), s.shape)] <= t),
+        lambda s, m, t: bool(_distance_to_object(m)[np.unravel_index(int(np.argmin(s)), s.shape)] < t),
         "you take the map's minimum: the pointing game looks at its maximum (np.argmax).",
     ),
     "transform of the mask": (
-        lambda s, m, t: bool(cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[_peak(s)] <= t),
+        lambda s, m, t: bool(cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[_peak(s)] < t),
         "you apply cv2.distanceTransform to the mask itself, which gives each object pixel its distance to the background; "
         "give it the complement, (~mask).astype(np.uint8), so every pixel gets its distance to the object.",
     ),
     "city-block distance": (
-        lambda s, m, t: bool(_distance_to_object(m, cv2.DIST_L1, 3)[_peak(s)] <= t),
+        lambda s, m, t: bool(_distance_to_object(m, cv2.DIST_L1, 3)[_peak(s)] < t),
         "you measure the city-block (L1) distance; the tolerance is Euclidean: cv2.DIST_L2 with cv2.DIST_MASK_PRECISE.",
     ),
     "chessboard distance": (
-        lambda s, m, t: bool(_distance_to_object(m, cv2.DIST_C, 3)[_peak(s)] <= t),
+        lambda s, m, t: bool(_distance_to_object(m, cv2.DIST_C, 3)[_peak(s)] < t),
         "you measure the chessboard (max) distance; the tolerance is Euclidean: cv2.DIST_L2 with cv2.DIST_MASK_PRECISE.",
     ),
     "approximate Euclidean": (
-        lambda s, m, t: bool(_distance_to_object(m, cv2.DIST_L2, 3)[_peak(s)] <= t),
+        lambda s, m, t: bool(_distance_to_object(m, cv2.DIST_L2, 3)[_peak(s)] < t),
         "cv2.DIST_L2 with a 3x3 mask only approximates the Euclidean distance (a step costs 0.955 px): use cv2.DIST_MASK_PRECISE.",
     ),
 }
@@ -253,11 +253,11 @@ def _explain_index_error(err: Exception) -> str:
 
 
 def check_pointing_hit(fn: Callable[[np.ndarray, np.ndarray, float], bool]) -> CheckResult:
-    """Exercise 3: `fn(saliency, mask, tolerance) -> bool`: is the map's maximum within tolerance px of the mask?
+    """Exercise 3: `fn(saliency, mask, tolerance) -> bool`: is the map's maximum closer than tolerance px to the mask?
 
-    `saliency` is a float (H, W) array, `mask` a bool (H, W) array, `tolerance` a float in pixels; "within"
-    means Euclidean distance <= tolerance, as `helpers.saliency.pointing_hit`. Cases include the maximum
-    on the object at tolerance 0 and a distance exactly equal to the tolerance.
+    `saliency` is a float (H, W) array, `mask` a bool (H, W) array, `tolerance` a float in pixels; "closer than"
+    means Euclidean distance < tolerance (TorchRay), as `helpers.saliency.pointing_hit`. Cases include the maximum
+    on the object at tolerance 0 (a miss) and a distance exactly equal to the tolerance (a miss).
     """
     cases = pointing_cases()
     answers = []
@@ -268,7 +268,7 @@ def check_pointing_hit(fn: Callable[[np.ndarray, np.ndarray, float], bool]) -> C
         answers.append(bool(out))
     expected = [pointing_hit_reference(*case) for case in cases]
     if answers == expected:
-        return passed("a hit when the maximum lies within the tolerance of the object (distance <= tolerance; TorchRay uses 15 px).")
+        return passed("a hit when the maximum is closer than the tolerance to the object (distance < tolerance; TorchRay uses 15 px).")
     for mistake, message in POINTING_MISTAKES.values():
         if answers == [mistake(*case) for case in cases]:
             return failed(message)
@@ -278,7 +278,7 @@ def check_pointing_hit(fn: Callable[[np.ndarray, np.ndarray, float], bool]) -> C
     return failed(
         f"with tolerance {tolerance:g} px and the maximum at (row, column) {_peak(saliency)}, {distance:.3g} px from the object, "
         f"you answered {answers[k]}; expected {expected[k]}. A hit when the Euclidean distance from the maximum to the nearest "
-        "mask pixel is <= tolerance (within, boundary included)."
+        "mask pixel is < tolerance (strictly closer, as TorchRay)."
     )
 
 
