@@ -259,6 +259,10 @@ def run_summary(_args: argparse.Namespace) -> None:
               "small": "true box < 50% of the frame", "localization": {}, "pointing": {}}
     if CHOICE.is_file():
         result["recommended"] = json.loads(CHOICE.read_text())
+    committed = json.loads(RESULT_JSON.read_text()) if RESULT_JSON.is_file() else {}
+    for section in ("localization", "pointing", "timing"):  # a section whose raw files are not here stays as committed
+        if section in committed:
+            result[section] = committed[section]
     for split in ("tune", "report"):
         loc_file, pt_file = OUT / f"{split}_localization.json", OUT / f"{split}_pointing.json"
         if loc_file.is_file():
