@@ -5,7 +5,7 @@ Run: python benchmarks/photo_models.py [--models efficientnet_lite0 ...] [--meth
      python benchmarks/photo_models.py --timing coco_599 --methods single ten_crop smoothgrad   (time per map only)
 
 For every model and method, `helpers.evaluation.pointing.evaluate_pointing` plays the pointing game (TorchRay's
-protocol: a hit when the map's maximum lies within 15 px of an instance of the category; Zhang et
+protocol: a hit when the map's maximum lies closer than 15 px to an instance of the category; Zhang et
 al. 2016) over every (photo, category) pair whose category maps to ImageNet, with the centre
 baseline, and the mean share of saliency mass inside the category's mask (beside the mean mask
 area, what a uniform map would score). Bundled photos have only boxes: their "mask" is the box.

@@ -2,7 +2,7 @@
 
 Beyond the paper: `mass_inside_mask` (a uniform map scores the mask's area fraction),
 `pointing_game` (the maximum inside the mask), the pointing game of Zhang et al. (2016) as the
-TorchRay benchmark plays it (`pointing_hit`: the maximum within 15 px of the mask; `centre_hit`:
+TorchRay benchmark plays it (`pointing_hit`: the maximum closer than 15 px to the mask; `centre_hit`:
 the image centre as the point, its baseline), and `rank_correlation` (Spearman), the measure of
 the model-randomization check (Adebayo et al. 2018).
 """

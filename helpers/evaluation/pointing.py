@@ -1,7 +1,7 @@
 """The pointing game over the COCO photos (Zhang et al. 2016, TorchRay's protocol, Fong et al. 2019).
 
 `evaluate_pointing(classifier, method)` plays it over every (photo, category) pair whose category
-maps to ImageNet: a hit when the map's maximum lies within 15 px of an instance of the category;
+maps to ImageNet: a hit when the map's maximum lies closer than 15 px to an instance of the category;
 the centre baseline (the image centre as the point); and the share of saliency mass inside the masks.
 """
 
