@@ -23,7 +23,9 @@ The contract every public function keeps (tested for all attribution functions i
   functions return (H,W) float32 numpy arrays at the image's own size. Stated exceptions: `reduce=None`
   returns the signed (N,C,H,W) signal; `grad_cam(..., upsample=False)` returns the (N,h,w) map of the layer;
   `class_model_visualization` returns one result for one class and a list for a list of classes. Scores of
-  maps (`mass_inside_mask`, `pointing_game`) give a float for one (H,W) map and an (N,) array for a stack.
+  maps (`mass_inside_mask`, `pointing_game`, `pointing_hit`, `centre_hit`) follow the map's dimensions, never its
+  values: one (H,W) map gives a Python float (a bool for the pointing hits), an (N,H,W) stack with (N,H,W) masks
+  gives an (N,) array (float64; bool for the hits), even for N = 1.
 
 One module per idea, on seven layers; a module imports only from the layers below it
 (pyproject.toml, `[tool.importlinter]`; tests/test_layers.py runs the check):
