@@ -38,8 +38,9 @@ One module per idea, on seven layers; a module imports only from the layers belo
    target resolver)
 4. the algorithms: `saliency` (with the composable `noise_tunnel`, `ten_crop` and `whole_image` wrappers),
    `attribution`, `classvis`, `spectrum`, `localization` (the paper's GraphCut), and `feature_vis` (class images
-   the feature-visualization way, beyond the paper), and `inputs`, the one input contract they share
-   (Classifier or nn.Module; tensors moved to the model's device)
+   the feature-visualization way, beyond the paper), `inputs`, the one input contract they share
+   (Classifier or nn.Module; tensors moved to the model's device), and `methods`, the one registry of attribution
+   methods by name (what the photo pipeline, the photo benchmark and the saliency explorer choose from)
 5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
 6. `evaluation`: box and mask scores, the pointing game, photo and ILSVRC evaluation (never imported by 4)
 7. what the course is built from: `atlas` (and `atlas_pages`), `plotting`, `widgets`, `exercises`, `course`,
@@ -114,7 +115,7 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
     "localization", "toyworld", "plotting", "widgets", "exercises", "geometry", "evaluation", "claims", "runtime",
-    "compare", "inputs", "feature_vis", "targets", "atlas_pages",
+    "compare", "inputs", "feature_vis", "targets", "atlas_pages", "methods",
 }
 
 

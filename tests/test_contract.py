@@ -23,6 +23,7 @@ from helpers import attribution as A
 from helpers import photos as P
 from helpers import saliency as S
 from helpers import toyworld
+from helpers.methods import METHODS
 
 N = 3
 CLASS, NAME = 2, "triangle"  # toyworld.CLASSES[2]
@@ -74,6 +75,8 @@ IMAGE: dict[str, ImageFunction] = {
     "whole_image(integrated_gradients)": lambda m, im, t: helpers.whole_image(A.integrated_gradients)(m, im, t, steps=4),
     "photo_saliency": lambda m, im, t: P.photo_saliency(m, im, t),
     "gradcam_map": lambda m, im, t: P.gradcam_map(m, im, t),
+    # every method of the registry (helpers.methods) keeps the image-level contract
+    **{f"methods[{name}]": method for name, method in METHODS.items()},
 }
 
 batch_functions = pytest.mark.parametrize("fn", list(BATCH.values()), ids=list(BATCH))
