@@ -10,9 +10,9 @@ The contract every public function keeps (tested for all attribution functions i
   functions (`image_saliency`, `image_smoothgrad`, `ten_crop_saliency`, `ten_crop(...)`, `whole_image(...)`,
   `photo_saliency`, `localize_photo`, every method of the `helpers.methods` registry) take a uint8 HxWx3 RGB image
   and a Classifier. Anything else (a PIL image, a uint8 or 3-d tensor, an empty batch, the wrong number of
-  channels) is a TypeError or ValueError that says how to make the right input. Gradients are computed with `torch.autograd.grad` under
-  `torch.enable_grad()`, so they work under the caller's `torch.no_grad()` and leave no `.grad` on the model
-  or the input.
+  channels) is a TypeError or ValueError that says how to make the right input. Gradients are computed with
+  `torch.autograd.grad` under `torch.enable_grad()`, so they work under the caller's `torch.no_grad()` and leave
+  no `.grad` on the model or the input.
 - **Targets** (`helpers.targets`, the one resolver): an int class index, a class name, one class per image (a
   list, a 1-d tensor or array) for batch functions, or None. None is the model's top class on the input the
   function is given: per image for batch functions; for image-level functions the top class of the whole

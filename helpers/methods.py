@@ -59,7 +59,7 @@ METHODS: dict[str, AttributionMethod] = {m.name: m for m in (
     AttributionMethod("smoothgrad", f"SmoothGrad of the gradient map on the whole image, {SMOOTHGRAD_SAMPLES} noisy copies "
                       "(`image_smoothgrad`)", False, functools.partial(image_smoothgrad, n_samples=SMOOTHGRAD_SAMPLES)),
     AttributionMethod("ten_crop_smoothgrad", f"the 10-crop average of SmoothGrad, {TEN_CROP_SMOOTHGRAD_SAMPLES} noisy copies "
-                      "per crop (`ten_crop_saliency(..., n_samples=2)`)", False,
+                      f"per crop (`ten_crop_saliency(..., n_samples={TEN_CROP_SMOOTHGRAD_SAMPLES})`)", False,
                       functools.partial(ten_crop_saliency, n_samples=TEN_CROP_SMOOTHGRAD_SAMPLES)),
     AttributionMethod("gradcam", "Grad-CAM of the last rectified block on the whole image, upsampled to it "
                       "(`whole_image(grad_cam)`)", False, whole_image(grad_cam, "gradcam")),

@@ -7,6 +7,7 @@ the registry (and compute exactly what they computed before it existed).
 
 from __future__ import annotations
 
+import typing
 import warnings
 
 import numpy as np
@@ -29,6 +30,7 @@ def image() -> np.ndarray:
 
 def test_the_registry_names_its_methods_and_refuses_others() -> None:
     assert methods.METHOD_NAMES == ("single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad", "gradcam")
+    assert typing.get_args(methods.MethodName) == methods.METHOD_NAMES  # the type names exactly the registry
     assert [m.name for m in methods.METHODS.values()] == list(methods.METHODS)
     assert [n for n, m in methods.METHODS.items() if m.paper] == ["single", "ten_crop"]
     assert all(methods.attribution_method(n) is methods.METHODS[n] for n in methods.METHOD_NAMES)

@@ -23,9 +23,9 @@ from ..coco import read_coco
 from ..geometry import Box
 from ..images import list_images, load_image, photo_info
 from ..localization import CAM_THRESHOLD, PAPER, LocalizationError, cam_box, centred_box, localize, threshold_box
+from ..methods import METHODS, AttributionMethod
 from ..models import Classifier
 from ..paths import DATA_DIR
-from ..methods import METHODS, AttributionMethod
 from ..photos import photo_saliency, quantise_map, whole_image_scores, without_unlikely_warnings
 from .boxes import iou
 
