@@ -8,11 +8,11 @@ The contract every public function keeps (tested for all attribution functions i
   `integrated_gradients`, `noise_tunnel(...)`) take a normalised floating (N,C,H,W) tensor, e.g.
   `classifier.preprocess(image)`; it is moved to the model's device and dtype and never modified. Image-level
   functions (`image_saliency`, `image_smoothgrad`, `ten_crop_saliency`, `ten_crop(...)`, `whole_image(...)`,
-  `photo_saliency`, `localize_photo`) take a uint8 HxWx3 RGB image and a Classifier. Anything else (a PIL
-  image, a uint8 or 3-d tensor, an empty batch, the wrong number of channels) is a TypeError or ValueError that
-  says how to make the right input. Gradients are computed with `torch.autograd.grad` under
-  `torch.enable_grad()`, so they work under the caller's `torch.no_grad()` and leave no `.grad` on the model
-  or the input.
+  `photo_saliency`, `localize_photo`, every method of the `helpers.methods` registry) take a uint8 HxWx3 RGB image
+  and a Classifier. Anything else (a PIL image, a uint8 or 3-d tensor, an empty batch, the wrong number of
+  channels) is a TypeError or ValueError that says how to make the right input. Gradients are computed with
+  `torch.autograd.grad` under `torch.enable_grad()`, so they work under the caller's `torch.no_grad()` and leave
+  no `.grad` on the model or the input.
 - **Targets** (`helpers.targets`, the one resolver): an int class index, a class name, one class per image (a
   list, a 1-d tensor or array) for batch functions, or None. None is the model's top class on the input the
   function is given: per image for batch functions; for image-level functions the top class of the whole
@@ -23,7 +23,9 @@ The contract every public function keeps (tested for all attribution functions i
   functions return (H,W) float32 numpy arrays at the image's own size. Stated exceptions: `reduce=None`
   returns the signed (N,C,H,W) signal; `grad_cam(..., upsample=False)` returns the (N,h,w) map of the layer;
   `class_model_visualization` returns one result for one class and a list for a list of classes. Scores of
-  maps (`mass_inside_mask`, `pointing_game`) give a float for one (H,W) map and an (N,) array for a stack.
+  maps (`mass_inside_mask`, `pointing_game`, `pointing_hit`, `centre_hit`) follow the map's dimensions, never its
+  values: one (H,W) map gives a Python float (a bool for the pointing hits), an (N,H,W) stack with (N,H,W) masks
+  gives an (N,) array (float64; bool for the hits), even for N = 1.
 
 One module per idea, on seven layers; a module imports only from the layers below it
 (pyproject.toml, `[tool.importlinter]`; tests/test_layers.py runs the check):
@@ -36,8 +38,9 @@ One module per idea, on seven layers; a module imports only from the layers belo
    target resolver)
 4. the algorithms: `saliency` (with the composable `noise_tunnel`, `ten_crop` and `whole_image` wrappers),
    `attribution`, `classvis`, `spectrum`, `localization` (the paper's GraphCut), and `feature_vis` (class images
-   the feature-visualization way, beyond the paper), and `inputs`, the one input contract they share
-   (Classifier or nn.Module; tensors moved to the model's device)
+   the feature-visualization way, beyond the paper), `inputs`, the one input contract they share
+   (Classifier or nn.Module; tensors moved to the model's device), and `methods`, the one registry of attribution
+   methods by name (what the photo pipeline, the photo benchmark and the saliency explorer choose from)
 5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
 6. `evaluation`: box and mask scores, the pointing game, photo and ILSVRC evaluation (never imported by 4)
 7. what the course is built from: `atlas` (and `atlas_pages`), `plotting`, `widgets`, `exercises`, `course`,
@@ -112,7 +115,7 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
     "localization", "toyworld", "plotting", "widgets", "exercises", "geometry", "evaluation", "claims", "runtime",
-    "compare", "inputs", "feature_vis", "targets", "atlas_pages",
+    "compare", "inputs", "feature_vis", "targets", "atlas_pages", "methods",
 }
 
 

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from .geometry import check_positive_int
+from .inputs import model_input
 from .models import Classifier
 
 Objective = Literal["logit", "softmax", "log_softmax"]
@@ -170,7 +171,7 @@ def objective_scores(logits: torch.Tensor, targets: torch.Tensor, objective: str
 def input_gradient(classifier: Classifier, x: torch.Tensor, target: int | str, objective: str = "logit") -> torch.Tensor:
     """d objective / d input for one class at input x (N,3,H,W); x is not modified, weights get no grad."""
     c = classifier.class_index(target)
-    x = _check_input(classifier, x).detach().requires_grad_(True)
+    x = model_input(classifier, x).detach().requires_grad_(True)
     targets = torch.full((x.shape[0],), c, dtype=torch.long, device=x.device)
     with torch.enable_grad():  # works under the caller's torch.no_grad() too
         score = objective_scores(classifier.model(x), targets, objective).sum()
@@ -217,7 +218,7 @@ def log_softmax_gradient_identity(classifier: Classifier, x: torch.Tensor, targe
     the same vector-Jacobian product.
     """
     c = classifier.class_index(target)
-    x = _check_input(classifier, x)
+    x = model_input(classifier, x)
     if x.shape[0] != 1:
         raise ValueError(f"log_softmax_gradient_identity takes one image (1,3,H,W); got a batch of {x.shape[0]}.")
     xg = x.detach().requires_grad_(True)
@@ -390,19 +391,11 @@ def _parse_regularizers(regularizers: Sequence[str | Regularizer]) -> list[Regul
     return out
 
 
-def _check_input(classifier: Classifier, x: torch.Tensor) -> torch.Tensor:
-    """A (N,3,H,W) float tensor on the classifier's device, or a clear error."""
-    if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 3:
-        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"Expected a normalised model input of shape (N,3,H,W); got {shape}.")
-    return x.to(classifier.device, torch.float32)
-
-
 def _initial_input(classifier: Classifier, init: str | torch.Tensor, n: int, gen: torch.Generator) -> torch.Tensor:
     """The starting batch (n,3,S,S) in normalised space: zeros (the paper), small noise, or a given tensor."""
     s = classifier.input_size
-    if isinstance(init, torch.Tensor):
-        t = _check_input(classifier, init).detach()
+    if not isinstance(init, str):
+        t = model_input(classifier, init).detach()  # the package's one input check (helpers.inputs)
         if t.shape[0] != 1:
             raise ValueError(f"init tensor must be one image (1,3,H,W); got a batch of {t.shape[0]}.")
         return t.expand(n, -1, -1, -1).clone().cpu()

@@ -151,11 +151,6 @@ def toy_inputs(classifier: Classifier, images: np.ndarray) -> torch.Tensor:
     return classifier.normalize(x.to(classifier.device))
 
 
-@torch.no_grad()
 def accuracy(classifier: Classifier, data: toyworld.ToyDataset, batch_size: int = 500) -> float:
-    """Top-1 accuracy of a toy-world classifier on a dataset."""
-    correct = 0
-    for s in range(0, len(data), batch_size):
-        pred = classifier.model(toy_inputs(classifier, data.images[s : s + batch_size])).argmax(1).cpu().numpy()
-        correct += int((pred == data.labels[s : s + batch_size]).sum())
-    return correct / len(data)
+    """Top-1 accuracy of a toy-world classifier on a dataset (`helpers.toyworld.top1_accuracy` on its inputs)."""
+    return toyworld.top1_accuracy(classifier.model, data, lambda images: toy_inputs(classifier, images), batch_size)

@@ -23,27 +23,24 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 import warnings
-from typing import Literal
 
 import numpy as np
 import torch
 
-from .attribution import grad_cam
-from .geometry import resize_map
 from .inputs import as_classifier
 from .localization import CAM_THRESHOLD, PAPER, Localization, as_rgb_image, cam_localization, localize
 from .models import Classifier, WeightsUnavailableError, load_model, torch_home_checkpoint
+from .methods import SMOOTHGRAD_SAMPLES, TEN_CROP_SMOOTHGRAD_SAMPLES, MethodName, attribution_method  # noqa: F401
 from .moved import forward_moved, moved_names
-from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency, whole_image_input, whole_image_scores
+from .saliency import ten_crop_saliency, whole_image_scores
 from .targets import image_target
 
-PhotoMethod = Literal["single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad"]
+PhotoMethod = MethodName  # any method of the registry, helpers.methods
+# The registry's methods that benchmarks/photo_models.py compares on photos.
 PHOTO_METHODS: tuple[str, ...] = ("single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad")
 # Chosen by benchmarks/photo_models.py on the COCO (photo, category) pairs with Lite0 (pointing game, mass in mask and
 # time per photo: benchmarks/README.md); SmoothGrad also seeds GrabCut best, so one map serves both.
 PHOTO_METHOD: PhotoMethod = "smoothgrad"
-SMOOTHGRAD_SAMPLES = 8  # noisy copies for the image-level SmoothGrad of photos (photo_saliency, localization_saliency)
-TEN_CROP_SMOOTHGRAD_SAMPLES = 2  # noisy copies per crop: 20 noisy maps in all
 QUANTISATION_LEVELS = 1024  # photo_saliency rounds the map (max 1) to multiples of 1/1024
 # Offline: Lite1 and Lite2 do not beat Lite0 on the COCO pointing game and cost more time (benchmarks/photo_models.py).
 OFFLINE_PHOTO_MODEL = "efficientnet_lite0"
@@ -110,16 +107,9 @@ def photo_target(classifier: Classifier, image: np.ndarray, target: Target = Non
 
 
 def method_saliency(classifier: Classifier, image: np.ndarray, target: int, method: PhotoMethod) -> np.ndarray:
-    """The saliency of class `target` by one of the compared methods, at the image's (H, W) (not normalised)."""
-    if method == "single":
-        return image_saliency(classifier, image, target)
-    if method == "ten_crop":
-        return ten_crop_saliency(classifier, image, target)
-    if method == "smoothgrad":
-        return image_smoothgrad(classifier, image, target, n_samples=SMOOTHGRAD_SAMPLES)
-    if method == "ten_crop_smoothgrad":
-        return ten_crop_saliency(classifier, image, target, n_samples=TEN_CROP_SMOOTHGRAD_SAMPLES)
-    raise ValueError(f"method must be one of {PHOTO_METHODS}; got {method!r}.")
+    """The saliency of class `target` by the registered method `method` (`helpers.methods`; `PHOTO_METHODS` are the
+    ones the photo benchmark compares), at the image's (H, W) (not normalised)."""
+    return attribution_method(method)(classifier, image, target)
 
 
 def quantise_map(saliency: np.ndarray, levels: int = QUANTISATION_LEVELS) -> np.ndarray:
@@ -177,8 +167,7 @@ def gradcam_map(classifier: Classifier, image: np.ndarray, target: Target = None
     """
     classifier, img = _photo_inputs(classifier, image, "gradcam_map")
     cls = photo_target(classifier, img, target)
-    cam = grad_cam(classifier, whole_image_input(classifier, img), cls)[0]
-    return quantise_map(resize_map(cam.detach().cpu().numpy(), *img.shape[:2]))
+    return quantise_map(method_saliency(classifier, img, cls, "gradcam"))
 
 
 def localize_photo(classifier: Classifier, image: np.ndarray, target: Target = None, *,

@@ -21,7 +21,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 import cv2
 import numpy as np
@@ -33,23 +33,8 @@ from .geometry import check_positive_int
 from .paths import DATA_DIR as _COURSE_DATA_DIR
 
 __all__ = [
-    "CLASSES",
-    "IMAGE_SIZE",
-    "TOY_STD",
-    "TOY_DIR",
-    "POLYGONS",
-    "WEIGHTS_PATH",
-    "MEAN_IMAGE_PATH",
-    "LOG_PATH",
-    "ToyDataset",
-    "ToyCNN",
-    "TrainResult",
-    "generate",
-    "normalize",
-    "train",
-    "evaluate",
-    "load_toy_cnn",
-    "main",
+    "CLASSES", "IMAGE_SIZE", "TOY_STD", "TOY_DIR", "POLYGONS", "WEIGHTS_PATH", "MEAN_IMAGE_PATH", "LOG_PATH", "ToyDataset",
+    "ToyCNN", "TrainResult", "generate", "normalize", "train", "evaluate", "top1_accuracy", "load_toy_cnn", "main",
 ]
 
 CLASSES: tuple[str, ...] = ("circle", "square", "triangle", "star", "cross", "ring")
@@ -356,13 +341,22 @@ def evaluate(model: nn.Module, dataset: ToyDataset, mean_image: np.ndarray, batc
         warnings.warn("evaluate(model, mean_image, dataset) is the old argument order; call evaluate(model, dataset, mean_image).",
                       DeprecationWarning, stacklevel=3)
         dataset, mean_image = mean_image, dataset
-    check_positive_int("batch_size", batch_size)
     model.eval()
     device = next(model.parameters()).device
+    return top1_accuracy(model, dataset, lambda images: normalize(images, mean_image).to(device), batch_size)
+
+
+@torch.no_grad()
+def top1_accuracy(model: Callable[[torch.Tensor], torch.Tensor], dataset: ToyDataset,
+                  to_input: Callable[[np.ndarray], torch.Tensor], batch_size: int = 256) -> float:
+    """Share of `dataset` whose top-scoring class is its label; `to_input` turns uint8 (n,H,W,3) images into model inputs.
+
+    The one accuracy loop: `evaluate` (a module and its mean image) and `helpers.linear.accuracy` (a Classifier) use it.
+    """
+    check_positive_int("batch_size", batch_size)
     correct = 0
     for s in range(0, len(dataset), batch_size):
-        x = normalize(dataset.images[s:s + batch_size], mean_image).to(device)
-        pred = model(x).argmax(1).cpu().numpy()
+        pred = model(to_input(dataset.images[s:s + batch_size])).argmax(1).cpu().numpy()
         correct += int((pred == dataset.labels[s:s + batch_size]).sum())
     return correct / len(dataset)
 
@@ -482,7 +476,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         acc = evaluate(model, generate(args.n, seed=args.seed), mean_image)
         print(f"accuracy {acc:.4f} on {args.n} images (seed {args.seed})")
     return 0
-
 
 
 def __getattr__(name: str) -> Any:

@@ -14,6 +14,7 @@ import numpy as np
 from .models import Classifier
 
 SALIENCY_MODES: tuple[str, ...] = ("single pass", "10 crops")
+MODE_METHODS: dict[str, str] = {"single pass": "single", "10 crops": "ten_crop"}  # the buttons' methods in helpers.methods
 COLOUR_MAPS: tuple[str, ...] = ("jet", "inferno", "gray", "viridis")
 
 
@@ -55,13 +56,12 @@ class SaliencyExplorer:
         return self._cache[key]
 
     def compute(self, name: str, cls: str, mode: str) -> np.ndarray:
-        """Saliency map of photo `name` for class `cls`, single pass or 10 crops, cached."""
-        from .saliency import image_saliency, ten_crop_saliency
+        """Saliency map of photo `name` for class `cls`, single pass or 10 crops (`MODE_METHODS`), cached."""
+        from .methods import attribution_method
 
         key = (name, cls, mode)
         if key not in self._cache:
-            fn = ten_crop_saliency if mode == "10 crops" else image_saliency
-            self._cache[key] = fn(self.classifier, self.images[name], cls)
+            self._cache[key] = attribution_method(MODE_METHODS[mode])(self.classifier, self.images[name], cls)
         return self._cache[key]
 
     def on_photo_change(self, _change: Any = None) -> None:

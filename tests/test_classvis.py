@@ -169,7 +169,10 @@ def test_gradient_identity_holds_numerically(random_toy, lite0) -> None:
         ({"objective": "prob"}, ValueError, "objective"),
         ({"optimizer": "lbfgs"}, ValueError, "optimizer"),
         ({"init": "ones"}, ValueError, "init"),
-        ({"init": torch.zeros(3, 64, 64)}, ValueError, "(N,3,H,W)"),
+        ({"init": torch.zeros(3, 64, 64)}, ValueError, "(N,C,H,W)"),
+        ({"init": torch.zeros(1, 3, 64, 64, dtype=torch.uint8)}, ValueError, "floating"),
+        ({"init": torch.zeros(1, 1, 64, 64)}, ValueError, "3 colour channels"),
+        ({"init": np.zeros((1, 3, 64, 64), np.float32)}, TypeError, "tensor"),
         ({"regularizers": ("dropout",)}, ValueError, "regularizer"),
         ({"regularizers": ("blur", Blur(1.0))}, ValueError, "twice"),
     ],
@@ -201,3 +204,17 @@ def test_widget_extreme_settings_are_not_called_divergent(toy) -> None:
     """The class-image widget's largest lr and smallest lambda, for its most steps: big, but still ascending."""
     result = class_model_visualization(toy, "star", steps=500, lr=100.0, l2=1e-5, progress=False)
     assert np.isfinite(result.final_logit) and result.final_logit > result.history.target_logit[0]
+
+
+def test_inputs_go_through_the_shared_input_contract(toy) -> None:
+    """`helpers.inputs.model_input` checks classvis's inputs: a float64 start is the float32 start on the model's
+    dtype (the same image), and the toy CNN, trained at 64 px, refuses another size with the fix."""
+    start = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(4))
+    a = class_model_visualization(toy, 2, steps=3, init=start, progress=False)
+    b = class_model_visualization(toy, 2, steps=3, init=start.double(), progress=False)
+    assert torch.equal(a.tensor, b.tensor) and np.array_equal(a.image, b.image)
+    torch.testing.assert_close(input_gradient(toy, start.double(), 2), input_gradient(toy, start, 2), rtol=0, atol=0)
+    with pytest.raises(ValueError, match="64x64 inputs.*preprocess"):
+        class_model_visualization(toy, 2, steps=1, init=torch.zeros(1, 3, 80, 80), progress=False)
+    with pytest.raises(ValueError, match=r"x\[None\]"):
+        input_gradient(toy, start[0], 2)

@@ -23,6 +23,7 @@ from helpers import attribution as A
 from helpers import photos as P
 from helpers import saliency as S
 from helpers import toyworld
+from helpers.methods import METHODS
 
 N = 3
 CLASS, NAME = 2, "triangle"  # toyworld.CLASSES[2]
@@ -74,6 +75,8 @@ IMAGE: dict[str, ImageFunction] = {
     "whole_image(integrated_gradients)": lambda m, im, t: helpers.whole_image(A.integrated_gradients)(m, im, t, steps=4),
     "photo_saliency": lambda m, im, t: P.photo_saliency(m, im, t),
     "gradcam_map": lambda m, im, t: P.gradcam_map(m, im, t),
+    # every method of the registry (helpers.methods) keeps the image-level contract
+    **{f"methods[{name}]": method for name, method in METHODS.items()},
 }
 
 batch_functions = pytest.mark.parametrize("fn", list(BATCH.values()), ids=list(BATCH))
@@ -257,3 +260,51 @@ def test_noise_tunnel_refuses_bad_settings() -> None:
     for kwargs in ({"n_samples": 0}, {"n_samples": 2.5}, {"n_samples": True}, {"noise_level": -0.1}, {"batch_size": 0}):
         with pytest.raises(ValueError):
             helpers.noise_tunnel(S.saliency_map, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Scores of maps: a scalar for one (H,W) map, an (N,) array for an (N,H,W) stack (helpers.evaluation.masks)
+
+
+def _maps_and_masks() -> tuple[np.ndarray, np.ndarray]:
+    """Three 30x40 maps and masks: a peak inside its mask, a peak 10 px from its mask, a peak far from it."""
+    maps, masks = np.full((3, 30, 40), 0.1), np.zeros((3, 30, 40), bool)
+    masks[:, 5:15, 5:15] = True
+    maps[0, 10, 10] = maps[1, 24, 10] = maps[2, 25, 38] = 1.0
+    return maps, masks
+
+
+SCORES = {
+    "mass_inside_mask": (lambda s, m: helpers.mass_inside_mask(s, m), float, np.float64),
+    "pointing_game": (lambda s, m: helpers.pointing_game(s, m), float, np.float64),
+    "pointing_hit": (lambda s, m: helpers.pointing_hit(s, m), bool, np.bool_),
+    "centre_hit": (lambda s, m: S.centre_hit(m), bool, np.bool_),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCORES))
+def test_scores_give_a_scalar_for_one_map_and_an_array_for_a_stack(name) -> None:
+    score, scalar, dtype = SCORES[name]
+    maps, masks = _maps_and_masks()
+    one = [score(s, m) for s, m in zip(maps, masks)]
+    assert all(type(v) is scalar for v in one)  # a Python float or bool, not a numpy scalar or a 0-d array
+    stacked = score(maps, masks)
+    assert isinstance(stacked, np.ndarray) and stacked.shape == (3,) and stacked.dtype == dtype
+    assert stacked.tolist() == one  # element i is map i's own score
+    first = score(maps[:1], masks[:1])  # the rule is the number of dimensions, not N: a stack of one is an array
+    assert isinstance(first, np.ndarray) and first.shape == (1,) and first.tolist() == one[:1]
+    from_tensors = score(torch.from_numpy(maps), torch.from_numpy(masks))
+    assert isinstance(from_tensors, np.ndarray) and from_tensors.tolist() == one
+
+
+def test_pointing_scores_of_the_stack_are_the_known_values() -> None:
+    maps, masks = _maps_and_masks()
+    assert helpers.pointing_hit(maps, masks).tolist() == [True, True, False]  # 10 px < 15 px; the corner is far
+    assert helpers.pointing_hit(maps, masks, tolerance=10).tolist() == [True, False, False]  # strictly closer
+    assert helpers.pointing_game(maps, masks).tolist() == [1.0, 0.0, 0.0]
+    assert S.centre_hit(masks).tolist() == [True] * 3  # centre (14.5, 19.5) is 5.5 px from the mask pixel (14, 14)
+    for bad in (masks[:2], masks[0], masks[..., :20]):
+        with pytest.raises(ValueError, match="same"):
+            helpers.pointing_hit(maps, bad)
+    with pytest.raises(ValueError, match="mask"):
+        S.centre_hit(masks[0, 0])

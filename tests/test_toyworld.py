@@ -166,3 +166,27 @@ def test_load_toy_cnn_missing_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 def test_cli_evaluate(capsys: pytest.CaptureFixture[str]) -> None:
     assert tw.main(["evaluate", "--n", "60", "--seed", "5"]) == 0
     assert "accuracy" in capsys.readouterr().out
+
+
+def test_one_accuracy_loop_behind_evaluate_and_linear_accuracy(toy) -> None:
+    """`toyworld.top1_accuracy` counts exactly; `evaluate` and `linear.accuracy` are that loop, for any batch size."""
+    from helpers import linear
+
+    data = tw.generate(30, seed=7)
+    # a stub model that predicts class (index of the image's first pixel's red value mod 6): the count is known
+    predicted = data.images[:, 0, 0, 0].astype(np.int64) % len(tw.CLASSES)
+
+    def stub(x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.one_hot(x, len(tw.CLASSES)).float()
+
+    pick = lambda images: torch.from_numpy(images[:, 0, 0, 0].astype(np.int64) % len(tw.CLASSES))  # noqa: E731
+    expected = float(np.mean(predicted == data.labels))
+    assert [tw.top1_accuracy(stub, data, pick, b) for b in (1, 7, 30, 500)] == [expected] * 4
+    with pytest.raises(ValueError, match="batch_size"):
+        tw.top1_accuracy(stub, data, pick, 0)
+    model, mean_image = tw.load_toy_cnn()
+    right = int((model(tw.normalize(data.images, mean_image)).argmax(1).numpy() == data.labels).sum())
+    assert tw.evaluate(model, data, mean_image, batch_size=4) == right / len(data)
+    assert linear.accuracy(toy, data, batch_size=4) == right / len(data)
+    with pytest.raises(ValueError, match="batch_size"):
+        linear.accuracy(toy, data, batch_size=0)

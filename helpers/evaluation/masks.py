@@ -5,6 +5,12 @@ Beyond the paper: `mass_inside_mask` (a uniform map scores the mask's area fract
 TorchRay benchmark plays it (`pointing_hit`: the maximum closer than 15 px to the mask; `centre_hit`:
 the image centre as the point, its baseline), and `rank_correlation` (Spearman), the measure of
 the model-randomization check (Adebayo et al. 2018).
+
+One rule for the scores of maps (`mass_inside_mask`, `pointing_game`, `pointing_hit`, `centre_hit`), decided by
+the map's number of dimensions, never by its values or length: one (H,W) map (and (H,W) mask) gives a Python
+scalar (a float; a bool for the two pointing hits); an (N,H,W) stack with (N,H,W) masks gives an (N,) numpy
+array (float64; bool for the pointing hits), even when N is 1. Element i of a stack's array is the score of
+map i alone. Maps are numpy arrays or tensors (any device); masks are bool.
 """
 
 from __future__ import annotations
@@ -44,10 +50,14 @@ def rank_correlation(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor)
     return float(ra @ rb / denom)
 
 
+def _numpy(value: np.ndarray | torch.Tensor) -> np.ndarray:
+    """A map or mask as a numpy array on the CPU (a tensor detached from any device)."""
+    return np.asarray(value.detach().cpu() if isinstance(value, torch.Tensor) else value)
+
+
 def _map_and_mask(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """Float (N,H,W) maps and bool (N,H,W) masks of matching shapes, checked."""
-    s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency, np.float64)
-    m = np.asarray(mask.detach().cpu() if isinstance(mask, torch.Tensor) else mask)
+    s, m = np.asarray(_numpy(saliency), np.float64), _numpy(mask)
     if s.shape != m.shape or s.ndim not in (2, 3):
         raise ValueError(f"Saliency and mask must both be (H,W) or (N,H,W) of the same shape; got {s.shape} and {m.shape}.")
     if m.dtype != bool:
@@ -58,7 +68,10 @@ def _map_and_mask(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.
 
 
 def mass_inside_mask(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> float | np.ndarray:
-    """Fraction of the saliency mass that falls inside the mask (a uniform map scores the mask's area fraction)."""
+    """Fraction of the saliency mass that falls inside the mask (a uniform map scores the mask's area fraction).
+
+    A float for one (H,W) map, an (N,) float64 array for an (N,H,W) stack (the module's rule).
+    """
     s, m = _map_and_mask(saliency, mask)
     total = s.sum(axis=(1, 2))
     if np.any(total == 0):
@@ -71,6 +84,7 @@ def pointing_game(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.
     """1.0 if the map's maximum lies inside the mask, else 0.0; tied maxima score the fraction inside.
 
     With ties, a constant (uniform) map scores the mask's area fraction: the hit rate of a random guess.
+    A float for one (H,W) map, an (N,) float64 array for an (N,H,W) stack (the module's rule).
     """
     s, m = _map_and_mask(saliency, mask)
     top = s == s.max(axis=(1, 2), keepdims=True)
@@ -89,7 +103,7 @@ def saliency_peak(saliency: np.ndarray | torch.Tensor) -> tuple[int, int]:
 
     Taking the first tied pixel in reading order would favour the top of the image.
     """
-    s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency, np.float64)
+    s = np.asarray(_numpy(saliency), np.float64)
     if s.ndim != 2 or s.size == 0:
         raise ValueError(f"Expected one (H, W) saliency map; got shape {s.shape}.")
     if not np.all(np.isfinite(s)):
@@ -116,19 +130,33 @@ def point_hits_mask(point: tuple[float, float], mask: np.ndarray, tolerance: flo
     return bool(d2.min() < tolerance**2)  # TorchRay: strictly less
 
 
-def pointing_hit(saliency: np.ndarray | torch.Tensor, mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
+def pointing_hit(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor,
+                 tolerance: float = POINTING_TOLERANCE) -> bool | np.ndarray:
     """Zhang et al.'s pointing game: a hit when the map's maximum is closer than `tolerance` px to the object's mask.
 
     `saliency` and `mask` are (H, W) at the image's own size, so the tolerance is in image pixels
-    (15 in TorchRay's benchmark). `pointing_game` is the stricter variant: the maximum inside the mask.
+    (15 in TorchRay's benchmark); a bool. An (N,H,W) stack of maps with (N,H,W) masks gives an (N,) bool
+    array, map i scored against mask i (the module's rule). `pointing_game` is the stricter variant: the
+    maximum inside the mask.
     """
-    s = np.asarray(saliency.detach().cpu() if isinstance(saliency, torch.Tensor) else saliency)
-    if s.shape != np.shape(mask):
-        raise ValueError(f"Saliency and mask must have the same (H, W); got {s.shape} and {np.shape(mask)}.")
-    return point_hits_mask(saliency_peak(s), mask, tolerance)
+    s, m = _numpy(saliency), _numpy(mask)
+    if s.shape != m.shape or s.ndim not in (2, 3):
+        raise ValueError(f"Saliency and mask must have the same (H, W), or the same (N, H, W) for a stack; got {s.shape} and {m.shape}.")
+    if s.ndim == 2:
+        return point_hits_mask(saliency_peak(s), m, tolerance)
+    return np.array([point_hits_mask(saliency_peak(one), one_mask, tolerance) for one, one_mask in zip(s, m)], bool)
 
 
-def centre_hit(mask: np.ndarray, tolerance: float = POINTING_TOLERANCE) -> bool:
-    """The centre baseline of the pointing game: is the image centre closer than `tolerance` px to the mask?"""
-    h, w = np.shape(mask)
-    return point_hits_mask(((h - 1) / 2.0, (w - 1) / 2.0), mask, tolerance)
+def centre_hit(mask: np.ndarray | torch.Tensor, tolerance: float = POINTING_TOLERANCE) -> bool | np.ndarray:
+    """The centre baseline of the pointing game: is the image centre closer than `tolerance` px to the mask?
+
+    A bool for one (H,W) mask, an (N,) bool array for an (N,H,W) stack (the module's rule).
+    """
+    m = _numpy(mask)
+    if m.ndim not in (2, 3):
+        raise ValueError(f"Expected one (H, W) mask or an (N, H, W) stack; got shape {m.shape}.")
+    h, w = m.shape[-2:]
+    centre = ((h - 1) / 2.0, (w - 1) / 2.0)
+    if m.ndim == 2:
+        return point_hits_mask(centre, m, tolerance)
+    return np.array([point_hits_mask(centre, one, tolerance) for one in m], bool)

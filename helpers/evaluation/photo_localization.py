@@ -23,10 +23,10 @@ from ..coco import read_coco
 from ..geometry import Box
 from ..images import list_images, load_image, photo_info
 from ..localization import CAM_THRESHOLD, PAPER, LocalizationError, cam_box, centred_box, localize, threshold_box
+from ..methods import METHODS, AttributionMethod
 from ..models import Classifier
 from ..paths import DATA_DIR
-from ..photos import gradcam_map, localization_saliency, photo_saliency, whole_image_scores, without_unlikely_warnings
-from ..saliency import image_saliency, ten_crop_saliency
+from ..photos import photo_saliency, quantise_map, whole_image_scores, without_unlikely_warnings
 from .boxes import iou
 
 
@@ -66,7 +66,7 @@ def photo_cases(classifier: Classifier, names: Sequence[str] | None = None) -> l
 
 
 Method = Literal["graphcut", "cam", "threshold", "centred", "full_image"]
-SaliencyKind = Literal["smoothgrad", "photo", "ten_crop", "single", "gradcam"]
+SaliencyKind = Literal["smoothgrad", "photo", "ten_crop", "single", "gradcam", "ten_crop_smoothgrad"]  # saliency_functions()
 
 
 @dataclass(frozen=True)
@@ -159,11 +159,23 @@ class PhotoEvaluation:
         return self.table()
 
 
+# The kinds whose maps a Localizer takes raw: the paper's, as its pipeline does (`localize_photo_paper`).
+RAW_KINDS: tuple[str, ...] = ("single", "ten_crop")
+
+
 def saliency_functions() -> dict[str, Callable[[Classifier, np.ndarray, int], np.ndarray]]:
-    """The saliency kinds a Localizer can name: SmoothGrad for GrabCut, helpers.photo_saliency, the paper's 10 crops,
-    one pass, and localize_photo's Grad-CAM."""
-    return {"smoothgrad": localization_saliency, "photo": photo_saliency, "ten_crop": ten_crop_saliency, "single": image_saliency,
-            "gradcam": gradcam_map}
+    """The saliency kinds a Localizer can name: every method of the registry (`helpers.methods`), and "photo"
+    (`helpers.photo_saliency`, the recommended photo map).
+
+    A registry method's map is quantised like a photo map (`helpers.photos.quantise_map`: maximum 1, steps of
+    1/1024, so it does not change with the thread count; "smoothgrad" is `localization_saliency`, "gradcam" is
+    `gradcam_map`), except the paper's maps (`RAW_KINDS`), which the paper's pipeline takes raw.
+    """
+    def quantised(method: AttributionMethod) -> Callable[[Classifier, np.ndarray, int], np.ndarray]:
+        return lambda classifier, image, target: quantise_map(method(classifier, image, target))
+
+    kinds = {name: method if name in RAW_KINDS else quantised(method) for name, method in METHODS.items()}
+    return kinds | {"photo": photo_saliency}
 
 
 @without_unlikely_warnings

@@ -15,8 +15,9 @@ import numpy as np
 
 from ..categories import best_imagenet_class, has_imagenet_counterpart
 from ..images import list_images, load_image, photo_info
+from ..methods import attribution_method
 from ..models import Classifier
-from ..photos import PHOTO_METHODS, PhotoMethod, method_saliency, quantise_map, whole_image_scores
+from ..photos import PhotoMethod, method_saliency, quantise_map, whole_image_scores
 from .masks import POINTING_TOLERANCE, centre_hit, mass_inside_mask, pointing_hit
 
 
@@ -100,8 +101,7 @@ def evaluate_pointing(
     whole image; a hit is the map's maximum within `tolerance` px of the category's union mask; the
     centre baseline points at the image centre; mass in mask is the share of saliency inside it.
     """
-    if method not in PHOTO_METHODS:
-        raise ValueError(f"method must be one of {PHOTO_METHODS}; got {method!r}.")
+    attribution_method(method)  # a registered method (helpers.methods), or a ValueError that lists them
     results = []
     images: dict[str, np.ndarray] = {}
     for name, category, classes in pointing_pairs(names):
