@@ -77,6 +77,9 @@ class SameConv2d(nn.Conv2d):
         for size, k, s in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
             total = max((math.ceil(size / s) - 1) * s + k - size, 0)
             pad += [total // 2, total - total // 2]
+        left, right, top, bottom = pad
+        if left == right and top == bottom:  # symmetric (every 1x1 and stride-1 conv): conv2d pads, no copy
+            return F.conv2d(x, self.weight, self.bias, self.stride, (top, left), self.dilation, self.groups)
         return F.conv2d(F.pad(x, pad), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
