@@ -18,7 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-import torchvision
+
+from .paths import DATA_DIR
 
 DOMESTIC_CATS = range(281, 286)  # tabby, tiger cat, Persian cat, Siamese cat, Egyptian cat
 DOG_BREEDS = range(151, 269)  # Chihuahua .. Mexican hairless
@@ -109,9 +110,23 @@ COCO_TO_IMAGENET: dict[str, tuple[str | int, ...]] = {
 }
 
 
+IMAGENET_CATEGORIES_FILE = DATA_DIR / "imagenet" / "categories.txt"  # torchvision's list, one name a line
+
+
 def imagenet_categories() -> list[str]:
-    """The 1000 ImageNet-1k class names, in index order, from torchvision (no download)."""
-    return list(torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+    """The 1000 ImageNet-1k class names, in index order: torchvision's list, read from the course data.
+
+    Kept as a file (tests check it equals torchvision's) so offline notebooks never import torchvision (2 s).
+    """
+    return list(_imagenet_categories())
+
+
+@lru_cache(maxsize=1)
+def _imagenet_categories() -> tuple[str, ...]:
+    names = tuple(IMAGENET_CATEGORIES_FILE.read_text(encoding="utf-8").splitlines())
+    if len(names) != 1000:
+        raise ValueError(f"{IMAGENET_CATEGORIES_FILE} should list 1000 ImageNet classes, one a line; it lists {len(names)}.")
+    return names
 
 
 class NoImageNetCounterpart(ValueError):

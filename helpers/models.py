@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchvision
 from torch import nn
 
 from .categories import imagenet_categories  # re-exported: its old home
@@ -247,6 +246,8 @@ def _download_weights(url: str) -> Path:
 
 
 def _load_torchvision(name: str, device: torch.device, weights: str | Path | None) -> Classifier:
+    import torchvision  # here, not at the top: offline notebooks never need it (2 s to import)
+
     try:
         enum = torchvision.models.get_model_weights(name)
     except (ValueError, KeyError) as err:

@@ -213,10 +213,13 @@ def localize_photo_paper(classifier: Classifier, image: np.ndarray, target: Targ
 # The model for photos
 
 
-def _vgg16_url() -> str:
-    import torchvision
+# torchvision's VGG16_Weights.DEFAULT.url, written out: importing torchvision.models to read it costs 2-4 s in every
+# photo notebook that then runs offline (tests/test_photos.py checks that the two agree).
+VGG16_WEIGHTS_URL = "https://download.pytorch.org/models/vgg16-397923af.pth"
 
-    return torchvision.models.get_model_weights(ONLINE_PHOTO_MODEL).DEFAULT.url
+
+def _vgg16_url() -> str:
+    return VGG16_WEIGHTS_URL
 
 
 def _url_reachable(url: str, timeout: float) -> bool:

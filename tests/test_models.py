@@ -199,3 +199,23 @@ def test_unknown_class_suggests_only_related_names(lite0) -> None:
         lite0.class_index("retriver")  # close word inside longer names
     with pytest.raises(ValueError, match="'container ship'"):
         lite0.class_index("rocket ship")  # a word of the query inside a name (substring hit)
+
+
+def test_imagenet_categories_file_is_torchvisions_list():
+    """The class names ship as a file so offline notebooks skip the torchvision import; they must stay torchvision's."""
+    import torchvision
+
+    from helpers.categories import imagenet_categories
+
+    assert imagenet_categories() == list(torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+def test_offline_models_do_not_import_torchvision():
+    import subprocess
+    import sys
+
+    code = ("import sys, helpers; helpers.load_model('efficientnet_lite0'); helpers.load_model('toy'); "
+            "helpers.photos._vgg16_url(); print('torchvision' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == "False"

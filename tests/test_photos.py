@@ -246,3 +246,12 @@ def test_photo_model_is_vgg16_when_cached_or_reachable(offline, monkeypatch) -> 
     cached.unlink()
     monkeypatch.setattr(photos, "_url_reachable", lambda url, timeout: True)
     assert photos.photo_model_name() == "vgg16"
+
+
+def test_vgg16_weights_url_is_torchvisions():
+    """The URL is written out to spare offline notebooks the torchvision import; it must stay torchvision's."""
+    import torchvision
+
+    from helpers.photos import VGG16_WEIGHTS_URL
+
+    assert VGG16_WEIGHTS_URL == torchvision.models.get_model_weights("vgg16").DEFAULT.url
