@@ -32,7 +32,7 @@ One module per idea, on seven layers; a module imports only from the layers belo
 
 1. `geometry` (input checks, boxes, resizing, the one positive-integer check), `paths` (where the data lives),
    `moved` (old homes of moved names), `claims` (conclusions checked on the reader's run), `runtime` (torch's
-   thread count)
+   thread count; `parallel_map`, CPU work such as GrabCut over one process per core)
 2. `categories`: ImageNet class names and the COCO -> ImageNet table
 3. models and data: `models`, `efficientnet_lite`, `images`, `coco`, `toyworld`, `linear`, and `targets` (the one
    target resolver)

@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .runtime import cpu_channels_last
+
 # (repeats, kernel, stride, expand_ratio, in_channels, out_channels) for Lite0 (width=depth=1.0).
 LITE0_STAGES: tuple[tuple[int, int, int, int, int, int], ...] = (
     (1, 3, 1, 1, 32, 16),
@@ -106,22 +108,6 @@ class MBConvBlock(nn.Module):
         return x + h if self.use_skip else h
 
 
-class _ChannelsLast(torch.autograd.Function):
-    """Identity that hands the network a channels-last tensor and returns the gradient contiguous.
-
-    On the CPU the depthwise convolutions run about 30% faster channels-last, with bit-identical results
-    (measured); the gradient with respect to the input keeps the caller's ordinary layout.
-    """
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: D102 - see the class docstring
-        return x.contiguous(memory_format=torch.channels_last)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # noqa: D102
-        return grad.contiguous()
-
-
 class EfficientNetLite(nn.Module):
     """EfficientNet-Lite classifier for given width/depth multipliers; returns class scores (logits), the paper's S_c."""
 
@@ -140,8 +126,7 @@ class EfficientNetLite(nn.Module):
         self._fc = nn.Linear(HEAD_CHANNELS, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.device.type == "cpu" and x.dim() == 4:
-            x = _ChannelsLast.apply(x)
+        x = cpu_channels_last(x)
         x = F.relu6(self._bn0(self._conv_stem(x)))
         for block in self._blocks:
             x = block(x)
