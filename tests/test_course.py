@@ -84,6 +84,7 @@ def test_runner_jobs_run_kernels_at_once_and_keep_course_order(tmp_path, capsys)
         run_notebooks.run_series(run_notebooks.find_notebooks([tmp_path]), jobs=0, progress=False)
 
 
+@pytest.mark.slow
 def test_runner_cli_exit_status_and_bad_paths(tmp_path, capsys) -> None:
     _tiny_notebook(tmp_path / "01_ok.ipynb", ["print('fine')"])
     assert run_notebooks.main([str(tmp_path), "--no-progress", "--inplace"]) == 0

@@ -210,6 +210,7 @@ def test_imagenet_categories_file_is_torchvisions_list():
     assert imagenet_categories() == list(torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 
+@pytest.mark.slow
 def test_offline_models_do_not_import_torchvision():
     import subprocess
     import sys
