@@ -454,6 +454,11 @@ def write_json(atlas: Atlas, folder: Path) -> None:
 # Command line.
 
 
+def default_out(model: str, method: str, size: int, steps: int) -> Path:
+    """The command's output folder when --out is not given: one per setting, so runs never mix (out/ is git-ignored)."""
+    return Path("out") / "atlas" / f"{model}_{method}_{size}px_{steps}steps"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m helpers.atlas", description=__doc__.split("\n\n")[0])
     p.add_argument("--classes", default="all", help="'all', a count N (evenly spaced classes), or names/indices separated by commas")
@@ -462,18 +467,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="paper", choices=METHODS)
     p.add_argument("--steps", type=int, default=150)
     p.add_argument("--size", type=int, default=160, help="side of the class images in pixels")
-    p.add_argument("--batch", type=int, default=None,
-                   help=f"classes optimised together in one forward/backward (default: {CPU_BATCH} on a CPU, "
-                        f"up to {MAX_CUDA_BATCH} on CUDA as memory allows)")
+    p.add_argument("--batch", type=int, default=None, help=f"classes optimised together in one forward/backward "
+                   f"(default: {CPU_BATCH} on a CPU, up to {MAX_CUDA_BATCH} on CUDA as memory allows)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
-    p.add_argument("--out", required=True, help="output folder (resumable)")
+    p.add_argument("--out", default=None, help="output folder, resumable (default: out/atlas/<model>_<method>_<size>px_<steps>steps)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; bad input prints one clear line and exits with status 2."""
     args = build_parser().parse_args(argv)
+    args.out = args.out or default_out(args.model, args.method, args.size, args.steps)
     try:
         model = load_model(args.model, device=args.device)
         judge_model = None if args.judge.lower() == "none" else load_model(args.judge, device=args.device)

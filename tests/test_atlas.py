@@ -216,3 +216,12 @@ def test_an_interrupted_run_leaves_a_sheet_and_resumes(tmp_path: Path, toy, monk
     monkeypatch.setattr(atlas_mod, "generate_class_images", real)
     resumed = run_atlas(toy, "circle,star,cross", steps=2, size=64, batch=2, out=tmp_path, progress=False)
     assert [e.index for e in resumed.entries] == [0, 3, 4]
+
+
+def test_command_without_out_writes_under_out_atlas(tmp_path, monkeypatch):
+    """The issue's check command has no --out: the atlas goes to out/atlas/<model>_<method>_<size>px_<steps>steps."""
+    monkeypatch.chdir(tmp_path)
+    rc = _run(["--classes", "circle", "--model", "toy", "--judge", "none", "--steps", "1", "--size", "64"])
+    assert rc == 0
+    folder = tmp_path / "out" / "atlas" / "toy_paper_64px_1steps"
+    assert (folder / "atlas.json").is_file()
