@@ -1,0 +1,594 @@
+# %% [markdown]
+# # 02 · Image-specific class saliency maps
+#
+# **Time.** About 40 minutes for the main line; the optional sections add 15 minutes. Each section heading gives its minutes.
+#
+# **Prerequisites:** notebook 01 (the gradient of a linear score is its weight template; the first-order
+# Taylor expansion, Eq. 3); PyTorch autograd (`torch.autograd.grad`).
+#
+# **Learning goals.** After this notebook you can
+# 1. compute the paper's saliency map of any classifier in one backward pass, and the paper's 10-crop average;
+# 2. measure a map against object masks (mass inside the mask, the pointing game) and against a baseline;
+# 3. read the numbers of the beyond-the-paper checks (model randomization, SmoothGrad) and say what they show.
+#
+# **From the paper** (Simonyan, Vedaldi & Zisserman 2013, Sect. 3.1). Given an image $I_0$ and a class $c$, take the derivative of the class **score** $S_c$ (the logit, before softmax) with respect to the image,
+#
+# $$w = \left.\frac{\partial S_c}{\partial I}\right|_{I_0} \quad (4), \qquad M_{ij} = \max_{c'} \left| w_{h(i,j,c')} \right|,$$
+#
+# i.e. one backward pass, then the maximum magnitude over the three colour channels $c'$ ($h(i,j,c')$ is the index of pixel $(i,j)$ in colour channel $c'$). By Eq. 3, $S_c(I) \approx w^T I + b$ near $I_0$: $|w|$ says which pixels the score is most sensitive to. The paper also averages the maps of 10 crops and their mirror images.
+# **Beyond the paper:** the measurements against exact toy masks and COCO masks, the model-randomization sanity check (Adebayo et al. 2018) and SmoothGrad (Smilkov et al. 2017).
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/saliency-course/deep-inside-convnets/blob/main/notebooks/02_saliency_maps.ipynb)
+
+# %% tags=["photo"]
+# Course set-up: on Colab, or wherever `helpers` is missing, install the course package first.
+import importlib.util, os, subprocess, sys
+
+if importlib.util.find_spec("helpers") is None:
+    source = os.environ.get("COURSE_PIP_SOURCE", "git+https://github.com/saliency-course/deep-inside-convnets@main")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
+    importlib.invalidate_caches()
+import helpers
+
+if not hasattr(helpers, "plotting"):  # another `helpers` hides the course package
+    where = getattr(helpers, "__file__", None) or list(getattr(helpers, "__path__", []))
+    raise ImportError(f"{where} is not the course package `helpers` but hides it: rename it "
+                      "(e.g. to my_helpers.py), then restart the kernel.")
+helpers.plotting.use_notebook_style()
+threads = helpers.runtime.configure_threads()  # half the cores (1-4) unless COURSE_THREADS says otherwise
+print("helpers", helpers.__version__, "| device:", helpers.default_device(), "|", threads)
+
+# %% tags=["photo"]
+import time
+from math import comb
+
+import numpy as np
+import torch
+import matplotlib.pyplot as plt
+
+from helpers import toyworld, linear
+from helpers import saliency as S
+from helpers.claims import claim, equal_to_float_precision
+from helpers.plotting import PANEL_INCHES, draw_box, normalize_map, show_images, show_saliency
+
+def clip99(m):
+    # for display only: clip at the 99th percentile so a few extreme pixels do not hide the rest
+    m = m.detach().cpu().numpy() if isinstance(m, torch.Tensor) else np.asarray(m)
+    return np.minimum(m, np.percentile(m, 99))
+
+def name_maps(fig, names, panels_each=2):
+    # title each map panel of show_saliency with the method that made it
+    for k, name in enumerate(names):
+        fig.axes[k * panels_each + 1].set_title(name)
+
+torch.manual_seed(0)
+np.random.seed(0)
+PHOTO_MODEL = helpers.best_photo_model()   # VGG16 when its weights are cached or downloadable, else the offline winner
+toy = helpers.load_model("toy")
+print("photo model:", PHOTO_MODEL.name, "| input", PHOTO_MODEL.input_size, "px | on", PHOTO_MODEL.device)
+
+def sync():
+    # a GPU runs asynchronously: wait for its work before reading the clock
+    if PHOTO_MODEL.device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+# %% [markdown]
+# `PHOTO_MODEL` is the one ImageNet classifier every photo cell below uses: VGG16 (the paper's era) when its
+# weights are cached or can be downloaded, otherwise the EfficientNet-Lite model that measured best offline
+# (see the printed name). The text holds for both; the numbers printed are those of the model named above.
+#
+# ## The recipe in five lines · 5 min
+
+# %% tags=["photo"]
+image = helpers.load_image("chelsea")
+x = PHOTO_MODEL.preprocess(image).requires_grad_(True)     # 1. the image as a differentiable input (1,3,S,S)
+scores = PHOTO_MODEL.model(x)                               # 2. class scores S_c (logits, not softmax)
+c = int(scores.argmax())                                    # 3. the class to explain: here the top-1
+(w,) = torch.autograd.grad(scores[0, c], x)                 # 4. w = dS_c/dI at I0 (Eq. 4); no .grad left on the model
+M = w.abs().amax(dim=1)[0]                                  # 5. M_ij = max over colour channels of |w|
+
+print("class:", PHOTO_MODEL.categories[c], "| map shape:", tuple(M.shape))
+equal_to_float_precision("helpers.saliency_map gives the same map", M, helpers.saliency_map(PHOTO_MODEL, x.detach(), c)[0])
+fig = show_saliency([PHOTO_MODEL.deprocess(x)], [clip99(M)], [PHOTO_MODEL.categories[c]], with_overlay=True)
+
+# %% [markdown]
+# *What you should see:* a map (white = large $|w|$) with no clean outline of the cat. On EfficientNet-Lite0 it is
+# speckle: bright pixels scattered over the whole face, a little denser around the eyes and the nose. VGG16 (max-pooling
+# and ReLU) gives less speckled gradients, but no outline either. One backward pass of an ImageNet model gives this; the
+# paper's 10-crop average (below) smooths it. The overlay is a second view of the same map. The printed check confirms
+# that the five lines and `helpers.saliency_map` agree to float precision (a GPU or another thread count may reorder
+# floating-point sums, so the two are not always equal bit for bit).
+# Maps are clipped at their 99th percentile for display only.
+#
+# `helpers.saliency_map(model, x, target)` does this for a whole batch in one backward pass (`target`: an index, a
+# class name, one per image, or `None` for the predicted class) and checks its inputs.
+# `helpers.image_saliency(classifier, image, target)` runs it on the *whole* photo (no crop) and returns the map
+# at the photo's own size.
+
+# %% [markdown]
+# ## Real photos: saliency for the class the photo shows · 10 min
+#
+# COCO photos (`data/coco/`, with their licences) come with a mask for every object. For each photo we explain the
+# ImageNet class that names its main object: COCO's "cat" is ImageNet's five domestic-cat classes, and we take the one
+# the model scores highest on the whole photo (`helpers.photos.photo_target`), with the paper's 10-crop average at
+# the photo's own size. Drawn as in the paper: the photo beside its grayscale map, with the object's mask outlined in
+# green on the map. (`helpers.photo_saliency` gives the course's recommended map for photos, a SmoothGrad average
+# beyond the paper; notebook 05 localizes with it.)
+
+# %% tags=["gallery", "photo"]
+from helpers.photos import photo_target
+
+shown = [("coco_370", "broccoli"), ("coco_540", "airplane"), ("coco_629", "motorcycle")]
+photos, maps_shown, titles, masks_shown = [], [], [], []
+for name, category in shown:
+    photo, mask = helpers.load_image(name), helpers.photo_info(name).category_mask(category)
+    target = photo_target(PHOTO_MODEL, photo, category)
+    print(f"{name:>9} ({category}): top-3 " + ", ".join(f"{cls} {p:.0%}" for cls, p in PHOTO_MODEL.predict(photo, k=3))
+          + f" | explained: {PHOTO_MODEL.categories[target]}")   # probabilities: shown, not checked
+    ten = S.ten_crop_saliency(PHOTO_MODEL, photo, target)
+    mass = S.mass_inside_mask(ten, mask)
+    claim(f"{name}: the map puts more of its mass inside the {category} mask than a uniform map would", mass > mask.mean(),
+          f"{mass:.0%} of the mass on {mask.mean():.0%} of the frame")
+    photos.append(photo); maps_shown.append(clip99(ten)); titles.append(PHOTO_MODEL.categories[target]); masks_shown.append(mask)
+fig = show_saliency(photos, maps_shown, titles)
+name_maps(fig, ["saliency, 10-crop average"] * len(shown))
+for row, mask in enumerate(masks_shown):
+    fig.axes[2 * row + 1].contour(mask, levels=[0.5], colors="lime", linewidths=1.5)
+
+# %% [markdown]
+# *What you should see:* the printed top-3 says whether the model names each photo's object (these three photos were
+# chosen because EfficientNet-Lite0 does). Bright pixels fall on the object's textured parts and edges, but as many fall
+# on textured background (the girl's face, buildings and roads, the door and the wall): a saliency map is not a
+# segmentation. The checks say, photo by photo, whether the map still puts more than a uniform share of its mass inside
+# the green outline (the object's share of the frame) on your run. Saliency explains whichever class we ask for, not only
+# the predicted one: here the best-scoring ImageNet class of the photo's COCO category.
+
+# %% [markdown]
+# ### Are the maps class-specific?
+#
+# The paper computes a map *per class*. On a photo with two different objects, the map for one object's class should
+# put more of its mass on that object than the map for the other class does. `coco_599` shows a cat on a couch with two
+# remote controls: we explain "cat" and "remote" (each as its best-scoring ImageNet class) on the same photo.
+
+# %% tags=["photo"]
+name = "coco_599"
+photo, info = helpers.load_image(name), helpers.photo_info(name)
+pair = ["cat", "remote"]
+pair_targets = [photo_target(PHOTO_MODEL, photo, c) for c in pair]
+pair_maps = [S.ten_crop_saliency(PHOTO_MODEL, photo, t) for t in pair_targets]
+pair_masks = {c: info.category_mask(c) for c in pair}
+fig = show_saliency([photo, photo], [clip99(m) for m in pair_maps], [PHOTO_MODEL.categories[t] for t in pair_targets])
+name_maps(fig, ["saliency, 10-crop average"] * 2)
+for row in range(2):
+    for c, colour in zip(pair, ["lime", "cyan"]):
+        fig.axes[2 * row + 1].contour(pair_masks[c], levels=[0.5], colors=colour, linewidths=1.5)
+
+# %% tags=["photo"]
+pair_mass = {(c, k): S.mass_inside_mask(m, pair_masks[k]) for c, m in zip(pair, pair_maps) for k in pair}
+pair_area = {k: pair_masks[k].mean() for k in pair}
+print(f"{'share of the map inside':<28}" + "".join(f"{c + ' mask':>16}" for c in pair))
+for c in pair:
+    print(f"{'map for ' + c:<28}" + "".join(f"{pair_mass[c, k]:>16.0%}" for k in pair))
+print(f"{'area of the mask (uniform)':<28}" + "".join(f"{pair_area[k]:>16.0%}" for k in pair))
+print(f"rank correlation of the two maps: {S.rank_correlation(*pair_maps):.2f}")
+
+# %% tags=["photo"]
+# NBVAL_CHECK_OUTPUT
+for c, other_c in (pair, pair[::-1]):
+    claim(f"class-specific: the {c} map puts a larger share of its mass on the {c} than the {other_c} map does",
+          pair_mass[c, c] > pair_mass[other_c, c])
+for c in pair:
+    claim(f"concentrated: the {c} map puts more of its mass on the {c} than a uniform map would", pair_mass[c, c] > pair_area[c])
+
+# %% [markdown]
+# *What you should see:* two questions with two kinds of check. **Class-specific:** does each class's map put more of
+# its mass on its own object than the other class's map does? **Concentrated:** does a class's map put more of its mass
+# on its object than a uniform map would (the object's share of the frame, last row of the table)? The checks answer
+# both on your run. On EfficientNet-Lite0 the remote's map passes both (it is brightest on the remotes, cyan outline),
+# while the cat's map is class-specific but spread over cat, couch and remotes alike, so it puts no more than the cat's
+# share of the frame on the cat. Maps can be class-specific without each one finding its object: measure each class's
+# map on its object. The rank correlation of the two maps (1 = the same ordering of pixels, 0 = unrelated) says how much
+# they still share: part of every map follows the photo's strong edges, whatever the class.
+
+# %% [markdown]
+# ## The toy world, where we know the object exactly · 5 min
+#
+# Saliency of the toy CNN for the true class on held-out images, with the exact object mask outlined in green.
+
+# %%
+heldout = toyworld.generate(500, seed=toyworld.HELDOUT_SEED_OFFSET + 2)   # not used to train the toy CNN (seed 0)
+xt = linear.toy_inputs(toy, heldout.images)
+maps = S.saliency_map(toy, xt, heldout.labels.tolist()).cpu().numpy()
+fig, axes = plt.subplots(2, 4, figsize=(4 * 2.8, 2 * 2.8))
+for j in range(4):
+    axes[0, j].imshow(heldout.images[j]); axes[0, j].set_title(heldout.class_names()[j])
+    axes[1, j].imshow(normalize_map(clip99(maps[j])), cmap="gray"); axes[1, j].set_title("saliency")
+    axes[1, j].contour(heldout.masks[j], levels=[0.5], colors="lime", linewidths=1.5)
+for ax in axes.flat:
+    ax.axis("off")
+fig.tight_layout()
+
+# %% [markdown]
+# *What you should see:* the bright pixels sit on the shape's outline (inside or next to the green contour), while
+# the flat interior of the shape stays dark, and the thin distractor strokes stay mostly dark: the gradient is large
+# where a small change of the pixel changes the class evidence most, at the shape's corners and edges.
+#
+# ## The paper's 10-crop average versus a single pass · 5 min
+#
+# `helpers.ten_crop_saliency` follows the paper's test-time averaging: the photo is resized so its shorter side is
+# $S/0.875$ (256 px for a 224-px model); five $S\times S$ crops (four corners and the centre) and their horizontal
+# mirrors form **one batch of 10**; each crop's map is un-mirrored, put back at its place, and the maps are averaged
+# where crops overlap (divided by the number of crops covering each pixel), then resized to the photo's own size.
+# You implement this average in exercise 2.
+
+# %% tags=["photo"]
+photo = helpers.load_image("chelsea")
+crops = S.ten_crop_boxes(PHOTO_MODEL, photo.shape)
+
+def timed(f):
+    # seconds of one call of f, after an untimed warm-up call (a first call also pays for memory and kernel set-up)
+    f(); sync()
+    t0 = time.perf_counter(); out = f(); sync()
+    return out, time.perf_counter() - t0
+
+single, t_single = timed(lambda: S.image_saliency(PHOTO_MODEL, photo, "tabby"))
+ten, t_ten = timed(lambda: S.ten_crop_saliency(PHOTO_MODEL, photo, "tabby"))
+aspect = photo.shape[1] / photo.shape[0]
+fig, axes = plt.subplots(1, 3, figsize=(3 * PANEL_INCHES * aspect, PANEL_INCHES + 0.4))
+axes[0].imshow(photo); axes[0].set_title("the 5 crop boxes (each also mirrored)")
+for crop, colour in zip(crops[:5], ["red", "orange", "yellow", "cyan", "lime"]):
+    draw_box(axes[0], [round(v) for v in crop.box], color=colour, lw=2)
+for ax, m, title in zip(axes[1:], [single, ten], ["saliency, single pass", "saliency, 10-crop average"]):
+    ax.imshow(normalize_map(clip99(m)), cmap="gray", vmin=0, vmax=1); ax.set_title(title)
+for ax in axes:
+    ax.axis("off")
+fig.tight_layout()
+rho_crops = S.rank_correlation(single, ten)
+print(f"on {PHOTO_MODEL.device.type}, after a warm-up call: single pass {t_single:.2f} s, 10 crops in one batch {t_ten:.2f} s")
+claim("the single pass and the 10-crop average agree only loosely pixel by pixel (rank correlation below 0.8)",
+      rho_crops < 0.8, f"rank correlation {rho_crops:.2f}");
+
+# %% [markdown]
+# *What you should see:* the five boxes overlap (the centre of the photo is covered by every crop, the corners by
+# one each), and the 10-crop average is smoother than the single pass. On EfficientNet-Lite0 the single pass is speckle
+# spread over the whole photo and the average brings out the eyes and the nose; VGG16's single pass is less speckled to
+# begin with.
+#
+# The rank correlation (Spearman over all pixels: 1 = the same ordering of pixels, 0 = unrelated) measures how closely
+# the two maps agree pixel by pixel, and the check says whether they agree only loosely on your run. Much of a single
+# pass is high-frequency speckle that depends on where each pixel falls relative to the network's strided layers;
+# shifting and mirroring the crop changes it, so the 10-crop average cancels part of it and keeps what is stable. That
+# is what the paper's average buys, at the price of 10 passes instead of one (the printed times, each measured after an
+# untimed warm-up call).
+
+# %% [markdown]
+# ## How well do saliency maps find the object? Measured on 500 held-out toy images · 5 min
+#
+# Two scores against the exact object mask (`helpers.saliency.mass_inside_mask`, `pointing_game`): the **share of
+# saliency mass inside the mask**, and the **pointing game** (Zhang et al. 2016: is the map's maximum inside the
+# object? no tolerance on 64-px toy images). A uniform map scores the mask's area fraction on both: that is the baseline.
+
+# %%
+sub = slice(0, 150)   # 10 crops cost 10 passes per image: a 150-image subset, compared with the single pass on the same images
+ten_maps = S.ten_crop_saliency_many(toy, heldout.images[sub], heldout.labels[sub].tolist())
+rows = {"uniform map (baseline)": (np.ones_like(maps), slice(None)), "saliency, single pass": (maps, slice(None)),
+        "  same, first 150 images": (maps[sub], sub), "  10 crops, first 150": (ten_maps, sub)}
+scores = {k: (S.mass_inside_mask(m, heldout.masks[s]).mean(), S.pointing_game(m, heldout.masks[s]).mean()) for k, (m, s) in rows.items()}
+
+# %%
+print(f"{len(heldout)} held-out toy images; the object covers {heldout.masks.mean():.1%} of the pixels on average")
+print(f"{'':<26}{'mass inside mask':>18}{'pointing game':>15}")
+for k, (mass, hit) in scores.items():
+    print(f"{k:<26}{mass:>18.1%}{hit:>15.1%}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"{len(heldout)} held-out toy images; the object covers {heldout.masks.mean():.1%} of the pixels on average")
+uniform, single_all, single_150, ten_150 = (scores[k] for k in rows)
+claim("the single-pass map puts more than twice the uniform share of its mass inside the mask", single_all[0] > 2 * uniform[0])
+claim("its maximum lies on the object more than twice as often as a random point", single_all[1] > 2 * uniform[1])
+claim("on the same 150 images the 10-crop average changes the mass inside the mask by less than 1 point",
+      abs(ten_150[0] - single_150[0]) < 0.01)
+claim("on the same 150 images the 10-crop average raises the pointing game", ten_150[1] > single_150[1]);
+
+# %% [markdown]
+# *What you should see:* the saliency map puts well over the uniform share of its mass on the object, and its maximum
+# lies on the object far more often than a random point (the uniform row: a random point hits with a probability equal
+# to the object's area). On the same 150 images the 10-crop average leaves the mass share nearly unchanged but raises the
+# pointing game: averaging removes isolated peaks (the single pass's speckle) rather than moving mass onto the object.
+# The checks above say whether each of these holds on your run.
+
+# %% [markdown]
+# ## Measured on real photos: the pointing game on COCO · 10 min
+#
+# The protocol of the TorchRay benchmark (Fong et al. 2019, after Zhang et al. 2016): for every (photo, category
+# present) pair, explain the category's class and take the map's maximum; it is a **hit** when it lies closer than **15 px**
+# to an instance of that category (`helpers.saliency.pointing_hit`; you write it in exercise 3). The **centre
+# baseline** points at the image centre instead. We also report the share of saliency mass inside the category's mask,
+# against the mask's share of the frame (what a uniform map would score). Categories with no ImageNet class (person,
+# giraffe, cake, ...) cannot be asked of an ImageNet model and are left out. Single pass and the paper's 10 crops:
+
+# %% tags=["photo"]
+from helpers.photos import evaluate_pointing
+
+t0 = time.perf_counter()
+pointing = {method: evaluate_pointing(PHOTO_MODEL, method) for method in ("single", "ten_crop")}
+print(f"{pointing['single'].n} (photo, category) pairs on {len({p.photo for p in pointing['single'].pairs})} photos, "
+      f"{time.perf_counter() - t0:.0f} s")
+
+# %% tags=["photo"]
+single, ten_crop = pointing["single"], pointing["ten_crop"]
+print(f"{PHOTO_MODEL.name}, {single.n} pairs     {'pointing game':>15}{'mass in mask':>14}")
+print(f"{'centre baseline':<30}{single.centre_hits:>7} = {single.centre_accuracy:>4.0%}{'':>14}")
+print(f"{'uniform map':<30}{'':>15}{single.mean_mask_fraction:>14.1%}")
+for label, r in (("saliency, single pass", single), ("saliency, 10 crops (paper)", ten_crop)):
+    print(f"{label:<30}{r.hits:>7} = {r.accuracy:>4.0%}{r.mean_mass_in_mask:>14.1%}")
+
+
+def sign_test(wins, losses):
+    """Two-sided exact sign test: how likely a split of the discordant pairs at least this uneven is by chance."""
+    n = wins + losses
+    return 1.0 if n == 0 else min(1.0, 2 * sum(comb(n, k) for k in range(min(wins, losses) + 1)) / 2**n)
+
+
+only_ten = sum(p.hit and not p.centre_hit for p in ten_crop.pairs)
+only_centre = sum(p.centre_hit and not p.hit for p in ten_crop.pairs)
+only_ten_vs_single = sum(t.hit and not s.hit for t, s in zip(ten_crop.pairs, single.pairs))
+only_single = sum(s.hit and not t.hit for t, s in zip(ten_crop.pairs, single.pairs))
+p_centre, p_single = sign_test(only_ten, only_centre), sign_test(only_ten_vs_single, only_single)
+print(f"10 crops vs centre, pair by pair: only the map hits {only_ten}, only the centre hits {only_centre}: sign test p = {p_centre:.2f}")
+print(f"10 crops vs single pass:          only 10 crops hit {only_ten_vs_single}, only the single pass hits {only_single}: p = {p_single:.2f}")
+
+# %% tags=["photo"]
+# NBVAL_CHECK_OUTPUT
+claim("the paper's 10-crop maps win the pointing game more often than the centre baseline", ten_crop.hits > ten_crop.centre_hits)
+claim("that lead is larger than chance would give on these pairs (two-sided sign test, p < 0.05)", p_centre < 0.05)
+claim("the 10-crop maps win the pointing game more often than the single pass", ten_crop.hits > single.hits)
+claim("both maps put more of their mass inside the masks than a uniform map would",
+      min(single.mean_mass_in_mask, ten_crop.mean_mass_in_mask) > single.mean_mask_fraction)
+print("published (TorchRay benchmark, Fong et al. 2019), raw-gradient saliency with VGG16 fine-tuned on each data set:")
+print("  VOC07 test 76.3% (centre baseline 69.6%); COCO14 val 37.7% (centre baseline 27.8%)")
+
+# %% [markdown]
+# *What you should see:* for every (photo, category) pair, whether each map's maximum lands closer than 15 px to the object,
+# counted against the centre baseline, and the mass inside the masks against a uniform map. On EfficientNet-Lite0 the
+# paper's 10-crop maps beat the centre baseline and the single pass by a few hits, and both maps put more mass on the
+# objects than a uniform map; the checks say whether your run agrees.
+#
+# Read the comparison with care. With a few dozen pairs one pair moves a rate by several points, and a lead of a few
+# hits can be chance: the sign test looks only at the pairs where exactly one of the two methods hits and asks how
+# likely so uneven a split would be if neither method were better. The check says whether the lead is beyond chance on
+# your run; on Lite0 it is not, so this run can neither confirm nor refute the published gap (COCO14: 37.7% against a
+# 27.8% centre baseline, on many thousands of images). The published VGG16 was also fine-tuned on COCO's own
+# categories, while ours is an ImageNet classifier asked through the nearest ImageNet classes; many pairs are small
+# objects (a tie, a traffic light, a spoon) that it rarely names.
+
+# %% [markdown]
+# **On more photos.** The same pointing game (TorchRay's protocol: 15 px, and the mean of per-class hit rates as
+# TorchRay reports it) was run by hand on COCO photos that are not bundled with the course, with EfficientNet-Lite0,
+# split in two halves; the stored results print below with 95% intervals (Wilson for the overall rate, bootstrap over
+# photos for the per-class mean). Compare each map with the centre baseline *of the same half*: where the intervals
+# overlap, this many photos cannot tell the two apart.
+
+# %% tags=[]
+from helpers.evaluation import photo_localization as photo_eval
+
+pointing_benchmark = photo_eval.photo_benchmark()["pointing"]
+for half, result in pointing_benchmark.items():
+    bench_maps = result["maps"]
+    n = bench_maps["centre"]["n"]
+    print(f"{half} half ({result['model']}, {n} (photo, category) pairs, {bench_maps['centre']['n_classes']} classes, {result['tolerance_px']} px):")
+    for key in ("single", "ten_crop", "smoothgrad", "gradcam", "centre"):
+        m = bench_maps[key]
+        lo, hi = m["wilson95"]
+        plo, phi = m["per_class_bootstrap95"]
+        print(f"  {m['label']:<30} overall {m['hits']:>3}/{m['n']} = {m['rate']:4.0%} [{lo:.0%}-{hi:.0%}]"
+              f"   per-class mean {m['per_class_mean']:4.0%} [{plo:.0%}-{phi:.0%}]")
+
+# %% [markdown]
+# ## Optional, beyond the paper: the model-randomization sanity check (10 min)
+#
+# Adebayo et al. (2018) asked whether a saliency method explains the *model* or just the image (edges would also
+# look "object-like"). Re-initialise the top $n$ weight layers (`helpers.saliency.randomize_top_layers`, a copy; the
+# original is untouched), recompute the maps, and measure their Spearman rank correlation with the trained model's
+# maps (`rank_correlation`). A method that depends on what the model learned should drop.
+
+# %%
+layers = [name for name, _ in S.parameterized_layers(toy.model)]
+rsub = slice(0, 100)
+rhos = []
+for n in range(1, len(layers) + 1):
+    rnd = S.randomize_top_layers(toy, n, seed=0)
+    rmaps = S.saliency_map(rnd, xt[rsub], heldout.labels[rsub].tolist()).cpu().numpy()
+    rhos.append(np.mean([S.rank_correlation(a, b) for a, b in zip(maps[rsub], rmaps)]))
+rnd_all = S.randomize_top_layers(toy, len(layers), seed=0)
+rnd_maps = S.saliency_map(rnd_all, xt[:4], heldout.labels[:4].tolist()).cpu().numpy()
+all_random = S.saliency_map(rnd_all, xt[rsub], heldout.labels[rsub].tolist()).cpu().numpy()
+other = lambda a: np.roll(a, 1, axis=0)   # pair each image's map with the next image's
+rho_trained_other = np.mean([S.rank_correlation(a, b) for a, b in zip(maps[rsub], other(maps[rsub]))])
+rho_random_other = np.mean([S.rank_correlation(a, b) for a, b in zip(maps[rsub], other(all_random))])
+
+# %%
+for n, rho in enumerate(rhos, 1):
+    print(f"top {n} layer(s) re-initialised: mean rank correlation with the trained maps {rho:.2f}")
+print(f"reference: trained maps of two different images {rho_trained_other:.2f}; "
+      f"all-random map vs the trained map of another image {rho_random_other:.2f}")
+claim("the correlation falls with every further layer re-initialised", all(a > b for a, b in zip(rhos, rhos[1:])),
+      " > ".join(f"{r:.2f}" for r in rhos))
+claim("with all layers random, the maps agree with the trained maps less than the trained maps of two different images agree",
+      rhos[-1] < rho_trained_other, f"{rhos[-1]:.2f} vs {rho_trained_other:.2f}")
+claim("both reference correlations are clearly above 0 (above 0.1)", min(rho_trained_other, rho_random_other) > 0.1,
+      f"{rho_trained_other:.2f} and {rho_random_other:.2f}");
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("toy CNN weight layers, top first:", ", ".join(reversed(layers)))
+claim("with all layers re-initialised the correlation with the trained maps is far lower (by more than 0.2) than with "
+      "only the top layer re-initialised", rhos[-1] < rhos[0] - 0.2);
+
+# %%
+fig, axes = plt.subplots(1, 4, figsize=(4 * PANEL_INCHES, PANEL_INCHES + 0.3))
+for j, ax in enumerate(axes):   # the same four images and display as the toy-world figure above
+    ax.imshow(normalize_map(clip99(rnd_maps[j])), cmap="gray"); ax.set_title(f"all layers random: {heldout.class_names()[j]}")
+    ax.contour(heldout.masks[j], levels=[0.5], colors="lime", linewidths=1.5); ax.axis("off")
+fig.tight_layout()
+
+# %% [markdown]
+# *What you should see:* the trained CNN's maps of these four images (the toy-world figure above, same display) are
+# concentrated on and around each shape; with all six layers random they become speckle spread over the whole image.
+# The correlation with the trained maps falls as more layers are randomized, from the top layer alone to all six: the
+# maps do depend on what the model learned, the property the test asks for. The checks say whether it falls at every
+# step and how far it falls on your run.
+#
+# Why does it not fall to 0? The two reference numbers printed last answer it: maps of the trained CNN for two
+# *different* images still correlate clearly above 0, and so does a random network's map with the trained map of another
+# image. Part of every map is a spatial pattern that neither the image nor the weights decide (pixels near the border
+# reach fewer units through the padded convolutions, so their gradients are smaller in any network). A rank correlation
+# over all pixels counts that shared pattern as agreement; what the learned weights add is the drop from 1 to the
+# all-random level, which ends about as low as the correlation of two unrelated images (the check says whether it is
+# below it on your run).
+
+# %% [markdown]
+# ## Optional, beyond the paper: SmoothGrad (5 min)
+#
+# SmoothGrad (Smilkov et al. 2017) averages the map over noisy copies of the image,
+# $\hat M = \frac{1}{n}\sum_k M(I + \epsilon_k)$, $\epsilon_k \sim \mathcal{N}(0, \sigma^2)$ with $\sigma$ = 15% of the
+# image's value range (`helpers.saliency.smoothgrad`).
+
+# %% tags=["photo"]
+photo = helpers.load_image("coffee")
+xc = PHOTO_MODEL.preprocess(photo)
+plain = S.saliency_map(PHOTO_MODEL, xc, "espresso")[0]
+smooth = S.smoothgrad(PHOTO_MODEL, xc, "espresso", n_samples=12, batch_size=6)[0]
+fig = show_saliency([PHOTO_MODEL.deprocess(xc)] * 2, [clip99(plain), clip99(smooth)], ["espresso", "espresso"])
+name_maps(fig, ["saliency, one pass (paper)", "SmoothGrad, 12 samples"])
+
+# %%
+sg_toy = S.smoothgrad(toy, xt[sub], heldout.labels[sub].tolist(), n_samples=10, batch_size=750).cpu().numpy()
+sg_mass, sg_hit = S.mass_inside_mask(sg_toy, heldout.masks[sub]).mean(), S.pointing_game(sg_toy, heldout.masks[sub]).mean()
+print(f"first 150 toy images   {'mass inside mask':>18}{'pointing game':>15}")
+print(f"{'paper, single pass':<23}{single_150[0]:>18.1%}{single_150[1]:>15.1%}")
+print(f"{'SmoothGrad, 10 samples':<23}{sg_mass:>18.1%}{sg_hit:>15.1%}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claim("on the toy images SmoothGrad puts less of its mass inside the mask than the single pass", sg_mass < single_150[0])
+claim("on the toy images SmoothGrad wins the pointing game more often than the single pass", sg_hit > single_150[1]);
+
+# %% [markdown]
+# *What you should see:* SmoothGrad's map of the espresso is smoother than the single pass and follows the cup and
+# saucer more closely (most visibly on EfficientNet-Lite0, whose single pass is speckle). Yet on the toy images it
+# typically **lowers** the mass inside the mask while **raising** the pointing game; the checks say whether your run
+# agrees. Both can be true at once: the noise averages out the speckle, so the maximum lands on the object more often,
+# but it also spreads each edge response over a wider band, and around thin toy shapes much of that band lies outside
+# the mask. A map that looks more object-like is not necessarily more concentrated on the object: measure it.
+
+# %% [markdown]
+# ## Explore (optional)
+#
+# Choose a photo, one of its top-5 classes, single pass or the paper's 10 crops, and a colour map. (10 crops take a
+# few seconds on a CPU; results are cached.)
+
+# %% tags=["photo"]
+explorer = helpers.saliency_explorer(PHOTO_MODEL)
+explorer.widget
+
+# %% [markdown]
+# ## Exercises
+#
+# **1 · Saliency from a model.** Write `saliency_from_model(model, x, targets)`: `model` is a bare `torch.nn.Module`
+# (like `toy.model`, not the `Classifier` `toy`: call `model(x)`), `x` a float tensor of shape `(N, 3, H, W)` on the
+# model's device, `targets` a list of `N` ints (one class per image). Return the paper's maps, a tensor of shape
+# `(N, H, W)`: the gradient of each image's class **score** (the logit, Eq. 4) by `torch.autograd.grad`, then the
+# maximum of its absolute value over the colour channels. Leave `x` as it was (its values, `requires_grad` and
+# `.grad`: work on `x.detach().clone().requires_grad_(True)`) and leave no `.grad` on the model: the check's model
+# has trainable weights, so `.backward()` would fill their `.grad`.
+
+# %%
+from helpers.exercises import saliency as ex
+
+
+def saliency_from_model(model, x, targets):
+    # your code here
+    return None
+
+
+# %%
+print(ex.check_saliency_from_model(saliency_from_model))
+
+
+# %% [markdown]
+# **2 · The 10-crop average.** Write `ten_crop_average(maps, offsets, work_hw)`: `maps` is a float NumPy array
+# `(10, S, S)` of the 10 crop maps, the last five computed on **mirrored** crops; `offsets[k]` is the `(top, left)`
+# (two ints) of crop `k` in the working image of size `work_hw = (H, W)`. Undo the mirror, paste each map at its
+# place, and divide each pixel by the number of crops that cover it; return a float `(H, W)` array.
+
+# %%
+def ten_crop_average(maps, offsets, work_hw):
+    # your code here
+    return None
+
+
+# %%
+print(ex.check_ten_crop_average(ten_crop_average))
+
+
+# %% [markdown]
+# **3 · The pointing game with a tolerance.** Write `pointing_hit(saliency, mask, tolerance)`: `saliency` is a float
+# `(H, W)` array, `mask` a bool `(H, W)` array, `tolerance` a number of pixels; return `True` when the map's maximum
+# is **closer than** `tolerance` pixels to the object, that is at a Euclidean distance **< tolerance** from the nearest
+# mask pixel, strictly (so at tolerance 0 nothing is a hit): the TorchRay protocol used above, with 15 px, and
+# the rule of `helpers.saliency.pointing_hit`. Hint: `np.unravel_index(np.argmax(saliency), saliency.shape)` gives
+# (row, column); `cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)` gives every
+# pixel's exact distance to the object.
+
+# %%
+def pointing_hit(saliency, mask, tolerance):
+    # your code here
+    return None
+
+
+# %%
+print(ex.check_pointing_hit(pointing_hit))
+
+# %% [markdown]
+# Worked solutions: `solutions/02_solutions.py`.
+#
+# ## Check your understanding
+#
+# Answer with a letter (or a number) in the `check` call and run the cell: the feedback explains the answer.
+
+# %%
+ex.Q1
+
+# %%
+print(ex.Q1.check("?"))   # your answer: "a", "b" or "c"
+
+# %%
+ex.Q2
+
+# %%
+print(ex.Q2.check(None))   # your answer: a fraction between 0 and 1 (a number, or a string like "1/4")
+
+# %%
+ex.Q3
+
+# %%
+print(ex.Q3.check("?"))   # your answer: "a", "b" or "c"
+
+# %% [markdown]
+# ## Takeaways
+#
+# 1. The paper's saliency is one backward pass: $w = \partial S_c/\partial I$ at $I_0$ (Eq. 4), then
+#    $M_{ij} = \max_{c'} |w_{h(i,j,c')}|$. It measures how sensitive the class score is to each pixel (Eq. 3), not
+#    how much each pixel contributes.
+# 2. Measured against masks, raw gradients beat the uniform baseline but are not segmentations: on the toy world they
+#    put more than twice the uniform share of their mass on the objects. On COCO photos the 10-crop maps win the
+#    pointing game more often than the image centre on Lite0, but on a few dozen pairs such a lead is within chance
+#    (the sign test): the published gap was measured on many thousands of images.
+# 3. The paper's 10-crop average cancels much of a single pass's speckle and helps the pointing game on the toy world;
+#    it costs 10 passes.
+# 4. Maps can be class-specific without being equally good for every class: measure each class's map on its object.
+# 5. Sanity checks are part of the method: the maps depend on the learned weights (the correlation with the trained
+#    maps falls as layers are randomized), and a map that looks better (SmoothGrad) need not measure better.
