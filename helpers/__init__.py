@@ -43,8 +43,11 @@ One module per idea, on seven layers; a module imports only from the layers belo
    methods by name (what the photo pipeline, the photo benchmark and the saliency explorer choose from)
 5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
 6. `evaluation`: box and mask scores, the pointing game, photo and ILSVRC evaluation (never imported by 4)
-7. what the course is built from: `atlas` (and `atlas_pages`), `plotting`, `widgets`, `exercises`, `course`,
-   `site`, `run_notebooks`, `compare` (a fresh run's checked outputs and claims against the committed ones)
+7. what the course is built from: `atlas` (the class-image atlas command), `exercises` (the exercises' checks
+   and quizzes) and the `course` sub-package, the tooling apart from the library: `course.colab` (badge, set-up
+   cell, slides), `course.run_notebooks` (the headless runner), `course.site`, `course.compare` (a fresh run's
+   checked outputs and claims against the committed ones), `course.plotting`, `course.widgets` (reachable as
+   `helpers.plotting` and `helpers.widgets`, as the notebooks use them) and `course.atlas_pages`
 
 The names below are imported lazily, so `import helpers` stays fast and a notebook only pays for what it uses.
 """
@@ -89,7 +92,7 @@ _EXPORTS: dict[str, str] = {
     "photo_saliency": "photos",
     "evaluate_pointing": "evaluation.pointing",
     "best_photo_model": "photos",
-    "saliency_explorer": "widgets",
+    "saliency_explorer": "course.widgets",
     # the paper's Section 4 and its successors
     "backprop_saliency": "attribution",
     "relu_backward_rule": "attribution",
@@ -114,9 +117,11 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
-    "localization", "toyworld", "plotting", "widgets", "exercises", "geometry", "evaluation", "claims", "runtime",
-    "compare", "inputs", "feature_vis", "targets", "atlas_pages", "methods",
+    "localization", "toyworld", "exercises", "geometry", "evaluation", "claims", "runtime", "inputs", "feature_vis",
+    "targets", "methods", "course",
 }
+# The notebooks' figures and explorers live with the course tooling; `helpers.plotting.X` reads as before.
+_COURSE_MODULES = {"plotting": "course.plotting", "widgets": "course.widgets"}
 
 
 def __getattr__(name: str) -> Any:
@@ -124,8 +129,8 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return getattr(module, name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
+    if name in _SUBMODULES or name in _COURSE_MODULES:
+        return importlib.import_module(f".{_COURSE_MODULES.get(name, name)}", __name__)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")
 
 

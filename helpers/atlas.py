@@ -25,7 +25,6 @@ import json
 import os
 import re
 import sys
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ import numpy as np
 import torch
 
 from .classvis import Blur, Clip, Jitter, class_model_visualization
-from .atlas_pages import contact_sheet, html_page  # re-exported: their old home
+from .course.atlas_pages import contact_sheet, html_page
 from .feature_vis import contrast_stretch, feature_visualization
 from .geometry import check_positive_int, resize_shorter_side
 from .inputs import as_classifier
@@ -154,15 +153,6 @@ def _as_pixels(images: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float() / 255.0
 
 
-def _model_first(function: str, model: object, images: object, targets: object) -> tuple[Classifier, object, object]:
-    """(model, images, targets) for the model-first call; the old order (images, targets, model) still works."""
-    if not isinstance(model, Classifier) and isinstance(targets, Classifier):
-        warnings.warn(f"{function}(images, targets, model) is the old argument order; call {function}(model, images, targets).",
-                      DeprecationWarning, stacklevel=4)  # the caller, past torch.no_grad's wrapper
-        model, images, targets = targets, model, images
-    return as_classifier(model, function), images, targets
-
-
 @torch.no_grad()
 def judge(judge_model: Classifier, images: Sequence[np.ndarray] | np.ndarray, targets: Sequence[int | str],
           *, batch_size: int = 32) -> list[Score]:
@@ -172,7 +162,7 @@ def judge(judge_model: Classifier, images: Sequence[np.ndarray] | np.ndarray, ta
     the judge must share the generator's classes (ImageNet for the Lite models and torchvision ones).
     `batch_size` images per forward pass.
     """
-    judge_model, images, targets = _model_first("judge", judge_model, images, targets)
+    judge_model = as_classifier(judge_model, "judge")
     check_positive_int("batch_size", batch_size)
     pixels = _as_pixels(images)
     if len(targets) != len(pixels):
@@ -189,7 +179,7 @@ def judge(judge_model: Classifier, images: Sequence[np.ndarray] | np.ndarray, ta
 @torch.no_grad()
 def self_score(model: Classifier, images: Sequence[np.ndarray], targets: Sequence[int]) -> list[Score]:
     """The generating model's own scores of the saved uint8 images, at the size they were made."""
-    model, images, targets = _model_first("self_score", model, images, targets)
+    model = as_classifier(model, "self_score")
     pixels = _as_pixels(images).to(model.device)
     logits = model.model(model.normalize(pixels))
     return _ranks_and_probs(logits.cpu(), torch.tensor(list(targets), dtype=torch.long))
@@ -250,16 +240,14 @@ def _batches(items: Sequence[int], size: int) -> Iterator[list[int]]:
 
 
 def generate_class_images(model: Classifier, classes: Sequence[int], *, method: str = "paper", steps: int = 150,
-                          size: int = 160, batch_size: int = 16, seed: int = 0,
-                          batch: int | None = None) -> Iterator[tuple[list[int], list[np.ndarray]]]:
+                          size: int = 160, batch_size: int = 16, seed: int = 0) -> Iterator[tuple[list[int], list[np.ndarray]]]:
     """Yield (classes, uint8 images) batch by batch: all targets of a batch share one forward/backward per step.
 
     The random shifts (and transforms) depend only on the seed and the step, and the initial image only on
     the seed and the class, not on the batch, so an image does not depend on which batch its class falls in
-    (resuming gives the same atlas). `batch_size` classes per batch (`batch` is its old name).
+    (resuming gives the same atlas). `batch_size` classes per batch.
     """
     kwargs = method_settings(method)
-    batch_size = batch if batch is not None else batch_size
     for chunk in _batches(list(classes), int(batch_size)):
         if method == "regularized":
             results = feature_visualization(model, chunk, steps=int(steps), size=int(size), seed=int(seed), progress=False, **kwargs)
@@ -271,18 +259,17 @@ def generate_class_images(model: Classifier, classes: Sequence[int], *, method: 
 
 def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, judge_model: Classifier | None = None,
               method: str = "paper", steps: int = 150, size: int = 160, batch_size: int | None = None, seed: int = 0,
-              out: str | Path | None = None, progress: bool = True, batch: int | None = None) -> Atlas:
+              out: str | Path | None = None, progress: bool = True) -> Atlas:
     """Make (or, with `out`, resume and write) an atlas; returns it with the images in memory.
 
     With `out`, classes whose PNG and entry already exist there are skipped; each batch writes its PNGs
     (contrast-stretched) and atlas.json; the contact sheet and the HTML page are written once at the end, or
     when the run stops early. `atlas.images` holds the images as made (unstretched), except classes resumed
-    from `out`, read back from their stretched PNGs. `batch_size=None`: `default_batch` for the device
-    (`batch` is the old name of `batch_size`).
+    from `out`, read back from their stretched PNGs. `batch_size=None`: `default_batch` for the device.
     """
     class_ids = parse_classes(classes, model.categories)
     method_settings(method)  # validate before any work
-    batch_size = _atlas_batch_size(model, method, size, batch if batch is not None else batch_size)
+    batch_size = _atlas_batch_size(model, method, size, batch_size)
     _check_positive(steps=steps, size=size, batch=batch_size, allow_zero=("steps",))
     _check_judge(model, judge_model)
     settings = {"model": model.name, "judge": judge_model.name if judge_model else None, "method": method,

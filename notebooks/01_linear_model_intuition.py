@@ -47,7 +47,7 @@ import matplotlib.pyplot as plt
 
 from helpers import toyworld, linear
 from helpers.saliency import saliency_map, class_score_gradient
-from helpers.plotting import normalize_map, show_images
+from helpers.course.plotting import normalize_map, show_images
 
 torch.manual_seed(0)
 np.random.seed(0)

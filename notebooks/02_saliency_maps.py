@@ -49,7 +49,7 @@ import matplotlib.pyplot as plt
 from helpers import toyworld, linear
 from helpers import saliency as S
 from helpers.claims import claim, equal_to_float_precision
-from helpers.plotting import PANEL_INCHES, draw_box, normalize_map, show_images, show_saliency
+from helpers.course.plotting import PANEL_INCHES, draw_box, normalize_map, show_images, show_saliency
 
 def clip99(m):
     # for display only: clip at the 99th percentile so a few extreme pixels do not hide the rest

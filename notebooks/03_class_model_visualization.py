@@ -57,7 +57,7 @@ import matplotlib.pyplot as plt
 from helpers.classvis import class_model_visualization, default_settings
 from helpers import toyworld
 from helpers.claims import claim
-from helpers.plotting import PANEL_INCHES, show_images
+from helpers.course.plotting import PANEL_INCHES, show_images
 
 torch.manual_seed(0)
 toy = helpers.load_model("toy")
@@ -376,7 +376,7 @@ ATLAS_SIZE, ATLAS_STEPS = 96, 40
 print(f"{len(ATLAS_CLASSES)} classes:", ", ".join(lite0.categories[c] for c in ATLAS_CLASSES))
 began = time.perf_counter()
 atlases = {method: run_atlas(lite0, ATLAS_CLASSES, judge_model=lite2, method=method, steps=ATLAS_STEPS,
-                             size=ATLAS_SIZE, batch=12, progress=False) for method in ("paper", "regularized")}
+                             size=ATLAS_SIZE, batch_size=12, progress=False) for method in ("paper", "regularized")}
 print(f"both atlases ({ATLAS_SIZE} px, {ATLAS_STEPS} steps, 2 x {len(ATLAS_CLASSES)} class images, judged at {lite2.input_size} px): "
       f"{time.perf_counter() - began:.0f} s on {helpers.default_device()}")
 for method, atlas in atlases.items():
@@ -434,7 +434,7 @@ claim("for most classes the judge ranks the regularized image above the paper's 
 # Pick a class, $\lambda$, the number of steps, the learning rate and (beyond the paper) regularizers or Adam, then press **Run**. The panel uses the toy CNN (fast on CPU); pass `helpers.load_model()` for ImageNet classes.
 
 # %% tags=["widget"]
-from helpers.widgets import class_visualization_panel
+from helpers.course.widgets import class_visualization_panel
 
 panel = class_visualization_panel(toy, steps=100)
 panel.widget

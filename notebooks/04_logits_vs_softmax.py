@@ -56,7 +56,7 @@ import torch
 import matplotlib.pyplot as plt
 from helpers import toyworld, linear
 from helpers.classvis import default_settings, class_model_visualization, log_softmax_gradient_identity, input_gradient, objective_scale
-from helpers.plotting import show_images
+from helpers.course.plotting import show_images
 
 torch.manual_seed(0)
 toy = helpers.load_model("toy")

@@ -57,7 +57,7 @@ import torch
 
 from helpers import localization as loc, toyworld
 from helpers.claims import claim
-from helpers.plotting import draw_box, overlay
+from helpers.course.plotting import draw_box, overlay
 from helpers.saliency import saliency_map
 
 torch.manual_seed(0)

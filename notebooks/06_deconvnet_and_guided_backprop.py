@@ -40,7 +40,7 @@ import matplotlib.pyplot as plt
 from helpers import attribution as A
 from helpers import saliency as S
 from helpers import linear, toyworld
-from helpers.plotting import normalize_map, PANEL_INCHES
+from helpers.course.plotting import normalize_map, PANEL_INCHES
 from helpers.claims import claim, equal_to_float_precision
 
 def clip99(m):

@@ -57,7 +57,7 @@ def test_command_on_lite0_judged_by_lite2(tmp_path: Path, lite0) -> None:
 
 
 def test_resume_skips_done_classes_and_gives_the_same_atlas(tmp_path: Path, toy, monkeypatch) -> None:
-    kwargs = dict(judge_model=toy, method="regularized", steps=8, size=64, batch=2, progress=False)
+    kwargs = dict(judge_model=toy, method="regularized", steps=8, size=64, batch_size=2, progress=False)
     fresh = run_atlas(toy, "circle,star,cross", out=tmp_path / "fresh", **kwargs)
     alone = run_atlas(toy, "star", out=tmp_path / "resumed", **kwargs)
     generated: list[list[int]] = []
@@ -150,7 +150,7 @@ def test_recognisability_is_the_top5_share() -> None:
 
 
 def test_generation_is_batched_and_leaves_the_model_frozen(toy) -> None:
-    batches = list(generate_class_images(toy, [0, 1, 2], steps=2, size=64, batch=2))
+    batches = list(generate_class_images(toy, [0, 1, 2], steps=2, size=64, batch_size=2))
     assert [c for c, _ in batches] == [[0, 1], [2]]
     assert all(img.dtype == np.uint8 and img.shape == (64, 64, 3) for _, imgs in batches for img in imgs)
     assert not any(p.requires_grad or p.grad is not None for p in toy.model.parameters())
@@ -169,7 +169,7 @@ def test_methods_paper_unchanged_regularized_is_feature_visualization(toy, monke
     monkeypatch.setattr(atlas_mod, "feature_visualization", lambda *a, **k: called.append("fv") or real_fv(*a, **k))
     monkeypatch.setattr(atlas_mod, "class_model_visualization", lambda *a, **k: called.append("cmv") or real_cmv(*a, **k))
     for method in atlas_mod.METHODS:
-        list(generate_class_images(toy, [1], method=method, steps=1, size=64, batch=1))
+        list(generate_class_images(toy, [1], method=method, steps=1, size=64, batch_size=1))
     assert called == ["cmv", "fv", "cmv"]
 
 
@@ -191,7 +191,7 @@ def test_sheet_and_page_are_written_once_and_pngs_are_stretched(tmp_path: Path, 
     real_sheet, real_json = atlas_mod.contact_sheet, atlas_mod.write_json
     monkeypatch.setattr(atlas_mod, "contact_sheet", lambda *a, **k: calls.__setitem__("sheet", calls["sheet"] + 1) or real_sheet(*a, **k))
     monkeypatch.setattr(atlas_mod, "write_json", lambda *a, **k: calls.__setitem__("json", calls["json"] + 1) or real_json(*a, **k))
-    made = run_atlas(toy, "circle,star,cross", judge_model=toy, steps=3, size=64, batch=1, out=tmp_path, progress=False)
+    made = run_atlas(toy, "circle,star,cross", judge_model=toy, steps=3, size=64, batch_size=1, out=tmp_path, progress=False)
     assert calls == {"sheet": 1, "json": 4}  # atlas.json after each of 3 batches, and once at the end
     for e in made.entries:
         saved = atlas_mod._read_png(tmp_path / e.file)
@@ -210,11 +210,11 @@ def test_an_interrupted_run_leaves_a_sheet_and_resumes(tmp_path: Path, toy, monk
 
     monkeypatch.setattr(atlas_mod, "generate_class_images", stops_after_one_batch)
     with pytest.raises(KeyboardInterrupt):
-        run_atlas(toy, "circle,star,cross", steps=2, size=64, batch=2, out=tmp_path, progress=False)
+        run_atlas(toy, "circle,star,cross", steps=2, size=64, batch_size=2, out=tmp_path, progress=False)
     assert json.loads((tmp_path / "atlas.json").read_text())["summary"]["classes_done"] == 2
     assert (tmp_path / "contact_sheet.png").is_file() and (tmp_path / "index.html").read_text().count("<tr><td>") == 2
     monkeypatch.setattr(atlas_mod, "generate_class_images", real)
-    resumed = run_atlas(toy, "circle,star,cross", steps=2, size=64, batch=2, out=tmp_path, progress=False)
+    resumed = run_atlas(toy, "circle,star,cross", steps=2, size=64, batch_size=2, out=tmp_path, progress=False)
     assert [e.index for e in resumed.entries] == [0, 3, 4]
 
 

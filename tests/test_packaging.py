@@ -135,7 +135,7 @@ def test_package_and_notebooks_import_only_the_dependencies() -> None:
     runner = ("run_notebooks.py", "site.py")  # the headless runner and the website it builds
     package = [p.read_text() for p in sorted((ROOT / "helpers").rglob("*.py")) if p.name not in runner]
     assert _undeclared(package + _notebook_sources(), ()) == {}
-    assert _undeclared([(ROOT / "helpers" / name).read_text() for name in runner], ("lab",)) == {}
+    assert _undeclared([(ROOT / "helpers" / "course" / name).read_text() for name in runner], ("lab",)) == {}
     assert _undeclared(["import nbformat"], ()) == {"nbformat": "nbformat"}  # the check itself can fail
 
 

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 import browser_support as bs
-from helpers import run_notebooks, site
+from helpers.course import run_notebooks, site
 
 NOTEBOOKS = sorted((bs.ROOT / "notebooks").glob("[0-9]*.ipynb"))
 SMALL_NOTEBOOK = NOTEBOOKS[0]  # 01: quick to export

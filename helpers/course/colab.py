@@ -76,7 +76,7 @@ def sync_notebook(path: str | Path) -> bool:
     add_slide_metadata(cells)
     if json.dumps(cells) == before:
         return False
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     return True
 
 

@@ -1,12 +1,12 @@
 """Run the whole series headless, in order, each notebook in a fresh kernel; optionally export HTML.
 
-    python -m helpers.run_notebooks --html out/            # execute all, write out/*.html
-    python -m helpers.run_notebooks notebooks/02_*.ipynb --inplace
-    python -m helpers.run_notebooks --threads 2             # each kernel uses 2 threads (busy machine)
-    python -m helpers.run_notebooks --threads 1 --jobs 2    # two kernels at a time, one thread each (a 2-core machine)
-    python -m helpers.run_notebooks --site out/site --no-execute   # course website from the saved notebooks
-    python -m helpers.run_notebooks --slides out/slides --no-execute   # reveal.js decks of the committed outputs
-    python -m helpers.run_notebooks --compare --threads 2   # before class: what this machine prints otherwise
+    python -m helpers.course.run_notebooks --html out/            # execute all, write out/*.html
+    python -m helpers.course.run_notebooks notebooks/02_*.ipynb --inplace
+    python -m helpers.course.run_notebooks --threads 2             # each kernel uses 2 threads (busy machine)
+    python -m helpers.course.run_notebooks --threads 1 --jobs 2    # two kernels at a time, one thread each (a 2-core machine)
+    python -m helpers.course.run_notebooks --site out/site --no-execute   # course website from the saved notebooks
+    python -m helpers.course.run_notebooks --slides out/slides --no-execute   # reveal.js decks of the committed outputs
+    python -m helpers.course.run_notebooks --compare --threads 2   # before class: what this machine prints otherwise
 
 For lectures and course sites: the HTML keeps every figure; the summary lists each notebook's run
 time, so a lecturer knows what a live run costs. Exits non-zero when any notebook fails.
@@ -23,6 +23,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from ..paths import REPO_ROOT
+
 try:
     import nbformat
 except ModuleNotFoundError as err:  # the runner's packages come with the [lab] extra, not with Colab's install
@@ -31,7 +33,7 @@ except ModuleNotFoundError as err:  # the runner's packages come with the [lab] 
         "(or pip install nbclient nbconvert)."
     ) from err
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 # ipykernel's IPKernelApp logs "Kernel is running over TCP without encryption" as a WARNING for every
 # kernel on a local TCP socket; at ERROR level the kernel app only reports real failures.
 QUIET_KERNEL_ARGS: tuple[str, ...] = ("--IPKernelApp.log_level=ERROR",)
@@ -271,7 +273,7 @@ def compare_cli(notebooks: list[Path], *, timeout: int, progress: bool, threads:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit status (1 when a notebook failed)."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.run_notebooks", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers.course.run_notebooks", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks or folders (default: the repository's notebooks/)")
     parser.add_argument("--html", type=Path, metavar="DIR", help="export each executed notebook as DIR/<name>.html")
     parser.add_argument("--inplace", action="store_true", help="write the executed notebooks back (outputs included)")

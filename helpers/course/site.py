@@ -1,7 +1,7 @@
 """The course website: static HTML pages of the executed notebooks, built offline with nbconvert.
 
-    python -m helpers.run_notebooks --site out/site --no-execute   # from the saved (executed) notebooks
-    python -m helpers.run_notebooks --site out/site                # execute the series first
+    python -m helpers.course.run_notebooks --site out/site --no-execute   # from the saved (executed) notebooks
+    python -m helpers.course.run_notebooks --site out/site                # execute the series first
 
 Every page (home, notebooks, solutions) goes through one nbconvert template that extends JupyterLab's
 HTML template, so they all look like the notebooks, with a navigation bar on top and at the bottom. The
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import nbformat
 
-from .course import REPO_URL, badge_markdown
+from ..paths import REPO_ROOT as ROOT
+from .colab import REPO_URL, badge_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = ROOT / "solutions"
 README = ROOT / "README.md"
 
