@@ -54,6 +54,19 @@ def test_sync_inserts_badge_and_setup_cell_once(tmp_path) -> None:
     assert "".join(nb["cells"][1]["source"]) == course.setup_cell_source()
 
 
+def test_sync_strips_execution_times_from_markdown_cells_only(tmp_path) -> None:
+    path = _tiny_notebook(tmp_path / "08_demo.ipynb", ["x = 1"])
+    nb = nbformat.read(path, as_version=4)
+    stamp = {"iopub.execute_input": "2026-11-26T10:00:00Z", "shell.execute_reply": "2026-11-26T10:00:01Z"}
+    nb.cells[0].metadata["execution"] = dict(stamp)
+    nb.cells[1].metadata["execution"] = dict(stamp)
+    nbformat.write(nb, path)
+    course.sync_notebook(path)
+    cells = json.loads(path.read_text())["cells"]
+    assert "execution" not in cells[0]["metadata"]  # markdown: stale, removed
+    assert cells[-1]["metadata"]["execution"] == stamp  # code: the run's timing, kept
+
+
 @pytest.mark.slow
 def test_runner_executes_exports_html_and_summarises(tmp_path) -> None:
     _tiny_notebook(tmp_path / "01_ok.ipynb", ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nprint(6 * 7)"])

@@ -74,10 +74,18 @@ def sync_notebook(path: str | Path) -> bool:
     _sync_badge(cells, path)
     _sync_setup_cell(cells)
     add_slide_metadata(cells)
+    strip_markdown_execution(cells)
     if json.dumps(cells) == before:
         return False
     path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     return True
+
+
+def strip_markdown_execution(cells: list[dict]) -> None:
+    """Drop execution timestamps from markdown cells: only code cells run, so any there are stale (and mislead run times)."""
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            cell.get("metadata", {}).pop("execution", None)
 
 
 def _sync_badge(cells: list[dict], path: Path) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..paths import REPO_ROOT
+from .colab import strip_markdown_execution
 
 try:
     import nbformat
@@ -109,6 +110,7 @@ def execute_notebook(
         error = _first_line_of_error(str(err))
     except Exception as err:  # a dead kernel or a timeout: report it, run the next notebook
         error = f"{type(err).__name__}: {err}"
+    strip_markdown_execution(nb.cells)
     return nb, RunResult(path, time.perf_counter() - start, error)
 
 
