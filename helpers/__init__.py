@@ -6,7 +6,7 @@ The contract every public function keeps (tested for all attribution functions i
   `nn.Module` where the function needs no pre-processing. Then the data, then the target, then keywords.
 - **Inputs.** Batch functions (`saliency_map`, `smoothgrad`, `backprop_saliency`, `grad_cam`,
   `integrated_gradients`, `noise_tunnel(...)`) take a normalised floating (N,C,H,W) tensor, e.g.
-  `classifier.preprocess(image)`; it is moved to the model's device and dtype and never modified. Image-level
+  `classifier.preprocess(image)` (for a Classifier at least 32 px a side, `helpers.inputs.MIN_INPUT_SIDE`); it is moved to the model's device and dtype and never modified. Image-level
   functions (`image_saliency`, `image_smoothgrad`, `ten_crop_saliency`, `ten_crop(...)`, `whole_image(...)`,
   `photo_saliency`, `localize_photo`, every method of the `helpers.methods` registry) take a uint8 HxWx3 RGB image
   and a Classifier. Anything else (a PIL image, a uint8 or 3-d tensor, an empty batch, the wrong number of
