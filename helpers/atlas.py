@@ -9,18 +9,19 @@ forward/backward for the whole batch), and an independent *judge* network classi
 Command line (resumable: classes already in DIR are skipped):
 
     python -m helpers.atlas --classes all|N|name,name,... --model efficientnet_lite0 \\
-        --judge efficientnet_lite2 --method paper|regularized|jitter_blur --steps S --size PX [--batch B] --out DIR
+        --judge efficientnet_lite2 --method paper|regularized|jitter_blur --steps S --size PX [--batch B] --out DIR [--yes]
 
 DIR receives one PNG per class, `contact_sheet.png` (a grid with class names), `index.html` (a table
 sortable by score) and `atlas.json` (per class: the target's rank and probability under the
 generating model and under the judge). PNGs and contact sheet are contrast-stretched (`contrast_stretch`); the
 judge scores the image before the stretch. PNGs and atlas.json are written per batch (resumable), the sheet and
 the page once at the end (also when interrupted). No --batch: chosen from the device (`default_batch`).
+On a CPU the command prints its estimated duration, and without --classes (all 1000 classes: hours) it
+refuses unless --yes is given (helpers.atlas_command). `python -m helpers.atlas --help` shows every option's default.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -32,16 +33,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .atlas_command import CPU_BATCH, MAX_CUDA_BATCH, METHODS, CommandError, check_device, check_steps, cpu_preflight
+from .atlas_command import estimate_line, load_named, parse
 from .classvis import Blur, Clip, Jitter, class_model_visualization
 from .course.atlas_pages import contact_sheet, html_page
 from .feature_vis import contrast_stretch, feature_visualization
 from .geometry import check_positive_int, resize_shorter_side
 from .inputs import as_classifier
-from .models import Classifier, WeightsUnavailableError, load_model
+from .models import Classifier, WeightsUnavailableError
 from .targets import class_index
 
-METHODS: tuple[str, ...] = ("paper", "regularized", "jitter_blur")
-CPU_BATCH, MAX_CUDA_BATCH = 25, 500  # a CPU gains little from larger batches (benchmarks/README.md)
 MIB_PER_IMAGE_160 = 70.0  # peak MiB per class image at 160 px (46 measured for "paper", fp32; margin for transforms)
 TOP_K = 5
 ATLAS_JSON = "atlas.json"
@@ -270,7 +271,7 @@ def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, ju
     class_ids = parse_classes(classes, model.categories)
     method_settings(method)  # validate before any work
     batch_size = _atlas_batch_size(model, method, size, batch_size)
-    _check_positive(steps=steps, size=size, batch=batch_size, allow_zero=("steps",))
+    _check_positive(steps=steps, size=size, batch=batch_size)
     _check_judge(model, judge_model)
     settings = {"model": model.name, "judge": judge_model.name if judge_model else None, "method": method,
                 "steps": int(steps), "size": int(size), "seed": int(seed)}
@@ -350,11 +351,11 @@ class AtlasStore:
             write_outputs(atlas, self.folder)
 
 
-def _check_positive(*, allow_zero: tuple[str, ...] = (), **values: int) -> None:
-    """Integers that must be > 0 (or >= 0 for names in allow_zero), as AtlasErrors."""
+def _check_positive(**values: int) -> None:
+    """Integers that must be > 0 (steps included: 0 steps would save the unoptimised start), as AtlasErrors."""
     for name, value in values.items():
         try:
-            check_positive_int(name, value, minimum=0 if name in allow_zero else 1)
+            check_positive_int(name, value)
         except ValueError as err:
             raise AtlasError(str(err)) from None
 
@@ -441,37 +442,22 @@ def write_json(atlas: Atlas, folder: Path) -> None:
 # Command line.
 
 
-def default_out(model: str, method: str, size: int, steps: int) -> Path:
-    """The command's output folder when --out is not given: one per setting, so runs never mix (out/ is git-ignored)."""
-    return Path("out") / "atlas" / f"{model}_{method}_{size}px_{steps}steps"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m helpers.atlas", description=__doc__.split("\n\n")[0])
-    p.add_argument("--classes", default="all", help="'all', a count N (evenly spaced classes), or names/indices separated by commas")
-    p.add_argument("--model", default="efficientnet_lite0", help="the network that generates the class images")
-    p.add_argument("--judge", default="efficientnet_lite2", help="an independent network that scores them ('none' to skip)")
-    p.add_argument("--method", default="paper", choices=METHODS)
-    p.add_argument("--steps", type=int, default=150)
-    p.add_argument("--size", type=int, default=160, help="side of the class images in pixels")
-    p.add_argument("--batch", type=int, default=None, help=f"classes optimised together in one forward/backward "
-                   f"(default: {CPU_BATCH} on a CPU, up to {MAX_CUDA_BATCH} on CUDA as memory allows)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
-    p.add_argument("--out", default=None, help="output folder, resumable (default: out/atlas/<model>_<method>_<size>px_<steps>steps)")
-    return p
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; bad input prints one clear line and exits with status 2."""
-    args = build_parser().parse_args(argv)
-    args.out = args.out or default_out(args.model, args.method, args.size, args.steps)
+    """Run the command (options: helpers.atlas_command); bad input prints one clear line and exits with status 2."""
+    args = parse(argv)
     try:
-        model = load_model(args.model, device=args.device)
-        judge_model = None if args.judge.lower() == "none" else load_model(args.judge, device=args.device)
-        atlas = run_atlas(model, args.classes, judge_model=judge_model, method=args.method, steps=args.steps,
+        check_steps(args.steps)
+        device = check_device(args.device)
+        model = load_named("--model", args.model, device)
+        cpu_preflight(args, model)
+        class_ids = parse_classes(args.classes or "all", model.categories)
+        judge_model = None if args.judge.lower() == "none" else load_named("--judge", args.judge, device)
+        estimate = estimate_line(len(class_ids), args, model)
+        if estimate:
+            print(estimate)
+        atlas = run_atlas(model, class_ids, judge_model=judge_model, method=args.method, steps=args.steps,
                           size=args.size, batch_size=args.batch, seed=args.seed, out=args.out)
-    except (AtlasError, WeightsUnavailableError, ValueError) as err:
+    except (AtlasError, CommandError, WeightsUnavailableError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     folder = Path(args.out)

@@ -427,7 +427,7 @@ claim("for most classes the judge ranks the regularized image above the paper's 
 # python -m helpers.atlas --classes all --method regularized --steps 100 --size 128 --out atlas_regularized
 # ```
 #
-# The batch size is chosen from the device (large on a GPU, within its memory). On a CPU the whole atlas takes hours (the measured rate per class is in `benchmarks/README.md`); on a GPU, minutes. `--method jitter_blur` gives the jitter + blur recipe. `helpers.atlas.judge(images, targets, judge_model)` scores any list of images the same way.
+# The batch size is chosen from the device (large on a GPU, within its memory). On a CPU the whole atlas takes hours (the command prints its estimate first; the measured rate per class is in `benchmarks/README.md`); on a GPU, minutes. `--method jitter_blur` gives the jitter + blur recipe. `helpers.atlas.judge(judge_model, images, targets)` scores any list of images the same way.
 #
 # ## Try it yourself
 #
