@@ -81,6 +81,8 @@ def find_notebooks(paths: list[Path] | None = None) -> list[Path]:
             found += sorted(p.glob("[0-9]*.ipynb"))
         elif p.suffix == ".ipynb" and p.is_file():
             found.append(p)
+        elif not p.exists():
+            raise FileNotFoundError(f"{str(p)!r} does not exist.")
         else:
             raise FileNotFoundError(f"{str(p)!r} is neither a notebook (.ipynb) nor a folder of notebooks.")
     if not found:
@@ -319,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress,
                          threads=args.threads, slides_dir=args.slides, execute=not args.no_execute, jobs=args.jobs)
     print(summary(results, wall=time.perf_counter() - began, jobs=args.jobs))
+    for kind, folder, suffix in (("HTML pages", args.html, ".html"), ("slide decks", args.slides, ".slides.html")):
+        if folder is not None:
+            print(f"{kind}: {folder.resolve()}/<name>{suffix} ({len(results)} written)")
     return 0 if all(r.ok for r in results) else 1
 
 
