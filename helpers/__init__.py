@@ -43,11 +43,12 @@ One module per idea, on seven layers; a module imports only from the layers belo
    methods by name (what the photo pipeline, the photo benchmark and the saliency explorer choose from)
 5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
 6. `evaluation`: box and mask scores, the pointing game, photo and ILSVRC evaluation (never imported by 4)
-7. what the course is built from: `atlas` (the class-image atlas command), `exercises` (the exercises' checks
-   and quizzes) and the `course` sub-package, the tooling apart from the library: `course.colab` (badge, set-up
-   cell, slides), `course.run_notebooks` (the headless runner), `course.site`, `course.compare` (a fresh run's
-   checked outputs and claims against the committed ones), `course.plotting`, `course.widgets` (reachable as
-   `helpers.plotting` and `helpers.widgets`, as the notebooks use them) and `course.atlas_pages`
+7. what the course is built from: `atlas` (the class-image atlas; `atlas_command`, its options and pre-flight
+   checks), `exercises` (the exercises' checks and quizzes) and the `course` sub-package, the tooling apart from
+   the library: `course.colab` (badge, set-up cell, slides), `course.run_notebooks` (the headless runner),
+   `course.site`, `course.compare` (a fresh run's checked outputs and claims against the committed ones),
+   `course.plotting`, `course.widgets` (reachable as `helpers.plotting` and `helpers.widgets`, as the notebooks
+   use them) and `course.atlas_pages`
 
 The names below are imported lazily, so `import helpers` stays fast and a notebook only pays for what it uses.
 """
