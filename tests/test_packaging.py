@@ -28,6 +28,10 @@ SHARED_MODULES: dict[str, set[str]] = {
 }
 
 
+# google.colab: the set-up cell imports it (under try) only where Colab itself provides it; not a dependency.
+COLAB_ONLY = {"google"}
+
+
 def _name(requirement: str) -> str:
     return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower()
 
@@ -107,7 +111,7 @@ def _imported_modules(source: str) -> set[str]:
 def _third_party_distributions(sources: list[str]) -> dict[str, str]:
     """{distribution (normalised name): module} for the non-stdlib, non-course modules the sources import."""
     providers = importlib.metadata.packages_distributions()
-    local = {"helpers", "tests", "conftest", "browser_support"}
+    local = {"helpers", "tests", "conftest", "browser_support"} | COLAB_ONLY
     modules = set().union(*map(_imported_modules, sources)) - set(sys.stdlib_module_names) - local
     found = {}
     for module in sorted(modules):
