@@ -6,7 +6,7 @@ The contract every public function keeps (tested for all attribution functions i
   `nn.Module` where the function needs no pre-processing. Then the data, then the target, then keywords.
 - **Inputs.** Batch functions (`saliency_map`, `smoothgrad`, `backprop_saliency`, `grad_cam`,
   `integrated_gradients`, `noise_tunnel(...)`) take a normalised floating (N,C,H,W) tensor, e.g.
-  `classifier.preprocess(image)`; it is moved to the model's device and dtype and never modified. Image-level
+  `classifier.preprocess(image)` (for a Classifier at least 32 px a side, `helpers.inputs.MIN_INPUT_SIDE`); it is moved to the model's device and dtype and never modified. Image-level
   functions (`image_saliency`, `image_smoothgrad`, `ten_crop_saliency`, `ten_crop(...)`, `whole_image(...)`,
   `photo_saliency`, `localize_photo`, every method of the `helpers.methods` registry) take a uint8 HxWx3 RGB image
   and a Classifier. Anything else (a PIL image, a uint8 or 3-d tensor, an empty batch, the wrong number of
@@ -43,8 +43,12 @@ One module per idea, on seven layers; a module imports only from the layers belo
    methods by name (what the photo pipeline, the photo benchmark and the saliency explorer choose from)
 5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
 6. `evaluation`: box and mask scores, the pointing game, photo and ILSVRC evaluation (never imported by 4)
-7. what the course is built from: `atlas` (and `atlas_pages`), `plotting`, `widgets`, `exercises`, `course`,
-   `site`, `run_notebooks`, `compare` (a fresh run's checked outputs and claims against the committed ones)
+7. what the course is built from: `atlas` (the class-image atlas; `atlas_command`, its options and pre-flight
+   checks), `exercises` (the exercises' checks and quizzes) and the `course` sub-package, the tooling apart from
+   the library: `course.colab` (badge, set-up cell, slides), `course.run_notebooks` (the headless runner),
+   `course.site`, `course.compare` (a fresh run's checked outputs and claims against the committed ones),
+   `course.plotting`, `course.widgets` (reachable as `helpers.plotting` and `helpers.widgets`, as the notebooks
+   use them) and `course.atlas_pages`
 
 The names below are imported lazily, so `import helpers` stays fast and a notebook only pays for what it uses.
 """
@@ -89,7 +93,7 @@ _EXPORTS: dict[str, str] = {
     "photo_saliency": "photos",
     "evaluate_pointing": "evaluation.pointing",
     "best_photo_model": "photos",
-    "saliency_explorer": "widgets",
+    "saliency_explorer": "course.widgets",
     # the paper's Section 4 and its successors
     "backprop_saliency": "attribution",
     "relu_backward_rule": "attribution",
@@ -114,9 +118,11 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
-    "localization", "toyworld", "plotting", "widgets", "exercises", "geometry", "evaluation", "claims", "runtime",
-    "compare", "inputs", "feature_vis", "targets", "atlas_pages", "methods",
+    "localization", "toyworld", "exercises", "geometry", "evaluation", "claims", "runtime", "inputs", "feature_vis",
+    "targets", "methods", "course",
 }
+# The notebooks' figures and explorers live with the course tooling; `helpers.plotting.X` reads as before.
+_COURSE_MODULES = {"plotting": "course.plotting", "widgets": "course.widgets"}
 
 
 def __getattr__(name: str) -> Any:
@@ -124,8 +130,8 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
         return getattr(module, name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
+    if name in _SUBMODULES or name in _COURSE_MODULES:
+        return importlib.import_module(f".{_COURSE_MODULES.get(name, name)}", __name__)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")
 
 

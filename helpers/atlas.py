@@ -9,23 +9,23 @@ forward/backward for the whole batch), and an independent *judge* network classi
 Command line (resumable: classes already in DIR are skipped):
 
     python -m helpers.atlas --classes all|N|name,name,... --model efficientnet_lite0 \\
-        --judge efficientnet_lite2 --method paper|regularized|jitter_blur --steps S --size PX [--batch B] --out DIR
+        --judge efficientnet_lite2 --method paper|regularized|jitter_blur --steps S --size PX [--batch B] --out DIR [--yes]
 
 DIR receives one PNG per class, `contact_sheet.png` (a grid with class names), `index.html` (a table
 sortable by score) and `atlas.json` (per class: the target's rank and probability under the
 generating model and under the judge). PNGs and contact sheet are contrast-stretched (`contrast_stretch`); the
 judge scores the image before the stretch. PNGs and atlas.json are written per batch (resumable), the sheet and
 the page once at the end (also when interrupted). No --batch: chosen from the device (`default_batch`).
+On a CPU the command prints its estimated duration, and without --classes (all 1000 classes: hours) it
+refuses unless --yes is given (helpers.atlas_command). `python -m helpers.atlas --help` shows every option's default.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import sys
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,16 +33,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .atlas_command import CPU_BATCH, MAX_CUDA_BATCH, METHODS, CommandError, check_device, check_steps, cpu_preflight
+from .atlas_command import estimate_line, load_named, parse
 from .classvis import Blur, Clip, Jitter, class_model_visualization
-from .atlas_pages import contact_sheet, html_page  # re-exported: their old home
+from .course.atlas_pages import contact_sheet, html_page
 from .feature_vis import contrast_stretch, feature_visualization
 from .geometry import check_positive_int, resize_shorter_side
 from .inputs import as_classifier
-from .models import Classifier, WeightsUnavailableError, load_model
+from .models import Classifier, WeightsUnavailableError
 from .targets import class_index
 
-METHODS: tuple[str, ...] = ("paper", "regularized", "jitter_blur")
-CPU_BATCH, MAX_CUDA_BATCH = 25, 500  # a CPU gains little from larger batches (benchmarks/README.md)
 MIB_PER_IMAGE_160 = 70.0  # peak MiB per class image at 160 px (46 measured for "paper", fp32; margin for transforms)
 TOP_K = 5
 ATLAS_JSON = "atlas.json"
@@ -154,15 +154,6 @@ def _as_pixels(images: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float() / 255.0
 
 
-def _model_first(function: str, model: object, images: object, targets: object) -> tuple[Classifier, object, object]:
-    """(model, images, targets) for the model-first call; the old order (images, targets, model) still works."""
-    if not isinstance(model, Classifier) and isinstance(targets, Classifier):
-        warnings.warn(f"{function}(images, targets, model) is the old argument order; call {function}(model, images, targets).",
-                      DeprecationWarning, stacklevel=4)  # the caller, past torch.no_grad's wrapper
-        model, images, targets = targets, model, images
-    return as_classifier(model, function), images, targets
-
-
 @torch.no_grad()
 def judge(judge_model: Classifier, images: Sequence[np.ndarray] | np.ndarray, targets: Sequence[int | str],
           *, batch_size: int = 32) -> list[Score]:
@@ -172,7 +163,7 @@ def judge(judge_model: Classifier, images: Sequence[np.ndarray] | np.ndarray, ta
     the judge must share the generator's classes (ImageNet for the Lite models and torchvision ones).
     `batch_size` images per forward pass.
     """
-    judge_model, images, targets = _model_first("judge", judge_model, images, targets)
+    judge_model = as_classifier(judge_model, "judge")
     check_positive_int("batch_size", batch_size)
     pixels = _as_pixels(images)
     if len(targets) != len(pixels):
@@ -189,7 +180,7 @@ def judge(judge_model: Classifier, images: Sequence[np.ndarray] | np.ndarray, ta
 @torch.no_grad()
 def self_score(model: Classifier, images: Sequence[np.ndarray], targets: Sequence[int]) -> list[Score]:
     """The generating model's own scores of the saved uint8 images, at the size they were made."""
-    model, images, targets = _model_first("self_score", model, images, targets)
+    model = as_classifier(model, "self_score")
     pixels = _as_pixels(images).to(model.device)
     logits = model.model(model.normalize(pixels))
     return _ranks_and_probs(logits.cpu(), torch.tensor(list(targets), dtype=torch.long))
@@ -250,16 +241,14 @@ def _batches(items: Sequence[int], size: int) -> Iterator[list[int]]:
 
 
 def generate_class_images(model: Classifier, classes: Sequence[int], *, method: str = "paper", steps: int = 150,
-                          size: int = 160, batch_size: int = 16, seed: int = 0,
-                          batch: int | None = None) -> Iterator[tuple[list[int], list[np.ndarray]]]:
+                          size: int = 160, batch_size: int = 16, seed: int = 0) -> Iterator[tuple[list[int], list[np.ndarray]]]:
     """Yield (classes, uint8 images) batch by batch: all targets of a batch share one forward/backward per step.
 
     The random shifts (and transforms) depend only on the seed and the step, and the initial image only on
     the seed and the class, not on the batch, so an image does not depend on which batch its class falls in
-    (resuming gives the same atlas). `batch_size` classes per batch (`batch` is its old name).
+    (resuming gives the same atlas). `batch_size` classes per batch.
     """
     kwargs = method_settings(method)
-    batch_size = batch if batch is not None else batch_size
     for chunk in _batches(list(classes), int(batch_size)):
         if method == "regularized":
             results = feature_visualization(model, chunk, steps=int(steps), size=int(size), seed=int(seed), progress=False, **kwargs)
@@ -271,19 +260,18 @@ def generate_class_images(model: Classifier, classes: Sequence[int], *, method: 
 
 def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, judge_model: Classifier | None = None,
               method: str = "paper", steps: int = 150, size: int = 160, batch_size: int | None = None, seed: int = 0,
-              out: str | Path | None = None, progress: bool = True, batch: int | None = None) -> Atlas:
+              out: str | Path | None = None, progress: bool = True) -> Atlas:
     """Make (or, with `out`, resume and write) an atlas; returns it with the images in memory.
 
     With `out`, classes whose PNG and entry already exist there are skipped; each batch writes its PNGs
     (contrast-stretched) and atlas.json; the contact sheet and the HTML page are written once at the end, or
     when the run stops early. `atlas.images` holds the images as made (unstretched), except classes resumed
-    from `out`, read back from their stretched PNGs. `batch_size=None`: `default_batch` for the device
-    (`batch` is the old name of `batch_size`).
+    from `out`, read back from their stretched PNGs. `batch_size=None`: `default_batch` for the device.
     """
     class_ids = parse_classes(classes, model.categories)
     method_settings(method)  # validate before any work
-    batch_size = _atlas_batch_size(model, method, size, batch if batch is not None else batch_size)
-    _check_positive(steps=steps, size=size, batch=batch_size, allow_zero=("steps",))
+    batch_size = _atlas_batch_size(model, method, size, batch_size)
+    _check_positive(steps=steps, size=size, batch=batch_size)
     _check_judge(model, judge_model)
     settings = {"model": model.name, "judge": judge_model.name if judge_model else None, "method": method,
                 "steps": int(steps), "size": int(size), "seed": int(seed)}
@@ -363,11 +351,11 @@ class AtlasStore:
             write_outputs(atlas, self.folder)
 
 
-def _check_positive(*, allow_zero: tuple[str, ...] = (), **values: int) -> None:
-    """Integers that must be > 0 (or >= 0 for names in allow_zero), as AtlasErrors."""
+def _check_positive(**values: int) -> None:
+    """Integers that must be > 0 (steps included: 0 steps would save the unoptimised start), as AtlasErrors."""
     for name, value in values.items():
         try:
-            check_positive_int(name, value, minimum=0 if name in allow_zero else 1)
+            check_positive_int(name, value)
         except ValueError as err:
             raise AtlasError(str(err)) from None
 
@@ -454,37 +442,22 @@ def write_json(atlas: Atlas, folder: Path) -> None:
 # Command line.
 
 
-def default_out(model: str, method: str, size: int, steps: int) -> Path:
-    """The command's output folder when --out is not given: one per setting, so runs never mix (out/ is git-ignored)."""
-    return Path("out") / "atlas" / f"{model}_{method}_{size}px_{steps}steps"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m helpers.atlas", description=__doc__.split("\n\n")[0])
-    p.add_argument("--classes", default="all", help="'all', a count N (evenly spaced classes), or names/indices separated by commas")
-    p.add_argument("--model", default="efficientnet_lite0", help="the network that generates the class images")
-    p.add_argument("--judge", default="efficientnet_lite2", help="an independent network that scores them ('none' to skip)")
-    p.add_argument("--method", default="paper", choices=METHODS)
-    p.add_argument("--steps", type=int, default=150)
-    p.add_argument("--size", type=int, default=160, help="side of the class images in pixels")
-    p.add_argument("--batch", type=int, default=None, help=f"classes optimised together in one forward/backward "
-                   f"(default: {CPU_BATCH} on a CPU, up to {MAX_CUDA_BATCH} on CUDA as memory allows)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
-    p.add_argument("--out", default=None, help="output folder, resumable (default: out/atlas/<model>_<method>_<size>px_<steps>steps)")
-    return p
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; bad input prints one clear line and exits with status 2."""
-    args = build_parser().parse_args(argv)
-    args.out = args.out or default_out(args.model, args.method, args.size, args.steps)
+    """Run the command (options: helpers.atlas_command); bad input prints one clear line and exits with status 2."""
+    args = parse(argv)
     try:
-        model = load_model(args.model, device=args.device)
-        judge_model = None if args.judge.lower() == "none" else load_model(args.judge, device=args.device)
-        atlas = run_atlas(model, args.classes, judge_model=judge_model, method=args.method, steps=args.steps,
+        check_steps(args.steps)
+        device = check_device(args.device)
+        model = load_named("--model", args.model, device)
+        cpu_preflight(args, model)
+        class_ids = parse_classes(args.classes or "all", model.categories)
+        judge_model = None if args.judge.lower() == "none" else load_named("--judge", args.judge, device)
+        estimate = estimate_line(len(class_ids), args, model)
+        if estimate:
+            print(estimate)
+        atlas = run_atlas(model, class_ids, judge_model=judge_model, method=args.method, steps=args.steps,
                           size=args.size, batch_size=args.batch, seed=args.seed, out=args.out)
-    except (AtlasError, WeightsUnavailableError, ValueError) as err:
+    except (AtlasError, CommandError, WeightsUnavailableError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     folder = Path(args.out)

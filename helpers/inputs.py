@@ -104,8 +104,24 @@ def _fixed_input_size(model: nn.Module | Classifier) -> int | None:
     return size if isinstance(size, int) and not isinstance(size, bool) else None
 
 
+MIN_INPUT_SIDE = 32  # px: a Classifier's input smaller than this is not an image it was made for (a mistake)
+
+
+def check_min_size(model: nn.Module | Classifier, x: torch.Tensor) -> None:
+    """Refuse a Classifier's input below MIN_INPUT_SIDE px a side (a 10x10 or 1x1 tensor gives a meaningless map).
+
+    Bare modules are exempt: tests and exercises use tiny networks on tiny inputs on purpose.
+    """
+    if isinstance(model, Classifier) and min(x.shape[-2:]) < MIN_INPUT_SIDE:
+        raise ValueError(
+            f"The input is {x.shape[-2]}x{x.shape[-1]} px, smaller than {MIN_INPUT_SIDE} px a side: too small for "
+            f"{model.name} (made for {model.input_size} px). Make the input with clf.preprocess(image), which resizes "
+            f"the image to {model.input_size} px."
+        )
+
+
 def check_fits_model(model: nn.Module | Classifier, x: torch.Tensor) -> None:
-    """Refuse inputs with the wrong number of channels or (for fixed-size models) the wrong size, saying what fits."""
+    """Refuse inputs with the wrong number of channels, too small, or (for fixed-size models) the wrong size."""
     channels = _expected_channels(model)
     if channels is not None and x.shape[1] != channels:
         raise ValueError(
@@ -113,6 +129,8 @@ def check_fits_model(model: nn.Module | Classifier, x: torch.Tensor) -> None:
             "Make the input with classifier.preprocess(image) (a grayscale image: helpers.to_rgb_uint8(image) first)."
         )
     size = _fixed_input_size(model)
+    if size is None:
+        check_min_size(model, x)
     if size is not None and tuple(x.shape[-2:]) != (size, size):
         raise ValueError(
             f"This model takes {size}x{size} inputs (it was trained at that size); got {x.shape[-2]}x{x.shape[-1]}. "

@@ -16,3 +16,5 @@ def find_data_dir() -> Path:
 
 
 DATA_DIR = find_data_dir()
+# The checkout's root (notebooks/, solutions/, README.md); the course tools that read those run from a checkout.
+REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -239,12 +239,26 @@ def photo_model_name(timeout: float = 3.0) -> str:
     return OFFLINE_PHOTO_MODEL
 
 
-def best_photo_model(device: str | torch.device | None = None, *, timeout: float = 3.0) -> Classifier:
+def best_photo_model(device: str | torch.device | None = None, *, timeout: float = 3.0,
+                     prefer: str | None = None) -> Classifier:
     """The classifier for real-photo cells: VGG16 when available (cached or downloadable), else the offline winner.
 
-    Prints nothing itself (a first VGG16 download shows torch's progress bar); `.name` says which
-    model it is. A failed download falls back to the offline model.
+    `prefer` (else the environment variable COURSE_PHOTO_MODEL) names the model to use instead, with no network
+    check: "efficientnet_lite0" keeps the offline model (and the committed numbers) on a machine with internet;
+    "auto" or unset is the choice above. Prints nothing itself (a first VGG16 download, about 528 MB, shows torch's
+    progress bar); `.name` says which model it is. A failed download falls back to the offline model.
     """
+    import os
+
+    chosen = os.environ.get("COURSE_PHOTO_MODEL", "") if prefer is None else prefer
+    if not isinstance(chosen, str):
+        raise TypeError(f"prefer must be a model name such as 'efficientnet_lite0' or 'auto'; got {type(chosen).__name__}.")
+    if chosen.strip() and chosen.strip().lower() != "auto":
+        try:
+            return load_model(chosen.strip(), device)
+        except ValueError as err:
+            source = "prefer" if prefer is not None else "COURSE_PHOTO_MODEL"
+            raise ValueError(f"{source}={chosen!r}: {err}") from None
     if photo_model_name(timeout) == ONLINE_PHOTO_MODEL:
         try:
             return load_model(ONLINE_PHOTO_MODEL, device)

@@ -3,7 +3,7 @@
 torch's default is one thread per core. On a small or shared machine (a 2-core laptop, a classroom
 server, Colab's 2 virtual cores) that competes with everything else and can make a notebook several
 times slower than one thread. `configure_threads` picks half the cores (at least 1, at most 4) unless
-the user chose: COURSE_THREADS, or OMP_NUM_THREADS as set by `python -m helpers.run_notebooks --threads N`.
+the user chose: COURSE_THREADS, or OMP_NUM_THREADS as set by `python -m helpers.course.run_notebooks --threads N`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ import json
 import math
 import platform
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Sequence
@@ -333,14 +332,10 @@ def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, dataset: ToyDataset, mean_image: np.ndarray, batch_size: int = 256) -> float:
-    """Top-1 accuracy of model on dataset, its images normalised with `mean_image` (puts the model in eval mode).
-
-    Model first, then the data: the old order evaluate(model, mean_image, dataset) still works, with a warning.
-    """
-    if isinstance(dataset, np.ndarray) and isinstance(mean_image, ToyDataset):
-        warnings.warn("evaluate(model, mean_image, dataset) is the old argument order; call evaluate(model, dataset, mean_image).",
-                      DeprecationWarning, stacklevel=3)
-        dataset, mean_image = mean_image, dataset
+    """Top-1 accuracy of model on dataset, its images normalised with `mean_image` (puts the model in eval mode)."""
+    if not isinstance(dataset, ToyDataset):
+        raise TypeError(f"evaluate(model, dataset, mean_image) needs a ToyDataset (from generate(...)) as dataset; "
+                        f"got {type(dataset).__name__}.")
     model.eval()
     device = next(model.parameters()).device
     return top1_accuracy(model, dataset, lambda images: normalize(images, mean_image).to(device), batch_size)
@@ -476,15 +471,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         acc = evaluate(model, generate(args.n, seed=args.seed), mean_image)
         print(f"accuracy {acc:.4f} on {args.n} images (seed {args.seed})")
     return 0
-
-
-def __getattr__(name: str) -> Any:
-    """`DATA_DIR`, the old name of `TOY_DIR` (the course's data folder is `helpers.paths.DATA_DIR`)."""
-    if name == "DATA_DIR":
-        warnings.warn("helpers.toyworld.DATA_DIR is now TOY_DIR (helpers.paths.DATA_DIR is the course's data folder).",
-                      DeprecationWarning, stacklevel=2)
-        return TOY_DIR
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if __name__ == "__main__":

@@ -33,17 +33,21 @@
 # %% tags=["widget-setup", "photo"]
 # Course set-up: on Colab, or wherever `helpers` is missing, install the course package first.
 import importlib.util, os, subprocess, sys
-
 if importlib.util.find_spec("helpers") is None:
     source = os.environ.get("COURSE_PIP_SOURCE", "git+https://github.com/saliency-course/deep-inside-convnets@main")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout[-3000:], pip.stderr[-3000:], sep="\n")
+        raise RuntimeError(f"Installing the course package from {source} failed (pip's messages above): check that the "
+                           "address is right and public, or set COURSE_PIP_SOURCE in a cell above (README, Google Colab); re-run this cell.")
     importlib.invalidate_caches()
+try:  # on Colab, ipywidgets 8 widgets render only with its custom widget manager
+    from google.colab import output as colab_output; colab_output.enable_custom_widget_manager()
+except (ImportError, AttributeError): pass
 import helpers
-
 if not hasattr(helpers, "plotting"):  # another `helpers` hides the course package
     where = getattr(helpers, "__file__", None) or list(getattr(helpers, "__path__", []))
-    raise ImportError(f"{where} is not the course package `helpers` but hides it: rename it "
-                      "(e.g. to my_helpers.py), then restart the kernel.")
+    raise ImportError(f"{where} is not the course package `helpers` but hides it: rename it (e.g. to my_helpers.py), then restart the kernel.")
 helpers.plotting.use_notebook_style()
 threads = helpers.runtime.configure_threads()  # half the cores (1-4) unless COURSE_THREADS says otherwise
 print("helpers", helpers.__version__, "| device:", helpers.default_device(), "|", threads)
@@ -57,7 +61,7 @@ import matplotlib.pyplot as plt
 from helpers.classvis import class_model_visualization, default_settings
 from helpers import toyworld
 from helpers.claims import claim
-from helpers.plotting import PANEL_INCHES, show_images
+from helpers.course.plotting import PANEL_INCHES, show_images
 
 torch.manual_seed(0)
 toy = helpers.load_model("toy")
@@ -376,7 +380,7 @@ ATLAS_SIZE, ATLAS_STEPS = 96, 40
 print(f"{len(ATLAS_CLASSES)} classes:", ", ".join(lite0.categories[c] for c in ATLAS_CLASSES))
 began = time.perf_counter()
 atlases = {method: run_atlas(lite0, ATLAS_CLASSES, judge_model=lite2, method=method, steps=ATLAS_STEPS,
-                             size=ATLAS_SIZE, batch=12, progress=False) for method in ("paper", "regularized")}
+                             size=ATLAS_SIZE, batch_size=12, progress=False) for method in ("paper", "regularized")}
 print(f"both atlases ({ATLAS_SIZE} px, {ATLAS_STEPS} steps, 2 x {len(ATLAS_CLASSES)} class images, judged at {lite2.input_size} px): "
       f"{time.perf_counter() - began:.0f} s on {helpers.default_device()}")
 for method, atlas in atlases.items():
@@ -427,14 +431,14 @@ claim("for most classes the judge ranks the regularized image above the paper's 
 # python -m helpers.atlas --classes all --method regularized --steps 100 --size 128 --out atlas_regularized
 # ```
 #
-# The batch size is chosen from the device (large on a GPU, within its memory). On a CPU the whole atlas takes hours (the measured rate per class is in `benchmarks/README.md`); on a GPU, minutes. `--method jitter_blur` gives the jitter + blur recipe. `helpers.atlas.judge(images, targets, judge_model)` scores any list of images the same way.
+# The batch size is chosen from the device (large on a GPU, within its memory). On a CPU the whole atlas takes hours (the command prints its estimate first; the measured rate per class is in `benchmarks/README.md`); on a GPU, minutes. `--method jitter_blur` gives the jitter + blur recipe. `helpers.atlas.judge(judge_model, images, targets)` scores any list of images the same way.
 #
 # ## Try it yourself
 #
 # Pick a class, $\lambda$, the number of steps, the learning rate and (beyond the paper) regularizers or Adam, then press **Run**. The panel uses the toy CNN (fast on CPU); pass `helpers.load_model()` for ImageNet classes.
 
 # %% tags=["widget"]
-from helpers.widgets import class_visualization_panel
+from helpers.course.widgets import class_visualization_panel
 
 panel = class_visualization_panel(toy, steps=100)
 panel.widget

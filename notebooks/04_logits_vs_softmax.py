@@ -33,17 +33,21 @@
 # %%
 # Course set-up: on Colab, or wherever `helpers` is missing, install the course package first.
 import importlib.util, os, subprocess, sys
-
 if importlib.util.find_spec("helpers") is None:
     source = os.environ.get("COURSE_PIP_SOURCE", "git+https://github.com/saliency-course/deep-inside-convnets@main")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout[-3000:], pip.stderr[-3000:], sep="\n")
+        raise RuntimeError(f"Installing the course package from {source} failed (pip's messages above): check that the "
+                           "address is right and public, or set COURSE_PIP_SOURCE in a cell above (README, Google Colab); re-run this cell.")
     importlib.invalidate_caches()
+try:  # on Colab, ipywidgets 8 widgets render only with its custom widget manager
+    from google.colab import output as colab_output; colab_output.enable_custom_widget_manager()
+except (ImportError, AttributeError): pass
 import helpers
-
 if not hasattr(helpers, "plotting"):  # another `helpers` hides the course package
     where = getattr(helpers, "__file__", None) or list(getattr(helpers, "__path__", []))
-    raise ImportError(f"{where} is not the course package `helpers` but hides it: rename it "
-                      "(e.g. to my_helpers.py), then restart the kernel.")
+    raise ImportError(f"{where} is not the course package `helpers` but hides it: rename it (e.g. to my_helpers.py), then restart the kernel.")
 helpers.plotting.use_notebook_style()
 threads = helpers.runtime.configure_threads()  # half the cores (1-4) unless COURSE_THREADS says otherwise
 print("helpers", helpers.__version__, "| device:", helpers.default_device(), "|", threads)
@@ -56,7 +60,7 @@ import torch
 import matplotlib.pyplot as plt
 from helpers import toyworld, linear
 from helpers.classvis import default_settings, class_model_visualization, log_softmax_gradient_identity, input_gradient, objective_scale
-from helpers.plotting import show_images
+from helpers.course.plotting import show_images
 
 torch.manual_seed(0)
 toy = helpers.load_model("toy")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import torch
 
 import helpers
 from helpers import atlas as atlas_mod
+from helpers import atlas_command
 from helpers.atlas import AtlasError, generate_class_images, judge, parse_classes, recognisability, run_atlas
 from helpers.feature_vis import contrast_stretch
 
@@ -57,7 +59,7 @@ def test_command_on_lite0_judged_by_lite2(tmp_path: Path, lite0) -> None:
 
 
 def test_resume_skips_done_classes_and_gives_the_same_atlas(tmp_path: Path, toy, monkeypatch) -> None:
-    kwargs = dict(judge_model=toy, method="regularized", steps=8, size=64, batch=2, progress=False)
+    kwargs = dict(judge_model=toy, method="regularized", steps=8, size=64, batch_size=2, progress=False)
     fresh = run_atlas(toy, "circle,star,cross", out=tmp_path / "fresh", **kwargs)
     alone = run_atlas(toy, "star", out=tmp_path / "resumed", **kwargs)
     generated: list[list[int]] = []
@@ -150,7 +152,7 @@ def test_recognisability_is_the_top5_share() -> None:
 
 
 def test_generation_is_batched_and_leaves_the_model_frozen(toy) -> None:
-    batches = list(generate_class_images(toy, [0, 1, 2], steps=2, size=64, batch=2))
+    batches = list(generate_class_images(toy, [0, 1, 2], steps=2, size=64, batch_size=2))
     assert [c for c, _ in batches] == [[0, 1], [2]]
     assert all(img.dtype == np.uint8 and img.shape == (64, 64, 3) for _, imgs in batches for img in imgs)
     assert not any(p.requires_grad or p.grad is not None for p in toy.model.parameters())
@@ -169,7 +171,7 @@ def test_methods_paper_unchanged_regularized_is_feature_visualization(toy, monke
     monkeypatch.setattr(atlas_mod, "feature_visualization", lambda *a, **k: called.append("fv") or real_fv(*a, **k))
     monkeypatch.setattr(atlas_mod, "class_model_visualization", lambda *a, **k: called.append("cmv") or real_cmv(*a, **k))
     for method in atlas_mod.METHODS:
-        list(generate_class_images(toy, [1], method=method, steps=1, size=64, batch=1))
+        list(generate_class_images(toy, [1], method=method, steps=1, size=64, batch_size=1))
     assert called == ["cmv", "fv", "cmv"]
 
 
@@ -191,7 +193,7 @@ def test_sheet_and_page_are_written_once_and_pngs_are_stretched(tmp_path: Path, 
     real_sheet, real_json = atlas_mod.contact_sheet, atlas_mod.write_json
     monkeypatch.setattr(atlas_mod, "contact_sheet", lambda *a, **k: calls.__setitem__("sheet", calls["sheet"] + 1) or real_sheet(*a, **k))
     monkeypatch.setattr(atlas_mod, "write_json", lambda *a, **k: calls.__setitem__("json", calls["json"] + 1) or real_json(*a, **k))
-    made = run_atlas(toy, "circle,star,cross", judge_model=toy, steps=3, size=64, batch=1, out=tmp_path, progress=False)
+    made = run_atlas(toy, "circle,star,cross", judge_model=toy, steps=3, size=64, batch_size=1, out=tmp_path, progress=False)
     assert calls == {"sheet": 1, "json": 4}  # atlas.json after each of 3 batches, and once at the end
     for e in made.entries:
         saved = atlas_mod._read_png(tmp_path / e.file)
@@ -210,11 +212,11 @@ def test_an_interrupted_run_leaves_a_sheet_and_resumes(tmp_path: Path, toy, monk
 
     monkeypatch.setattr(atlas_mod, "generate_class_images", stops_after_one_batch)
     with pytest.raises(KeyboardInterrupt):
-        run_atlas(toy, "circle,star,cross", steps=2, size=64, batch=2, out=tmp_path, progress=False)
+        run_atlas(toy, "circle,star,cross", steps=2, size=64, batch_size=2, out=tmp_path, progress=False)
     assert json.loads((tmp_path / "atlas.json").read_text())["summary"]["classes_done"] == 2
     assert (tmp_path / "contact_sheet.png").is_file() and (tmp_path / "index.html").read_text().count("<tr><td>") == 2
     monkeypatch.setattr(atlas_mod, "generate_class_images", real)
-    resumed = run_atlas(toy, "circle,star,cross", steps=2, size=64, batch=2, out=tmp_path, progress=False)
+    resumed = run_atlas(toy, "circle,star,cross", steps=2, size=64, batch_size=2, out=tmp_path, progress=False)
     assert [e.index for e in resumed.entries] == [0, 3, 4]
 
 
@@ -225,3 +227,55 @@ def test_command_without_out_writes_under_out_atlas(tmp_path, monkeypatch):
     assert rc == 0
     folder = tmp_path / "out" / "atlas" / "toy_paper_64px_1steps"
     assert (folder / "atlas.json").is_file()
+
+
+def test_help_shows_every_default_and_explains_every_option(capsys) -> None:
+    with pytest.raises(SystemExit):
+        _run(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for option, default in [("--steps", "150"), ("--size", "160"), ("--seed", "0"), ("--method", "paper"),
+                            ("--judge", "efficientnet_lite2"), ("--model", "efficientnet_lite0")]:
+        assert option in text and f"(default: {default})" in text
+    for action in atlas_command.build_parser()._actions:
+        assert action.help, f"{action.option_strings} has no help"
+
+
+def test_a_cpu_run_of_every_class_is_refused_with_the_estimate_and_a_smaller_command(capsys, lite0, monkeypatch) -> None:
+    monkeypatch.setattr(atlas_mod, "run_atlas", lambda *a, **k: pytest.fail("the atlas must not start"))
+    rc = _run(["--device", "cpu", "--judge", "none"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "all 1000 classes" in err and "--classes 12" in err and "--yes" in err
+    assert re.search(r"about \d+\.\d h", err), err  # 1000 x 150 steps at 21.7 image-steps/s: about 1.9 h
+    assert atlas_command.estimated_seconds(1000, 150, 160, "paper", lite0) == pytest.approx(1000 * 150 / 21.7)
+
+
+def test_a_cpu_run_with_classes_prints_its_estimate(tmp_path: Path, capsys, toy) -> None:
+    rc = _run(["--classes", "circle", "--model", "toy", "--judge", "none", "--steps", "1", "--size", "64",
+               "--device", "cpu", "--out", tmp_path / "a"])
+    assert rc == 0 and "1 classes on the CPU: about" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--steps", "0"], r"--steps must be a positive integer.*got 0"),
+    (["--steps", "-3"], r"--steps must be a positive integer"),
+    (["--device", "gpu"], r"--device 'gpu' is not a device; valid choices on this machine: cpu"),
+    (["--judge", "nope"], r"--judge 'nope' is not a model this course loads: .*'none' to skip judging"),
+    (["--model", "nope", "--judge", "none"], r"--model 'nope' is not a model this course loads"),
+])
+def test_bad_options_name_the_option_and_the_valid_choices(argv, message, capsys, tmp_path) -> None:
+    rc = _run(["--classes", "circle", "--model", "toy", "--judge", "toy", "--out", tmp_path / "x"] + argv)
+    err = capsys.readouterr().err
+    assert rc == 2 and re.search(message, err), err
+    assert "Traceback" not in err
+
+
+def test_an_unavailable_cuda_device_is_named(monkeypatch, capsys, tmp_path) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    rc = _run(["--classes", "circle", "--model", "toy", "--judge", "none", "--device", "cuda", "--out", tmp_path / "x"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--device 'cuda' is not available on this machine; valid choices here: cpu" in err
+
+
+def test_run_atlas_refuses_zero_steps(toy) -> None:
+    with pytest.raises(AtlasError, match="steps"):
+        run_atlas(toy, "circle", steps=0, size=64, progress=False)

@@ -1,11 +1,11 @@
-"""helpers.compare and `run_notebooks --compare`: a fresh run's checked outputs and claims against the committed ones."""
+"""helpers.course.compare and `run_notebooks --compare`: a fresh run's checked outputs and claims against the committed ones."""
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers import run_notebooks
-from helpers.compare import cell_text, claim_lines, compare_notebooks, report
+from helpers.course import run_notebooks
+from helpers.course.compare import cell_text, claim_lines, compare_notebooks, report
 
 
 def _cell(source: str, printed: str):

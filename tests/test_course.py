@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import course, run_notebooks
+from helpers.course import colab as course, run_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -52,6 +52,19 @@ def test_sync_inserts_badge_and_setup_cell_once(tmp_path) -> None:
     assert "07_demo.ipynb" in "".join(nb["cells"][0]["source"])
     assert [c["cell_type"] for c in nb["cells"]] == ["markdown", "code", "code"]
     assert "".join(nb["cells"][1]["source"]) == course.setup_cell_source()
+
+
+def test_sync_strips_execution_times_from_markdown_cells_only(tmp_path) -> None:
+    path = _tiny_notebook(tmp_path / "08_demo.ipynb", ["x = 1"])
+    nb = nbformat.read(path, as_version=4)
+    stamp = {"iopub.execute_input": "2026-11-26T10:00:00Z", "shell.execute_reply": "2026-11-26T10:00:01Z"}
+    nb.cells[0].metadata["execution"] = dict(stamp)
+    nb.cells[1].metadata["execution"] = dict(stamp)
+    nbformat.write(nb, path)
+    course.sync_notebook(path)
+    cells = json.loads(path.read_text())["cells"]
+    assert "execution" not in cells[0]["metadata"]  # markdown: stale, removed
+    assert cells[-1]["metadata"]["execution"] == stamp  # code: the run's timing, kept
 
 
 @pytest.mark.slow

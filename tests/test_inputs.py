@@ -119,3 +119,20 @@ def test_an_unlikely_target_warns_and_says_what_the_map_means(lite0, coffee_224)
         photos.localize_photo(lite0, coffee_224, "espresso")   # the top class: no warning
         photos.localize_photo(lite0, coffee_224)                # None = the top class
         photos.without_unlikely_warnings(photos.localize_photo)(lite0, coffee_224, "kite")  # evaluations stay quiet
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 10, 10), (1, 3, 1, 1), (2, 3, 224, 20)])
+def test_a_classifiers_input_below_the_minimum_side_is_refused_with_the_fix(lite0, shape):
+    """saliency_map(clf, torch.zeros(1,3,10,10), 0) used to return an all-zero map; now it says to preprocess."""
+    with pytest.raises(ValueError, match=r"smaller than 32 px a side.*clf\.preprocess\(image\)"):
+        saliency_map(lite0, torch.zeros(shape), 0)
+    with pytest.raises(ValueError, match=r"clf\.preprocess\(image\)"):
+        grad_cam(lite0, torch.rand(shape), 0)
+
+
+def test_the_minimum_side_itself_and_bare_modules_on_tiny_inputs_still_work(lite0):
+    side = inputs.MIN_INPUT_SIDE
+    assert saliency_map(lite0, torch.zeros(1, 3, side, side), 0).shape == (1, side, side)
+    tiny = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(), torch.nn.LazyLinear(2)).eval()
+    tiny(torch.zeros(1, 3, 8, 8))
+    assert saliency_map(tiny, torch.zeros(1, 3, 8, 8), 0).shape == (1, 8, 8)

@@ -83,7 +83,7 @@ def test_the_photo_benchmark_kinds_are_the_registry_and_the_photo_map(toy, image
 
 
 def test_the_saliency_explorer_reads_the_registry(toy, image) -> None:
-    from helpers import widgets
+    from helpers.course import widgets
 
     assert set(widgets.MODE_METHODS) == set(widgets.SALIENCY_MODES)
     assert set(widgets.MODE_METHODS.values()) <= set(methods.METHODS)

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers import plotting
+from helpers.course import plotting
 
 
 def test_style_is_projector_sized():

@@ -161,7 +161,7 @@ def test_image_saliency_works_for_fixed_mean_image_models() -> None:
 def test_ten_crop_many_equals_one_by_one() -> None:
     clf = _random_toy_classifier()
     images = np.random.default_rng(1).integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
-    many = S.ten_crop_saliency_many(clf, images, [0, 2, "ring"], batch_images=2)
+    many = S.ten_crop_saliency_many(clf, images, [0, 2, "ring"], batch_size=2)
     single = np.stack([S.ten_crop_saliency(clf, im, t) for im, t in zip(images, [0, 2, 5])])
     np.testing.assert_allclose(many, single, rtol=1e-4, atol=1e-7)
 

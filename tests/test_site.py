@@ -7,16 +7,17 @@ errors and show every figure of their notebook.
 
 from __future__ import annotations
 
+import html
 import re
 import socket
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import nbformat
 import pytest
 
 import browser_support as bs
-from helpers import run_notebooks, site
+from helpers.course import run_notebooks, site
 
 NOTEBOOKS = sorted((bs.ROOT / "notebooks").glob("[0-9]*.ipynb"))
 SMALL_NOTEBOOK = NOTEBOOKS[0]  # 01: quick to export
@@ -76,7 +77,11 @@ def test_home_page_links_notebooks_exercises_solutions_and_colab(site_dir: Path)
     home = (site_dir / "index.html").read_text(encoding="utf-8")
     for nb in NOTEBOOKS:
         assert f'href="{nb.stem}.html"' in home
-        assert f'href="{nb.stem}.html#Exercises"' in home
+        exercises = re.search(rf'href="{re.escape(nb.stem)}\.html#([^"]+)">exercises<', home)
+        assert exercises, f"no exercises link for {nb.name} on the home page"
+        anchor = html.unescape(unquote(exercises.group(1)))
+        page = (site_dir / f"{nb.stem}.html").read_text(encoding="utf-8")
+        assert f'id="{html.escape(anchor, quote=True)}"' in page or f'id="{anchor}"' in page, f"{nb.name}: #{anchor} is no id there"
         assert f"colab.research.google.com/github/" in home and nb.name in home
     assert 'href="02_solutions.html"' in home
     assert "notebooks/02_saliency_maps.ipynb" not in re.sub(r"colab[^\"]*", "", home)  # README links now point to pages
@@ -100,6 +105,39 @@ def test_run_times_are_read_from_the_saved_notebooks() -> None:
     seconds = site.recorded_seconds(nb)
     assert seconds is not None and 0 < seconds < 3600
     assert site.recorded_seconds(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])) is None
+
+
+def test_run_times_count_code_cells_only() -> None:
+    """A markdown cell's stale execution timestamps (an editor's earlier session) do not stretch the run time."""
+    def timed(cell, start: str, end: str):
+        cell.metadata["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
+        return cell
+
+    nb = nbformat.v4.new_notebook(cells=[
+        timed(nbformat.v4.new_markdown_cell("stale"), "2026-11-26T10:00:00.000000Z", "2026-11-26T10:00:01.000000Z"),
+        timed(nbformat.v4.new_code_cell("1"), "2026-11-30T01:00:00.000000Z", "2026-11-30T01:00:02.000000Z"),
+        timed(nbformat.v4.new_code_cell("2"), "2026-11-30T01:00:05.000000Z", "2026-11-30T01:00:12.500000Z"),
+    ])
+    assert site.recorded_seconds(nb) == pytest.approx(12.5)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_committed_notebooks_carry_no_markdown_execution_times(path: Path) -> None:
+    """`course sync` and the runner strip them; a committed run time is minutes, not days."""
+    nb = nbformat.read(path, as_version=4)
+    assert [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "execution" in c.metadata] == []
+    seconds = site.recorded_seconds(nb)
+    assert seconds is None or 0 < seconds < 3600
+
+
+def test_exercises_anchor_is_the_whole_heading_as_nbconvert_writes_it() -> None:
+    """The home page and the navigation jump to the exercises heading even when it says more than 'Exercises'."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"),
+                                         nbformat.v4.new_markdown_cell("## Exercises (12 min): build it")])
+    assert site.exercises_anchor(nb) == "Exercises-(12-min):-build-it"
+    assert site.exercises_anchor(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Exercises")])) == "Exercises"
+    page = site.NotebookPage(SMALL_NOTEBOOK, "01", 1.0, site.exercises_anchor(nb))
+    assert "#Exercises-%2812-min%29:-build-it" in site._build_table([page])
 
 
 def test_readme_links_become_site_links() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import warnings
+import inspect
 
 import numpy as np
 import pytest
@@ -103,21 +103,22 @@ def test_localize_takes_settings_objects_and_the_old_keywords() -> None:
         loc.localize(image, saliency, loc.PAPER, iterations=0)
 
 
-def test_old_argument_orders_and_names_still_work_and_say_the_new_one(toy) -> None:
+def test_judge_and_evaluate_take_the_model_first_and_name_the_order(toy) -> None:
+    """The model comes first; the old orders are errors that show the call, not a warning or a deep trace."""
     images = [np.zeros((64, 64, 3), np.uint8)] * 2
-    new = atlas.judge(toy, images, [0, 1])
-    with pytest.warns(DeprecationWarning, match=r"judge\(model, images, targets\)"):
-        old = atlas.judge(images, [0, 1], toy)
-    assert old == new
+    assert len(atlas.judge(toy, images, [0, 1])) == 2
+    with pytest.raises(TypeError, match=r"judge needs a helpers.Classifier as its first argument"):
+        atlas.judge(images, [0, 1], toy)
     data = toyworld.generate(12, seed=toyworld.HELDOUT_SEED_OFFSET + 5)
     mean_image = toy.mean.permute(1, 2, 0).numpy()
-    accuracy = toyworld.evaluate(toy.model, data, mean_image)
-    with pytest.warns(DeprecationWarning, match="evaluate"):
-        assert toyworld.evaluate(toy.model, mean_image, data) == accuracy
-    with pytest.warns(DeprecationWarning, match="TOY_DIR"):
-        assert toyworld.DATA_DIR == toyworld.TOY_DIR == DATA_DIR / "toy"
-    assert loc.centered_box is loc.centred_box
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # the old `batch` keyword is accepted quietly (notebook 03 uses it)
-        a = atlas.run_atlas(toy, "circle", steps=1, size=64, batch=1, progress=False)
-    assert a.settings["steps"] == 1
+    assert 0.0 <= toyworld.evaluate(toy.model, data, mean_image) <= 1.0
+    with pytest.raises(TypeError, match=r"evaluate\(model, dataset, mean_image\) needs a ToyDataset"):
+        toyworld.evaluate(toy.model, mean_image, data)
+
+
+def test_removed_old_names_are_gone() -> None:
+    """toyworld.TOY_DIR is the toy model's folder; the old name DATA_DIR and the atlas's `batch=` are gone."""
+    assert toyworld.TOY_DIR == DATA_DIR / "toy"
+    assert not hasattr(toyworld, "DATA_DIR")
+    for function in (atlas.run_atlas, atlas.generate_class_images):
+        assert "batch" not in inspect.signature(function).parameters and "batch_size" in inspect.signature(function).parameters

@@ -1,4 +1,4 @@
-"""helpers.widgets: the saliency explorer can be built headless and reacts to its controls."""
+"""helpers.course.widgets: the saliency explorer can be built headless and reacts to its controls."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import helpers
 
 @pytest.mark.slow
 def test_widgets_module_imports_without_display() -> None:
-    code = "import os; os.environ.pop('DISPLAY', None); import helpers.widgets as w; print(w.saliency_explorer.__name__)"
+    code = "import os; os.environ.pop('DISPLAY', None); import helpers.course.widgets as w; print(w.saliency_explorer.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "saliency_explorer"
 
 
 @pytest.fixture(scope="module")
 def explorer(lite0):
-    from helpers.widgets import saliency_explorer
+    from helpers.course.widgets import saliency_explorer
 
     images = {name: helpers.load_image(name)[::3, ::3].copy() for name in ("coffee", "chelsea")}  # small: fast
     return saliency_explorer(lite0, images)

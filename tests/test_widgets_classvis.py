@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers.classvis import default_settings
-from helpers.widgets import class_visualization_panel
+from helpers.course.widgets import class_visualization_panel
 
 
 def test_panel_runs_from_the_button_and_draws_an_image(toy) -> None:

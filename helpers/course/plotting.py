@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from .geometry import check_positive_int
+from ..geometry import check_positive_int
 
 FIGURE_DPI = 80
 PANEL_INCHES = 2.8  # 224 px per panel at FIGURE_DPI: the smallest size that reads on a projector

@@ -1,7 +1,7 @@
 """The course website: static HTML pages of the executed notebooks, built offline with nbconvert.
 
-    python -m helpers.run_notebooks --site out/site --no-execute   # from the saved (executed) notebooks
-    python -m helpers.run_notebooks --site out/site                # execute the series first
+    python -m helpers.course.run_notebooks --site out/site --no-execute   # from the saved (executed) notebooks
+    python -m helpers.course.run_notebooks --site out/site                # execute the series first
 
 Every page (home, notebooks, solutions) goes through one nbconvert template that extends JupyterLab's
 HTML template, so they all look like the notebooks, with a navigation bar on top and at the bottom. The
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import nbformat
 
-from .course import REPO_URL, badge_markdown
+from ..paths import REPO_ROOT as ROOT
+from .colab import REPO_URL, badge_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = ROOT / "solutions"
 README = ROOT / "README.md"
 
@@ -58,6 +58,7 @@ class NotebookPage:
     source: Path
     title: str
     seconds: float | None  # run time: measured now, or read from the saved execution times
+    exercises_anchor: str = "Exercises"  # the id nbconvert gives the notebook's "## Exercises..." heading
 
     @property
     def number(self) -> str:
@@ -66,6 +67,10 @@ class NotebookPage:
     @property
     def href(self) -> str:
         return self.source.stem + ".html"
+
+    @property
+    def exercises_href(self) -> str:
+        return f"{self.href}#{self.exercises_anchor}"
 
     @property
     def solutions_href(self) -> str | None:
@@ -82,10 +87,29 @@ def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
-def recorded_seconds(nb: nbformat.NotebookNode) -> float | None:
-    """Run time saved in an executed notebook: first cell's start to last cell's reply (nbclient's timing metadata)."""
-    starts, ends = [], []
+def exercises_anchor(nb: nbformat.NotebookNode) -> str:
+    """The HTML id of the notebook's exercises heading (the first heading starting 'Exercises'), as nbconvert writes it.
+
+    nbconvert's id is the whole heading text, so "## Exercises (12 min): ..." is not "#Exercises".
+    """
+    from nbconvert.filters import add_anchor
+
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#+\s+(Exercises\b.*)$", cell.source, flags=re.M)
+            if match:
+                found = re.search(r'id="([^"]+)"', add_anchor(f"<h2>{html.escape(match.group(1).strip())}</h2>"))
+                return html.unescape(found.group(1)) if found else "Exercises"
+    return "Exercises"
+
+
+def recorded_seconds(nb: nbformat.NotebookNode) -> float | None:
+    """Run time saved in an executed notebook: first code cell's start to last code cell's reply (nbclient's timing).
+
+    Only code cells count: a markdown cell can carry stale timestamps from an editor's earlier session.
+    """
+    starts, ends = [], []
+    for cell in (c for c in nb.cells if c.get("cell_type") == "code"):
         timing = cell.get("metadata", {}).get("execution", {})
         if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
             starts.append(_timestamp(timing["iopub.execute_input"]))
@@ -118,7 +142,7 @@ def navigation(pages: list[NotebookPage], current: int | None, *, solutions_of: 
         if current > 0:
             items.append(_link(pages[current - 1].href, f"← {pages[current - 1].title}", "course-prev"))
         items.append('<span class="course-spacer"></span>')
-        items.append(_link(f"{page.href}#Exercises", "exercises", "course-exercises"))
+        items.append(_link(page.exercises_href, "exercises", "course-exercises"))
         if page.solutions_href:
             items.append(_link(page.solutions_href, "solutions", "course-solutions"))
         if current + 1 < len(pages):
@@ -155,13 +179,18 @@ def _site_links(markdown: str, pages: list[NotebookPage]) -> str:
     return re.sub(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)", fix, markdown)
 
 
+def _markdown_href(href: str) -> str:
+    """A link target that survives markdown: spaces and parentheses percent-encoded."""
+    return href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
 def _build_table(pages: list[NotebookPage]) -> str:
     """Markdown table of this build: page, run time, exercises, solutions, Colab badge."""
     rows = ["| # | notebook | run time | exercises | solutions | Colab |", "|---|---|---|---|---|---|"]
     for p in pages:
         seconds = f"{p.seconds:.0f} s" if p.seconds is not None else "not run"
         solutions = f"[solutions]({p.solutions_href})" if p.solutions_href else "—"
-        rows.append(f"| {p.number} | [{p.title}]({p.href}) | {seconds} | [exercises]({p.href}#Exercises) | {solutions} | {badge_markdown(p.source)} |")
+        rows.append(f"| {p.number} | [{p.title}]({p.href}) | {seconds} | [exercises]({_markdown_href(p.exercises_href)}) | {solutions} | {badge_markdown(p.source)} |")
     total = sum(p.seconds or 0.0 for p in pages)
     rows.append(f"| | **whole series** | **{total / 60:.1f} min** | | | |")
     return "\n".join(rows)
@@ -179,7 +208,7 @@ def home_notebook(pages: list[NotebookPage], readme: Path = README, *, executed_
 def solutions_notebook(page: NotebookPage) -> nbformat.NotebookNode:
     """A notebook's worked solutions (solutions/NN_solutions.py) as a page: a heading and the highlighted code."""
     source = (SOLUTIONS_DIR / f"{page.number}_solutions.py").read_text(encoding="utf-8")
-    heading = f"# Solutions to the exercises of {page.title}\n\nThe exercises are at the end of [the notebook]({page.href}#Exercises)."
+    heading = f"# Solutions to the exercises of {page.title}\n\nThe exercises are at the end of [the notebook]({_markdown_href(page.exercises_href)})."
     code = nbformat.v4.new_code_cell(source)
     code.metadata["language"] = "python"
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(heading), code],
@@ -197,7 +226,8 @@ def build_site(
     """
     executed, seconds = executed or {}, seconds or {}
     nbs = {path: executed.get(path) or nbformat.read(path, as_version=4) for path in notebooks}
-    pages = [NotebookPage(path, notebook_title(nbs[path], path.stem), seconds.get(path, recorded_seconds(nbs[path]))) for path in notebooks]
+    pages = [NotebookPage(path, notebook_title(nbs[path], path.stem), seconds.get(path, recorded_seconds(nbs[path])),
+                          exercises_anchor(nbs[path])) for path in notebooks]
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for i, page in enumerate(pages):

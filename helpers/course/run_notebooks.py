@@ -1,12 +1,12 @@
 """Run the whole series headless, in order, each notebook in a fresh kernel; optionally export HTML.
 
-    python -m helpers.run_notebooks --html out/            # execute all, write out/*.html
-    python -m helpers.run_notebooks notebooks/02_*.ipynb --inplace
-    python -m helpers.run_notebooks --threads 2             # each kernel uses 2 threads (busy machine)
-    python -m helpers.run_notebooks --threads 1 --jobs 2    # two kernels at a time, one thread each (a 2-core machine)
-    python -m helpers.run_notebooks --site out/site --no-execute   # course website from the saved notebooks
-    python -m helpers.run_notebooks --slides out/slides --no-execute   # reveal.js decks of the committed outputs
-    python -m helpers.run_notebooks --compare --threads 2   # before class: what this machine prints otherwise
+    python -m helpers.course.run_notebooks --html out/            # execute all, write out/*.html
+    python -m helpers.course.run_notebooks notebooks/02_*.ipynb --inplace
+    python -m helpers.course.run_notebooks --threads 2             # each kernel uses 2 threads (busy machine)
+    python -m helpers.course.run_notebooks --threads 1 --jobs 2    # two kernels at a time, one thread each (a 2-core machine)
+    python -m helpers.course.run_notebooks --site out/site --no-execute   # course website from the saved notebooks
+    python -m helpers.course.run_notebooks --slides out/slides --no-execute   # reveal.js decks of the committed outputs
+    python -m helpers.course.run_notebooks --compare --threads 2   # before class: what this machine prints otherwise
 
 For lectures and course sites: the HTML keeps every figure; the summary lists each notebook's run
 time, so a lecturer knows what a live run costs. Exits non-zero when any notebook fails.
@@ -23,6 +23,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from ..paths import REPO_ROOT
+from .colab import strip_markdown_execution
+
 try:
     import nbformat
 except ModuleNotFoundError as err:  # the runner's packages come with the [lab] extra, not with Colab's install
@@ -31,7 +34,7 @@ except ModuleNotFoundError as err:  # the runner's packages come with the [lab] 
         "(or pip install nbclient nbconvert)."
     ) from err
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 # ipykernel's IPKernelApp logs "Kernel is running over TCP without encryption" as a WARNING for every
 # kernel on a local TCP socket; at ERROR level the kernel app only reports real failures.
 QUIET_KERNEL_ARGS: tuple[str, ...] = ("--IPKernelApp.log_level=ERROR",)
@@ -78,6 +81,8 @@ def find_notebooks(paths: list[Path] | None = None) -> list[Path]:
             found += sorted(p.glob("[0-9]*.ipynb"))
         elif p.suffix == ".ipynb" and p.is_file():
             found.append(p)
+        elif not p.exists():
+            raise FileNotFoundError(f"{str(p)!r} does not exist.")
         else:
             raise FileNotFoundError(f"{str(p)!r} is neither a notebook (.ipynb) nor a folder of notebooks.")
     if not found:
@@ -107,6 +112,7 @@ def execute_notebook(
         error = _first_line_of_error(str(err))
     except Exception as err:  # a dead kernel or a timeout: report it, run the next notebook
         error = f"{type(err).__name__}: {err}"
+    strip_markdown_execution(nb.cells)
     return nb, RunResult(path, time.perf_counter() - start, error)
 
 
@@ -271,7 +277,7 @@ def compare_cli(notebooks: list[Path], *, timeout: int, progress: bool, threads:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit status (1 when a notebook failed)."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.run_notebooks", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m helpers.course.run_notebooks", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks or folders (default: the repository's notebooks/)")
     parser.add_argument("--html", type=Path, metavar="DIR", help="export each executed notebook as DIR/<name>.html")
     parser.add_argument("--inplace", action="store_true", help="write the executed notebooks back (outputs included)")
@@ -315,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress,
                          threads=args.threads, slides_dir=args.slides, execute=not args.no_execute, jobs=args.jobs)
     print(summary(results, wall=time.perf_counter() - began, jobs=args.jobs))
+    for kind, folder, suffix in (("HTML pages", args.html, ".html"), ("slide decks", args.slides, ".slides.html")):
+        if folder is not None:
+            print(f"{kind}: {folder.resolve()}/<name>{suffix} ({len(results)} written)")
     return 0 if all(r.ok for r in results) else 1
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .feature_vis import contrast_stretch
+from ..feature_vis import contrast_stretch
 
 
 def contact_sheet(atlas: Any, *, thumb: int = 128, columns: int | None = None):

@@ -1,6 +1,6 @@
 """What a fresh run of a notebook changes: its checked outputs and its claim lines, against the committed ones.
 
-A lecturer runs `python -m helpers.run_notebooks --compare` on their own machine before class: it re-executes
+A lecturer runs `python -m helpers.course.run_notebooks --compare` on their own machine before class: it re-executes
 the notebooks and lists every `# NBVAL_CHECK_OUTPUT` cell whose text differs and every claim line
 (`helpers.claims.claim`) that reads otherwise than in the committed notebook, so they know which sentences to
 watch for on their hardware.

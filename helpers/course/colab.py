@@ -1,7 +1,8 @@
 """Course plumbing: the repository URL (defined here only), the Colab badge and the set-up cell.
 
 `python -m helpers.course sync notebooks/*.ipynb` writes the badge (first markdown cell) and the
-set-up cell (first code cell) into each notebook, so changing `REPO_URL` here updates every notebook;
+set-up cell (first code cell) into each notebook, so changing `REPO_URL` here updates every notebook
+(`python -m helpers.course sync --repo https://github.com/OWNER/NAME` sets it to a fork, then syncs);
 it also writes the reveal.js slide metadata (`add_slide_metadata`) that turns a notebook into a lecture
 deck. `tests/test_course.py` checks that the notebooks are in sync.
 """
@@ -10,9 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
-REPO_URL = "https://github.com/saliency-course/deep-inside-convnets"
+from ..paths import REPO_ROOT
+
+REPO_URL = "https://github.com/saliency-course/deep-inside-convnets"  # the one setting: `sync --repo URL` rewrites it
+GITHUB_REPO = re.compile(r"https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 BRANCH = "main"
 SETUP_MARKER = "# Course set-up"
 BADGE_MARKER = "colab-badge.svg"
@@ -37,23 +42,29 @@ def setup_cell_source() -> str:
     """The first code cell: install the course package when `helpers` is missing (Colab), else nothing.
 
     COURSE_PIP_SOURCE overrides what is installed (a local wheel or path), which is how the tests
-    check this cell offline. A `helpers.py` (or a `helpers/` folder) of the user's own, next to the
-    notebook, would hide the package: the cell says which file to rename instead of failing later.
+    check this cell offline. A failed install prints pip's own output and what to do. On Colab it turns on
+    the custom widget manager, without which ipywidgets 8 widgets do not render there. A `helpers.py`
+    (or a `helpers/` folder) of the user's own, next to the notebook, would hide the package: the cell
+    says which file to rename instead of failing later.
     """
     return (
         f"{SETUP_MARKER}: on Colab, or wherever `helpers` is missing, install the course package first.\n"
         "import importlib.util, os, subprocess, sys\n"
-        "\n"
         "if importlib.util.find_spec(\"helpers\") is None:\n"
         f"    source = os.environ.get(\"COURSE_PIP_SOURCE\", \"git+{REPO_URL}@{BRANCH}\")\n"
-        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", source], check=True)\n"
+        "    pip = subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", source], capture_output=True, text=True)\n"
+        "    if pip.returncode != 0:\n"
+        "        print(pip.stdout[-3000:], pip.stderr[-3000:], sep=\"\\n\")\n"
+        "        raise RuntimeError(f\"Installing the course package from {source} failed (pip's messages above): check that the \"\n"
+        "                           \"address is right and public, or set COURSE_PIP_SOURCE in a cell above (README, Google Colab); re-run this cell.\")\n"
         "    importlib.invalidate_caches()\n"
+        "try:  # on Colab, ipywidgets 8 widgets render only with its custom widget manager\n"
+        "    from google.colab import output as colab_output; colab_output.enable_custom_widget_manager()\n"
+        "except (ImportError, AttributeError): pass\n"
         "import helpers\n"
-        "\n"
         f"if not hasattr(helpers, \"{PACKAGE_ATTRIBUTE}\"):  # another `helpers` hides the course package\n"
         "    where = getattr(helpers, \"__file__\", None) or list(getattr(helpers, \"__path__\", []))\n"
-        "    raise ImportError(f\"{where} is not the course package `helpers` but hides it: rename it \"\n"
-        "                      \"(e.g. to my_helpers.py), then restart the kernel.\")\n"
+        "    raise ImportError(f\"{where} is not the course package `helpers` but hides it: rename it (e.g. to my_helpers.py), then restart the kernel.\")\n"
         "helpers.plotting.use_notebook_style()\n"
         "threads = helpers.runtime.configure_threads()  # half the cores (1-4) unless COURSE_THREADS says otherwise\n"
         "print(\"helpers\", helpers.__version__, \"| device:\", helpers.default_device(), \"|\", threads)"
@@ -74,10 +85,18 @@ def sync_notebook(path: str | Path) -> bool:
     _sync_badge(cells, path)
     _sync_setup_cell(cells)
     add_slide_metadata(cells)
+    strip_markdown_execution(cells)
     if json.dumps(cells) == before:
         return False
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     return True
+
+
+def strip_markdown_execution(cells: list[dict]) -> None:
+    """Drop execution timestamps from markdown cells: only code cells run, so any there are stale (and mislead run times)."""
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            cell.get("metadata", {}).pop("execution", None)
 
 
 def _sync_badge(cells: list[dict], path: Path) -> None:
@@ -133,14 +152,50 @@ def add_slide_metadata(cells: list[dict]) -> None:
         lines_on_slide = _line_count(cell) + (lines_on_slide if kind == "-" else 0)
 
 
+def check_repository_url(url: str) -> str:
+    """A public GitHub repository's address (https://github.com/OWNER/NAME), as Colab's badges need it."""
+    url = url.strip().removesuffix("/").removesuffix(".git")
+    if not GITHUB_REPO.fullmatch(url):
+        raise ValueError(f"--repo must be a GitHub repository's address, https://github.com/OWNER/NAME "
+                         f"(Colab opens notebooks from GitHub); got {url!r}.")
+    return url
+
+
+def set_repository(url: str, *, source: Path = Path(__file__), pyproject: Path = REPO_ROOT / "pyproject.toml") -> str:
+    """Make `url` the course's repository: REPO_URL in this file, pyproject's Repository URL, and this process."""
+    global REPO_URL
+    url = check_repository_url(url)
+    _rewrite(source, r'^REPO_URL = "[^"]*"', f'REPO_URL = "{url}"')
+    if pyproject.is_file():
+        _rewrite(pyproject, r'^Repository = "[^"]*"', f'Repository = "{url}"')
+    REPO_URL = url
+    return url
+
+
+def _rewrite(path: Path, pattern: str, line: str) -> None:
+    """Replace the one line matching `pattern` in `path`; an error when there is none."""
+    text, count = re.subn(pattern, line, path.read_text(), count=1, flags=re.M)
+    if count != 1:
+        raise ValueError(f"{path} has no line matching {pattern!r} to rewrite.")
+    path.write_text(text)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """CLI: `python -m helpers.course sync NOTEBOOK...`."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.course", description=__doc__)
+    """CLI: `python -m helpers.course sync [--repo URL] [NOTEBOOK...]`."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sync = sub.add_parser("sync", help="write the Colab badge, the set-up cell and the slide metadata into notebooks")
-    sync.add_argument("notebooks", nargs="+", type=Path)
+    sync.add_argument("notebooks", nargs="*", type=Path, help="notebooks to sync (default: the repository's notebooks/)")
+    sync.add_argument("--repo", metavar="URL", help="your fork on GitHub (https://github.com/OWNER/NAME): written into "
+                      "helpers/course/colab.py and pyproject.toml, then into every badge and set-up cell")
     args = parser.parse_args(argv)
-    for nb in args.notebooks:
+    if args.repo is not None:
+        try:
+            print(f"repository: {set_repository(args.repo)} (helpers/course/colab.py, pyproject.toml)")
+        except ValueError as err:
+            parser.error(str(err))
+    for nb in args.notebooks or sorted((REPO_ROOT / "notebooks").glob("[0-9]*.ipynb")):
         print(("updated " if sync_notebook(nb) else "in sync ") + str(nb))
 
 

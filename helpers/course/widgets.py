@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .models import Classifier
+from ..models import Classifier
 
 SALIENCY_MODES: tuple[str, ...] = ("single pass", "10 crops")
 MODE_METHODS: dict[str, str] = {"single pass": "single", "10 crops": "ten_crop"}  # the buttons' methods in helpers.methods
@@ -57,7 +57,7 @@ class SaliencyExplorer:
 
     def compute(self, name: str, cls: str, mode: str) -> np.ndarray:
         """Saliency map of photo `name` for class `cls`, single pass or 10 crops (`MODE_METHODS`), cached."""
-        from .methods import attribution_method
+        from ..methods import attribution_method
 
         key = (name, cls, mode)
         if key not in self._cache:
@@ -106,8 +106,8 @@ def saliency_explorer(classifier: Classifier | None = None, images: Mapping[str,
     """
     import ipywidgets as w
 
-    from .images import list_images, load_image
-    from .models import load_model
+    from ..images import list_images, load_image
+    from ..models import load_model
 
     classifier = classifier or load_model()
     images = dict(images) if images is not None else {n: load_image(n) for n in list_images()}
@@ -159,7 +159,7 @@ class ClassVisualizationPanel:
 
     def run(self, _button: Any = None) -> None:
         """Optimise the chosen class with the chosen settings, then draw the image and its score curves."""
-        from .classvis import class_model_visualization
+        from ..classvis import class_model_visualization
 
         self.status.value = "running..."
         try:
@@ -199,8 +199,8 @@ def class_visualization_panel(
     """
     import ipywidgets as w
 
-    from .classvis import default_settings
-    from .models import load_model
+    from ..classvis import default_settings
+    from ..models import load_model
 
     classifier = classifier or load_model()
     options = list(classes) if classes is not None else list(classifier.categories)
