@@ -174,7 +174,7 @@ claim("log-sum-exp: the posterior objectives still gain most of their log-odds f
 # %% [markdown]
 # What you should see: every run levels off with a high $P_c$; the posterior objectives stop at a small $S_c$. With the **mean**, the share from the others is the same for all three objectives; with the **log-sum-exp** and the **runner-up**, the paper's objective *raises* the strongest competitors while the posterior objectives hold them about still.
 #
-# **The metrics disagree; the paper's argument is about the log-sum-exp**, the only way $P_c$ depends on the competitors (the mean follows the many weak classes). By it the paper is half right: the posterior objectives work against the strongest competitors, but still gain most of their margin by raising $S_c$. The larger difference: they are **satisfied early**, their gradient fading like $1-P_c$.
+# **The metrics disagree; the paper's argument is about the log-sum-exp**, the only way $P_c$ depends on the competitors (the mean weighs the weak ones alike). By it the paper is half right: the posterior objectives work against the strongest competitors, but still gain most of their margin by raising $S_c$. The larger difference: they are **satisfied early**, their gradient fading like $1-P_c$.
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(3 * 4.2, 4.2))
@@ -470,7 +470,7 @@ print(ex.Q3.check(None))  # replace None with your answer
 #
 # **Why rescale on the toy.** Ascending $k \cdot$ objective $- \lambda\lVert I\rVert^2$ with step $\eta$ is the same as step $k\eta$ and penalty $\lambda/k$. Without it, the $P_c$ run on the toy starts with a step about six times smaller (its gradient carries $P_c \approx 1/6$) and the penalty holds it near the mean image: the comparison would then measure the step size, not the objective. On Lite0 the same $k$ would be about 1000 for $P_c$, and the run explodes once $P_c$ grows; there we keep the paper's step and show what it does.
 #
-# **Why the mean misleads.** Of the toy's 5 competitors, or Lite0's 999, most are weak; the mean moves with them, while $P_c$ (through the log-sum-exp) feels only the strongest few. Starting from the mean image, the paper's objective raises the classes that share features with $c$ together with $c$; the posterior's second term pushes exactly those down.
+# **Why the mean misleads.** The mean weighs every competitor alike; $P_c$, through the log-sum-exp, feels mostly the strongest few. A plausible reading of the toy table, not measured here: from the mean image, the paper's objective raises the classes that share features with $c$ along with $c$, and the posterior's second term pushes exactly those down.
 #
 # **Fooling images.** Nguyen et al. (2015) evolved or optimised unrecognisable images that networks classify with over 99% confidence. The near-blank posterior images here are a mild case of the same thing: a confident posterior says little about what an image shows, which is one more reason to visualise $S_c$.
 #
