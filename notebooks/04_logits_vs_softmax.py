@@ -3,32 +3,32 @@
 #
 # Simonyan et al. (2013), Section 2: *"We used the (unnormalised) class scores $S_c$, rather than the class posteriors, returned by the soft-max layer: $P_c = \exp S_c / \sum_c \exp S_c$. The reason is that the maximisation of the class posterior can be achieved by minimising the scores of other classes. Therefore, we optimise $S_c$ to ensure that the optimisation concentrates only on the class in question $c$. We also experimented with optimising the posterior $P_c$, but the results were not visually prominent, thus confirming the intuition above."*
 #
-# The paper makes two statements: an observation (posterior images are not visually prominent) and a reason for it (the posterior can be raised by lowering the other scores).
+# An observation (posterior images are not visually prominent) and a reason (the posterior can be raised by lowering the other scores): we check both, for class images (notebook 03) and saliency maps (notebook 02).
 #
-# This notebook checks both: first the calculus, then measurements of class-model visualization (notebook 03) and saliency (notebook 02) with the three objectives $S_c$, $P_c$ and $\log P_c$.
+# **Time.** Main line: 20 min (the section headings' minutes add up to it); optional sections: 5 min.
 #
-# **Time.** About 40 minutes. Each section heading gives its minutes.
+# **One-session plan (10 min):** show the identity, the toy table and class images, the saliency figure; run live the identity check (tagged `live`); skip the ImageNet section, the optional section and the 300-image scatter.
 #
-# **Prerequisites.** Notebooks 02 and 03 (saliency maps, class-model visualization); the softmax and the chain rule.
+# **Two-session plan (20 min):** show the whole main line; run live the identity check; skip the optional section and "Going further" (reading).
 #
-# **Learning goals.** After this notebook you can
-# - derive $\partial \log P_c/\partial I$ and $\partial P_c/\partial I$ from the score gradients $\partial S_k/\partial I$, and check them with autograd;
-# - say what optimising $P_c$ instead of $S_c$ changes, as measured here, and where the measurement does and does not support the paper's argument;
+# **Prerequisites.** Notebooks 02 and 03; the softmax and the chain rule.
+#
+# **Learning goals.** You can
+# - derive the gradients of $\log P_c$ and $P_c$ from the score gradients, and check them with autograd;
+# - say what optimising $P_c$ instead of $S_c$ changes, and which measurement the paper's argument is about;
 # - explain why the $P_c$ saliency map of a confident prediction is nearly flat.
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/saliency-course/deep-inside-convnets/blob/main/notebooks/04_logits_vs_softmax.ipynb)
 
 # %% [markdown]
-# ## The gradient identity · 10 min
+# ## The gradient identity · 4 min
 #
 # $\log P_c = S_c - \log \sum_k \exp S_k$, so
 #
 # $$\frac{\partial \log P_c}{\partial I} = \frac{\partial S_c}{\partial I} - \sum_k P_k \frac{\partial S_k}{\partial I},
 # \qquad \frac{\partial P_c}{\partial I} = P_c \, \frac{\partial \log P_c}{\partial I}.$$
 #
-# The first term is the paper's objective. The second term is new: ascending $\log P_c$ also moves $I$ **against the gradients of the other classes**, weighted by their probabilities. $P_c$ can therefore rise because the other scores fall, not because the image looks more like class $c$. (The identity is calculus; the measurements below are ours.)
-#
-# We check it with autograd on a toy image, computing each $\partial S_k/\partial I$ with its own backward pass:
+# The first term is the paper's objective. The second moves $I$ **against the other classes' gradients**, weighted by their probabilities: $P_c$ can rise because the other scores fall. We check the identity with autograd on a toy image, one backward pass per class:
 
 # %%
 # Course set-up: on Colab, or wherever `helpers` is missing, install the course package first.
@@ -52,7 +52,7 @@ helpers.plotting.use_notebook_style()
 threads = helpers.runtime.configure_threads()  # half the cores (1-4) unless COURSE_THREADS says otherwise
 print("helpers", helpers.__version__, "| device:", helpers.default_device(), "|", threads)
 
-# %%
+# %% tags=["live"]
 import copy
 
 import numpy as np
@@ -73,164 +73,237 @@ print(f"max |d log P_c/dI| = {gi.autograd.abs().max().item():.2g}, max |autograd
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from helpers.claims import claim, close
+from helpers.claims import RTOL, claim, close
 
 scale = gi.logit_term.abs().max().item()  # size of the terms being subtracted (float32 round-off is relative to it)
-claim("the identity agrees with autograd to float32 round-off (max difference < 1e-4 x max |dS_c/dI|)",
-      gi.max_abs_difference < 1e-4 * scale)
+claim(f"the identity agrees with autograd to float32 round-off (max difference < {RTOL:g} x max |dS_c/dI|, "
+      "the tolerance helpers.claims allows float32 sums that other kernels reorder)", gi.max_abs_difference < RTOL * scale)
 claim("the second term (the competitors) is not zero", gi.others_term.abs().max().item() > 0);
 
 # %% [markdown]
-# What you should see: the identity agrees with autograd to float32 round-off, and the second term (the competitors) is not zero.
+# What you should see: the identity agrees with autograd to float32 round-off, and the competitors' term is not zero.
 
 # %% [markdown]
-# ## Measuring it: three objectives, same start, same budget · 15 min
+# ## Three objectives on the toy CNN · 8 min
 #
-# We optimise every toy class from the zero (mean) image with SGD and 200 steps, for three objectives:
-# - `"logit"`: $S_c - \lambda\lVert I\rVert^2$ (the paper, Eq. 1);
-# - `"softmax"`: $P_c - \lambda\lVert I\rVert^2$;
-# - `"log_softmax"`: $\log P_c - \lambda\lVert I\rVert^2$.
+# Every toy class from the mean image, plain SGD, 400 steps, notebook 03's $\eta$ and $\lambda$; only the objective changes: `"logit"` $S_c$ (the paper), `"softmax"` $P_c$, `"log_softmax"` $\log P_c$, each minus $\lambda\lVert I\rVert^2$. Each objective is multiplied by $k$ (`objective_scale`) so that every run takes the same first step (why: "Going further").
 #
-# **Making it fair (our choice, not the paper's).** The objectives have very different scales: at the mean image $\partial P_c/\partial I = P_c\, \partial \log P_c/\partial I$ with $P_c$ near $1/6$ (six classes), several times smaller, so with the same learning rate the $P_c$ run hardly moves and the penalty holds it at the mean image. We therefore ascend $k \cdot \text{objective} - \lambda\lVert I\rVert^2$, with $k$ chosen so that the objective's gradient at the mean image has the same norm as $\partial S_c/\partial I$ (`objective_scale`, averaged over the classes). This is the same as learning rate $k\eta$ and penalty $\lambda/k$; every run then starts with a step of the same size. $\eta$ and $\lambda$ are `default_settings(toy)`, the values notebook 03 chose for the paper's method on the toy CNN (the paper gives no learning rate, $\lambda$ or number of steps).
+# Did the margin come from raising $S_c$ or lowering the others? The **share from the others** is $-\Delta C / (\Delta S_c - \Delta C)$ ($\Delta$: change from the start) for three summaries $C$ of the other logits:
+# - their **mean**;
+# - their **log-sum-exp** $\log\sum_{k\neq c} e^{S_k}$: $S_c - C = \log\frac{P_c}{1-P_c}$ exactly;
+# - the **runner-up** $\max_{k\neq c} S_k$.
 #
-# For each we record the final target logit, $P_c$, the mean of the other logits, the **share of the margin** gained by pushing the other logits down, $-\Delta\bar S_{\text{other}} / (\Delta S_c - \Delta\bar S_{\text{other}})$ with $\Delta$ the change from the start, and how far the image moved from the start (RMS change, in grey levels).
+# Share 0: only $S_c$ rose; 1: only the others fell; negative: the others rose.
 
 # %%
+from helpers.evaluation.competitors import SUMMARIES, margin_decomposition, median_interval
+
 objectives = ["logit", "softmax", "log_softmax"]
+METHOD = {"logit": "S_c (paper)", "softmax": "P_c", "log_softmax": "log P_c"}  # legends name the objective maximised
 lr, lam = default_settings(toy)
+STEPS = 400
 scales = {obj: objective_scale(toy, list(toy.categories), obj) for obj in objectives}
-runs = {obj: class_model_visualization(toy, list(toy.categories), steps=200, objective=obj,
+runs = {obj: class_model_visualization(toy, list(toy.categories), steps=STEPS, objective=obj,
                                        lr=lr * scales[obj], l2=lam / scales[obj], seed=0, progress=False)
         for obj in objectives}
 start_image = toy.mean.permute(1, 2, 0).cpu().numpy() * 255   # the mean image, where every run starts
 
 
-def summary(results):
-    """Averages over classes: final S_c, P_c, mean other logit, share of the margin from the others, RMS image change."""
-    h = [r.history for r in results]
-    logit = np.mean([x.target_logit[-1] for x in h])
-    other = np.mean([x.mean_other_logit[-1] for x in h])
-    prob = np.mean([x.target_prob[-1] for x in h])
-    d_logit = np.array([x.target_logit[-1] - x.target_logit[0] for x in h])
-    d_other = np.array([x.mean_other_logit[-1] - x.mean_other_logit[0] for x in h])
-    change = np.mean([np.sqrt(np.mean((r.image.astype(np.float64) - start_image) ** 2)) for r in results])
-    return logit, prob, other, float(np.mean(-d_other / (d_logit - d_other))), change
+def end_logits(model, results):
+    """The logits of the returned images (N, K)."""
+    with torch.no_grad():
+        return model(torch.cat([r.tensor for r in results]))
 
 
-table = {obj: summary(rs) for obj, rs in runs.items()}
+def ascended(r):
+    """The objective the run ascended, per step: objective - l2 ||I||^2 (l2 as the run used it)."""
+    h = r.history
+    value = {"logit": h.target_logit, "softmax": h.target_prob, "log_softmax": np.log(h.target_prob)}[r.settings["objective"]]
+    return value - r.settings["l2"] * h.norm.astype(np.float64) ** 2
+
+
+def late_gain(r, last=10):
+    """The gain of the last `last` steps as a fraction of the run's whole gain: near 0 once it has levelled off."""
+    j = ascended(r)
+    return float((j[-1] - j[-1 - last]) / (j[-1] - j[0]))
+
+
+targets = [r.target for r in runs["logit"]]
+with torch.no_grad():
+    start_logits = toy.model(torch.zeros(1, 3, toy.input_size, toy.input_size, device=toy.device)).expand(len(targets), -1)
+shares = {obj: {s: m.share_from_others for s, m in margin_decomposition(start_logits, end_logits(toy.model, rs), targets).items()}
+          for obj, rs in runs.items()}
+rms_change = {obj: np.array([np.sqrt(np.mean((r.image.astype(np.float64) - start_image) ** 2)) for r in rs]) for obj, rs in runs.items()}
+final_logit = {obj: np.array([r.final_logit for r in rs]) for obj, rs in runs.items()}
 
 
 # %%
-def fmt(v):
-    """Large logits as integers, small ones with one decimal."""
-    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.1f}"
+def median_with_interval(values):
+    """'median [low, high]' with the order-statistic interval of the median."""
+    low, high, _ = median_interval(values)
+    return f"{np.median(values):+.2f} [{low:+.2f}, {high:+.2f}]"
 
-print(f"{'objective':12s} {'k':>3s} {'target logit':>13s} {'P_c':>5s} {'mean other':>11s} {'share from others':>18s} {'RMS change':>11s}")
-for obj, (logit, prob, other, share, change) in table.items():
-    print(f"{obj:12s} {scales[obj]:3.0f} {fmt(logit):>13s} {prob:5.2f} {fmt(other):>11s} {share:17.0%} {change:11.0f}")
-for obj in ("softmax", "log_softmax"):
-    print(f"{obj}: the logit objective's target logit is {table['logit'][0] / table[obj][0]:.0f} times larger; "
-          f"its image moved {table['logit'][4] / table[obj][4]:.0f} times farther")
+n, coverage = len(targets), median_interval(final_logit["logit"])[2]
+print(f"n = {n} classes; medians over the classes [{coverage:.0%} interval of the median: min to max, which covers it "
+      f"with probability 1 - 2/2^{n}]")
+print(f"{'objective':12s} {'k':>4s} {'S_c':>6s} {'min P_c':>8s} {'RMS change':>11s} {'last-10-step gain':>18s}")
+for obj, rs in runs.items():
+    print(f"{METHOD[obj]:12s} {scales[obj]:4.1f} {np.median(final_logit[obj]):6.0f} {min(r.final_prob for r in rs):8.3f} "
+          f"{np.median(rms_change[obj]):11.1f} {max(abs(late_gain(r)) for r in rs):17.2%}")
+print("\nshare of the margin gained from the others, by summary of the other logits")
+print(f"{'objective':12s}" + "".join(f"{s:>26s}" for s in SUMMARIES))
+for obj in objectives:
+    print(f"{METHOD[obj]:12s}" + "".join(f"{median_with_interval(shares[obj][s]):>26s}" for s in SUMMARIES))
 
 # %%
 # NBVAL_CHECK_OUTPUT
 posterior = ("softmax", "log_softmax")
-claim("every objective ends with P_c > 0.9", all(v[1] > 0.9 for v in table.values()))
-claim("softmax and log_softmax get there with a target logit under 2% of the logit objective's (over 50 times smaller)",
-      all(table[o][0] < 0.02 * table["logit"][0] for o in posterior))
-claim("the share of the margin from the others is the same for all three objectives (within 5 percentage points)",
-      max(v[3] for v in table.values()) - min(v[3] for v in table.values()) < 0.05)
-claim("the posterior objectives move the image less than a fifth as far as the logit objective",
-      all(table[o][4] < 0.2 * table["logit"][4] for o in posterior));
+claim("every run has levelled off: its last 10 steps gained less than 1% of its whole gain (10 steps are 2.5% of the "
+      "400: a run still climbing at its average pace would gain 2.5%)", all(abs(late_gain(r)) < 0.01 for rs in runs.values() for r in rs))
+claim("every run ends with P_c > 0.5 (the target outweighs all other classes together)",
+      all(r.final_prob > 0.5 for rs in runs.values() for r in rs))
+claim("for every class, both posterior objectives end with a smaller S_c and a smaller image change than the paper's",
+      all((final_logit[o] < final_logit["logit"]).all() and (rms_change[o] < rms_change["logit"]).all() for o in posterior))
+claim("mean of the others: the three objectives gain the same share from the others (for each posterior objective, "
+      "the 97% interval of the median paired difference from the paper's objective contains 0)",
+      all(median_interval(shares[o]["mean"] - shares["logit"]["mean"])[0] <= 0 <= median_interval(shares[o]["mean"] - shares["logit"]["mean"])[1]
+          for o in posterior))
+for s in ("logsumexp", "runner_up"):
+    claim(f"{s}: the paper's objective raises the competitors (negative share for every class), and each posterior "
+          "objective's share is higher than the paper's for every class",
+          bool((shares["logit"][s] < 0).all() and all((shares[o][s] > shares["logit"][s]).all() for o in posterior)))
+claim("log-sum-exp: the posterior objectives still gain most of their log-odds from raising S_c (the 97% interval of "
+      "their median share lies below 0.5)", all(median_interval(shares[o]["logsumexp"])[1] < 0.5 for o in posterior));
 
 # %% [markdown]
-# What you should see: all three objectives end with a high $P_c$; the paper's objective drives $S_c$ to hundreds, the two posterior objectives stop at a target logit of a few units; the share of the margin that comes from lowering the other logits is about the same **for all three objectives**; the posterior objectives move the image much less far from the start. The checks below the table say whether your run agrees.
+# What you should see: every run levels off with a high $P_c$; the posterior objectives stop at a small $S_c$. With the **mean**, the share from the others is the same for all three objectives; with the **log-sum-exp** and the **runner-up**, the paper's objective *raises* the strongest competitors while the posterior objectives hold them about still.
 #
-# **What this measurement shows, plainly.** The paper's *reason* predicts that maximising the posterior gains its margin by *lowering the other classes*. On this toy that is not what we measure: the share from the others is practically the same for all three objectives (in proportion, the logit objective lowers the other logits just as much; we have not measured why, and a plausible reason is that the toy's classes share features, so raising one score lowers the others). So this table does **not** support the reason in the form stated. What differs, and strongly, is something else (our reading, not the paper's): the posterior objectives are *satisfied early*. Since $\partial \log P_c/\partial I = (1-P_c)\,\partial S_c/\partial I - \sum_{k\neq c} P_k\,\partial S_k/\partial I$ fades as $P_c \to 1$, they stop as soon as a small margin makes $P_c \approx 1$, with a target logit two orders of magnitude smaller and an image that has barely changed. The paper's *observation*, that posterior images are not visually prominent, is what the images below reproduce.
+# **The metrics disagree; the paper's argument is about the log-sum-exp**, the only way $P_c$ depends on the competitors (the mean weighs the weak ones alike). By it the paper is half right: the posterior objectives work against the strongest competitors, but still gain most of their margin by raising $S_c$. The larger difference: they are **satisfied early**, their gradient fading like $1-P_c$.
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+fig, axes = plt.subplots(1, 3, figsize=(3 * 4.2, 4.2))
 for obj, results in runs.items():
-    r = results[toy.class_index("star")]
-    axes[0].plot(r.history.target_logit, label=obj)
-    axes[1].plot(r.history.mean_other_logit, label=obj)
-    axes[2].plot(r.history.target_prob, label=obj)
-for ax, title in zip(axes, ["target logit S_c", "mean other logit", "P_c"]):
-    ax.set_title(f"class 'star': {title}")
+    for j, r in enumerate(results):
+        j_curve = ascended(r)
+        axes[0].plot((j_curve - j_curve[0]) / (j_curve[-1] - j_curve[0]), color=f"C{objectives.index(obj)}", lw=1,
+                     label=METHOD[obj] if j == 0 else None)
+    star = results[toy.class_index("star")].history
+    axes[1].plot(star.target_logit, label=METHOD[obj])
+    axes[2].plot(star.target_prob, label=METHOD[obj])
+titles = ["ascended objective, all classes\n(fraction of its final gain)", "class 'star': S_c", "class 'star': P_c"]
+for ax, title in zip(axes, titles):
+    ax.set_title(title)
     ax.set_xlabel("step")
-for ax in axes[:2]:
-    ax.set_yscale("symlog", linthresh=1)  # small and large logits on one axis
-axes[0].legend()
+axes[1].set_yscale("symlog", linthresh=1)  # small and large logits on one axis
+axes[0].legend(title="objective maximised")
 fig.tight_layout()
 
-# %%
-# NBVAL_CHECK_OUTPUT
-star = {obj: results[toy.class_index("star")].history for obj, results in runs.items()}
-half = len(star["logit"].target_logit) // 2
-claim("for 'star', the logit run's S_c is still rising over the last half of the steps",
-      bool(star["logit"].target_logit[-1] > star["logit"].target_logit[half]))
-claim("the posterior runs have levelled off: P_c changes by less than 0.01 over the last half of the steps",
-      all(abs(star[o].target_prob[-1] - star[o].target_prob[half]) < 0.01 for o in posterior))
-claim("the posterior runs end with S_c under 2% of the logit run's",
-      all(star[o].target_logit[-1] < 0.02 * star["logit"].target_logit[-1] for o in posterior));
-
 # %% [markdown]
-# What you should see: with the paper's objective, $S_c$ for 'star' keeps climbing through all 200 steps and the mean other logit falls far below zero; the two posterior runs level off early, once $P_c$ has reached its plateau close to 1, with $S_c$ staying small. The checks above say whether your run agrees.
+# What you should see: every curve on the left flattens before step 400 (the runs have converged); for 'star' the paper's $S_c$ climbs long after the posterior runs, with $P_c$ near 1, have stopped.
 
 # %%
+shown = ["circle", "star", "ring"]
 images, titles = [], []
-for obj, results in runs.items():
-    for r in results:
+for name in shown:
+    for obj in objectives:
+        r = runs[obj][toy.class_index(name)]
         images.append(r.image)
-        titles.append(f"{obj}: {r.class_name}")
-fig = show_images(images, titles, ncols=6)
+        titles.append(f"{METHOD[obj]}: {name}\nP_c = {r.final_prob:.2f}")
+fig = show_images(images, titles, ncols=3, size=4.0, interpolation="nearest")
 
 # %% [markdown]
-# What you should see: the paper's objective (top row) paints strong, class-specific stroke patterns; the softmax and log-softmax images (rows 2 and 3) are **almost blank grey**, the mean image with a few faint strokes, and yet the table says the network gives them a high $P_c$.
+# What you should see: the paper's objective (left) paints class-specific strokes; the $P_c$ and $\log P_c$ images are **almost blank**, yet $P_c$ is near 1: the paper's observation. Unrecognisable images classified with near certainty are Nguyen et al.'s (2015) *fooling images*.
+
+# %% [markdown]
+# ## ImageNet (EfficientNet-Lite0) with plain SGD · 4 min
 #
-# This is the most striking figure of the notebook, and it reproduces the paper's observation that posterior images are "not visually prominent". An image that shows a person nothing is classified with near certainty: a change of a few grey levels (RMS, printed in the table) from the mean image is enough to make $P_c \approx 1$ on this 6-class toy. Maximising the posterior therefore tells us almost nothing about what the network takes the class to look like; maximising $S_c$ keeps adding class evidence long after $P_c$ has saturated. That, more than the share of the margin, is what our measurements say in favour of the paper's choice.
-
-# %% [markdown]
-# ### The same comparison on ImageNet (EfficientNet-Lite0) · 5 min
-# Two classes, 160 px, 60 steps, same start. The rescaling by $k$ does not carry over: with 1000 classes $P_c \approx 10^{-3}$ at the mean image, so $k$ for `softmax` is in the thousands and the run explodes once $P_c$ grows. Here we instead use **Adam** for all three objectives (beyond the paper: Adam divides each step by a running estimate of the gradient's size, so its step size depends little on the objective's scale; it does not make the three runs identical in any stronger sense), lr 0.05, no penalty, pixels clipped to the valid range:
+# Two classes with notebook 03's Lite0 settings (plain SGD, its $\eta$ and $\lambda$, 150 steps, 160 px; 224 px on a GPU). Only the objective changes, without $k$: for $P_c$ it would be about 1000 and the run would explode.
 
 # %%
 lite0 = helpers.load_model("efficientnet_lite0")
-start = torch.zeros(1, 3, 160, 160, device=lite0.device)
+SIZE, LITE_STEPS = (224 if lite0.device.type == "cuda" else 160), 150   # notebook 03's size and budget
+start = torch.zeros(1, 3, SIZE, SIZE, device=lite0.device)
 classes = ["limousine", "goose"]
-lite_runs = {obj: class_model_visualization(lite0, classes, steps=60, init=start, objective=obj, optimizer="adam",
-                                            l2=0.0, regularizers=("clip",), seed=0, progress=False)
-             for obj in objectives}
-images, titles = [], []
-for obj, results in lite_runs.items():
-    for r in results:
-        images.append(r.image)
-        titles.append(f"{obj}: {r.class_name}")
-fig = show_images(images, titles, ncols=6)
-print(f"{'objective':12s}" + "".join(f"{name + ': S_c':>18s}{'P_c':>7s}" for name in classes))
-for obj, results in lite_runs.items():
-    print(f"{obj:12s}" + "".join(f"{r.final_logit:18.1f}{r.final_prob:7.3f}" for r in results))
+
+
+def lite_table(optimizer, l2=None, objs=objectives):
+    """Run objectives on Lite0 with one optimiser (its default lr; lambda: l2 or the default); print S_c, P_c, pixel std, last-10 gain."""
+    out = {obj: class_model_visualization(lite0, classes, steps=LITE_STEPS, init=start, objective=obj, l2=l2,
+                                          optimizer=optimizer, seed=0, progress=False) for obj in objs}
+    lr_used, l2_used = out[objs[0]][0].settings["lr"], out[objs[0]][0].settings["l2"]
+    print(f"{optimizer}, lr {lr_used:g}, lambda {l2_used:g}, {LITE_STEPS} steps, n = {len(classes)} classes (no interval)")
+    print(f"{'objective':12s}" + "".join(f"{c + ': S_c':>18s}{'P_c':>7s}{'std':>6s}{'last 10':>9s}" for c in classes))
+    for obj, rs in out.items():
+        print(f"{METHOD[obj]:12s}" + "".join(f"{r.final_logit:18.1f}{r.final_prob:7.3f}{r.image.std():6.1f}{late_gain(r):9.1%}" for r in rs))
+    return out
+
+
+def pixel_std(results):
+    """Each image's pixel standard deviation, in grey levels: 0 for a blank image."""
+    return np.array([r.image.std() for r in results])
+
+
+def logit_of(results):
+    """Each image's final S_c."""
+    return np.array([r.final_logit for r in results])
+
+
+lite_sgd = lite_table("sgd")
+fig = show_images([r.image for rs in zip(*lite_sgd.values()) for r in rs],
+                  [f"{METHOD[o]}: {c}" for c in classes for o in objectives], ncols=3, size=4.0, interpolation="nearest")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-claim("on Lite0 every run ends with P_c > 0.9", all(r.final_prob > 0.9 for rs in lite_runs.values() for r in rs))
-claim("for both classes, the posterior objectives end with a smaller S_c than the paper's objective",
-      all(lite_runs[o][j].final_logit < lite_runs["logit"][j].final_logit for o in posterior for j in range(len(classes))));
+claim("S_c and log P_c runs end with P_c > 0.5 for both classes", all(r.final_prob > 0.5 for o in ("logit", "log_softmax") for r in lite_sgd[o]))
+claim("the log P_c run has levelled off: its last 10 steps gained less than 1% of its whole gain (10 steps are 6.7% "
+      "of the 150)", all(abs(late_gain(r)) < 0.01 for r in lite_sgd["log_softmax"]))
+claim("the P_c run barely leaves the mean image: pixel std under 1 grey level (less than the display can show)",
+      bool((pixel_std(lite_sgd["softmax"]) < 1).all()))
+claim("for both classes the log P_c image has a smaller pixel std and a smaller S_c than the paper's",
+      bool((pixel_std(lite_sgd["log_softmax"]) < pixel_std(lite_sgd["logit"])).all()
+           and (logit_of(lite_sgd["log_softmax"]) < logit_of(lite_sgd["logit"])).all()));
 
 # %% [markdown]
-# What you should see: all six images are similar dense colour textures, and by eye nothing tells the three objectives apart; the printed table shows the difference: the posterior objectives saturate $P_c$ with a smaller $S_c$ than the paper's objective (the checks say whether your run agrees). As on the toy, the posterior is saturated by a smaller score; with 1000 classes and this short Adam run, that is all this figure shows.
+# What you should see: the paper's objective gives dense speckle (notebook 03); $\log P_c$ a nearly blank image with a far smaller $S_c$ and $P_c$ near 1; $P_c$ does not leave the mean image, its gradient scaled by $P_c \approx 10^{-3}$. The $S_c$ run may still be climbing (last-10-step gain), which only widens the gap.
 
 # %% [markdown]
-# ## The saliency view: maps of $S_c$ versus $P_c$ · 10 min
+# ## Optional: what Adam changes · 5 min
+#
+# Adam (beyond the paper) divides each step by a running estimate of the gradient's size, so a pixel moves by about its learning rate however faded the gradient is. What stops it is a stationary point, where the objective's gradient equals the penalty's, $2\lambda I$: the same points as for SGD. Three runs of $S_c$ and $\log P_c$, each one change away from another: Adam with the same $\lambda$ (one change from the SGD runs above), Adam without the penalty ($\lambda = 0$), and SGD without it.
+
+# %%
+contrast = {"Adam, same lambda": lite_table("adam", objs=["logit", "log_softmax"]),
+            "Adam, lambda = 0": lite_table("adam", l2=0.0, objs=["logit", "log_softmax"]),
+            "SGD, lambda = 0": lite_table("sgd", l2=0.0, objs=["logit", "log_softmax"])}
+fig = show_images([rs[obj][0].image for obj in ("logit", "log_softmax") for rs in contrast.values()],
+                  [f"{setting}\n{METHOD[obj]}: {classes[0]}" for obj in ("logit", "log_softmax") for setting in contrast],
+                  ncols=3, size=4.0, interpolation="nearest")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def faintness(rs):
+    """log P_c image's pixel std over the paper's, per class: 1 = as textured, 0 = blank."""
+    return pixel_std(rs["log_softmax"]) / pixel_std(rs["logit"])
+
+claim("Adam alone does not erase the difference: with the same lambda its log P_c images are no more textured, "
+      "relative to the paper's, than SGD's, for both classes",
+      bool((faintness(contrast["Adam, same lambda"]) <= faintness(lite_sgd)).all()))
+claim("lambda = 0: the log P_c images are closer to the paper's in texture (pixel std ratio) with Adam than with SGD, "
+      "for both classes", bool((faintness(contrast["Adam, lambda = 0"]) > faintness(contrast["SGD, lambda = 0"])).all()))
+claim("in every setting, log P_c ends with a smaller S_c than the paper's objective, for both classes",
+      all((logit_of(rs["log_softmax"]) < logit_of(rs["logit"])).all() for rs in contrast.values()));
+
+# %% [markdown]
+# What you should see: with the same $\lambda$, Adam's $\log P_c$ images are blank too; without the penalty, Adam keeps painting after $P_c$ saturates and its $\log P_c$ images come close to the paper's, more than SGD's do. Normalised steps without a penalty erase the difference in the images; $S_c$ stays smaller in every setting.
+
+# %% [markdown]
+# ## The saliency view: maps of $S_c$ versus $P_c$ · 4 min
 #
 # The same identity applies to saliency maps (notebook 02). Writing out the $k = c$ term,
 #
-# $$\frac{\partial P_c}{\partial I} = P_c\Big(\frac{\partial S_c}{\partial I} - \sum_k P_k \frac{\partial S_k}{\partial I}\Big)
-# = \underbrace{P_c (1 - P_c)}_{\to\, 0}\,\frac{\partial S_c}{\partial I} \;-\; P_c \sum_{k \neq c} \underbrace{P_k}_{\to\, 0}\,\frac{\partial S_k}{\partial I}.$$
+# $$\frac{\partial P_c}{\partial I} = \underbrace{P_c (1 - P_c)}_{\to\, 0}\,\frac{\partial S_c}{\partial I} \;-\; P_c \sum_{k \neq c} \underbrace{P_k}_{\to\, 0}\,\frac{\partial S_k}{\partial I}.$$
 #
-# For a confident prediction ($P_c \to 1$) the map shrinks because of the factor $(1 - P_c)$ on the class's own gradient and because the competitors' weights $P_k$ add up to only $1 - P_c$; the factor $P_c$ itself is close to 1 and changes little. The $\log P_c$ map is the same without the leading $P_c$, so it shrinks in the same way. Both also mix in the competitors' gradients: they show what separates class $c$ from its rivals rather than the evidence for $c$ alone.
-#
-# A confident example: the held-out toy image whose $1 - P_c$ is closest to $0.01$ (most toy images are far more confident). We use a float64 copy of the CNN, so that the small gradients are not lost to rounding.
+# For a confident prediction the map shrinks with $1 - P_c$: the class's own gradient carries that factor, and the competitors' weights add up to it. The $\log P_c$ map lacks only the leading $P_c \approx 1$. Example: the held-out toy image with $1 - P_c$ closest to $0.01$, on a float64 copy of the CNN (small gradients survive rounding).
 
 # %%
 model64 = copy.deepcopy(toy.model).double()                     # toy.model itself stays float32
@@ -262,18 +335,22 @@ for name, m in maps.items():
 from helpers.saliency import rank_correlation
 
 shrink = {name: m.max().item() / maps["|dS_c/dI| (paper)"].max().item() for name, m in maps.items()}
-claim("the P_c and log P_c maps' maxima are within a factor 10 of (1 - P_c) times the S_c map's",
+claim("the P_c and log P_c maps' maxima are within a factor 10 of (1 - P_c) times the S_c map's "
+      "(one order of magnitude, against the two orders of 1 - P_c near 0.01)",
       all(abs(np.log10(shrink[n] / float(one_minus_p[i]))) < 1 for n in ("|dP_c/dI|", "|d log P_c/dI|")))
 claim("the log P_c gradient is the P_c gradient divided by P_c (to float precision)", close(g_logp[i] * p_c[i], g_p[i]))
-claim("on its own scale the P_c map has nearly the shape of the S_c map (rank correlation > 0.8)",
-      rank_correlation(maps["|dP_c/dI|"].numpy(), maps["|dS_c/dI| (paper)"].numpy()) > 0.8);
+same_class = [j for j in range(len(predicted)) if j != i and predicted[j] == predicted[i]]
+baseline = max(rank_correlation(g_s[j].abs().amax(0).numpy(), maps["|dS_c/dI| (paper)"].numpy()) for j in same_class)
+claim("on its own scale the P_c map has the S_c map's shape: their rank correlation is higher than the S_c map's with "
+      "any other held-out image's S_c map of the same class (the baseline for an unrelated map)",
+      rank_correlation(maps["|dP_c/dI|"].numpy(), maps["|dS_c/dI| (paper)"].numpy()) > baseline);
 
 # %%
 top = maps["|dS_c/dI| (paper)"].max().item()
 panels = [(heldout.images[i], f"{heldout.class_names()[i]}, P_c = {p_c[i]:.3f}", None)]
 panels += [((m / top).numpy(), f"{name}\non the S_c map's scale", 1.0) for name, m in maps.items()]
 panels += [((m / m.max()).numpy(), f"{name}\non its own scale", 1.0) for name, m in list(maps.items())[1:]]
-fig, axes = plt.subplots(2, 3, figsize=(3 * helpers.plotting.PANEL_INCHES, 2 * helpers.plotting.PANEL_INCHES))
+fig, axes = plt.subplots(2, 3, figsize=(3 * 4.0, 2 * 4.0))
 for ax, (panel, title, vmax) in zip(axes.flat, panels):
     ax.imshow(panel, cmap="gray", vmin=0, vmax=vmax)               # one fixed grey scale per map: white = vmax
     ax.set_title(title)
@@ -281,19 +358,22 @@ for ax, (panel, title, vmax) in zip(axes.flat, panels):
 fig.tight_layout()
 
 # %% [markdown]
-# What you should see: on the $S_c$ map's grey scale (top right and bottom left) the $P_c$ and $\log P_c$ maps are black: their largest value is a small fraction of the $S_c$ map's, of the order of $1 - P_c$ (printed above). On their own scale (bottom middle and right) they look much like the $S_c$ map for this image (the last check above): here the competitors' term changes the map's size far more than its shape.
+# What you should see: on the $S_c$ map's grey scale (top right, bottom left) the $P_c$ and $\log P_c$ maps are black. On their own scale (bottom middle, right) they look like the $S_c$ map: the competitors change the map's size far more than its shape.
 
 # %% [markdown]
-# The factor $(1-P_c)$ predicts how much the map shrinks. Over all 300 held-out images, the ratio of the map sizes $\lVert\partial P_c/\partial I\rVert / \lVert\partial S_c/\partial I\rVert$ against $1 - P_c$:
+# Over all 300 held-out images, the ratio of the map sizes $\lVert\partial P_c/\partial I\rVert / \lVert\partial S_c/\partial I\rVert$ against $1 - P_c$:
 
 # %%
 ratio = (g_p.flatten(1).norm(dim=1) / g_s.flatten(1).norm(dim=1)).numpy()
 q = one_minus_p.numpy()
 ok = q > 1e-12                                                  # below that, float64 itself cannot resolve 1 - P_c
 within = np.abs(np.log10(ratio[ok] / q[ok])) < 1
-print(f"images: {len(q)}; with 1 - P_c > 1e-12: {ok.sum()}; median 1 - P_c = {np.median(q):.0e}")
-print(f"ratio / (1 - P_c) within a factor 10 for {within.mean():.0%} of them; median ratio / (1 - P_c) = {np.median(ratio[ok] / q[ok]):.1f}")
-fig, ax = plt.subplots(figsize=(7, 5))
+low, high, coverage = median_interval(ratio[ok] / q[ok])
+span = np.log10(q[ok].max() / q[ok].min())
+print(f"images: {len(q)}; with 1 - P_c > 1e-12: {ok.sum()}, spanning {span:.0f} orders of magnitude; median 1 - P_c = {np.median(q):.0e}")
+print(f"ratio / (1 - P_c): median {np.median(ratio[ok] / q[ok]):.2f} [{coverage:.0%} interval {low:.2f}-{high:.2f}]; "
+      f"within a factor 10 for {within.mean():.0%}")
+fig, ax = plt.subplots(figsize=(6, 4.5))
 ax.loglog(q[ok], ratio[ok], "o", ms=4, alpha=0.6, label="held-out toy images")
 line = np.array([q[ok].min(), q[ok].max()])
 ax.loglog(line, line, "k--", lw=1.5, label="ratio = 1 - P_c")
@@ -304,12 +384,12 @@ fig.tight_layout()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-claim("for every image with 1 - P_c > 1e-12, the ratio is within a factor 10 of 1 - P_c", bool(within.all()))
-claim("the median of ratio / (1 - P_c) lies between 0.5 and 2", bool(0.5 < np.median(ratio[ok] / q[ok]) < 2));
+claim("for every image with 1 - P_c > 1e-12, the ratio is within a factor 10 of 1 - P_c "
+      "(one order of magnitude, while 1 - P_c spans many: printed above)", bool(within.all()));
 
 
 # %% [markdown]
-# What you should see: the points lie along the line ratio $= 1 - P_c$ over many orders of magnitude: the size of the $P_c$ map is set by $1 - P_c$, i.e. by how *unconfident* the network is, and not by the factor $P_c$. For a typical toy image (the printed median $1 - P_c$) the $P_c$ map is fainter than the $S_c$ map by that same factor, while the $S_c$ map does not depend on the confidence.
+# What you should see: the points follow the line ratio $= 1 - P_c$ over many orders of magnitude: the $P_c$ map's size is set by how *unconfident* the network is.
 
 # %% [markdown]
 # ## Exercises
@@ -384,7 +464,25 @@ print(ex.Q3.check(None))  # replace None with your answer
 # %% [markdown]
 # ## Takeaways
 #
-# - $\partial \log P_c/\partial I = \partial S_c/\partial I - \sum_k P_k\, \partial S_k/\partial I$ and $\partial P_c/\partial I = P_c\, \partial \log P_c/\partial I$: the posterior's gradient is the paper's $S_c$ gradient minus a probability-weighted sum of the competitors' gradients.
-# - The paper's reason for $S_c$ (the posterior can be raised by lowering other scores) is true of the calculus; on our toy the *share* of the margin gained from the other classes is about the same for all three objectives, so that measurement does not show it. The paper's observation, that posterior images are not visually prominent, is reproduced.
-# - What we do measure: the posterior objectives are satisfied by a small margin, reaching $P_c \approx 1$ with a target logit two orders of magnitude smaller and an image barely different from the start.
-# - For a confident prediction the $P_c$ and $\log P_c$ saliency maps shrink roughly like $1 - P_c$ (the $(1-P_c)$ factor and the competitors' small weights, not the factor $P_c$); the $S_c$ map does not depend on the confidence.
+# - The posterior's gradient is the paper's $\partial S_c/\partial I$ minus a probability-weighted sum of the competitors' gradients.
+# - The paper's reason, measured by what $P_c$ depends on (the competitors' log-sum-exp): the posterior objectives hold the strongest competitors down where $S_c$ lets them rise, but gain most of their margin by raising $S_c$. By the mean of the other logits, all three objectives look alike.
+# - The observation holds with plain SGD (toy and Lite0): posterior images are nearly blank, because the posterior's gradient fades like $1 - P_c$ and the penalty then holds the image. Adam without a penalty keeps painting and makes the images look alike.
+# - For a confident prediction the $P_c$ saliency map shrinks like $1 - P_c$; the $S_c$ map does not.
+
+# %% [markdown]
+# ## Going further
+#
+# **Why rescale on the toy.** Ascending $k \cdot$ objective $- \lambda\lVert I\rVert^2$ with step $\eta$ is the same as step $k\eta$ and penalty $\lambda/k$. Without it, the $P_c$ run on the toy starts with a step about six times smaller (its gradient carries $P_c \approx 1/6$) and the penalty holds it near the mean image: the comparison would then measure the step size, not the objective. On Lite0 the same $k$ would be about 1000 for $P_c$, and the run explodes once $P_c$ grows; there we keep the paper's step and show what it does.
+#
+# **Why the mean misleads.** The mean weighs every competitor alike; $P_c$, through the log-sum-exp, feels mostly the strongest few. A plausible reading of the toy table, not measured here: from the mean image, the paper's objective raises the classes that share features with $c$ along with $c$, and the posterior's second term pushes exactly those down.
+#
+# **Fooling images.** Nguyen et al. (2015) evolved or optimised unrecognisable images that networks classify with over 99% confidence. The near-blank posterior images here are a mild case of the same thing: a confident posterior says little about what an image shows, which is one more reason to visualise $S_c$.
+#
+# **What a skeptic can still check.** The toy has 6 classes and Lite0 is shown on 2; run `class_model_visualization` on more Lite0 classes, other step sizes, or another network (`helpers.load_model("vgg16")` with internet), and recompute the shares with `helpers.evaluation.competitors.margin_decomposition`.
+
+# %% [markdown]
+# ## References
+#
+# - K. Simonyan, A. Vedaldi, A. Zisserman. Deep Inside Convolutional Networks: Visualising Image Classification Models and Saliency Maps. 2013. [arXiv:1312.6034](https://arxiv.org/abs/1312.6034)
+# - A. Nguyen, J. Yosinski, J. Clune. Deep Neural Networks are Easily Fooled: High Confidence Predictions for Unrecognizable Images. CVPR 2015. [arXiv:1412.1897](https://arxiv.org/abs/1412.1897)
+# - D. P. Kingma, J. Ba. Adam: A Method for Stochastic Optimization. ICLR 2015. [arXiv:1412.6980](https://arxiv.org/abs/1412.6980)

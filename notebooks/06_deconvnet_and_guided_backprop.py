@@ -433,11 +433,11 @@ claim("DeconvNet is no better than a uniform map (within 5 points of it on both 
 # What you should see, on Lite0: on real photos the scores are lower than on the toy world, although the objects cover a similar share of the frame (compare the two uniform baselines): photos have texture and clutter, and several objects compete. The ranking changes: Grad-CAM puts the most mass on the object, integrated gradients and Grad-CAM point best, guided backprop and the gradient are in between, and DeconvNet is no better than a uniform map, as expected of a map that does not depend on the image. The checks above say whether your run agrees. With this few photos one photo moves the pointing game by several points (printed), so only large differences count.
 
 # %% [markdown]
-# ## Adversarial examples ("fooling images")
+# ## Adversarial examples
 #
 # The same gradient that draws a saliency map can *change* the decision. `helpers.attribution.fooling_image` starts from a real photo (the 224 × 224 crop that Lite0 sees) and repeatedly moves every pixel by one gray level in the direction of the sign of $\partial S_c/\partial I$ (the steepest ascent of $S_c$ when each pixel may change by at most one level per step), until $c$ is the top-1 class.
 #
-# This is beyond the paper. Such imperceptible changes that flip a classifier's decision are *adversarial examples* (Szegedy et al. 2014, [arXiv:1312.6199](https://arxiv.org/abs/1312.6199)); a step along the sign of the gradient is the fast gradient sign method (Goodfellow et al. 2015, [arXiv:1412.6572](https://arxiv.org/abs/1412.6572)), and repeating it in steps of one gray level is the basic iterative method (Kurakin et al. 2016, [arXiv:1607.02533](https://arxiv.org/abs/1607.02533)); we ascend the target class's score rather than descend the true class's. Nguyen et al. (2015) use "fooling images" for something else: unrecognisable images, evolved or optimised from noise, that a network classifies with high confidence.
+# This is beyond the paper. Such imperceptible changes that flip a classifier's decision are *adversarial examples* (Szegedy et al. 2014, [arXiv:1312.6199](https://arxiv.org/abs/1312.6199)); a step along the sign of the gradient is the fast gradient sign method (Goodfellow et al. 2015, [arXiv:1412.6572](https://arxiv.org/abs/1412.6572)), and repeating it in steps of one gray level is the basic iterative method (Kurakin et al. 2016, [arXiv:1607.02533](https://arxiv.org/abs/1607.02533)); we ascend the target class's score rather than descend the true class's. (The function is named `fooling_image`; the unrecognisable, confidently classified "fooling images" of Nguyen et al. (2015) are met in notebook 04.)
 
 # %%
 def top3(crop):

@@ -131,22 +131,23 @@ Q2 = NumericAnswer(
 )
 
 Q3 = MultipleChoice(
-    "Suppose that on the toy CNN the three objectives (S_c, log P_c, P_c) gained about the same share of their margin "
-    "by lowering the other logits (the notebook prints the shares and checks whether they are close). What would that "
-    "measurement show?",
+    "On EfficientNet-Lite0 with plain SGD and the paper's penalty, the log P_c class images are nearly blank; with "
+    "Adam and no penalty they are dense textures, like the S_c images. What explains the difference?",
     [
-        "That softmax objectives gain their margin mainly by pushing the other classes down, as the paper argues.",
-        "That on this model the three objectives split the margin between 'raise S_c' and 'lower the others' in "
-        "about the same way; what differs is that the posterior objectives stop when P_c is near 1, with a much smaller S_c.",
-        "That the logit objective never changes the other logits.",
+        "Adam maximises a different objective than SGD.",
+        "SGD's step is lr times the gradient, which fades like 1 - P_c once P_c is near 1, so the penalty holds the "
+        "image near the start; Adam divides each step by the gradient's size, so without a penalty it keeps changing the "
+        "image after P_c has saturated.",
+        "The gradient of log P_c is exactly zero once P_c > 0.99.",
     ],
     "b",
-    "If the share from the others is nearly equal for the three objectives, this measurement does not show the paper's "
-    "mechanism at work. The large, robust difference is the size of S_c at the same P_c: the posterior is satisfied "
-    "by a small margin, reached with an image that barely differs from the start.",
+    "The posterior is satisfied by a small margin: its gradient (1 - P_c) dS_c/dI - sum_{k != c} P_k dS_k/dI fades as "
+    "P_c -> 1, and plain SGD stops where it balances the penalty's 2 lambda I, close to the start. Adam moves each pixel "
+    "by about lr however small the gradient; with no penalty nothing balances it. With the same penalty Adam's images "
+    "are blank too (the notebook's optional section): normalised steps erase the difference only without it.",
     why_wrong={
-        "a": "That is the paper's argument, not this measurement: the share gained from the others is then the same for the logit objective, which has no softmax.",
-        "c": "The shares are about equal, so the logit objective also lowered the other logits; nothing in S_c's gradient keeps them fixed.",
+        "a": "Both ascend the same objective; only the step differs: SGD's is lr times the gradient, Adam's is divided by the gradient's running size.",
+        "c": "It fades like 1 - P_c but is not zero (the notebook measures its size); what matters is what the optimiser does with a small gradient.",
     },
 )
 
