@@ -8,6 +8,7 @@ errors and show every figure of their notebook.
 from __future__ import annotations
 
 import html
+import json
 import re
 import socket
 from pathlib import Path
@@ -231,3 +232,31 @@ def test_site_after_executing_uses_the_fresh_outputs_and_times(tmp_path: Path) -
     assert "42" in page and "09 · A tiny notebook" in page
     assert nbformat.read(path, as_version=4).cells[1].outputs == []  # the file itself is left as it was
     assert "measured while executing them for this site" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_site_has_the_class_atlas_page(site_dir: Path) -> None:
+    """The committed small atlas (docs/atlas) is a page: every class a row with its image, the contact sheet, linked from home."""
+    data = json.loads((site.ATLAS_DIR / "atlas.json").read_text())
+    page = (site_dir / site.ATLAS_PAGE).read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td>(\d+)</td>", page)
+    assert [int(r) for r in rows] == [e["index"] for e in data["classes"]]
+    for src in re.findall(r'<img src="([^"]+)"', page):
+        assert (site_dir / src).is_file(), f"atlas page shows missing {src}"
+    assert 'src="atlas/contact_sheet.jpg"' in page
+    top5 = sum(e["judge_rank"] <= 5 for e in data["classes"])
+    assert f"{top5} of {len(rows)}" in page  # the headline is computed from the atlas, not typed
+    assert site.ATLAS_PAGE in _links_by_class((site_dir / "index.html").read_text(encoding="utf-8")).get("course-atlas", [])
+
+
+def test_committed_atlas_is_small_and_complete() -> None:
+    """docs/atlas stays under 5 MB and holds a PNG for every class of its atlas.json."""
+    files = list(site.ATLAS_DIR.iterdir())
+    assert sum(f.stat().st_size for f in files) < 5 * 2**20
+    data = json.loads((site.ATLAS_DIR / "atlas.json").read_text())
+    assert all((site.ATLAS_DIR / e["file"]).is_file() for e in data["classes"])
+    assert len(data["classes"]) >= 60
+
+
+def test_atlas_page_without_a_committed_atlas_is_left_out(tmp_path: Path) -> None:
+    assert site._write_atlas(tmp_path / "no_atlas", tmp_path, "") == []

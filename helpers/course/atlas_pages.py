@@ -38,25 +38,15 @@ def contact_sheet(atlas: Any, *, thumb: int = 128, columns: int | None = None):
     return sheet
 
 
-def html_page(atlas: Any) -> str:
-    """A self-contained HTML table (click a header to sort) of the class images and their scores."""
-    s = atlas.settings
+def atlas_table(entries: Any) -> str:
+    """The sortable HTML table of atlas entries (click a header to sort) with its script; images link to `e.file`."""
     rows = "\n".join(
         f"<tr><td>{e.index}</td><td>{html.escape(e.name)}</td><td><img src=\"{html.escape(e.file)}\" width=96></td>"
         f"<td>{e.model_rank}</td><td>{e.model_prob:.4f}</td>"
         f"<td>{'' if e.judge_rank is None else e.judge_rank}</td><td>{'' if e.judge_prob is None else f'{e.judge_prob:.4f}'}</td></tr>"
-        for e in atlas.entries
+        for e in entries
     )
-    try:
-        headline = f"recognisability (judge top-5): {atlas.recognisability():.1%} of {len(atlas.entries)} classes"
-    except ValueError:  # an atlas without a judge (AtlasError)
-        headline = f"{len(atlas.entries)} classes, no judge"
-    title = html.escape(f"Class atlas: {s['model']}, {s['method']} method, {s['steps']} steps, {s['size']} px, judge {s['judge']}")
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:sans-serif}} th{{cursor:pointer;background:#eee}} td,th{{padding:2px 8px;text-align:left}}</style>
-</head><body><h1>{title}</h1><p>{html.escape(headline)}. Click a column header to sort.</p>
-<table id="atlas"><thead><tr><th>index</th><th>class</th><th>image</th><th>model rank</th><th>model P</th>
+    return f"""<table id="atlas"><thead><tr><th>index</th><th>class</th><th>image</th><th>model rank</th><th>model P</th>
 <th>judge rank</th><th>judge P</th></tr></thead><tbody>
 {rows}
 </tbody></table>
@@ -69,5 +59,21 @@ document.querySelectorAll('#atlas th').forEach((th, col) => th.addEventListener(
   rows.sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (asc ? 1 : -1));
   rows.forEach(r => body.appendChild(r));
 }}));
-</script></body></html>
+</script>"""
+
+
+def html_page(atlas: Any) -> str:
+    """A self-contained HTML page of the atlas: its settings, its recognisability and the sortable table."""
+    s = atlas.settings
+    try:
+        headline = f"recognisability (judge top-5): {atlas.recognisability():.1%} of {len(atlas.entries)} classes"
+    except ValueError:  # an atlas without a judge (AtlasError)
+        headline = f"{len(atlas.entries)} classes, no judge"
+    title = html.escape(f"Class atlas: {s['model']}, {s['method']} method, {s['steps']} steps, {s['size']} px, judge {s['judge']}")
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif}} th{{cursor:pointer;background:#eee}} td,th{{padding:2px 8px;text-align:left}}</style>
+</head><body><h1>{title}</h1><p>{html.escape(headline)}. Click a column header to sort.</p>
+{atlas_table(atlas.entries)}
+</body></html>
 """

@@ -12,19 +12,24 @@ notebook's run time, its exercises, its worked solutions and its Colab badge.
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 
 from ..paths import REPO_ROOT as ROOT
+from .atlas_pages import atlas_table
 from .colab import REPO_URL, badge_markdown
 
 SOLUTIONS_DIR = ROOT / "solutions"
 README = ROOT / "README.md"
+ATLAS_DIR = ROOT / "docs" / "atlas"  # a committed small atlas (atlas.json, its PNGs, contact_sheet.jpg): the site's atlas page
+ATLAS_PAGE = "atlas.html"
 
 # One template for every page: JupyterLab's look plus a navigation bar, passed in as resources["course_nav"].
 SITE_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
@@ -121,12 +126,13 @@ def _timestamp(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _exporter():
-    """nbconvert's HTML exporter with the site template (JupyterLab look, navigation bar)."""
+def _exporter(*, exclude_input: bool = False):
+    """nbconvert's HTML exporter with the site template (JupyterLab look, navigation bar); code hidden if asked."""
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(extra_loaders=[DictLoader({"course_site.html.j2": SITE_TEMPLATE})], template_file="course_site.html.j2")
+    return HTMLExporter(extra_loaders=[DictLoader({"course_site.html.j2": SITE_TEMPLATE})], template_file="course_site.html.j2",
+                        exclude_input=exclude_input)
 
 
 def _link(href: str, text: str, css: str = "") -> str:
@@ -153,13 +159,14 @@ def navigation(pages: list[NotebookPage], current: int | None, *, solutions_of: 
     else:
         items.append('<span class="course-spacer"></span>')
         items += [_link(p.href, p.number, "course-notebook") for p in pages]
+        items.append(_link(ATLAS_PAGE, "class atlas", "course-atlas"))
     return "\n".join(items)
 
 
-def _write_page(nb: nbformat.NotebookNode, target: Path, nav: str, title: str) -> Path:
+def _write_page(nb: nbformat.NotebookNode, target: Path, nav: str, title: str, *, exclude_input: bool = False) -> Path:
     nb = nbformat.from_dict(nb)  # a copy: the caller's notebook stays as it was
     nb.metadata["title"] = title
-    body, _ = _exporter().from_notebook_node(nb, resources={"course_nav": nav, "metadata": {"name": title}})
+    body, _ = _exporter(exclude_input=exclude_input).from_notebook_node(nb, resources={"course_nav": nav, "metadata": {"name": title}})
     target.write_text(body, encoding="utf-8")
     return target
 
@@ -215,6 +222,36 @@ def solutions_notebook(page: NotebookPage) -> nbformat.NotebookNode:
                                     metadata={"language_info": {"name": "python"}})
 
 
+def atlas_notebook(folder: Path) -> nbformat.NotebookNode:
+    """The class-atlas page as a notebook: what the atlas is, its numbers, the contact sheet and the sortable table."""
+    data = json.loads((folder / "atlas.json").read_text(encoding="utf-8"))
+    s, entries = data["settings"], [SimpleNamespace(**e) for e in data["classes"]]
+    ranks = [e.judge_rank for e in entries]
+    n, top5, top1 = len(entries), sum(r is not None and r <= 5 for r in ranks), sum(r == 1 for r in ranks)
+    intro = (
+        f"# Class atlas\n\nOne class image for each of {n} ImageNet classes (evenly spaced over the 1000), made by "
+        f"{s['model']} with the `{s['method']}` method ({s['steps']} steps at {s['size']} px, seed {s['seed']}) and scored "
+        f"by {s['judge']}, a second network of the same family: **{top5} of {n} ({top5 / n:.1%})** have their class in "
+        f"its top-5, {top1} at rank 1. [Notebook 03](03_class_model_visualization.html) explains the method and the "
+        f"score. Made on a CPU with `python -m helpers.atlas --classes {n} --method {s['method']} --size {s['size']} "
+        f"--steps {s['steps']} --seed {s['seed']}`; with `--classes all` it makes all 1000 classes "
+        "(hours on a CPU: run that on a GPU). Click a column header to sort the table.\n\n"
+        "![contact sheet: every class image with its name and the judge's rank](atlas/contact_sheet.jpg)"
+    )
+    table = nbformat.v4.new_code_cell("")
+    table.outputs = [nbformat.v4.new_output("display_data", data={"text/html": atlas_table(
+        [SimpleNamespace(**{**vars(e), "file": f"atlas/{e.file}"}) for e in entries])})]
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(intro), table])
+
+
+def _write_atlas(folder: Path, out_dir: Path, nav: str) -> list[Path]:
+    """The atlas page and a copy of its images, when a committed atlas is there; else nothing."""
+    if not (folder / "atlas.json").is_file():
+        return []
+    shutil.copytree(folder, out_dir / "atlas", dirs_exist_ok=True)
+    return [_write_page(atlas_notebook(folder), out_dir / ATLAS_PAGE, nav, "Class atlas", exclude_input=True)]
+
+
 def build_site(
     notebooks: list[Path], out_dir: Path, *, executed: dict[Path, nbformat.NotebookNode] | None = None,
     seconds: dict[Path, float] | None = None, readme: Path = README,
@@ -238,6 +275,7 @@ def build_site(
     executed_now = bool(notebooks) and all(path in seconds for path in notebooks)
     written.append(_write_page(home_notebook(pages, readme, executed_now=executed_now), out_dir / "index.html", navigation(pages, None),
                                "Deep Inside Convolutional Networks: a hands-on course"))
+    written += _write_atlas(readme.parent / "docs" / "atlas", out_dir, navigation(pages, None))
     gallery = readme.parent / "docs" / "gallery"
     if gallery.is_dir():
         shutil.copytree(gallery, out_dir / "docs" / "gallery", dirs_exist_ok=True)
