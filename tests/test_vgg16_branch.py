@@ -8,7 +8,9 @@ cells they need) of every notebook that asks for the photo model then run in one
 Random weights cannot test what the maps show, only that every real-photo cell runs with VGG16 (no
 EfficientNet-Lite0-only code path) and that VGG16 is the model used. To keep the run short on a CPU (VGG16 costs
 about ten times Lite0 per map), a first injected cell limits the two photo benchmarks (`evaluate_pointing`,
-`evaluate_photos`) to their first few photos; the notebooks themselves are not changed.
+`evaluate_photos`) to their first few photos and shows VGG16 its photos at 112 px instead of 224 (a quarter of the
+work; VGG16's adaptive pooling takes any size, and every code path is the one of 224 px); the notebooks themselves
+are not changed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 TAG = "photo"
 MAX_PHOTOS = 3
+VGG16_TEST_SIZE = 112  # px: the photo cells' code paths at a quarter of the 224 px work
 USES_PHOTO_MODEL = re.compile(r"best_photo_model|PHOTO_MODEL|photo_model\b")
 
 # Injected before the tagged cells: the photo benchmarks run on their first MAX_PHOTOS photos only. Patched in the
@@ -58,12 +61,27 @@ def _few_cases(classifier, names=None):
 
 
 _pointing_globals["pointing_pairs"], _photo_globals["photo_cases"] = _few_pairs, _few_cases
+
+# VGG16 sees its photos at {VGG16_TEST_SIZE} px: the notebooks ask `helpers.best_photo_model()`, looked up in its module
+import dataclasses
+
+import helpers.photos as _photos
+
+_best_photo_model = _photos.best_photo_model
+
+
+def _small_vgg16(*args, **kwargs):
+    model = _best_photo_model(*args, **kwargs)
+    return dataclasses.replace(model, input_size={VGG16_TEST_SIZE}) if model.name == "vgg16" else model
+
+
+_photos.best_photo_model = _small_vgg16
 """
 
 # Appended after the tagged cells: which model the photo cells used.
 REPORT_MODEL = """
 _photo_model = globals().get("PHOTO_MODEL") or globals().get("photo_model")
-print("photo cells ran with:", _photo_model.name)
+print("photo cells ran with:", _photo_model.name, "at", _photo_model.input_size, "px")
 """
 
 
@@ -136,5 +154,5 @@ def test_photo_cells_run_with_vgg16(path: Path, vgg16_torch_home: Path, monkeypa
     seconds = time.perf_counter() - start
 
     last = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
-    assert "photo cells ran with: vgg16" in last, f"{path.name}: {last!r}"
+    assert f"photo cells ran with: vgg16 at {VGG16_TEST_SIZE} px" in last, f"{path.name}: {last!r}"
     print(f"{path.name}: {len(tagged)} tagged cells with VGG16 (random weights, {MAX_PHOTOS} benchmark photos) in {seconds:.0f} s")
