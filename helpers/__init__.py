@@ -58,7 +58,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the package version (pyproject.toml reads it); CHANGELOG.md says what changed
 
 _EXPORTS: dict[str, str] = {
     # models
