@@ -56,11 +56,6 @@ RuleFunction = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 # The three backward rules at a rectifier y = clamp(x, 0, upper)
 
 
-def rectifier_passes(x: torch.Tensor, upper: float = math.inf) -> torch.Tensor:
-    """Where the rectifier is not flat, i.e. its local derivative is 1: 0 < x < upper."""
-    return (x > 0) & (x < upper) if math.isfinite(upper) else x > 0
-
-
 def gradient_rule(grad_out: torch.Tensor, x: torch.Tensor, upper: float = math.inf) -> torch.Tensor:
     """The chain rule: pass g where the forward input was in the rectifier's linear part, else 0."""
     if math.isinf(upper):  # autograd's own fused kernels: as fast as the ReLU backward they replace

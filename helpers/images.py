@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .geometry import Box, box_mask, check_rgb_uint8, resize_map  # re-exported: their old home
+from .geometry import Box, box_mask, check_rgb_uint8, resize_map
 from .paths import DATA_DIR
 
 IMAGES_DIR = DATA_DIR / "images"

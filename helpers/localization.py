@@ -13,16 +13,13 @@ Grad-CAM's ILSVRC-15 numbers): keep the pixels >= 20% of a class-activation map'
 largest 8-connected component, no colour models and no cut. With Grad-CAM it is the photo recipe
 that `helpers.photos.localize_photo` uses (chosen on real photos, benchmarks/README.md).
 
-Moved to their own layers (still reachable here by name, for the notebooks): the photo pipeline
-`localize_photo`, `localization_saliency` (`helpers.photos`); IoU and box scores
+Elsewhere: the photo pipeline `localize_photo` (`helpers.photos`); IoU and box scores
 (`helpers.evaluation.boxes`), the photo evaluation (`helpers.evaluation.photo_localization`), VOC XML
-(`helpers.evaluation.voc`) and the ILSVRC evaluator, whose command `python -m helpers.localization
-evaluate` still works (`helpers.evaluation.ilsvrc`).
+(`helpers.evaluation.voc`) and the ILSVRC evaluator (`python -m helpers.evaluation.ilsvrc evaluate`).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 import dataclasses
 from dataclasses import dataclass
@@ -34,7 +31,6 @@ import torch
 
 from .geometry import Box, check_positive_int, check_rgb_uint8, mask_box, resize_map
 from .images import to_rgb_uint8
-from .moved import forward_moved, moved_names
 from .runtime import parallel_map
 
 FOREGROUND_SEED, BACKGROUND_SEED, UNSEEDED = 1, -1, 0
@@ -231,8 +227,6 @@ def localize(
     image: np.ndarray,
     saliency: np.ndarray | torch.Tensor,
     settings: LocalizeSettings | None = None,
-    *,
-    paper: bool = False,
     **overrides: object,
 ) -> Localization:
     """Segment and box the object that a saliency map points at (the paper's GraphCut localization).
@@ -248,35 +242,32 @@ def localize(
     image rescaled so its shorter side is >= `min_side` and its longer side <= `max_side` (None: no limit)
     and the mask comes back at the image's resolution.
 
-    Single fields can be overridden by keyword (`localize(image, sal, PAPER, iterations=3)`; the keywords are
-    the fields of `LocalizeSettings`, so `localize(image, sal, **dataclasses.asdict(PAPER))` is `PAPER`).
-    `paper=True` is the old spelling of `settings=PAPER` and accepts no other setting.
+    Single fields of `settings` can be overridden by keyword (`localize(image, sal, PAPER, iterations=3)`;
+    the keywords are the fields of `LocalizeSettings`, so `localize(image, sal, **dataclasses.asdict(PAPER))`
+    is `PAPER`).
 
     `saliency` (any real values) is resized to the image; it must have the image's aspect ratio
     (a map at another resolution is fine, a transposed or cropped one is an error). Raises
     ValueError for a constant map and LocalizationError when a seed set has fewer than 5 pixels. If
     the cut labels no pixel foreground, the foreground seeds stand in for its labelling.
     """
-    settings = localize_settings(settings, paper=paper, **overrides)
+    settings = localize_settings(settings, **overrides)
     img = as_rgb_image(image)
     sal = _as_saliency(saliency)
     check_map_fits_image(sal.shape, img.shape[:2])
     return _localize(img, sal, settings)
 
 
-def localize_settings(settings: LocalizeSettings | None = None, *, paper: bool = False, **overrides: object) -> LocalizeSettings:
+def localize_settings(settings: LocalizeSettings | None = None, **overrides: object) -> LocalizeSettings:
     """The checked `LocalizeSettings` that `localize` runs with (see there): `settings` or DEFAULT, fields overridden."""
     if settings is not None and not isinstance(settings, LocalizeSettings):
         raise TypeError(f"settings must be a LocalizeSettings (PAPER, DEFAULT, or dataclasses.replace(...) of one); "
                         f"got {type(settings).__name__}.")
-    unknown = sorted(set(overrides) - set(LocalizeSettings.__dataclass_fields__))
+    fields = list(LocalizeSettings.__dataclass_fields__)
+    unknown = sorted(set(overrides) - set(fields))
     if unknown:
-        raise TypeError(f"localize got unknown setting(s) {unknown}; the settings are {list(LocalizeSettings.__dataclass_fields__)}.")
-    if paper:
-        changed = [k for k, v in overrides.items() if getattr(DEFAULT, k) != v] + (["settings"] if settings is not None else [])
-        if changed:
-            raise ValueError(f"paper=True runs the paper's settings exactly; do not also pass {', '.join(changed)}.")
-        return PAPER
+        hint = " For the paper's settings pass the settings object: localize(image, saliency, PAPER)." if "paper" in unknown else ""
+        raise TypeError(f"localize got unknown setting(s) {unknown}; the settings are {fields}.{hint}")
     chosen = dataclasses.replace(settings or DEFAULT, **overrides)  # type: ignore[arg-type]
     _check_localize_settings(chosen)
     return chosen
@@ -398,9 +389,6 @@ def centred_box(image_shape: tuple[int, ...], fraction: float = 0.5) -> Box:
     return (x0, y0, x0 + bw, y0 + bh)
 
 
-centered_box = centred_box  # the old spelling (the course writes "centre", "centred" throughout)
-
-
 def localize_boxes(
     images: Sequence[np.ndarray] | np.ndarray,
     saliencies: Sequence[np.ndarray] | np.ndarray,
@@ -433,30 +421,3 @@ def localize_boxes(
     for i, box in enumerate(found):
         boxes[i] = (0, 0, images[i].shape[1], images[i].shape[0]) if box is None else box
     return boxes
-
-
-# ----------------------------------------------------------------------------------------------
-# Names that moved up a layer, forwarded on first use (see helpers/moved.py)
-
-_MOVED: dict[str, tuple[str, ...]] = {
-    "helpers.photos": ("LOCALIZATION_SMOOTHGRAD_SAMPLES", "localization_saliency", "localize_photo"),
-    "helpers.evaluation.boxes": ("as_box", "box_ious", "iou", "evaluate_boxes"),
-    "helpers.evaluation.photo_localization": (
-        "PhotoCase", "photo_cases", "Method", "SaliencyKind", "Localizer", "PHOTO_LOCALIZERS", "PhotoEvaluation",
-        "saliency_functions", "evaluate_photos",
-    ),
-    "helpers.evaluation.voc": ("VocObject", "VocAnnotation", "write_voc", "read_voc"),
-    "helpers.evaluation.ilsvrc": (
-        "IMAGE_SUFFIXES", "IlsvrcResult", "pair_images_and_boxes", "read_synsets", "ilsvrc_localization_error", "main",
-    ),
-}
-__getattr__ = forward_moved(__name__, _MOVED)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(moved_names(_MOVED)))
-
-
-if __name__ == "__main__":
-    print("note: the ILSVRC command is now `python -m helpers.evaluation.ilsvrc`; running it.", file=sys.stderr)
-    raise SystemExit(__getattr__("main")())

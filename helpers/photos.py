@@ -14,8 +14,7 @@ Target classes for a COCO category: an ImageNet classifier has no "dog" output b
 we explain the class of the category's ImageNet set (`helpers.categories`) with the highest score
 on the whole image.
 
-The pointing game over the COCO photos (`evaluate_pointing`, `PointingResult`) moved to
-`helpers.evaluation.pointing`; it is still reachable here by name.
+The pointing game over the COCO photos (`evaluate_pointing`) is in `helpers.evaluation.pointing`.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from .inputs import as_classifier
 from .localization import CAM_THRESHOLD, PAPER, Localization, as_rgb_image, cam_localization, localize
 from .models import Classifier, WeightsUnavailableError, load_model, torch_home_checkpoint
 from .methods import SMOOTHGRAD_SAMPLES, TEN_CROP_SMOOTHGRAD_SAMPLES, MethodName, attribution_method  # noqa: F401
-from .moved import forward_moved, moved_names
 from .saliency import ten_crop_saliency, whole_image_scores
 from .targets import image_target
 
@@ -143,20 +141,6 @@ def photo_saliency(classifier: Classifier, image: np.ndarray, target: Target = N
 # Boxes in photos: the map that seeds GraphCut, and photo -> box
 
 
-# The SmoothGrad map that seeds GrabCut is the photo SmoothGrad map itself (one constant; this is its old name).
-LOCALIZATION_SMOOTHGRAD_SAMPLES = SMOOTHGRAD_SAMPLES
-
-
-def localization_saliency(classifier: Classifier, image: np.ndarray, target: int | str | None = None) -> np.ndarray:
-    """Image-level SmoothGrad (beyond the paper) for seeding a GraphCut: max 1, quantised, (H, W).
-
-    `target` as in `helpers.photos.photo_target`: None (top class), an index, an ImageNet class or a COCO category.
-    """
-    classifier, img = _photo_inputs(classifier, image, "localization_saliency")
-    cls = photo_target(classifier, img, target)
-    return quantise_map(method_saliency(classifier, img, cls, "smoothgrad"))
-
-
 def gradcam_map(classifier: Classifier, image: np.ndarray, target: Target = None) -> np.ndarray:
     """Grad-CAM (Selvaraju et al. 2017) of class `target` on the whole photo, at the photo's (H, W), maximum 1, quantised.
 
@@ -218,10 +202,6 @@ def localize_photo_paper(classifier: Classifier, image: np.ndarray, target: Targ
 VGG16_WEIGHTS_URL = "https://download.pytorch.org/models/vgg16-397923af.pth"
 
 
-def _vgg16_url() -> str:
-    return VGG16_WEIGHTS_URL
-
-
 def _url_reachable(url: str, timeout: float) -> bool:
     """True if a HEAD request to `url` answers within `timeout` seconds."""
     try:
@@ -233,7 +213,7 @@ def _url_reachable(url: str, timeout: float) -> bool:
 
 def photo_model_name(timeout: float = 3.0) -> str:
     """The name "vgg16" when its weights are cached in TORCH_HOME or their URL answers within `timeout` s, else the offline winner."""
-    url = _vgg16_url()
+    url = VGG16_WEIGHTS_URL
     if torch_home_checkpoint(url.rsplit("/", 1)[-1]).is_file() or _url_reachable(url, timeout):
         return ONLINE_PHOTO_MODEL
     return OFFLINE_PHOTO_MODEL
@@ -249,19 +229,6 @@ def best_photo_model(device: str | torch.device | None = None, *, timeout: float
         try:
             return load_model(ONLINE_PHOTO_MODEL, device)
         except WeightsUnavailableError:
-            if torch_home_checkpoint(_vgg16_url().rsplit("/", 1)[-1]).is_file():
+            if torch_home_checkpoint(VGG16_WEIGHTS_URL.rsplit("/", 1)[-1]).is_file():
                 raise  # a cached but unreadable file: the error says to delete it
     return load_model(OFFLINE_PHOTO_MODEL, device)
-
-
-# ----------------------------------------------------------------------------------------------
-# Names that moved up a layer, forwarded on first use (see helpers/moved.py)
-
-_MOVED: dict[str, tuple[str, ...]] = {
-    "helpers.evaluation.pointing": ("PointingPair", "PointingResult", "pointing_pairs", "evaluate_pointing"),
-}
-__getattr__ = forward_moved(__name__, _MOVED)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(moved_names(_MOVED)))

@@ -7,8 +7,8 @@ Beyond the paper: `smoothgrad` (Smilkov et al. 2017) and the model-randomization
 `noise_tunnel(rule)` (SmoothGrad of any batch rule), `ten_crop(rule)` and `whole_image(rule)` (any batch
 rule on a uint8 image); `smoothgrad`, `image_smoothgrad`, `image_saliency` and `ten_crop_saliency` are these
 wrappers applied to `saliency_map`. The scores that judge a map against a mask
-(`mass_inside_mask`, `pointing_game`, `pointing_hit`, `centre_hit`, `rank_correlation`, ...) moved to
-`helpers.evaluation.masks`; they are still reachable here by name.
+(`mass_inside_mask`, `pointing_game`, `pointing_hit`, `centre_hit`, `rank_correlation`, ...) are in
+`helpers.evaluation.masks`.
 
 Ten-crop geometry (`ten_crop_boxes`): the image is resized so that its shorter side is
 L = round(S / crop_fraction), S being the model's input size (Lite0: S = 224, L = 256; toy CNN:
@@ -35,8 +35,7 @@ from torch import nn
 from .inputs import as_classifier, as_module, as_numpy_map, categories_of, fits_any_size, model_input
 from .geometry import check_positive_int, check_rgb_uint8, resize_map, resize_shorter_side, working_shape
 from .models import DEFAULT_CROP_FRACTION, Classifier
-from .moved import forward_moved, moved_names
-from .targets import TargetSpec, image_target, resolve_targets  # resolve_targets re-exported: its old home
+from .targets import TargetSpec, image_target, resolve_targets
 
 Reduce = Literal["max", "sum", "l2"]
 REDUCTIONS: tuple[str, ...] = ("max", "sum", "l2")
@@ -224,14 +223,8 @@ def ten_crop_saliency_many(
     crop_fraction: float = DEFAULT_CROP_FRACTION,
     reduce: Reduce = "max",
     batch_size: int = 64,
-    batch_images: int | None = None,
 ) -> np.ndarray:
-    """`ten_crop_saliency` for a stack of same-sized images (N,H,W,3), `batch_size` images x 10 crops per pass; (N,H,W).
-
-    (`batch_images` is the old name of `batch_size`.)
-    """
-    if batch_images is not None:
-        batch_size = batch_images
+    """`ten_crop_saliency` for a stack of same-sized images (N,H,W,3), `batch_size` images x 10 crops per pass; (N,H,W)."""
     check_positive_int("batch_size", batch_size)
     images = np.asarray(images)
     if images.ndim != 4 or len(targets) != len(images):
@@ -422,19 +415,3 @@ def randomize_top_layers(model: nn.Module | Classifier, n: int, *, seed: int = 0
     if isinstance(model, Classifier):
         return dataclasses.replace(model, model=clone, name=f"{model.name} (top {n} layers random)")
     return clone
-
-
-# ----------------------------------------------------------------------------------------------
-# Names that moved up a layer, forwarded on first use (see helpers/moved.py)
-
-_MOVED: dict[str, tuple[str, ...]] = {
-    "helpers.evaluation.masks": (
-        "mass_inside_mask", "pointing_game", "POINTING_TOLERANCE", "saliency_peak", "point_hits_mask", "pointing_hit",
-        "centre_hit", "rank_correlation",
-    ),
-}
-__getattr__ = forward_moved(__name__, _MOVED)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(moved_names(_MOVED)))

@@ -3,6 +3,8 @@ evaluation and the ILSVRC command on real photos."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -59,7 +61,7 @@ def photo_maps(lite0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for name in ("coffee", "flower", "motorcycle"):
         image = small_photo(name)[0]
-        out[name] = (image, photos.localization_saliency(lite0, image, helpers.photo_info(name).imagenet[0]))
+        out[name] = (image, photos.quantise_map(photos.method_saliency(lite0, image, helpers.photo_info(name).imagenet[0], "smoothgrad")))
     return out
 
 
@@ -80,13 +82,15 @@ def test_paper_mode_is_the_papers_pipeline_exactly_on_a_photo(photo_maps) -> Non
     assert np.array_equal(loc.localize(image, saliency, loc.PAPER).mask, paper_reference(image, saliency))
 
 
-def test_paper_mode_refuses_other_settings(toy_maps) -> None:
+def test_settings_override_the_object_they_are_given_not_default(toy_maps) -> None:
+    """B1: an override on PAPER changes PAPER's field; PAPER's own value is no conflict; `paper=True` is gone."""
     data, maps = toy_maps
-    with pytest.raises(ValueError, match="paper=True.*iterations"):
-        loc.localize(data.images[0], maps[0], paper=True, iterations=3)
-    # passing a default value explicitly is not a conflict
-    a = loc.localize(data.images[0], maps[0], paper=True, fg_quantile=loc.DEFAULT.fg_quantile)
-    assert a.box == loc.localize(data.images[0], maps[0], paper=True).box
+    assert loc.localize_settings(loc.PAPER, iterations=5) == dataclasses.replace(loc.PAPER, iterations=5)
+    assert loc.localize_settings(loc.PAPER, iterations=loc.PAPER.iterations, init=loc.PAPER.init) == loc.PAPER
+    three = loc.localize(data.images[0], maps[0], loc.PAPER, iterations=3)
+    assert np.array_equal(three.mask, loc.localize(data.images[0], maps[0], dataclasses.replace(loc.PAPER, iterations=3)).mask)
+    with pytest.raises(TypeError, match=r"unknown setting.*'paper'.*localize\(image, saliency, PAPER\)"):
+        loc.localize_settings(paper=True, iterations=5)
 
 
 def test_default_differs_from_paper_only_beyond_it() -> None:
@@ -124,7 +128,7 @@ def test_localize_photo_paper_is_the_papers_pipeline_on_the_10_crop_map(lite0) -
     image = small_photo("coffee")[0]
     target = lite0.class_index("espresso")
     ours = photos.localize_photo_paper(lite0, image, "espresso")
-    reference = loc.localize(image, helpers.ten_crop_saliency(lite0, image, target), paper=True)
+    reference = loc.localize(image, helpers.ten_crop_saliency(lite0, image, target), loc.PAPER)
     assert ours.box == reference.box and np.array_equal(ours.mask, reference.mask)
 
 

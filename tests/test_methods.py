@@ -77,7 +77,7 @@ def test_the_photo_benchmark_kinds_are_the_registry_and_the_photo_map(toy, image
             raw = method(toy, image, CLASS)
             want = raw if name in photo_eval.RAW_KINDS else photos.quantise_map(raw)  # the paper's maps stay raw
             np.testing.assert_array_equal(kinds[name](toy, image, CLASS), want, err_msg=name)
-        np.testing.assert_array_equal(kinds["smoothgrad"](toy, image, CLASS), photos.localization_saliency(toy, image, CLASS))
+        np.testing.assert_array_equal(kinds["smoothgrad"](toy, image, CLASS), photos.quantise_map(photos.method_saliency(toy, image, CLASS, "smoothgrad")))
         np.testing.assert_array_equal(kinds["gradcam"](toy, image, CLASS), photos.gradcam_map(toy, image, CLASS))
         np.testing.assert_array_equal(kinds["photo"](toy, image, CLASS), photos.photo_saliency(toy, image, CLASS))
 

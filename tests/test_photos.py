@@ -239,7 +239,7 @@ def test_best_photo_model_offline_is_the_offline_winner(offline) -> None:
 def test_photo_model_is_vgg16_when_cached_or_reachable(offline, monkeypatch) -> None:
     from helpers.models import torch_home_checkpoint
 
-    cached = torch_home_checkpoint(photos._vgg16_url().rsplit("/", 1)[-1])
+    cached = torch_home_checkpoint(photos.VGG16_WEIGHTS_URL.rsplit("/", 1)[-1])
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"")
     assert photos.photo_model_name() == "vgg16"

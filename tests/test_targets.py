@@ -83,12 +83,11 @@ def test_sgd_defaults_follow_the_architecture_not_the_display_name(lite0, random
     assert default_settings(random_toy) == GENERIC_SGD_DEFAULT  # a hand-made Classifier: its name is its architecture
 
 
-def test_localize_takes_settings_objects_and_the_old_keywords() -> None:
+def test_localize_takes_settings_objects_and_keyword_overrides() -> None:
     data = toyworld.generate(1, seed=toyworld.HELDOUT_SEED_OFFSET + 3)
     image, mask = data.images[0], data.masks[0]
     saliency = mask.astype(np.float32) + np.linspace(0, 0.1, mask.size).reshape(mask.shape)
     paper = loc.localize(image, saliency, loc.PAPER)
-    assert np.array_equal(paper.mask, loc.localize(image, saliency, paper=True).mask)
     assert np.array_equal(paper.mask, loc.localize(image, saliency, **dataclasses.asdict(loc.PAPER)).mask)
     assert np.array_equal(loc.localize(image, saliency).mask, loc.localize(image, saliency, settings=loc.DEFAULT).mask)
     three = dataclasses.replace(loc.PAPER, iterations=3)
@@ -97,8 +96,6 @@ def test_localize_takes_settings_objects_and_the_old_keywords() -> None:
         loc.localize(image, saliency, iteration=3)
     with pytest.raises(TypeError, match="LocalizeSettings"):
         loc.localize(image, saliency, {"iterations": 3})
-    with pytest.raises(ValueError, match="paper=True"):
-        loc.localize(image, saliency, loc.DEFAULT, paper=True)
     with pytest.raises(ValueError, match="iterations"):
         loc.localize(image, saliency, loc.PAPER, iterations=0)
 
@@ -116,7 +113,6 @@ def test_old_argument_orders_and_names_still_work_and_say_the_new_one(toy) -> No
         assert toyworld.evaluate(toy.model, mean_image, data) == accuracy
     with pytest.warns(DeprecationWarning, match="TOY_DIR"):
         assert toyworld.DATA_DIR == toyworld.TOY_DIR == DATA_DIR / "toy"
-    assert loc.centered_box is loc.centred_box
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the old `batch` keyword is accepted quietly (notebook 03 uses it)
         a = atlas.run_atlas(toy, "circle", steps=1, size=64, batch=1, progress=False)
