@@ -20,9 +20,11 @@ import numpy as np
 
 import helpers
 from helpers.evaluation.boxes import iou as box_iou  # noqa: F401  (the benchmark's IoU is the package's)
-from helpers.localization import CAM_THRESHOLD, PAPER, LocalizationError, cam_box, centred_box, localize, threshold_box
+from helpers.cam import CAM_THRESHOLD, cam_box
+from helpers.localization import PAPER, LocalizationError, centred_box, localize, threshold_box
 from helpers.categories import best_imagenet_class, imagenet_classes
-from helpers.photos import gradcam_map, whole_image_scores
+from helpers.photos import gradcam_map
+from helpers.views import whole_image_scores
 
 Box = tuple[int, int, int, int]
 # The paper's cut (Sect. 3.2), the same numbers as helpers.localization.PAPER, with the working size free.

@@ -8,10 +8,8 @@ component and its bounding box is the localization. `localize` runs it with Open
 beyond-the-paper settings tuned on the toy world (`DEFAULT`). `threshold_box` and `centred_box`
 are the baselines it is compared with; `localize_boxes` localizes a stack of images.
 
-Beyond the paper: `cam_localization` / `cam_box`, the CAM protocol (Zhou et al. 2016, used for
-Grad-CAM's ILSVRC-15 numbers): keep the pixels >= 20% of a class-activation map's maximum and box the
-largest 8-connected component, no colour models and no cut. With Grad-CAM it is the photo recipe
-that `helpers.photos.localize_photo` uses (chosen on real photos, benchmarks/README.md).
+Beyond the paper, elsewhere: the CAM protocol (`helpers.cam`: no colour models and no cut), which with
+Grad-CAM is the photo recipe of `helpers.photos.localize_photo`.
 
 Elsewhere: the photo pipeline `localize_photo` (`helpers.photos`); IoU and box scores
 (`helpers.evaluation.boxes`), the photo evaluation (`helpers.evaluation.photo_localization`), VOC XML
@@ -29,8 +27,8 @@ import cv2
 import numpy as np
 import torch
 
-from .geometry import Box, check_positive_int, check_rgb_uint8, mask_box, resize_map
-from .images import to_rgb_uint8
+from .geometry import Box, check_positive_int, mask_box, resize_map
+from .images import as_rgb_image
 from .runtime import parallel_map
 
 FOREGROUND_SEED, BACKGROUND_SEED, UNSEEDED = 1, -1, 0
@@ -60,16 +58,7 @@ class Localization:
 # Input checks
 
 
-def as_rgb_image(image: np.ndarray) -> np.ndarray:
-    """uint8 HxWx3 RGB (a 2-D uint8 grayscale image is replicated to 3 channels); at least 8x8."""
-    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and (
-        image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1)
-    ):
-        image = to_rgb_uint8(image)
-    return check_rgb_uint8(image)
-
-
-def _as_saliency(saliency: np.ndarray | torch.Tensor) -> np.ndarray:
+def as_saliency(saliency: np.ndarray | torch.Tensor) -> np.ndarray:
     """A finite 2-D float32 map (a tensor or array, leading singleton axes dropped)."""
     if isinstance(saliency, torch.Tensor):
         saliency = saliency.detach().cpu().numpy()
@@ -112,7 +101,7 @@ def saliency_seeds(saliency: np.ndarray, fg_quantile: float = 0.95, bg_quantile:
     two seed sets never overlap. A constant map ranks no pixel above another: ValueError.
     """
     _check_quantiles(fg_quantile, bg_quantile)
-    s = _as_saliency(saliency)
+    s = as_saliency(saliency)
     lo, hi = float(s.min()), float(s.max())
     if hi == lo:
         raise ValueError(
@@ -253,7 +242,7 @@ def localize(
     """
     settings = localize_settings(settings, **overrides)
     img = as_rgb_image(image)
-    sal = _as_saliency(saliency)
+    sal = as_saliency(saliency)
     check_map_fits_image(sal.shape, img.shape[:2])
     return _localize(img, sal, settings)
 
@@ -324,41 +313,6 @@ def _check_seed_counts(seeds: np.ndarray) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# The CAM protocol (beyond the paper): a box from a class-activation map, no cut
-
-# Zhou et al. 2016 keep >= 20% of the CAM's maximum (Grad-CAM's ILSVRC-15 run used 15%); chosen on the tune split of
-# benchmarks/photo_protocol.md (numbers in benchmarks/README.md); localize_photo's threshold.
-CAM_THRESHOLD = 0.20
-
-
-def cam_localization(cam: np.ndarray | torch.Tensor, threshold: float = CAM_THRESHOLD) -> Localization:
-    """The CAM protocol: the largest 8-connected component of {cam >= threshold x max(cam)} and its box.
-
-    `cam` is a non-negative (H, W) map at the image's resolution (e.g. Grad-CAM upsampled bilinearly).
-    The result is a `Localization` whose fields mean: `mask` the kept component, `box` its box,
-    `segmentation` every pixel at or above the threshold, `seeds` all 0 (`UNSEEDED`: no seeds, no graph
-    cut). A map whose maximum is <= 0 points nowhere: the whole image is returned (mask and box), as the
-    benchmark scored it.
-    """
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must lie in (0, 1] (a fraction of the map's maximum); got {threshold!r}.")
-    m = _as_saliency(cam)
-    seeds = np.zeros(m.shape, np.int8)
-    top = float(m.max())
-    if top <= 0:
-        whole = np.ones(m.shape, bool)
-        return Localization(mask=whole, box=(0, 0, m.shape[1], m.shape[0]), seeds=seeds, segmentation=whole)
-    kept = m >= threshold * top
-    mask = largest_component(kept)
-    return Localization(mask=mask, box=mask_box(mask), seeds=seeds, segmentation=kept)
-
-
-def cam_box(cam: np.ndarray | torch.Tensor, threshold: float = CAM_THRESHOLD) -> Box:
-    """The box of `cam_localization`: the largest component of {cam >= threshold x max(cam)}."""
-    return cam_localization(cam, threshold).box
-
-
-# ----------------------------------------------------------------------------------------------
 # The baselines, and many images at once
 
 
@@ -369,7 +323,7 @@ def threshold_box(
 
     Pixels at the map's minimum never count, so a map with many tied zeros still gives a tight box.
     """
-    s = _as_saliency(saliency)
+    s = as_saliency(saliency)
     if image_shape is not None:
         s = resize_map(s, int(image_shape[0]), int(image_shape[1]))
     if not 0.0 <= quantile <= 1.0:

@@ -51,7 +51,6 @@ def test_each_name_is_the_function_it_says(toy, image) -> None:
     for name, want in expected.items():
         np.testing.assert_array_equal(methods.METHODS[name](toy, image, CLASS), want, err_msg=name)
     assert (methods.SMOOTHGRAD_SAMPLES, methods.TEN_CROP_SMOOTHGRAD_SAMPLES) == (8, 2)
-    assert photos.SMOOTHGRAD_SAMPLES is methods.SMOOTHGRAD_SAMPLES  # one constant, photos' name for it kept
 
 
 def test_the_photo_pipeline_reads_the_registry(toy, image) -> None:

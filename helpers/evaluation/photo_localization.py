@@ -23,11 +23,13 @@ from ..categories import NoImageNetCounterpart, best_imagenet_class, imagenet_cl
 from ..coco import read_coco
 from ..geometry import Box
 from ..images import list_images, load_image, photo_info
-from ..localization import CAM_THRESHOLD, PAPER, LocalizationError, cam_box, centred_box, localize, threshold_box
+from ..cam import CAM_THRESHOLD, cam_box
+from ..localization import PAPER, LocalizationError, centred_box, localize, threshold_box
 from ..methods import METHODS, AttributionMethod
 from ..models import Classifier
 from ..paths import DATA_DIR
-from ..photos import photo_saliency, quantise_map, whole_image_scores, without_unlikely_warnings
+from ..photos import photo_saliency, quantise_map, without_unlikely_warnings
+from ..views import whole_image_scores
 from .boxes import iou
 
 
