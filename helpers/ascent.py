@@ -72,6 +72,7 @@ def ascend(params: Sequence[torch.Tensor], objective: Objective, targets: torch.
             update(step, grads)
     with torch.no_grad():
         outputs, shown = final()
+    outputs, shown = outputs.detach(), shown.detach()
     rows.append(history_row(outputs, targets, shown))
     if check is not None:
         check(steps, shown, outputs)

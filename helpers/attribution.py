@@ -137,8 +137,7 @@ class RectifierLog:
 
     rectifiers: int = 0
     other_activations: list[str] = dataclasses.field(default_factory=list)
-    # Output of the last activation (rectifier or other) whose output is an (N,C,h,w) map larger than 1 x 1: the last
-    # convolutional feature map, Grad-CAM's default layer (a squeeze-excitation gate's 1 x 1 output never counts).
+    # The last activation's (N,C,h,w) output larger than 1 x 1: Grad-CAM's default layer (never an SE gate's 1 x 1).
     last_feature_map: torch.Tensor | None = None
 
     def record(self, out: object) -> None:
@@ -228,8 +227,7 @@ def backprop_saliency(
     returns the signed (N,C,H,W) signal. `rule="gradient"` equals `helpers.saliency_map` exactly.
     A model with no rectifier at all gives the gradient under every rule (there is nothing to swap).
     """
-    if reduce is not None and reduce not in REDUCTIONS:
-        raise ValueError(f"reduce must be one of {REDUCTIONS} or None (the signed signal); got {reduce!r}.")
+    _check_reduce(reduce)
     _rule_function(rule)  # a bad rule name fails before any work
     with relu_backward_rule(rule):
         grad, _ = class_score_gradient(model, x, target)

@@ -214,6 +214,10 @@ def test_iou_cases() -> None:
     assert box_eval.iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
     assert box_eval.iou((0, 0, 10, 10), (10, 0, 20, 10)) == 0.0  # touching edges share no pixel (x1 exclusive)
     assert box_eval.iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0
+    # apart along one axis only: the other axis overlaps, so an unclipped negative width would give a negative IoU
+    assert box_eval.iou((0, 0, 10, 10), (20, 0, 30, 10)) == 0.0
+    assert box_eval.iou((0, 0, 10, 10), (0, 20, 10, 30)) == 0.0
+    assert box_eval.box_ious(np.array([[0, 0, 10, 10]] * 2), np.array([[20, 0, 30, 10], [0, 20, 10, 30]])).tolist() == [0.0, 0.0]
     assert box_eval.iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(50 / 150)
     assert box_eval.iou((0, 0, 10, 10), (2, 2, 4, 4)) == pytest.approx(4 / 100)  # contained
     assert box_eval.iou((0, 0, 10, 10), (5, 5, 5, 5)) == 0.0  # empty box

@@ -15,6 +15,7 @@ import pytest
 
 from helpers import methods, photos, toyworld
 from helpers import saliency as S
+from helpers import views as V
 from helpers.attribution import grad_cam
 from helpers.evaluation import photo_localization as photo_eval
 from helpers.geometry import resize_map
@@ -45,7 +46,7 @@ def test_each_name_is_the_function_it_says(toy, image) -> None:
         "ten_crop": S.ten_crop_saliency(toy, image, CLASS),
         "smoothgrad": S.image_smoothgrad(toy, image, CLASS, n_samples=8),
         "ten_crop_smoothgrad": S.ten_crop_saliency(toy, image, CLASS, n_samples=2),
-        "gradcam": resize_map(grad_cam(toy, S.whole_image_input(toy, image), CLASS)[0].numpy(), *image.shape[:2]),
+        "gradcam": resize_map(grad_cam(toy, V.whole_image_input(toy, image), CLASS)[0].numpy(), *image.shape[:2]),
     }
     assert set(expected) == set(methods.METHODS)
     for name, want in expected.items():

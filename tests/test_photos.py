@@ -136,6 +136,7 @@ def test_polygon_masks_have_cocos_area() -> None:
 # Stage 2: pointing game, photo saliency, the photo model
 
 from helpers import photos  # noqa: E402
+from helpers import views as V  # noqa: E402
 from helpers import saliency as S  # noqa: E402
 from helpers.evaluation import masks as mask_eval  # noqa: E402
 from helpers.evaluation import pointing  # noqa: E402
@@ -171,7 +172,7 @@ def test_image_smoothgrad_without_noise_is_the_single_pass(toy) -> None:
 
 def test_photo_target_accepts_index_name_and_coco_category(lite0) -> None:
     image = helpers.load_image("chelsea")
-    scores = photos.whole_image_scores(lite0, image)
+    scores = V.whole_image_scores(lite0, image)
     assert photos.photo_target(lite0, image) == int(scores.argmax())
     assert photos.photo_target(lite0, image, 285) == 285
     assert photos.photo_target(lite0, image, "tabby") == 281

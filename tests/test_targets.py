@@ -60,6 +60,10 @@ def test_image_target_maps_coco_categories_and_keeps_exact_names() -> None:
     assert image_target(cats, None, lambda: scores) == 207
     assert image_target(cats, "dog", lambda: scores) == 207
     assert image_target(cats, "cup", lambda: scores) == cats.index("cup")  # an exact ImageNet name stays itself
+    # B5: a COCO category is looked up case-insensitively, like a class name ("Dog" is not "ambiguous")
+    for spelling in ("Dog", "DOG", " dog ", "Potted Plant"):
+        expected = 207 if spelling.strip().lower() == "dog" else image_target(cats, "potted plant", lambda: scores)
+        assert image_target(cats, spelling, lambda: scores) == expected
     with pytest.raises(ValueError, match="ImageNet-1k"):
         image_target(CATS, "dog", lambda: torch.zeros(6))
 
