@@ -110,7 +110,7 @@ def ten_crop_saliency(
     crop's map is a SmoothGrad average over that many noisy copies (beyond the paper; `noise_level`, `seed` as
     in `smoothgrad`). `ten_crop(saliency_map)`, or `ten_crop(noise_tunnel(saliency_map, ...))`.
     """
-    check_positive_int("n_samples", n_samples)
+    check_positive_int("n_samples", n_samples)  # before n_samples == 1 is tested: True and 1.0 are refused
     rule = saliency_map if n_samples == 1 else noise_tunnel(saliency_map, n_samples=n_samples, noise_level=noise_level, seed=seed)
     return ten_crop(rule, "ten_crop_saliency")(classifier, image, target, crop_fraction=crop_fraction, batch_size=batch_size,
                                                reduce=reduce)

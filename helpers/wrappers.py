@@ -54,9 +54,10 @@ def noise_tunnel(rule: BatchRule, *, n_samples: int = SMOOTHGRAD_SAMPLES, noise_
     returned function takes (model, x, target=None, **options), the options going to `rule`
     (`noise_tunnel(backprop_saliency)(clf, x, "tabby", rule="guided")`).
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1 or not noise_level >= 0:
-        raise ValueError(f"Need n_samples >= 1 (an int) and noise_level >= 0; got {n_samples!r}, {noise_level!r}.")
+    check_positive_int("n_samples", n_samples)
     check_positive_int("batch_size", batch_size)
+    if not noise_level >= 0:
+        raise ValueError(f"noise_level must be a number >= 0 (a fraction of each image's value range); got {noise_level!r}.")
     if kind not in NOISE_TUNNEL_KINDS:
         raise ValueError(f"kind must be one of {NOISE_TUNNEL_KINDS}; got {kind!r}.")
 

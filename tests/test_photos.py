@@ -256,3 +256,29 @@ def test_vgg16_weights_url_is_torchvisions():
     from helpers.photos import VGG16_WEIGHTS_URL
 
     assert VGG16_WEIGHTS_URL == torchvision.models.get_model_weights("vgg16").DEFAULT.url
+
+
+def test_photo_functions_compute_the_whole_photo_scores_once(toy, monkeypatch) -> None:
+    """photo_saliency resolves target=None and checks the target's probability on one whole-image pass, not two."""
+    import warnings
+
+    from helpers import views
+
+    calls: list[int] = []
+    real = views.whole_image_scores
+
+    def counting(classifier, image):
+        calls.append(1)
+        return real(classifier, image)
+
+    monkeypatch.setattr(photos, "whole_image_scores", counting)
+    image = np.random.default_rng(0).integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", photos.UnlikelyTargetWarning)
+        for function in (photos.photo_saliency, photos.localize_photo):
+            calls.clear()
+            function(toy, image)
+            assert len(calls) == 1, function.__name__
+        calls.clear()
+        photos.photo_saliency(toy, image, 2)  # an index needs no scores to resolve, only the probability check
+        assert len(calls) == 1
