@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import cam
+from helpers import cam as cam_protocol
 from helpers import localization as loc
 from helpers import photos
 from helpers import toyworld
@@ -110,9 +110,9 @@ def test_localize_photo_is_gradcam_and_the_cam_protocol(lite0) -> None:
     assert cam.shape == image.shape[:2] and cam.max() == 1.0
     assert np.array_equal(result.segmentation, cam >= 0.2)
     assert np.array_equal(result.mask, loc.largest_component(cam >= 0.2))
-    assert result.box == loc.mask_box(result.mask) == cam.cam_box(cam) == (271, 89, 640, 427)
+    assert result.box == loc.mask_box(result.mask) == cam_protocol.cam_box(cam) == (271, 89, 640, 427)
     assert not result.seeds.any()  # no seeds, no cut
-    assert helpers.localize_photo is photos.localize_photo and cam.CAM_THRESHOLD == 0.20
+    assert helpers.localize_photo is photos.localize_photo and cam_protocol.CAM_THRESHOLD == 0.20
 
 
 @pytest.mark.parametrize("name, target, box, true_iou", [("coffee", "espresso", (105, 0, 488, 300), 0.611),
@@ -138,20 +138,20 @@ def test_cam_localization_keeps_the_largest_component_above_the_threshold() -> N
     cam[5:15, 5:15] = 1.0     # 100 px at the maximum
     cam[20:35, 30:55] = 0.25  # 375 px above 20% of it: the largest component wins, not the brightest
     cam[0:3, 50:60] = 0.1     # below 20%
-    r = cam.cam_localization(cam)
+    r = cam_protocol.cam_localization(cam)
     assert r.box == (30, 20, 55, 35) and int(r.mask.sum()) == 375 and int(r.segmentation.sum()) == 475
-    assert cam.cam_box(cam, threshold=0.3) == (5, 5, 15, 15)  # 0.25 < 30% of the max: only the bright square
+    assert cam_protocol.cam_box(cam, threshold=0.3) == (5, 5, 15, 15)  # 0.25 < 30% of the max: only the bright square
     diagonal = np.zeros((10, 10), np.float32)
     diagonal[2, 2] = diagonal[3, 3] = diagonal[4, 4] = 1.0  # 8-connected: one component
-    assert cam.cam_box(diagonal) == (2, 2, 5, 5)
+    assert cam_protocol.cam_box(diagonal) == (2, 2, 5, 5)
 
 
 def test_cam_localization_of_an_empty_map_is_the_whole_image_and_bad_thresholds_are_errors() -> None:
-    r = cam.cam_localization(np.zeros((12, 20), np.float32))
+    r = cam_protocol.cam_localization(np.zeros((12, 20), np.float32))
     assert r.box == (0, 0, 20, 12) and r.mask.all()
     for bad in (0.0, 1.5, -0.2, True):
         with pytest.raises(ValueError, match="threshold"):
-            cam.cam_localization(np.ones((4, 4), np.float32), bad)
+            cam_protocol.cam_localization(np.ones((4, 4), np.float32), bad)
 
 
 @pytest.mark.slow
