@@ -12,6 +12,7 @@ Run: python benchmarks/bench_photo_localization.py [--evaluate]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import cv2
@@ -23,7 +24,7 @@ import helpers
 from timing import median_time
 from helpers import localization as loc
 from helpers import toyworld
-from helpers.images import resize_map
+from helpers.geometry import resize_map
 from helpers import photos
 from helpers.evaluation import boxes as box_eval
 from helpers.evaluation import photo_localization as photo_eval
@@ -79,7 +80,7 @@ def evaluation() -> None:
     x = toy.normalize(torch.from_numpy(data.images).permute(0, 3, 1, 2).float().div(255))
     sal = helpers.saliency_map(toy, x, torch.from_numpy(data.labels)).numpy()
     print("\ntoy world, 300 held-out images (seed 20 000), true-class saliency")
-    for label, kwargs in (("paper (localize(paper=True))", {"paper": True}), ("previous default (seeds-only models, 5 iterations)",
+    for label, kwargs in (("paper (localize(image, map, PAPER))", dataclasses.asdict(loc.PAPER)), ("previous default (seeds-only models, 5 iterations)",
                           {"init": "seeds", "smooth": 0.0}), ("default (localize())", {})):
         r = box_eval.evaluate_boxes(loc.localize_boxes(data.images, sal, on_error="full_image", **kwargs), data.boxes)
         print(f"  {label:<54}{100 * r['accuracy']:>5.0f}%{r['mean_iou']:>7.2f}")

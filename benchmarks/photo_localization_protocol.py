@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import helpers  # noqa: E402
 from helpers.categories import has_imagenet_counterpart, imagenet_classes  # noqa: E402
 from helpers.coco import read_coco, segmentation_mask  # noqa: E402
-from helpers.saliency import centre_hit, pointing_hit  # noqa: E402
+from helpers.evaluation.masks import centre_hit, pointing_hit  # noqa: E402
 import photo_localizers as pl  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -297,7 +297,7 @@ def run_timing(args: argparse.Namespace, classifier: helpers.Classifier) -> None
         "cam20 on the photo resized to 224 px (longer side)": None,
         "paper_full (10-crop + paper's cut, full resolution)": lambda im, t: pl.localize_paper(classifier, im, t, None),
         "paper_224": lambda im, t: pl.localize_paper(classifier, im, t, 224),
-        "localize_photo (today)": lambda im, t: pl.default_cut(im, helpers.photos.localization_saliency(classifier, im, t), 224),  # before issue 18
+        "localize_photo (today)": lambda im, t: pl.default_cut(im, helpers.photos.photo_saliency(classifier, im, t, method="smoothgrad"), 224),  # before issue 18
         "sg_paper_full": lambda im, t: pl.paper_cut(im, helpers.photo_saliency(classifier, im, t), None),
     }
     load0 = os.getloadavg()[0]

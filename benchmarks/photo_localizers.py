@@ -20,9 +20,11 @@ import numpy as np
 
 import helpers
 from helpers.evaluation.boxes import iou as box_iou  # noqa: F401  (the benchmark's IoU is the package's)
-from helpers.localization import CAM_THRESHOLD, LocalizationError, cam_box, centered_box, localize, threshold_box
+from helpers.cam import CAM_THRESHOLD, cam_box
+from helpers.localization import PAPER, LocalizationError, centred_box, localize, threshold_box
 from helpers.categories import best_imagenet_class, imagenet_classes
-from helpers.photos import gradcam_map, whole_image_scores
+from helpers.photos import gradcam_map
+from helpers.views import whole_image_scores
 
 Box = tuple[int, int, int, int]
 # The paper's cut (Sect. 3.2), the same numbers as helpers.localization.PAPER, with the working size free.
@@ -39,10 +41,10 @@ def full_box(image_shape: Sequence[int]) -> Box:
 
 
 def paper_cut(image: np.ndarray, saliency: np.ndarray, max_side: int | None = None) -> Box:
-    """The paper's GraphCut on `saliency`: exactly `localize(..., paper=True)` at full size, else at `max_side` px."""
+    """The paper's GraphCut on `saliency`: exactly `localize(..., PAPER)` at full size, else at `max_side` px."""
     try:
         if max_side is None:
-            return localize(image, saliency, paper=True).box
+            return localize(image, saliency, PAPER).box
         return localize(image, saliency, max_side=max_side, **PAPER_CUT).box
     except (LocalizationError, ValueError):  # too few seeds, or a constant map: box the whole image
         return full_box(image.shape)
@@ -65,7 +67,7 @@ def saliency_threshold_box(image: np.ndarray, saliency: np.ndarray) -> Box:
 
 
 def centred(image: np.ndarray) -> Box:
-    return centered_box(image.shape, 0.5)
+    return centred_box(image.shape, 0.5)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -31,18 +31,22 @@ One module per idea, on seven layers; a module imports only from the layers belo
 (pyproject.toml, `[tool.importlinter]`; tests/test_layers.py runs the check):
 
 1. `geometry` (input checks, boxes, resizing, the one positive-integer check), `paths` (where the data lives),
-   `moved` (old homes of moved names), `claims` (conclusions checked on the reader's run), `runtime` (torch's
-   thread count; `parallel_map`, CPU work such as GrabCut over one process per core)
+   `claims` (conclusions checked on the reader's run), `runtime` (torch's thread count; `parallel_map`, CPU work
+   such as GrabCut over one process per core)
 2. `categories`: ImageNet class names and the COCO -> ImageNet table
-3. models and data: `models`, `efficientnet_lite`, `images`, `coco`, `toyworld`, `linear`, and `targets` (the one
-   target resolver)
-4. the algorithms: `saliency` (with the composable `noise_tunnel`, `ten_crop` and `whole_image` wrappers),
-   `attribution`, `classvis`, `spectrum`, `localization` (the paper's GraphCut), and `feature_vis` (class images
-   the feature-visualization way, beyond the paper), `inputs`, the one input contract they share
-   (Classifier or nn.Module; tensors moved to the model's device), and `methods`, the one registry of attribution
-   methods by name (what the photo pipeline, the photo benchmark and the saliency explorer choose from)
+3. models and data: `models`, `efficientnet_lite`, `images` (photos, and image conversion: `to_rgb_uint8`,
+   `as_rgb_image`), `coco`, `toyworld`, `linear`, and `targets` (the one target resolver)
+4. the algorithms: `saliency` (the paper's gradient map, on a batch, one image and ten crops), `wrappers` (the
+   composable `noise_tunnel`, `ten_crop` and `whole_image`, as Captum's NoiseTunnel), `views` (how an image is
+   shown to the model: the whole image, the ten crops and their one average), `attribution`, `ascent` (the one
+   gradient-ascent loop of class images), `classvis`, `feature_vis` (class images the feature-visualization way,
+   beyond the paper), `spectrum`, `localization` (the paper's GraphCut only), `cam` (the CAM protocol, beyond
+   the paper), `inputs`, the one input contract they share (Classifier or nn.Module; tensors moved to the
+   model's device), and `methods`, the one registry of attribution methods by name (what the photo pipeline,
+   the photo benchmark and the saliency explorer choose from)
 5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
-6. `evaluation`: box and mask scores, the pointing game, photo and ILSVRC evaluation (never imported by 4)
+6. `evaluation`: box and mask scores, the pointing game, the model-randomization check, photo and ILSVRC
+   evaluation, where a class's margin came from (never imported by 4)
 7. what the course is built from: `atlas` (the class-image atlas; `atlas_command`, its options and pre-flight
    checks), `exercises` (the exercises' checks and quizzes) and the `course` sub-package, the tooling apart from
    the library: `course.colab` (badge, set-up cell, slides), `course.run_notebooks` (the headless runner),
@@ -78,17 +82,18 @@ _EXPORTS: dict[str, str] = {
     "saliency_map": "saliency",
     "ten_crop_saliency": "saliency",
     "image_saliency": "saliency",
-    "ten_crop_boxes": "saliency",
+    "ten_crop_boxes": "views",
     "smoothgrad": "saliency",
-    "randomize_top_layers": "saliency",
+    "randomize_top_layers": "evaluation.randomization",
     "rank_correlation": "evaluation.masks",
     "mass_inside_mask": "evaluation.masks",
     "pointing_game": "evaluation.masks",
     "pointing_hit": "evaluation.masks",
+    "centre_hit": "evaluation.masks",
     "image_smoothgrad": "saliency",
-    "noise_tunnel": "saliency",
-    "ten_crop": "saliency",
-    "whole_image": "saliency",
+    "noise_tunnel": "wrappers",
+    "ten_crop": "wrappers",
+    "whole_image": "wrappers",
     # real photos
     "photo_saliency": "photos",
     "evaluate_pointing": "evaluation.pointing",
@@ -119,7 +124,7 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 _SUBMODULES = {
     "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
     "localization", "toyworld", "exercises", "geometry", "evaluation", "claims", "runtime", "inputs", "feature_vis",
-    "targets", "methods", "course",
+    "targets", "methods", "course", "views", "wrappers", "cam", "ascent",
 }
 # The notebooks' figures and explorers live with the course tooling; `helpers.plotting.X` reads as before.
 _COURSE_MODULES = {"plotting": "course.plotting", "widgets": "course.widgets"}

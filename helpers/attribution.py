@@ -16,7 +16,8 @@ attached to the model; leaving the `with` block (also through an exception) rest
 ReLU6 (y = min(max(x, 0), 6)) has a second flat side at x >= 6. Its gradient is zero there too, so:
 gradient = g * [0 < x < 6]; guided = max(g, 0) * [0 < x < 6] (guided = a ReLU of the gradient rule, on
 both flat sides); DeconvNet = max(g, 0), since DeconvNet never looks at the forward input. In-place
-variants (`inplace=True`) are computed out of place while a rule is active; the returned value is the same.
+variants (`x.relu_()`, `inplace=True`) are computed with the rule and written back into their input, so a
+network that ignores the returned value (`h.relu_()`) computes the same forward pass as without the rule.
 
 Beyond the paper, labelled as such: `grad_cam` (Selvaraju et al. 2017), `integrated_gradients`
 (Sundararajan et al. 2017), and `fooling_image` (steepest ascent of S_c from a real photo; Szegedy et al.
@@ -29,7 +30,7 @@ import contextlib
 import dataclasses
 import math
 from collections.abc import Callable, Iterator
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 import torch
@@ -54,11 +55,6 @@ RuleFunction = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 
 # ----------------------------------------------------------------------------------------------
 # The three backward rules at a rectifier y = clamp(x, 0, upper)
-
-
-def rectifier_passes(x: torch.Tensor, upper: float = math.inf) -> torch.Tensor:
-    """Where the rectifier is not flat, i.e. its local derivative is 1: 0 < x < upper."""
-    return (x > 0) & (x < upper) if math.isfinite(upper) else x > 0
 
 
 def gradient_rule(grad_out: torch.Tensor, x: torch.Tensor, upper: float = math.inf) -> torch.Tensor:
@@ -110,6 +106,18 @@ _OTHER_ACTIVATIONS = {
 }
 
 
+_INPLACE_FUNCTIONS = {F.relu_, torch.relu_, torch.Tensor.relu_, F.hardtanh_}
+_INPLACE_POSITION = {F.relu: 1, F.relu6: 1, F.hardtanh: 3}  # where `inplace` sits among the positional arguments
+
+
+def _is_inplace(func: Callable, args: tuple, kwargs: dict) -> bool:
+    """True for a rectifier call that overwrites its input (`x.relu_()`, `F.relu(x, inplace=True)`, nn.ReLU(inplace=True))."""
+    if func in _INPLACE_FUNCTIONS:
+        return True
+    position = _INPLACE_POSITION.get(func)
+    return bool(kwargs.get("inplace", args[position] if position is not None and len(args) > position else False))
+
+
 def _rectifier_upper(func: Callable, args: tuple, kwargs: dict) -> float | None:
     """inf for a ReLU call, the upper clip for ReLU6 / hardtanh(0, t); None for any other function."""
     if func in _RELU_FUNCTIONS:
@@ -129,7 +137,13 @@ class RectifierLog:
 
     rectifiers: int = 0
     other_activations: list[str] = dataclasses.field(default_factory=list)
-    last_feature_map: torch.Tensor | None = None  # output of the last rectifier applied to an (N,C,h,w) tensor
+    # The last activation's (N,C,h,w) output larger than 1 x 1: Grad-CAM's default layer (never an SE gate's 1 x 1).
+    last_feature_map: torch.Tensor | None = None
+
+    def record(self, out: object) -> None:
+        """Keep `out` as the last feature map if it is an (N,C,h,w) tensor with more than one spatial position."""
+        if isinstance(out, torch.Tensor) and out.ndim == 4 and out.shape[-2] * out.shape[-1] > 1:
+            self.last_feature_map = out
 
 
 class _RuleMode(TorchFunctionMode):
@@ -151,13 +165,20 @@ class _RuleMode(TorchFunctionMode):
                         f"The model applies {name}, which has no DeconvNet / guided-backprop rule (they are defined at "
                         "ReLU and ReLU6 only); use rule='gradient' for this model."
                     )
+                out = func(*args, **kwargs)
+                self.log.record(out)
+                return out
             return func(*args, **kwargs)
         self.log.rectifiers += 1
-        x = args[0]
-        out = func(*args, **kwargs) if self.rule is None else _RectifierWithRule.apply(x, upper, self.rule)
-        if isinstance(out, torch.Tensor) and out.ndim == 4:
-            self.log.last_feature_map = out
+        out = func(*args, **kwargs) if self.rule is None else self._with_rule(func, args, kwargs, upper)
+        self.log.record(out)
         return out
+
+    def _with_rule(self, func: Callable, args: tuple, kwargs: dict, upper: float) -> torch.Tensor:
+        """The rectifier through `_RectifierWithRule`; an in-place call writes the result back into its input."""
+        x = args[0]
+        out = _RectifierWithRule.apply(x, upper, self.rule)
+        return x.copy_(out) if _is_inplace(func, args, kwargs) else out
 
 
 def _rule_function(rule: str | RuleFunction) -> RuleFunction:
@@ -206,8 +227,7 @@ def backprop_saliency(
     returns the signed (N,C,H,W) signal. `rule="gradient"` equals `helpers.saliency_map` exactly.
     A model with no rectifier at all gives the gradient under every rule (there is nothing to swap).
     """
-    if reduce is not None and reduce not in REDUCTIONS:
-        raise ValueError(f"reduce must be one of {REDUCTIONS} or None (the signed signal); got {reduce!r}.")
+    _check_reduce(reduce)
     _rule_function(rule)  # a bad rule name fails before any work
     with relu_backward_rule(rule):
         grad, _ = class_score_gradient(model, x, target)
@@ -240,11 +260,13 @@ def grad_cam(
 ) -> torch.Tensor:
     """Grad-CAM (Selvaraju et al. 2017; beyond the paper): ReLU(sum_k alpha_k A_k), alpha_k = mean of dS_c/dA_k.
 
-    A = the feature maps of `layer` (a submodule or its name). Default: the output of the last rectifier
-    applied to a 4-D tensor, i.e. the rectified maps of the last convolutional block (toy CNN: the last
-    ReLU of `features`, 96 x 8 x 8 at 64 px; Lite0: ReLU6 after the head convolution, 1280 x 7 x 7 at 224
-    px), found in the forward pass, so it works for functional activations too. Returns (N,H,W) upsampled
-    bilinearly to the input size (or (N,h,w) with `upsample=False`).
+    A = the feature maps of `layer` (a submodule or its name). Default: the output of the last activation
+    whose output is an (N,C,h,w) map larger than 1 x 1, i.e. the activated maps of the last convolutional block
+    (toy CNN: the last ReLU of `features`, 96 x 8 x 8 at 64 px; Lite0: ReLU6 after the head convolution,
+    1280 x 7 x 7 at 224 px; MobileNetV3: the Hardswish of the last block, not a squeeze-excitation gate's
+    1 x 1 output), found in the forward pass, so it works for functional activations too; a model with no
+    such activation is a ValueError that asks for `layer=`. Returns (N,H,W) upsampled bilinearly to the
+    input size (or (N,h,w) with `upsample=False`).
     """
     module = as_module(model)
     x = model_input(model, x)
@@ -266,7 +288,7 @@ def grad_cam(
 def _feature_capture(module: nn.Module, layer: nn.Module | str | None) -> Iterator[Callable[[], torch.Tensor | None]]:
     """Inside the block the forward pass records Grad-CAM's feature maps; yields a function that returns them.
 
-    `layer` None: the output of the last rectifier applied to a 4-D tensor (found by `_RuleMode`, so functional
+    `layer` None: the last activation's (N,C,h,w) output larger than 1 x 1 (found by `_RuleMode`, so functional
     activations count); else the output of that submodule (a forward hook, removed on leaving the block).
     """
     if layer is None:
@@ -292,8 +314,10 @@ def _forward_with_features(module: nn.Module, x: torch.Tensor, layer: nn.Module 
         scores = module(x.detach().requires_grad_(True))  # frozen weights: the graph hangs on the input
     feature_map = features()
     if not isinstance(feature_map, torch.Tensor) or feature_map.ndim != 4:
-        where = "the chosen layer did not output" if layer is not None else "no rectifier was applied to"
-        raise ValueError(f"Grad-CAM needs (N,C,h,w) feature maps, but {where} one; pass layer=<a conv block>.")
+        where = ("the chosen layer did not output one" if layer is not None
+                 else "no activation in the model outputs one larger than 1 x 1")
+        raise ValueError(f"Grad-CAM needs (N,C,h,w) feature maps, but {where}; pass layer=<the last conv block>, "
+                         "e.g. its name in model.named_modules().")
     if not feature_map.requires_grad:
         raise ValueError("The chosen layer's output does not depend on the input; choose a layer inside the network.")
     return scores, feature_map
@@ -308,7 +332,8 @@ def integrated_gradients(
     steps: int = 32,
     batch_size: int | None = None,
     reduce: Reduce | None = "max",
-) -> torch.Tensor:
+    return_delta: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Integrated gradients (Sundararajan et al. 2017; beyond the paper), batched along the path.
 
     (x - x') * mean_k dS_c/dI at x' + a_k (x - x'), a_k = (k + 1/2) / steps (midpoint rule), so the
@@ -317,6 +342,8 @@ def integrated_gradients(
     go through the model `batch_size` rows at a time (default: about 8 images of 224 x 224 px per pass,
     i.e. 8 rows for Lite0 and 98 for the 64 px toy CNN). `reduce=None` returns the signed (N,C,H,W)
     attributions; otherwise a map like `saliency_map`. The target is fixed on x (None = predicted class).
+    `return_delta=True` returns (map, delta), delta (N,) = sum of the signed attributions - (S_c(x) - S_c(x'))
+    per image: the completeness gap, Captum's convergence delta (it shrinks as `steps` grows).
     """
     x = model_input(model, x)
     check_positive_int("steps", steps)
@@ -329,7 +356,20 @@ def integrated_gradients(
     parts = [_path_integral(model, x[i : i + batch_size], base[i : i + batch_size], targets[i : i + batch_size], alphas, batch_size)
              for i in range(0, x.shape[0], batch_size)]  # images in chunks, then path points in chunks
     attributions = torch.cat(parts)
-    return attributions if reduce is None else reduce_channels(attributions, reduce)
+    result = attributions if reduce is None else reduce_channels(attributions, reduce)
+    if not return_delta:
+        return result
+    return result, completeness_delta(model, attributions, x, base, targets)
+
+
+def completeness_delta(model: nn.Module | Classifier, attributions: torch.Tensor, x: torch.Tensor, baseline: torch.Tensor,
+                       targets: list[int]) -> torch.Tensor:
+    """(N,) sum of the signed attributions - (S_c(x) - S_c(x')) per image: how far from completeness they are."""
+    idx = torch.tensor(targets, device=x.device)[:, None]
+    with torch.no_grad():
+        module = as_module(model)
+        gap = module(x).gather(1, idx)[:, 0] - module(baseline).gather(1, idx)[:, 0]
+    return attributions.flatten(1).sum(dim=1) - gap
 
 
 def _check_reduce(reduce: str | None) -> None:

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .geometry import check_positive_int
+from .ascent import OBJECTIVES, ObjectiveName, ascend, check_ascent_numbers, class_objective, target_classes
 from .inputs import model_input
 from .models import Classifier
 
-Objective = Literal["logit", "softmax", "log_softmax"]
-OBJECTIVES: tuple[str, ...] = ("logit", "softmax", "log_softmax")
+Objective = ObjectiveName
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
 START_IMAGES: tuple[str, ...] = ("zeros", "random")  # `init` names of class_model_visualization
 
@@ -156,16 +154,8 @@ class ClassVisualization:
 
 
 def objective_scores(logits: torch.Tensor, targets: torch.Tensor, objective: str) -> torch.Tensor:
-    """Per-image objective (N,) from logits (N,K): S_c (paper), P_c, or log P_c."""
-    if objective == "logit":
-        chosen = logits
-    elif objective == "softmax":
-        chosen = logits.softmax(dim=1)
-    elif objective == "log_softmax":
-        chosen = logits.log_softmax(dim=1)
-    else:
-        raise ValueError(f"objective must be one of {OBJECTIVES}; got {objective!r}.")
-    return chosen.gather(1, targets.view(-1, 1)).squeeze(1)
+    """Per-image objective (N,) from logits (N,K): S_c (paper), P_c, or log P_c (`helpers.ascent.class_objective`)."""
+    return class_objective(objective, targets)(logits)
 
 
 def input_gradient(classifier: Classifier, x: torch.Tensor, target: int | str, objective: str = "logit") -> torch.Tensor:
@@ -265,8 +255,7 @@ def class_model_visualization(
     `objective` "softmax" / "log_softmax" and everything in `regularizers` ("jitter", "blur", "clip",
     or `Jitter`/`Blur`/`Clip` objects), as well as `optimizer="adam"`, go beyond the paper.
     """
-    single = isinstance(target, (int, np.integer, str))
-    classes = _target_classes(classifier, [target] if single else list(target))
+    classes, single = target_classes(classifier, target)
     settings = _check_ascent_settings(steps, lr, l2, objective, optimizer, seed)
     regs = _parse_regularizers(regularizers)
     default_lr, default_l2 = default_settings(classifier, optimizer)
@@ -279,48 +268,39 @@ def class_model_visualization(
                       regs=regs, gen=gen, progress=progress)
     settings.update(lr=lr_value, l2=l2, init=init if isinstance(init, str) else "tensor",
                     regularizers=tuple(type(r).__name__.lower() for r in regs))
-    results = _results(classifier, x, history, classes, settings)
+    results = class_visualizations(classifier, x, history, classes, settings)
     return results[0] if single else results
-
-
-def _target_classes(classifier: Classifier, names: list[int | str]) -> list[int]:
-    if not names:
-        raise ValueError("target must be a class (index or name) or a non-empty list of classes.")
-    return [classifier.class_index(t) for t in names]
 
 
 def _ascend(classifier: Classifier, x: torch.Tensor, targets: torch.Tensor, *, steps: int, lr: float, l2: float,
             objective: str, optimizer: str, regs: list[Regularizer], gen: torch.Generator, progress: bool) -> np.ndarray:
-    """Gradient ascent on x in place; returns the history (steps+1, 4, N) (see `_record`)."""
+    """The paper's ascent on the pixels x, in place (`helpers.ascent.ascend`); returns the history (steps+1, 4, N)."""
     lo, hi = _pixel_bounds(classifier, x.shape[-1])
     opt = torch.optim.Adam([x], lr=lr, maximize=True) if optimizer == "adam" else None
-    curves: list[torch.Tensor] = []
-    from tqdm.auto import tqdm
 
-    for step in tqdm(range(steps + 1), desc="class visualization", disable=not progress, leave=False):
-        last = step == steps
-        with torch.set_grad_enabled(not last):
-            logits = classifier.model(x if last else _forward_input(x, regs, gen))
-        curves.append(_record(logits.detach(), targets, x.detach()))
-        _check_not_diverged(x.detach(), logits.detach(), step, lr, lo, hi)
-        if last:
-            break
-        penalty = l2 * x.pow(2).flatten(1).sum(dim=1)
-        total = (objective_scores(logits, targets, objective) - penalty).sum()
-        (grad,) = torch.autograd.grad(total, x)
-        with torch.no_grad():
-            if opt is None:
-                x.add_(grad, alpha=lr)  # SGD ascent: I <- I + lr * d(S_c - l2 ||I||^2)/dI
-            else:
-                x.grad = grad
-                opt.step()
-                x.grad = None
-            for r in regs:
-                r.after_step(x, step, lo, hi)
-    return torch.stack(curves).cpu().numpy()
+    def forward(step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return classifier.model(_forward_input(x, regs, gen)), l2 * x.pow(2).flatten(1).sum(dim=1), x
+
+    def update(step: int, grads: Sequence[torch.Tensor]) -> None:
+        if opt is None:
+            x.add_(grads[0], alpha=lr)  # SGD ascent: I <- I + lr * d(S_c - l2 ||I||^2)/dI
+        else:
+            x.grad = grads[0]
+            opt.step()
+            x.grad = None
+        for r in regs:
+            r.after_step(x, step, lo, hi)
+
+    def check(step: int, image: torch.Tensor, logits: torch.Tensor) -> None:
+        _check_not_diverged(image, logits, step, lr, lo, hi)
+
+    return ascend([x], class_objective(objective, targets), targets, steps=steps, forward=forward, update=update,
+                  final=lambda: (classifier.model(x), x.detach()), check=check, progress=progress, desc="class visualization")
 
 
-def _results(classifier: Classifier, x: torch.Tensor, history: np.ndarray, classes: list[int], settings: dict) -> list[ClassVisualization]:
+def class_visualizations(classifier: Classifier, x: torch.Tensor, history: np.ndarray, classes: list[int],
+                         settings: dict) -> list[ClassVisualization]:
+    """One `ClassVisualization` per image of the normalised batch x, with its column of the history (steps+1, 4, N)."""
     return [
         ClassVisualization(
             image=classifier.deprocess(x[i : i + 1]),
@@ -342,11 +322,7 @@ def default_settings(classifier: Classifier, optimizer: str = "sgd") -> tuple[fl
 
 def _check_ascent_settings(steps: int, lr: float | None, l2: float | None, objective: str, optimizer: str, seed: int) -> dict:
     """Validate the scalar settings with messages that say what was expected."""
-    check_positive_int("steps", steps, minimum=0)
-    if lr is not None and not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive number (or None for the default); got {lr!r}.")
-    if l2 is not None and not (np.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 (lambda) must be a non-negative number; got {l2!r}.")
+    check_ascent_numbers(steps, lr, l2)
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}; got {objective!r}.")
     if optimizer not in OPTIMIZERS:
@@ -432,13 +408,3 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     y = F.conv2d(y, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
     y = F.pad(y, (0, 0, radius, radius), mode="reflect")
     return F.conv2d(y, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
-
-
-def _record(logits: torch.Tensor, targets: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """(4, N): target logit, target probability, mean of the other logits, ||I||_2."""
-    target_logit = logits.gather(1, targets.view(-1, 1)).squeeze(1)
-    target_prob = logits.softmax(dim=1).gather(1, targets.view(-1, 1)).squeeze(1)
-    k = logits.shape[1]
-    mean_other = (logits.sum(dim=1) - target_logit) / (k - 1)
-    norm = x.flatten(1).norm(dim=1)
-    return torch.stack([target_logit, target_prob, mean_other, norm]).float()

@@ -31,8 +31,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .classvis import ClassVisualization, History
-from .geometry import check_positive_int
+from .ascent import ascend, check_ascent_numbers, class_objective, target_classes
+from .classvis import ClassVisualization, class_visualizations
 from .models import Classifier
 
 # The square root of ImageNet's RGB colour covariance (Lucid / Lucent `color_correlation_svd_sqrt`):
@@ -208,78 +208,71 @@ def feature_visualization(
     transformed images the step saw; the last row on the returned image itself. The model is never put in
     training mode and its weights receive no gradient.
     """
-    single = isinstance(target, (int, np.integer, str))
-    names = [target] if single else list(target)
-    if not names:
-        raise ValueError("target must be a class (index or name) or a non-empty list of classes.")
-    classes = [classifier.class_index(t) for t in names]
-    check_positive_int("steps", steps, minimum=0)
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive number; got {lr!r}.")
-    if not (np.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a non-negative number; got {l2!r}.")
+    classes, single = target_classes(classifier, target)
+    check_ascent_numbers(steps, lr, l2)
     if isinstance(transforms, str):
         transforms = (transforms,)
     transforms = tuple(transforms)
     random_transform(torch.zeros(1, 3, 8, 8), transforms, torch.Generator())  # validate the names
     size = classifier.input_size if size is None else size
-    device = classifier.device
-    image = ImageParam(len(classes), size, param=param, decorrelate=decorrelate, init_std=init_std, seed=seed, keys=classes, device=device)
-    opt = torch.optim.Adam(image.params, lr=float(lr), maximize=True)
-    gen = torch.Generator().manual_seed(int(seed))
-    targets = torch.tensor(classes, dtype=torch.long, device=device)
+    model_size = _model_size(classifier, model_size)
+    image = ImageParam(len(classes), size, param=param, decorrelate=decorrelate, init_std=init_std, seed=seed, keys=classes,
+                       device=classifier.device)
+    targets = torch.tensor(classes, dtype=torch.long, device=classifier.device)
+    history, x = _ascend(classifier, image, targets, steps=steps, lr=float(lr), l2=float(l2), transforms=transforms, size=size,
+                         model_size=model_size, gen=torch.Generator().manual_seed(int(seed)), progress=progress)
+    settings = {"method": "feature_visualization", "steps": int(steps), "size": int(size), "lr": float(lr), "param": param,
+                "decorrelate": bool(decorrelate), "transforms": transforms, "l2": float(l2), "model_size": model_size, "init_std": float(init_std),
+                "seed": int(seed), "objective": "logit", "optimizer": "adam"}
+    results = class_visualizations(classifier, x, history, classes, settings)
+    return results[0] if single else results
+
+
+def _model_size(classifier: Classifier, model_size: int | str | None) -> int | None:
+    """The side the model sees: the input size for "input", the mean image's for None on a toy-like model, else as given."""
     if model_size == "input":
         model_size = int(classifier.input_size)
     elif model_size is None and tuple(classifier.mean.shape[-2:]) != (1, 1):
         model_size = int(classifier.mean.shape[-1])
     if model_size is not None and not (isinstance(model_size, (int, np.integer)) and model_size >= 8):
         raise ValueError(f"model_size must be None or an int >= 8; got {model_size!r}.")
-    curves: list[torch.Tensor] = []
+    return model_size  # type: ignore[return-value]
 
-    from tqdm.auto import tqdm
 
-    for _ in tqdm(range(steps), desc="feature visualization", disable=not progress, leave=False):
+def _as_model_sees(pixels: torch.Tensor, model_size: int | None) -> torch.Tensor:
+    """Images (N,3,h,w) resized to model_size x model_size (antialiased) unless they are that size or it is None."""
+    if model_size is not None and pixels.shape[-2:] != (model_size, model_size):
+        return F.interpolate(pixels, size=(model_size, model_size), mode="bilinear", align_corners=False, antialias=True)
+    return pixels
+
+
+def _ascend(classifier: Classifier, image: ImageParam, targets: torch.Tensor, *, steps: int, lr: float, l2: float,
+            transforms: tuple[str, ...], size: int, model_size: int | None, gen: torch.Generator,
+            progress: bool) -> tuple[np.ndarray, torch.Tensor]:
+    """Adam on the image's parameters under random transforms (`helpers.ascent.ascend`); (history, returned images)."""
+    opt = torch.optim.Adam(image.params, lr=lr, maximize=True)
+    returned: dict[str, torch.Tensor] = {}
+
+    def forward(step: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
         pixels = image.pixels()
-        seen = random_transform(pixels, transforms, gen, reference_size=size)
-        if model_size is not None and seen.shape[-2:] != (model_size, model_size):
-            seen = F.interpolate(seen, size=(model_size, model_size), mode="bilinear", align_corners=False, antialias=True)
-        logits = classifier.model(classifier.normalize(seen))
-        score = logits.gather(1, targets.view(-1, 1)).squeeze(1)
-        if l2 > 0:
-            score = score - l2 * (pixels - 0.5).pow(2).flatten(1).mean(dim=1)
+        seen = _as_model_sees(random_transform(pixels, transforms, gen, reference_size=size), model_size)
+        penalty = l2 * (pixels - 0.5).pow(2).flatten(1).mean(dim=1) if l2 > 0 else None
+        return classifier.model(classifier.normalize(seen)), penalty, classifier.normalize(pixels.detach())
+
+    def update(step: int, grads: Sequence[torch.Tensor]) -> None:
         opt.zero_grad(set_to_none=True)
-        grads = torch.autograd.grad(score.sum(), image.params)
         for p, g in zip(image.params, grads):
             p.grad = g
         opt.step()
-        curves.append(_record(logits.detach(), targets, classifier.normalize(pixels.detach())))
-    with torch.no_grad():
+
+    def final() -> tuple[torch.Tensor, torch.Tensor]:
         pixels = image.pixels()
-        x = classifier.normalize(pixels)
-        if model_size is not None and pixels.shape[-1] != model_size:  # score the image as the model sees it
-            seen = F.interpolate(pixels, size=(model_size, model_size), mode="bilinear", align_corners=False, antialias=True)
-            curves.append(_record(classifier.model(classifier.normalize(seen)), targets, x))
-        else:
-            curves.append(_record(classifier.model(x), targets, x))
-    history = torch.stack(curves).cpu().numpy()
-    settings = {"method": "feature_visualization", "steps": int(steps), "size": int(size), "lr": float(lr), "param": param,
-                "decorrelate": bool(decorrelate), "transforms": transforms, "l2": float(l2), "model_size": model_size, "init_std": float(init_std),
-                "seed": int(seed), "objective": "logit", "optimizer": "adam"}
-    results = [
-        ClassVisualization(image=classifier.deprocess(x[i : i + 1]), tensor=x[i : i + 1].detach().clone(),
-                           history=History(*(history[:, j, i].copy() for j in range(4))), target=c,
-                           class_name=classifier.categories[c], settings=dict(settings))
-        for i, c in enumerate(classes)
-    ]
-    return results[0] if single else results
+        returned["x"] = classifier.normalize(pixels)  # scored as the model sees it
+        return classifier.model(classifier.normalize(_as_model_sees(pixels, model_size))), returned["x"]
 
-
-def _record(logits: torch.Tensor, targets: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """(4, N): target logit, target probability, mean of the other logits, ||I|| (normalised input)."""
-    target_logit = logits.gather(1, targets.view(-1, 1)).squeeze(1)
-    target_prob = logits.softmax(dim=1).gather(1, targets.view(-1, 1)).squeeze(1)
-    mean_other = (logits.sum(dim=1) - target_logit) / (logits.shape[1] - 1)
-    return torch.stack([target_logit, target_prob, mean_other, x.flatten(1).norm(dim=1)]).float()
+    history = ascend(image.params, class_objective("logit", targets), targets, steps=steps, forward=forward, update=update,
+                     final=final, progress=progress, desc="feature visualization")
+    return history, returned["x"]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .geometry import Box, box_mask, check_rgb_uint8, resize_map  # re-exported: their old home
+from .geometry import Box, box_mask, check_rgb_uint8
 from .paths import DATA_DIR
 
 IMAGES_DIR = DATA_DIR / "images"
@@ -184,6 +184,15 @@ def to_rgb_uint8(array: np.ndarray) -> np.ndarray:
         alpha = a[:, :, 3:4]
         a = a[:, :, :3] * alpha + (1.0 - alpha)
     return np.clip(np.round(a * 255.0), 0, 255).astype(np.uint8)
+
+
+def as_rgb_image(image: np.ndarray) -> np.ndarray:
+    """uint8 HxWx3 RGB (a 2-D uint8 grayscale image is replicated to 3 channels); at least 8x8."""
+    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and (
+        image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1)
+    ):
+        image = to_rgb_uint8(image)
+    return check_rgb_uint8(image)
 
 
 def _to_unit_float(a: np.ndarray) -> np.ndarray:

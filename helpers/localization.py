@@ -8,21 +8,16 @@ component and its bounding box is the localization. `localize` runs it with Open
 beyond-the-paper settings tuned on the toy world (`DEFAULT`). `threshold_box` and `centred_box`
 are the baselines it is compared with; `localize_boxes` localizes a stack of images.
 
-Beyond the paper: `cam_localization` / `cam_box`, the CAM protocol (Zhou et al. 2016, used for
-Grad-CAM's ILSVRC-15 numbers): keep the pixels >= 20% of a class-activation map's maximum and box the
-largest 8-connected component, no colour models and no cut. With Grad-CAM it is the photo recipe
-that `helpers.photos.localize_photo` uses (chosen on real photos, benchmarks/README.md).
+Beyond the paper, elsewhere: the CAM protocol (`helpers.cam`: no colour models and no cut), which with
+Grad-CAM is the photo recipe of `helpers.photos.localize_photo`.
 
-Moved to their own layers (still reachable here by name, for the notebooks): the photo pipeline
-`localize_photo`, `localization_saliency` (`helpers.photos`); IoU and box scores
+Elsewhere: the photo pipeline `localize_photo` (`helpers.photos`); IoU and box scores
 (`helpers.evaluation.boxes`), the photo evaluation (`helpers.evaluation.photo_localization`), VOC XML
-(`helpers.evaluation.voc`) and the ILSVRC evaluator, whose command `python -m helpers.localization
-evaluate` still works (`helpers.evaluation.ilsvrc`).
+(`helpers.evaluation.voc`) and the ILSVRC evaluator (`python -m helpers.evaluation.ilsvrc evaluate`).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 import dataclasses
 from dataclasses import dataclass
@@ -32,9 +27,8 @@ import cv2
 import numpy as np
 import torch
 
-from .geometry import Box, check_positive_int, check_rgb_uint8, mask_box, resize_map
-from .images import to_rgb_uint8
-from .moved import forward_moved, moved_names
+from .geometry import Box, check_positive_int, mask_box, resize_map
+from .images import as_rgb_image
 from .runtime import parallel_map
 
 FOREGROUND_SEED, BACKGROUND_SEED, UNSEEDED = 1, -1, 0
@@ -64,16 +58,7 @@ class Localization:
 # Input checks
 
 
-def as_rgb_image(image: np.ndarray) -> np.ndarray:
-    """uint8 HxWx3 RGB (a 2-D uint8 grayscale image is replicated to 3 channels); at least 8x8."""
-    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and (
-        image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1)
-    ):
-        image = to_rgb_uint8(image)
-    return check_rgb_uint8(image)
-
-
-def _as_saliency(saliency: np.ndarray | torch.Tensor) -> np.ndarray:
+def as_saliency(saliency: np.ndarray | torch.Tensor) -> np.ndarray:
     """A finite 2-D float32 map (a tensor or array, leading singleton axes dropped)."""
     if isinstance(saliency, torch.Tensor):
         saliency = saliency.detach().cpu().numpy()
@@ -116,7 +101,7 @@ def saliency_seeds(saliency: np.ndarray, fg_quantile: float = 0.95, bg_quantile:
     two seed sets never overlap. A constant map ranks no pixel above another: ValueError.
     """
     _check_quantiles(fg_quantile, bg_quantile)
-    s = _as_saliency(saliency)
+    s = as_saliency(saliency)
     lo, hi = float(s.min()), float(s.max())
     if hi == lo:
         raise ValueError(
@@ -231,8 +216,6 @@ def localize(
     image: np.ndarray,
     saliency: np.ndarray | torch.Tensor,
     settings: LocalizeSettings | None = None,
-    *,
-    paper: bool = False,
     **overrides: object,
 ) -> Localization:
     """Segment and box the object that a saliency map points at (the paper's GraphCut localization).
@@ -248,35 +231,32 @@ def localize(
     image rescaled so its shorter side is >= `min_side` and its longer side <= `max_side` (None: no limit)
     and the mask comes back at the image's resolution.
 
-    Single fields can be overridden by keyword (`localize(image, sal, PAPER, iterations=3)`; the keywords are
-    the fields of `LocalizeSettings`, so `localize(image, sal, **dataclasses.asdict(PAPER))` is `PAPER`).
-    `paper=True` is the old spelling of `settings=PAPER` and accepts no other setting.
+    Single fields of `settings` can be overridden by keyword (`localize(image, sal, PAPER, iterations=3)`;
+    the keywords are the fields of `LocalizeSettings`, so `localize(image, sal, **dataclasses.asdict(PAPER))`
+    is `PAPER`).
 
     `saliency` (any real values) is resized to the image; it must have the image's aspect ratio
     (a map at another resolution is fine, a transposed or cropped one is an error). Raises
     ValueError for a constant map and LocalizationError when a seed set has fewer than 5 pixels. If
     the cut labels no pixel foreground, the foreground seeds stand in for its labelling.
     """
-    settings = localize_settings(settings, paper=paper, **overrides)
+    settings = localize_settings(settings, **overrides)
     img = as_rgb_image(image)
-    sal = _as_saliency(saliency)
+    sal = as_saliency(saliency)
     check_map_fits_image(sal.shape, img.shape[:2])
     return _localize(img, sal, settings)
 
 
-def localize_settings(settings: LocalizeSettings | None = None, *, paper: bool = False, **overrides: object) -> LocalizeSettings:
+def localize_settings(settings: LocalizeSettings | None = None, **overrides: object) -> LocalizeSettings:
     """The checked `LocalizeSettings` that `localize` runs with (see there): `settings` or DEFAULT, fields overridden."""
     if settings is not None and not isinstance(settings, LocalizeSettings):
         raise TypeError(f"settings must be a LocalizeSettings (PAPER, DEFAULT, or dataclasses.replace(...) of one); "
                         f"got {type(settings).__name__}.")
-    unknown = sorted(set(overrides) - set(LocalizeSettings.__dataclass_fields__))
+    fields = list(LocalizeSettings.__dataclass_fields__)
+    unknown = sorted(set(overrides) - set(fields))
     if unknown:
-        raise TypeError(f"localize got unknown setting(s) {unknown}; the settings are {list(LocalizeSettings.__dataclass_fields__)}.")
-    if paper:
-        changed = [k for k, v in overrides.items() if getattr(DEFAULT, k) != v] + (["settings"] if settings is not None else [])
-        if changed:
-            raise ValueError(f"paper=True runs the paper's settings exactly; do not also pass {', '.join(changed)}.")
-        return PAPER
+        hint = " For the paper's settings pass the settings object: localize(image, saliency, PAPER)." if "paper" in unknown else ""
+        raise TypeError(f"localize got unknown setting(s) {unknown}; the settings are {fields}.{hint}")
     chosen = dataclasses.replace(settings or DEFAULT, **overrides)  # type: ignore[arg-type]
     _check_localize_settings(chosen)
     return chosen
@@ -333,41 +313,6 @@ def _check_seed_counts(seeds: np.ndarray) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# The CAM protocol (beyond the paper): a box from a class-activation map, no cut
-
-# Zhou et al. 2016 keep >= 20% of the CAM's maximum (Grad-CAM's ILSVRC-15 run used 15%); chosen on the tune split of
-# benchmarks/photo_protocol.md (numbers in benchmarks/README.md); localize_photo's threshold.
-CAM_THRESHOLD = 0.20
-
-
-def cam_localization(cam: np.ndarray | torch.Tensor, threshold: float = CAM_THRESHOLD) -> Localization:
-    """The CAM protocol: the largest 8-connected component of {cam >= threshold x max(cam)} and its box.
-
-    `cam` is a non-negative (H, W) map at the image's resolution (e.g. Grad-CAM upsampled bilinearly).
-    The result is a `Localization` whose fields mean: `mask` the kept component, `box` its box,
-    `segmentation` every pixel at or above the threshold, `seeds` all 0 (`UNSEEDED`: no seeds, no graph
-    cut). A map whose maximum is <= 0 points nowhere: the whole image is returned (mask and box), as the
-    benchmark scored it.
-    """
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must lie in (0, 1] (a fraction of the map's maximum); got {threshold!r}.")
-    m = _as_saliency(cam)
-    seeds = np.zeros(m.shape, np.int8)
-    top = float(m.max())
-    if top <= 0:
-        whole = np.ones(m.shape, bool)
-        return Localization(mask=whole, box=(0, 0, m.shape[1], m.shape[0]), seeds=seeds, segmentation=whole)
-    kept = m >= threshold * top
-    mask = largest_component(kept)
-    return Localization(mask=mask, box=mask_box(mask), seeds=seeds, segmentation=kept)
-
-
-def cam_box(cam: np.ndarray | torch.Tensor, threshold: float = CAM_THRESHOLD) -> Box:
-    """The box of `cam_localization`: the largest component of {cam >= threshold x max(cam)}."""
-    return cam_localization(cam, threshold).box
-
-
-# ----------------------------------------------------------------------------------------------
 # The baselines, and many images at once
 
 
@@ -378,7 +323,7 @@ def threshold_box(
 
     Pixels at the map's minimum never count, so a map with many tied zeros still gives a tight box.
     """
-    s = _as_saliency(saliency)
+    s = as_saliency(saliency)
     if image_shape is not None:
         s = resize_map(s, int(image_shape[0]), int(image_shape[1]))
     if not 0.0 <= quantile <= 1.0:
@@ -396,9 +341,6 @@ def centred_box(image_shape: tuple[int, ...], fraction: float = 0.5) -> Box:
     bw, bh = max(1, round(w * fraction)), max(1, round(h * fraction))
     x0, y0 = (w - bw) // 2, (h - bh) // 2
     return (x0, y0, x0 + bw, y0 + bh)
-
-
-centered_box = centred_box  # the old spelling (the course writes "centre", "centred" throughout)
 
 
 def localize_boxes(
@@ -433,30 +375,3 @@ def localize_boxes(
     for i, box in enumerate(found):
         boxes[i] = (0, 0, images[i].shape[1], images[i].shape[0]) if box is None else box
     return boxes
-
-
-# ----------------------------------------------------------------------------------------------
-# Names that moved up a layer, forwarded on first use (see helpers/moved.py)
-
-_MOVED: dict[str, tuple[str, ...]] = {
-    "helpers.photos": ("LOCALIZATION_SMOOTHGRAD_SAMPLES", "localization_saliency", "localize_photo"),
-    "helpers.evaluation.boxes": ("as_box", "box_ious", "iou", "evaluate_boxes"),
-    "helpers.evaluation.photo_localization": (
-        "PhotoCase", "photo_cases", "Method", "SaliencyKind", "Localizer", "PHOTO_LOCALIZERS", "PhotoEvaluation",
-        "saliency_functions", "evaluate_photos",
-    ),
-    "helpers.evaluation.voc": ("VocObject", "VocAnnotation", "write_voc", "read_voc"),
-    "helpers.evaluation.ilsvrc": (
-        "IMAGE_SUFFIXES", "IlsvrcResult", "pair_images_and_boxes", "read_synsets", "ilsvrc_localization_error", "main",
-    ),
-}
-__getattr__ = forward_moved(__name__, _MOVED)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(moved_names(_MOVED)))
-
-
-if __name__ == "__main__":
-    print("note: the ILSVRC command is now `python -m helpers.evaluation.ilsvrc`; running it.", file=sys.stderr)
-    raise SystemExit(__getattr__("main")())

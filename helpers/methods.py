@@ -14,7 +14,7 @@ Every method is an image-level function of the package contract (helpers/__init_
 (None: the top class of the whole image; an index; a class name; a COCO category, as `helpers.targets.image_target`),
 and returns the raw (H, W) float32 numpy map at the image's own size: not scaled and not quantised
 (`helpers.photos.quantise_map` does that for photos). The functions are the package's own, composed with the
-`whole_image`, `ten_crop` and `noise_tunnel` wrappers of `helpers.saliency`; to add a method, add an entry here.
+`whole_image`, `ten_crop` and `noise_tunnel` wrappers of `helpers.wrappers`; to add a method, add an entry here.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import numpy as np
 
 from .attribution import grad_cam
 from .models import Classifier
-from .saliency import ImageRule, image_saliency, image_smoothgrad, ten_crop_saliency, whole_image
+from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency
+from .wrappers import ImageRule, whole_image
 from .targets import TargetSpec
 
 MethodName = Literal["single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad", "gradcam"]

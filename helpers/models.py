@@ -16,14 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .categories import imagenet_categories  # re-exported: its old home
-from .targets import class_index, similar_class_names  # noqa: F401 - similar_class_names re-exported: its old home
-from .geometry import (  # re-exported: their old home
-    center_crop_tensor,
-    check_rgb_uint8,
-    resize_shorter_side,
-    working_shape,
-)
+from .categories import imagenet_categories
+from .targets import class_index
+from .geometry import center_crop_tensor, check_rgb_uint8, resize_shorter_side
 
 DEFAULT_MODEL = "efficientnet_lite0"
 LITE_MODELS: tuple[str, ...] = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2")
@@ -108,7 +103,7 @@ class Classifier:
 
     def class_index(self, name_or_index: int | str) -> int:
         """Class index from an index or a name (exact, case-insensitive, or a unique substring)."""
-        return resolve_class(self.categories, name_or_index)
+        return class_index(self.categories, name_or_index)
 
     @torch.no_grad()
     def predict(self, image: np.ndarray | torch.Tensor, k: int = 5) -> list[tuple[str, float]]:
@@ -125,11 +120,6 @@ class Classifier:
         probs = self.model(x).softmax(dim=1)[0]
         values, indices = probs.topk(min(k, probs.numel()))
         return [(self.categories[i], float(v)) for v, i in zip(values.tolist(), indices.tolist())]
-
-
-def resolve_class(categories: list[str], name_or_index: int | str) -> int:
-    """Look up a class by index (range-checked) or name; unknown names list close matches (`helpers.targets`)."""
-    return class_index(categories, name_or_index)
 
 
 def freeze(model: nn.Module, device: torch.device) -> nn.Module:

@@ -4,7 +4,7 @@
   chosen by measurement in `benchmarks/photo_models.py`), at the image's own size, scaled to a
   maximum of 1 and quantised so that it does not change with the thread count.
 - `localize_photo(classifier, image, target)`: photo -> box, the recipe chosen on real photos: Grad-CAM
-  (`gradcam_map`) and the CAM protocol (`helpers.localization.cam_localization`: the largest component
+  (`gradcam_map`) and the CAM protocol (`helpers.cam.cam_localization`: the largest component
   >= 20% of the map's maximum), no GraphCut. `localize_photo_paper`: the paper's pipeline on a photo
   (10-crop gradient map + `localize(..., PAPER)`), for comparison.
 - `best_photo_model()`: VGG16 (the paper's era) when its weights are cached or downloadable, else
@@ -14,26 +14,29 @@ Target classes for a COCO category: an ImageNet classifier has no "dog" output b
 we explain the class of the category's ImageNet set (`helpers.categories`) with the highest score
 on the whole image.
 
-The pointing game over the COCO photos (`evaluate_pointing`, `PointingResult`) moved to
-`helpers.evaluation.pointing`; it is still reachable here by name.
+The pointing game over the COCO photos (`evaluate_pointing`) is in `helpers.evaluation.pointing`.
 """
 
 from __future__ import annotations
 
+import functools
 import urllib.error
 import urllib.request
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
+from .cam import CAM_THRESHOLD, cam_localization
+from .images import as_rgb_image
 from .inputs import as_classifier
-from .localization import CAM_THRESHOLD, PAPER, Localization, as_rgb_image, cam_localization, localize
+from .localization import PAPER, Localization, localize
+from .methods import MethodName, attribution_method
 from .models import Classifier, WeightsUnavailableError, load_model, torch_home_checkpoint
-from .methods import SMOOTHGRAD_SAMPLES, TEN_CROP_SMOOTHGRAD_SAMPLES, MethodName, attribution_method  # noqa: F401
-from .moved import forward_moved, moved_names
-from .saliency import ten_crop_saliency, whole_image_scores
+from .saliency import ten_crop_saliency
 from .targets import image_target
+from .views import whole_image_scores
 
 PhotoMethod = MethodName  # any method of the registry, helpers.methods
 # The registry's methods that benchmarks/photo_models.py compares on photos.
@@ -61,7 +64,6 @@ class UnlikelyTargetWarning(UserWarning):
 
 def without_unlikely_warnings(function):
     """Decorator for evaluations over many (photo, class) pairs, where unlikely targets are expected, not news."""
-    import functools
 
     @functools.wraps(function)
     def quiet(*args, **kwargs):
@@ -72,14 +74,36 @@ def without_unlikely_warnings(function):
     return quiet
 
 
-def _photo_inputs(classifier: object, image: object, function: str) -> tuple[Classifier, np.ndarray]:
-    """The one input check of every photo function: a Classifier and an RGB uint8 photo (grayscale replicated)."""
-    return as_classifier(classifier, function), as_rgb_image(image)
+def photo_target(classifier: Classifier, image: np.ndarray, target: Target = None) -> int:
+    """The class index to explain: None = the top class on the whole image; an int; an ImageNet class name;
+    or a COCO category (the best-scoring ImageNet class of its set). The rule of `helpers.targets.image_target`.
+
+    A name that is exactly an ImageNet class ("cup") means that class; otherwise a COCO category
+    ("dog", "motorcycle") means its set; otherwise the usual name lookup (substrings, close matches).
+    """
+    return image_target(classifier.categories, target, lambda: whole_image_scores(classifier, image))
 
 
-def warn_if_unlikely(classifier: Classifier, image: np.ndarray, target: int) -> None:
-    """Warn when the model gives `target` a tiny probability next to its top class on this photo, and say what it means."""
-    probs = whole_image_scores(classifier, image).softmax(dim=0)
+def _photo_class(classifier: object, image: object, target: Target, function: str, *,
+                 warn: bool) -> tuple[Classifier, np.ndarray, int]:
+    """The one entry of every photo function: check the inputs, resolve the class, warn if unlikely.
+
+    A Classifier and an RGB uint8 photo (grayscale replicated); the whole photo's scores are computed at most once.
+    """
+    classifier, image = as_classifier(classifier, function), as_rgb_image(image)
+    scores = functools.cache(lambda: whole_image_scores(classifier, image))
+    cls = image_target(classifier.categories, target, scores)
+    if warn:
+        warn_if_unlikely(classifier, scores, cls)
+    return classifier, image, cls
+
+
+def warn_if_unlikely(classifier: Classifier, scores: Callable[[], torch.Tensor], target: int) -> None:
+    """Warn when the model gives `target` a tiny probability next to its top class on this photo, and say what it means.
+
+    `scores()` gives the whole photo's class scores (`helpers.views.whole_image_scores`).
+    """
+    probs = scores().softmax(dim=0)
     top = int(probs.argmax())
     if top == target or float(probs[target]) >= UNLIKELY_RATIO * float(probs[top]):
         return
@@ -89,17 +113,7 @@ def warn_if_unlikely(classifier: Classifier, image: np.ndarray, target: int) -> 
         f"{float(probs[top]):.2f} for its top class {names[top]!r}. The map still shows what would raise that class's "
         "score, but for a class the model does not see in the photo it mostly follows the photo's strong edges, as any "
         "class's map does: it is not evidence that the object is there (the paper explains classes the image shows)."
-    ), stacklevel=3)
-
-
-def photo_target(classifier: Classifier, image: np.ndarray, target: Target = None) -> int:
-    """The class index to explain: None = the top class on the whole image; an int; an ImageNet class name;
-    or a COCO category (the best-scoring ImageNet class of its set). The rule of `helpers.targets.image_target`.
-
-    A name that is exactly an ImageNet class ("cup") means that class; otherwise a COCO category
-    ("dog", "motorcycle") means its set; otherwise the usual name lookup (substrings, close matches).
-    """
-    return image_target(classifier.categories, target, lambda: whole_image_scores(classifier, image))
+    ), stacklevel=4)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -133,28 +147,12 @@ def photo_saliency(classifier: Classifier, image: np.ndarray, target: Target = N
     A grayscale photo is replicated to RGB, as in every photo function; a target the model gives a tiny
     probability on this photo raises an `UnlikelyTargetWarning` that says what the map then means.
     """
-    classifier, image = _photo_inputs(classifier, image, "photo_saliency")
-    cls = photo_target(classifier, image, target)
-    warn_if_unlikely(classifier, image, cls)
+    classifier, image, cls = _photo_class(classifier, image, target, "photo_saliency", warn=True)
     return quantise_map(method_saliency(classifier, image, cls, method))
 
 
 # ----------------------------------------------------------------------------------------------
 # Boxes in photos: the map that seeds GraphCut, and photo -> box
-
-
-# The SmoothGrad map that seeds GrabCut is the photo SmoothGrad map itself (one constant; this is its old name).
-LOCALIZATION_SMOOTHGRAD_SAMPLES = SMOOTHGRAD_SAMPLES
-
-
-def localization_saliency(classifier: Classifier, image: np.ndarray, target: int | str | None = None) -> np.ndarray:
-    """Image-level SmoothGrad (beyond the paper) for seeding a GraphCut: max 1, quantised, (H, W).
-
-    `target` as in `helpers.photos.photo_target`: None (top class), an index, an ImageNet class or a COCO category.
-    """
-    classifier, img = _photo_inputs(classifier, image, "localization_saliency")
-    cls = photo_target(classifier, img, target)
-    return quantise_map(method_saliency(classifier, img, cls, "smoothgrad"))
 
 
 def gradcam_map(classifier: Classifier, image: np.ndarray, target: Target = None) -> np.ndarray:
@@ -165,8 +163,7 @@ def gradcam_map(classifier: Classifier, image: np.ndarray, target: Target = None
     ReLU of `features`) is upsampled bilinearly to the input, then to the photo. All zeros if the CAM is.
     `target` as in `photo_target`.
     """
-    classifier, img = _photo_inputs(classifier, image, "gradcam_map")
-    cls = photo_target(classifier, img, target)
+    classifier, img, cls = _photo_class(classifier, image, target, "gradcam_map", warn=False)
     return quantise_map(method_saliency(classifier, img, cls, "gradcam"))
 
 
@@ -177,7 +174,7 @@ def localize_photo(classifier: Classifier, image: np.ndarray, target: Target = N
     `target`: None (the predicted class), an index, an ImageNet class name or a COCO category (its
     best-scoring ImageNet class on the whole photo, `photo_target`). Steps: `gradcam_map`, keep the
     pixels >= `threshold` (20%) of its maximum, box the largest 8-connected component
-    (`helpers.localization.cam_localization`; Zhou et al. 2016). The `Localization` holds that
+    (`helpers.cam.cam_localization`; Zhou et al. 2016). The `Localization` holds that
     component (`mask`), its `box`, every pixel above the threshold (`segmentation`) and no seeds (all 0).
     One forward and one backward pass: about 0.2 s per photo on one CPU core.
 
@@ -190,10 +187,8 @@ def localize_photo(classifier: Classifier, image: np.ndarray, target: Target = N
     p = 0.18: more hits, not a significant difference at this n). The full-image box also hits 14 of 22
     there. The paper's pipeline is `localize_photo_paper`.
     """
-    classifier, img = _photo_inputs(classifier, image, "localize_photo")
-    cls = photo_target(classifier, img, target)
-    warn_if_unlikely(classifier, img, cls)
-    return cam_localization(gradcam_map(classifier, img, cls), threshold)
+    classifier, img, cls = _photo_class(classifier, image, target, "localize_photo", warn=True)
+    return cam_localization(quantise_map(method_saliency(classifier, img, cls, "gradcam")), threshold)
 
 
 def localize_photo_paper(classifier: Classifier, image: np.ndarray, target: Target = None) -> Localization:
@@ -203,9 +198,7 @@ def localize_photo_paper(classifier: Classifier, image: np.ndarray, target: Targ
     the photo's own resolution. `target` as in `photo_target`. Raises `LocalizationError` when a seed set
     is too small (the benchmark then boxes the whole image).
     """
-    classifier, img = _photo_inputs(classifier, image, "localize_photo_paper")
-    cls = photo_target(classifier, img, target)
-    warn_if_unlikely(classifier, img, cls)
+    classifier, img, cls = _photo_class(classifier, image, target, "localize_photo_paper", warn=True)
     return localize(img, ten_crop_saliency(classifier, img, cls), PAPER)
 
 
@@ -216,10 +209,6 @@ def localize_photo_paper(classifier: Classifier, image: np.ndarray, target: Targ
 # torchvision's VGG16_Weights.DEFAULT.url, written out: importing torchvision.models to read it costs 2-4 s in every
 # photo notebook that then runs offline (tests/test_photos.py checks that the two agree).
 VGG16_WEIGHTS_URL = "https://download.pytorch.org/models/vgg16-397923af.pth"
-
-
-def _vgg16_url() -> str:
-    return VGG16_WEIGHTS_URL
 
 
 def _url_reachable(url: str, timeout: float) -> bool:
@@ -233,7 +222,7 @@ def _url_reachable(url: str, timeout: float) -> bool:
 
 def photo_model_name(timeout: float = 3.0) -> str:
     """The name "vgg16" when its weights are cached in TORCH_HOME or their URL answers within `timeout` s, else the offline winner."""
-    url = _vgg16_url()
+    url = VGG16_WEIGHTS_URL
     if torch_home_checkpoint(url.rsplit("/", 1)[-1]).is_file() or _url_reachable(url, timeout):
         return ONLINE_PHOTO_MODEL
     return OFFLINE_PHOTO_MODEL
@@ -263,19 +252,6 @@ def best_photo_model(device: str | torch.device | None = None, *, timeout: float
         try:
             return load_model(ONLINE_PHOTO_MODEL, device)
         except WeightsUnavailableError:
-            if torch_home_checkpoint(_vgg16_url().rsplit("/", 1)[-1]).is_file():
+            if torch_home_checkpoint(VGG16_WEIGHTS_URL.rsplit("/", 1)[-1]).is_file():
                 raise  # a cached but unreadable file: the error says to delete it
     return load_model(OFFLINE_PHOTO_MODEL, device)
-
-
-# ----------------------------------------------------------------------------------------------
-# Names that moved up a layer, forwarded on first use (see helpers/moved.py)
-
-_MOVED: dict[str, tuple[str, ...]] = {
-    "helpers.evaluation.pointing": ("PointingPair", "PointingResult", "pointing_pairs", "evaluate_pointing"),
-}
-__getattr__ = forward_moved(__name__, _MOVED)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(moved_names(_MOVED)))

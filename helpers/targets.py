@@ -4,13 +4,14 @@ Every public function that explains or optimises a class takes `target` with thi
 
 - an int (or numpy integer, or a 0-d tensor): a class index, range-checked;
 - a str: a class name of the model (exact and case-insensitive first, then a unique substring; an unknown or
-  ambiguous name lists close matches). The image-level photo functions also accept a COCO category ("dog"):
+  ambiguous name lists close matches). The image-level photo functions also accept a COCO category ("dog",
+  case-insensitive like class names):
   the best-scoring ImageNet class of its set on the whole image (`helpers.categories`);
 - a sequence, a 1-d tensor or array: one class per image of a batch (batch functions only);
 - None: the model's top class (largest logit) *on the input the function is given*: per image for the batch
   functions (an (N,C,H,W) tensor: the argmax of each image's scores), and for the image-level functions (a
   uint8 image: `image_saliency`, `image_smoothgrad`, `ten_crop_saliency`, the photo functions) the top class of
-  the whole image, as `helpers.saliency.whole_image_input` feeds it to the model (so the 10-crop average and
+  the whole image, as `helpers.views.whole_image_input` feeds it to the model (so the 10-crop average and
   the single pass of one image explain the same class).
 
 A bool, a float, a 2-d array or anything else is refused with a TypeError / ValueError that says what fits.
@@ -142,11 +143,13 @@ def image_target(categories: Sequence[str], target: object, whole_image_scores: 
     if is_per_image(target):
         raise TypeError(f"An image-level function explains one class; got {type(target).__name__} {target!r}.")
     if isinstance(target, str):
+        query = target.strip().lower()
         lowered = [c.lower() for c in categories]
-        if target.strip().lower() in lowered:
-            return lowered.index(target.strip().lower())
-        if target in COCO_TO_IMAGENET:
+        if query in lowered:
+            return lowered.index(query)
+        coco = {c.lower(): c for c in COCO_TO_IMAGENET}  # COCO names, looked up case-insensitively like class names
+        if query in coco:
             if len(categories) != 1000:
                 raise ValueError(f"COCO category {target!r} maps to ImageNet-1k classes; the model has {len(categories)} classes.")
-            return best_imagenet_class(whole_image_scores(), imagenet_classes(target))
+            return best_imagenet_class(whole_image_scores(), imagenet_classes(coco[query]))
     return class_index(categories, target)

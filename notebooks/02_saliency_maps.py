@@ -51,7 +51,8 @@ import torch
 import matplotlib.pyplot as plt
 
 from helpers import toyworld, linear
-from helpers import saliency as S
+from helpers import saliency as S, views as V
+from helpers.evaluation import masks as mask_eval, randomization as rand_eval
 from helpers.claims import claim, equal_to_float_precision
 from helpers.course.plotting import PANEL_INCHES, draw_box, normalize_map, show_images, show_saliency
 
@@ -131,7 +132,7 @@ for name, category in shown:
     print(f"{name:>9} ({category}): top-3 " + ", ".join(f"{cls} {p:.0%}" for cls, p in PHOTO_MODEL.predict(photo, k=3))
           + f" | explained: {PHOTO_MODEL.categories[target]}")   # probabilities: shown, not checked
     ten = S.ten_crop_saliency(PHOTO_MODEL, photo, target)
-    mass = S.mass_inside_mask(ten, mask)
+    mass = mask_eval.mass_inside_mask(ten, mask)
     claim(f"{name}: the map puts more of its mass inside the {category} mask than a uniform map would", mass > mask.mean(),
           f"{mass:.0%} of the mass on {mask.mean():.0%} of the frame")
     photos.append(photo); maps_shown.append(clip99(ten)); titles.append(PHOTO_MODEL.categories[target]); masks_shown.append(mask)
@@ -169,13 +170,13 @@ for row in range(2):
         fig.axes[2 * row + 1].contour(pair_masks[c], levels=[0.5], colors=colour, linewidths=1.5)
 
 # %% tags=["photo"]
-pair_mass = {(c, k): S.mass_inside_mask(m, pair_masks[k]) for c, m in zip(pair, pair_maps) for k in pair}
+pair_mass = {(c, k): mask_eval.mass_inside_mask(m, pair_masks[k]) for c, m in zip(pair, pair_maps) for k in pair}
 pair_area = {k: pair_masks[k].mean() for k in pair}
 print(f"{'share of the map inside':<28}" + "".join(f"{c + ' mask':>16}" for c in pair))
 for c in pair:
     print(f"{'map for ' + c:<28}" + "".join(f"{pair_mass[c, k]:>16.0%}" for k in pair))
 print(f"{'area of the mask (uniform)':<28}" + "".join(f"{pair_area[k]:>16.0%}" for k in pair))
-print(f"rank correlation of the two maps: {S.rank_correlation(*pair_maps):.2f}")
+print(f"rank correlation of the two maps: {mask_eval.rank_correlation(*pair_maps):.2f}")
 
 # %% tags=["photo"]
 # NBVAL_CHECK_OUTPUT
@@ -228,7 +229,7 @@ fig.tight_layout()
 
 # %% tags=["photo"]
 photo = helpers.load_image("chelsea")
-crops = S.ten_crop_boxes(PHOTO_MODEL, photo.shape)
+crops = V.ten_crop_boxes(PHOTO_MODEL, photo.shape)
 
 def timed(f):
     # seconds of one call of f, after an untimed warm-up call (a first call also pays for memory and kernel set-up)
@@ -248,7 +249,7 @@ for ax, m, title in zip(axes[1:], [single, ten], ["saliency, single pass", "sali
 for ax in axes:
     ax.axis("off")
 fig.tight_layout()
-rho_crops = S.rank_correlation(single, ten)
+rho_crops = mask_eval.rank_correlation(single, ten)
 print(f"on {PHOTO_MODEL.device.type}, after a warm-up call: single pass {t_single:.2f} s, 10 crops in one batch {t_ten:.2f} s")
 claim("the single pass and the 10-crop average agree only loosely pixel by pixel (rank correlation below 0.8)",
       rho_crops < 0.8, f"rank correlation {rho_crops:.2f}");
@@ -269,7 +270,7 @@ claim("the single pass and the 10-crop average agree only loosely pixel by pixel
 # %% [markdown]
 # ## How well do saliency maps find the object? Measured on 500 held-out toy images · 5 min
 #
-# Two scores against the exact object mask (`helpers.saliency.mass_inside_mask`, `pointing_game`): the **share of
+# Two scores against the exact object mask (`helpers.evaluation.masks.mass_inside_mask`, `pointing_game`): the **share of
 # saliency mass inside the mask**, and the **pointing game** (Zhang et al. 2016: is the map's maximum inside the
 # object? no tolerance on 64-px toy images). A uniform map scores the mask's area fraction on both: that is the baseline.
 
@@ -278,7 +279,7 @@ sub = slice(0, 150)   # 10 crops cost 10 passes per image: a 150-image subset, c
 ten_maps = S.ten_crop_saliency_many(toy, heldout.images[sub], heldout.labels[sub].tolist())
 rows = {"uniform map (baseline)": (np.ones_like(maps), slice(None)), "saliency, single pass": (maps, slice(None)),
         "  same, first 150 images": (maps[sub], sub), "  10 crops, first 150": (ten_maps, sub)}
-scores = {k: (S.mass_inside_mask(m, heldout.masks[s]).mean(), S.pointing_game(m, heldout.masks[s]).mean()) for k, (m, s) in rows.items()}
+scores = {k: (mask_eval.mass_inside_mask(m, heldout.masks[s]).mean(), mask_eval.pointing_game(m, heldout.masks[s]).mean()) for k, (m, s) in rows.items()}
 
 # %%
 print(f"{len(heldout)} held-out toy images; the object covers {heldout.masks.mean():.1%} of the pixels on average")
@@ -308,13 +309,13 @@ claim("on the same 150 images the 10-crop average raises the pointing game", ten
 #
 # The protocol of the TorchRay benchmark (Fong et al. 2019, after Zhang et al. 2016): for every (photo, category
 # present) pair, explain the category's class and take the map's maximum; it is a **hit** when it lies closer than **15 px**
-# to an instance of that category (`helpers.saliency.pointing_hit`; you write it in exercise 3). The **centre
+# to an instance of that category (`helpers.evaluation.masks.pointing_hit`; you write it in exercise 3). The **centre
 # baseline** points at the image centre instead. We also report the share of saliency mass inside the category's mask,
 # against the mask's share of the frame (what a uniform map would score). Categories with no ImageNet class (person,
 # giraffe, cake, ...) cannot be asked of an ImageNet model and are left out. Single pass and the paper's 10 crops:
 
 # %% tags=["photo"]
-from helpers.photos import evaluate_pointing
+from helpers.evaluation.pointing import evaluate_pointing
 
 t0 = time.perf_counter()
 pointing = {method: evaluate_pointing(PHOTO_MODEL, method) for method in ("single", "ten_crop")}
@@ -394,24 +395,24 @@ for half, result in pointing_benchmark.items():
 # ## Optional, beyond the paper: the model-randomization sanity check (10 min)
 #
 # Adebayo et al. (2018) asked whether a saliency method explains the *model* or just the image (edges would also
-# look "object-like"). Re-initialise the top $n$ weight layers (`helpers.saliency.randomize_top_layers`, a copy; the
+# look "object-like"). Re-initialise the top $n$ weight layers (`helpers.evaluation.randomization.randomize_top_layers`, a copy; the
 # original is untouched), recompute the maps, and measure their Spearman rank correlation with the trained model's
 # maps (`rank_correlation`). A method that depends on what the model learned should drop.
 
 # %%
-layers = [name for name, _ in S.parameterized_layers(toy.model)]
+layers = [name for name, _ in rand_eval.parameterized_layers(toy.model)]
 rsub = slice(0, 100)
 rhos = []
 for n in range(1, len(layers) + 1):
-    rnd = S.randomize_top_layers(toy, n, seed=0)
+    rnd = rand_eval.randomize_top_layers(toy, n, seed=0)
     rmaps = S.saliency_map(rnd, xt[rsub], heldout.labels[rsub].tolist()).cpu().numpy()
-    rhos.append(np.mean([S.rank_correlation(a, b) for a, b in zip(maps[rsub], rmaps)]))
-rnd_all = S.randomize_top_layers(toy, len(layers), seed=0)
+    rhos.append(np.mean([mask_eval.rank_correlation(a, b) for a, b in zip(maps[rsub], rmaps)]))
+rnd_all = rand_eval.randomize_top_layers(toy, len(layers), seed=0)
 rnd_maps = S.saliency_map(rnd_all, xt[:4], heldout.labels[:4].tolist()).cpu().numpy()
 all_random = S.saliency_map(rnd_all, xt[rsub], heldout.labels[rsub].tolist()).cpu().numpy()
 other = lambda a: np.roll(a, 1, axis=0)   # pair each image's map with the next image's
-rho_trained_other = np.mean([S.rank_correlation(a, b) for a, b in zip(maps[rsub], other(maps[rsub]))])
-rho_random_other = np.mean([S.rank_correlation(a, b) for a, b in zip(maps[rsub], other(all_random))])
+rho_trained_other = np.mean([mask_eval.rank_correlation(a, b) for a, b in zip(maps[rsub], other(maps[rsub]))])
+rho_random_other = np.mean([mask_eval.rank_correlation(a, b) for a, b in zip(maps[rsub], other(all_random))])
 
 # %%
 for n, rho in enumerate(rhos, 1):
@@ -470,7 +471,7 @@ name_maps(fig, ["saliency, one pass (paper)", "SmoothGrad, 12 samples"])
 
 # %%
 sg_toy = S.smoothgrad(toy, xt[sub], heldout.labels[sub].tolist(), n_samples=10, batch_size=750).cpu().numpy()
-sg_mass, sg_hit = S.mass_inside_mask(sg_toy, heldout.masks[sub]).mean(), S.pointing_game(sg_toy, heldout.masks[sub]).mean()
+sg_mass, sg_hit = mask_eval.mass_inside_mask(sg_toy, heldout.masks[sub]).mean(), mask_eval.pointing_game(sg_toy, heldout.masks[sub]).mean()
 print(f"first 150 toy images   {'mass inside mask':>18}{'pointing game':>15}")
 print(f"{'paper, single pass':<23}{single_150[0]:>18.1%}{single_150[1]:>15.1%}")
 print(f"{'SmoothGrad, 10 samples':<23}{sg_mass:>18.1%}{sg_hit:>15.1%}")
@@ -543,7 +544,7 @@ print(ex.check_ten_crop_average(ten_crop_average))
 # `(H, W)` array, `mask` a bool `(H, W)` array, `tolerance` a number of pixels; return `True` when the map's maximum
 # is **closer than** `tolerance` pixels to the object, that is at a Euclidean distance **< tolerance** from the nearest
 # mask pixel, strictly (so at tolerance 0 nothing is a hit): the TorchRay protocol used above, with 15 px, and
-# the rule of `helpers.saliency.pointing_hit`. Hint: `np.unravel_index(np.argmax(saliency), saliency.shape)` gives
+# the rule of `helpers.evaluation.masks.pointing_hit`. Hint: `np.unravel_index(np.argmax(saliency), saliency.shape)` gives
 # (row, column); `cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)` gives every
 # pixel's exact distance to the object.
 

@@ -332,7 +332,7 @@ for name, m in maps.items():
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from helpers.saliency import rank_correlation
+from helpers.evaluation.masks import rank_correlation
 
 shrink = {name: m.max().item() / maps["|dS_c/dI| (paper)"].max().item() for name, m in maps.items()}
 claim("the P_c and log P_c maps' maxima are within a factor 10 of (1 - P_c) times the S_c map's "

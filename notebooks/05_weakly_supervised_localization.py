@@ -60,6 +60,7 @@ import numpy as np
 import torch
 
 from helpers import localization as loc, toyworld
+from helpers.evaluation import boxes as box_eval
 from helpers.claims import claim
 from helpers.course.plotting import draw_box, overlay
 from helpers.saliency import saliency_map
@@ -67,7 +68,7 @@ from helpers.saliency import saliency_map
 torch.manual_seed(0)
 np.random.seed(0)
 cv2.setNumThreads(1)
-PAPER = dataclasses.asdict(loc.PAPER)   # the paper's settings: localize(image, saliency, **PAPER) == localize(..., paper=True)
+PAPER = dataclasses.asdict(loc.PAPER)   # the paper's settings: localize(image, saliency, **PAPER) == localize(image, saliency, loc.PAPER)
 print("paper's pipeline:", PAPER)
 toy = helpers.load_model("toy")
 print("toy CNN on", toy.device, "| classes:", ", ".join(toy.categories))
@@ -111,7 +112,7 @@ for row, i in zip(axes, range(3)):
     r = loc.localize(show.images[i], sal_show[i], **PAPER)
     row[0].imshow(show.images[i]); row[1].imshow(sal_show[i], cmap="gray")
     row[2].imshow(r.seeds, cmap="coolwarm", vmin=-1, vmax=1); row[3].imshow(r.segmentation, cmap="gray"); row[4].imshow(show.images[i])
-    titles = [show.class_names()[i], "saliency |dS_c/dI|", "seeds: red fg, blue bg", "graph-cut foreground", f"box, IoU {loc.iou(r.box, show.boxes[i]):.2f}"]
+    titles = [show.class_names()[i], "saliency |dS_c/dI|", "seeds: red fg, blue bg", "graph-cut foreground", f"box, IoU {box_eval.iou(r.box, show.boxes[i]):.2f}"]
     for ax, t in zip(row, titles):
         ax.set_title(t); ax.axis("off")
     draw_box(row[4], show.boxes[i], color="lime"); draw_box(row[4], r.box, color="red")
@@ -158,18 +159,18 @@ t_gc = time.perf_counter() - t0
 boxes_default = loc.localize_boxes(data.images, sal, on_error="full_image")   # localize's default settings (toy-tuned)
 boxes_thr = np.array([loc.threshold_box(s) for s in sal])
 fractions = np.round(np.arange(0.30, 0.81, 0.05), 2)
-centre = {f: loc.evaluate_boxes(np.array([loc.centered_box((64, 64), f)] * len(data)), data.boxes) for f in fractions}
+centre = {f: box_eval.evaluate_boxes(np.array([loc.centred_box((64, 64), f)] * len(data)), data.boxes) for f in fractions}
 best_f = max(centre, key=lambda f: centre[f]["accuracy"])
 print(f"saliency {t_sal:.1f} s, GraphCut {t_gc:.1f} s for {len(data)} images ({1000 * t_gc / len(data):.0f} ms per image)")
 
 # %%
 rows = {
-    "(a) GraphCut (paper pipeline)": loc.evaluate_boxes(boxes_gc, data.boxes),
-    "(a') GraphCut, localize's default (beyond)": loc.evaluate_boxes(boxes_default, data.boxes),
-    "(b) box around saliency >= q95": loc.evaluate_boxes(boxes_thr, data.boxes),
+    "(a) GraphCut (paper pipeline)": box_eval.evaluate_boxes(boxes_gc, data.boxes),
+    "(a') GraphCut, localize's default (beyond)": box_eval.evaluate_boxes(boxes_default, data.boxes),
+    "(b) box around saliency >= q95": box_eval.evaluate_boxes(boxes_thr, data.boxes),
     "(c) centred box, 50% of the side": centre[0.5],
     f"(c') centred box, best {best_f:.2f} (tuned on test)": centre[best_f],
-    "(d) full-image box": loc.evaluate_boxes(np.array([[0, 0, 64, 64]] * len(data)), data.boxes),
+    "(d) full-image box": box_eval.evaluate_boxes(np.array([[0, 0, 64, 64]] * len(data)), data.boxes),
 }
 print(f"{'localizer':<46}{'accuracy (IoU>=0.5)':>20}{'mean IoU':>10}")
 for name, r in rows.items():
@@ -198,7 +199,7 @@ claim("the full-image box (d) reaches IoU 0.5 on no toy image", acc["(d)"] == 0.
 # what else did the component keep (thin lines, or whole regions)?
 
 # %%
-ious_gc = loc.box_ious(boxes_gc, data.boxes)
+ious_gc = box_eval.box_ious(boxes_gc, data.boxes)
 failures = np.flatnonzero(ious_gc < 0.5)
 kernel = np.ones((3, 3), np.uint8)
 recall, thin_excess, fg_on_object = [], [], []
@@ -276,7 +277,7 @@ variant_acc = {}
 print(f"{'colour models fitted on':<40}{'hard seeds':>11}{'iters':>6}{'accuracy':>10}{'mean IoU':>10}")
 for init, hard, iters in variants:
     b = loc.localize_boxes(data.images[sub], sal[sub], on_error="full_image", **{**PAPER, "init": init, "hard": hard, "iterations": iters})
-    r = loc.evaluate_boxes(b, data.boxes[sub])
+    r = box_eval.evaluate_boxes(b, data.boxes[sub])
     variant_acc[init, hard, iters] = r["accuracy"]
     label = {"seeds": "seeds only (paper)", "probable_background": "seeds + unseeded as background",
              "probable_foreground": "seeds + unseeded as foreground"}[init]
@@ -323,7 +324,7 @@ grid = np.zeros((len(fg_qs), len(bg_qs)))
 for a, fq in enumerate(fg_qs):
     for b_, bq in enumerate(bg_qs):
         boxes = loc.localize_boxes(data.images[sub], sal[sub], on_error="full_image", **{**PAPER, "fg_quantile": fq, "bg_quantile": bq})
-        grid[a, b_] = loc.evaluate_boxes(boxes, data.boxes[sub])["accuracy"]
+        grid[a, b_] = box_eval.evaluate_boxes(boxes, data.boxes[sub])["accuracy"]
 fig, ax = plt.subplots(figsize=(5.6, 4.4))
 im = ax.imshow(100 * grid, cmap="viridis", vmin=0, vmax=100)
 ax.set_xticks(range(len(bg_qs)), [f"{q:.0%}" for q in bg_qs]); ax.set_yticks(range(len(fg_qs)), [f"{q:.0%}" for q in fg_qs])
@@ -364,7 +365,7 @@ claim("at the paper's 95% foreground quantile, accuracy rises with the backgroun
 # the tune half only; the numbers below are from the **report** half, photos the choice was not made on. A hit is
 # IoU ≥ 0.5 with the dominant object's box. Two pipelines matter:
 #
-# * the **paper's pipeline** exactly: the 10-crop gradient map and `localize(..., paper=True)` at the photo's size
+# * the **paper's pipeline** exactly: the 10-crop gradient map and `localize(..., PAPER)` at the photo's size
 #   (`helpers.photos.localize_photo_paper`);
 # * **`helpers.localize_photo`**, beyond the paper and the course's recommendation for photos: Grad-CAM of the class
 #   (Selvaraju et al. 2017; the last convolutional block's activations weighted by their mean gradient, notebook 06)
@@ -413,7 +414,7 @@ for case in cases:
     except loc.LocalizationError:   # too few seeds: the benchmark boxes the whole image
         paper_box = (0, 0, case.image.shape[1], case.image.shape[0])
     cam = helpers.localize_photo(PHOTO_MODEL, case.image, case.target)
-    ious = [max(loc.iou(b, t) for t in case.boxes) for b in (paper_box, cam.box)]
+    ious = [max(box_eval.iou(b, t) for t in case.boxes) for b in (paper_box, cam.box)]
     live.append((case, paper_box, cam.box, ious))
     print(f"{case.name:>12} ({PHOTO_MODEL.categories[case.target]}, object {case.area_fraction:.0%} of the frame): "
           f"IoU paper's pipeline {ious[0]:.2f}, localize_photo {ious[1]:.2f}")
@@ -480,7 +481,7 @@ claim("both pipelines miss the photo of several teddy bears side by side (coco_3
 # batches on the GPU when there is one:
 #
 # ```bash
-# python -m helpers.localization evaluate --images val/ --boxes val_xml/ --model vgg16 --synsets LOC_synset_mapping.txt
+# python -m helpers.evaluation.ilsvrc evaluate --images val/ --boxes val_xml/ --model vgg16 --synsets LOC_synset_mapping.txt
 # ```
 #
 # ## Exercises (12 min, or as homework): build the paper's pipeline yourself
@@ -555,7 +556,7 @@ def my_localize(image, saliency):
 
 try:
     mine = np.array([my_localize(data.images[i], sal[i]) for i in range(50)])
-    print(f"your pipeline on 50 toy images: accuracy {100 * loc.evaluate_boxes(mine, data.boxes[:50])['accuracy']:.0f}%; "
+    print(f"your pipeline on 50 toy images: accuracy {100 * box_eval.evaluate_boxes(mine, data.boxes[:50])['accuracy']:.0f}%; "
           f"same box as the paper's pipeline on {np.sum(np.all(mine == boxes_gc[:50], axis=1))} of 50")
 except Exception as err:  # until the exercises are solved
     print(f"Solve exercises 1-3 first ({type(err).__name__}).")

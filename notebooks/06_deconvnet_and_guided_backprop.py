@@ -43,6 +43,7 @@ import matplotlib.pyplot as plt
 
 from helpers import attribution as A
 from helpers import saliency as S
+from helpers.evaluation import masks as mask_eval, randomization as rand_eval
 from helpers import linear, toyworld
 from helpers.course.plotting import normalize_map, PANEL_INCHES
 from helpers.claims import claim, equal_to_float_precision
@@ -219,7 +220,7 @@ def espresso_rhos(clf):
     rhos = {}
     for rule in A.RULES:
         ma, mb = (A.backprop_saliency(clf, xi, "espresso", rule=rule)[0].cpu().numpy() for xi in (xa, xb))
-        rhos[rule] = S.rank_correlation(ma, mb)
+        rhos[rule] = mask_eval.rank_correlation(ma, mb)
         print(f"{clf.name}, {rule:>9}: rank correlation of the 'espresso' maps of coffee and chelsea = {rhos[rule]:.2f}")
     return rhos
 
@@ -260,7 +261,7 @@ methods = {
 
 def rho_or_nan(a, b):
     """Rank correlation of two maps; NaN when one is constant (e.g. an all-zero Grad-CAM map)."""
-    return np.nan if np.ptp(a) == 0 or np.ptp(b) == 0 else S.rank_correlation(a, b)
+    return np.nan if np.ptp(a) == 0 or np.ptp(b) == 0 else mask_eval.rank_correlation(a, b)
 
 toy_maps = {k: f(toy, xt, labels).cpu().numpy() for k, f in methods.items()}
 sub = slice(0, 100)
@@ -270,8 +271,8 @@ other_class = {k: f(toy, xt[sub], second).cpu().numpy() for k, f in methods.item
 
 # %%
 area = heldout.masks.mean()
-mass = {k: S.mass_inside_mask(m, heldout.masks).mean() for k, m in toy_maps.items()}
-point = {k: S.pointing_game(m, heldout.masks).mean() for k, m in toy_maps.items()}
+mass = {k: mask_eval.mass_inside_mask(m, heldout.masks).mean() for k, m in toy_maps.items()}
+point = {k: mask_eval.pointing_game(m, heldout.masks).mean() for k, m in toy_maps.items()}
 same_map = {k: np.nanmean([rho_or_nan(a, b) for a, b in zip(m[sub], other_class[k])]) for k, m in toy_maps.items()}
 print(f"{len(heldout)} held-out toy images; the object covers {area:.0%} of the pixels on average")
 print(f"{'':<24}{'mass in mask':>14}{'pointing game':>15}{'same map, other class':>23}")
@@ -295,14 +296,14 @@ claim("Grad-CAM is the most class-specific (lowest rank correlation between the 
 # %% [markdown]
 # ## The model-randomization sanity check, for each method
 #
-# Adebayo et al. (2018, beyond the paper): re-initialise the top $n$ weight layers (a copy; `helpers.saliency.randomize_top_layers`) and compare each map with the trained model's map by rank correlation, on the first 100 images. A method that explains the *model* should change (correlation near 0); one that mostly shows the image's edges will not. Adebayo et al. found guided backprop almost unchanged. A Grad-CAM map can become all zero (no positive evidence at all); those maps are left out of its mean and counted.
+# Adebayo et al. (2018, beyond the paper): re-initialise the top $n$ weight layers (a copy; `helpers.evaluation.randomization.randomize_top_layers`) and compare each map with the trained model's map by rank correlation, on the first 100 images. A method that explains the *model* should change (correlation near 0); one that mostly shows the image's edges will not. Adebayo et al. found guided backprop almost unchanged. A Grad-CAM map can become all zero (no positive evidence at all); those maps are left out of its mean and counted.
 
 # %%
-toy_layers = [name for name, _ in S.parameterized_layers(toy.model)]
+toy_layers = [name for name, _ in rand_eval.parameterized_layers(toy.model)]
 levels = [1, 3, len(toy_layers)]
 randomized = {}
 for n in levels:
-    rnd = S.randomize_top_layers(toy, n, seed=0)
+    rnd = rand_eval.randomize_top_layers(toy, n, seed=0)
     randomized[n] = {k: f(rnd, xt[sub], labels[sub]).cpu().numpy() for k, f in methods.items()}
 
 # %%
@@ -332,7 +333,7 @@ claim("with all layers random, SmoothGrad keeps the highest correlation and ever
 # The same check on a photo, with images: Lite0's gradient, DeconvNet and guided-backprop maps for "tabby" on chelsea, as more and more of its top layers are re-initialised.
 
 # %%
-lite_layers = [name for name, _ in S.parameterized_layers(lite0.model)]
+lite_layers = [name for name, _ in rand_eval.parameterized_layers(lite0.model)]
 photo = helpers.load_image("chelsea")
 xc = lite0.preprocess(photo)
 target = lite0.class_index("tabby")
@@ -341,7 +342,7 @@ grid, rhos = [], {}
 for rule in ["gradient", "deconvnet", "guided"]:
     row = []
     for n in lite_levels:
-        model_n = S.randomize_top_layers(lite0, n, seed=0) if n else lite0
+        model_n = rand_eval.randomize_top_layers(lite0, n, seed=0) if n else lite0
         row.append(A.backprop_saliency(model_n, xc, target, rule=rule)[0].cpu().numpy())
     rhos[rule] = [rho_or_nan(row[0], m) for m in row[1:]]
     grid.append(row)
@@ -376,8 +377,7 @@ claim("Lite0: with all its layers random, every rule's map changes (correlation 
 
 # %%
 from helpers.categories import has_imagenet_counterpart
-from helpers.images import resize_map
-from helpers.models import resize_shorter_side
+from helpers.geometry import resize_map, resize_shorter_side
 
 def whole_photo(image):
     """The whole photo (no crop), shorter side 224, as Lite0's input."""
@@ -405,7 +405,7 @@ for name in helpers.list_images("coco"):
     coco_rows.append((name, category, lite0.categories[target], float(mask.mean())))
     for k, f in coco_methods.items():
         m = resize_map(f(lite0, x, target)[0].cpu().numpy(), *image.shape[:2])
-        coco_scores[k].append((S.mass_inside_mask(m, mask), S.pointing_game(m, mask)))
+        coco_scores[k].append((mask_eval.mass_inside_mask(m, mask), mask_eval.pointing_game(m, mask)))
 
 # %%
 print(f"{len(coco_rows)} COCO photos: " + ", ".join(f"{category} ({label})" for _, category, label, _ in coco_rows))

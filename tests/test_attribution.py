@@ -181,6 +181,66 @@ def test_integrated_gradients_match_captum_and_complete(toy, toy_batch, random_b
         assert torch.allclose(ig.sum(dim=(1, 2, 3)), diff, rtol=0.02, atol=0.02 * float(diff.abs().max()))
 
 
+def test_integrated_gradients_delta_is_captums_convergence_delta(toy, toy_batch, random_batch) -> None:
+    """return_delta gives (map, sum(attributions) - (S(x) - S(x'))) per image, as Captum's convergence delta."""
+    for model, x, t in _models(toy, toy_batch, random_batch):
+        baseline = torch.full_like(x, 0.2)
+        ours, delta = A.integrated_gradients(model, x, t, baseline=baseline, steps=16, reduce=None, return_delta=True)
+        theirs, their_delta = captum_attr.IntegratedGradients(model).attribute(
+            x, baselines=baseline, target=t, n_steps=16, method="riemann_middle", return_convergence_delta=True)
+        assert close(ours, theirs) and delta.shape == (x.shape[0],)
+        scale = float(ours.abs().sum(dim=(1, 2, 3)).max())
+        assert torch.allclose(delta, their_delta.to(delta.dtype), atol=1e-4 * scale)
+        assert float(delta.abs().max()) > 0  # 16 steps do not close the gap exactly: the check compares real numbers
+        reduced, same = A.integrated_gradients(model, x, t, baseline=baseline, steps=16, return_delta=True)
+        assert reduced.shape == (x.shape[0], *x.shape[2:]) and torch.equal(same, delta)
+
+
+def test_grad_cam_default_layer_is_the_last_feature_map_not_a_squeeze_excitation_gate() -> None:
+    """B2: on MobileNetV3 the last ReLU is an SE gate's (1,C,1,1) output; the default is features.12's map, not it."""
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(0)
+    model = torchvision.models.mobilenet_v3_small(weights=None).eval().requires_grad_(False)
+    x = torch.randn(2, 3, 96, 96, generator=torch.Generator().manual_seed(1))
+    default = A.grad_cam(model, x, 3, upsample=False)
+    assert default.shape == (2, 3, 3)  # features.12's 3 x 3 map at 96 px, not 1 x 1
+    assert torch.equal(A.grad_cam(model, x, 3), A.grad_cam(model, x, 3, layer="features.12"))
+
+
+class InplaceReluNet(nn.Module):
+    """A ReLU net written with in-place rectifiers whose return value is dropped (`h.relu_()`), or out of place."""
+
+    def __init__(self, inplace: bool) -> None:
+        super().__init__()
+        self.inplace = inplace
+        self.c1, self.c2, self.fc = nn.Conv2d(3, 8, 3), nn.Conv2d(8, 6, 3), nn.Linear(6, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.c1(x)
+        if self.inplace:
+            h.relu_()
+        else:
+            h = h.relu()
+        h = self.c2(h)
+        h = F.relu(h, inplace=True) if self.inplace else F.relu(h)
+        return self.fc(h.mean(dim=(2, 3)))
+
+
+@pytest.mark.parametrize("rule", ["deconvnet", "guided"])
+def test_inplace_relu_with_unused_return_value_keeps_its_effect_under_a_rule(rule: str) -> None:
+    """B3: `h.relu_()` must rectify h under a ReLU rule, as it does without one."""
+    torch.manual_seed(0)
+    inplace, plain = InplaceReluNet(True), InplaceReluNet(False)
+    plain.load_state_dict(inplace.state_dict())
+    for net in (inplace, plain):
+        net.eval().requires_grad_(False)
+    x = torch.randn(3, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    with A.relu_backward_rule(rule) as log:
+        under_rule = inplace(x)
+    assert log.rectifiers == 2 and torch.equal(under_rule, inplace(x))
+    assert torch.equal(A.backprop_saliency(inplace, x, [0, 1, 2], rule=rule), A.backprop_saliency(plain, x, [0, 1, 2], rule=rule))
+
+
 def test_integrated_gradients_batching_does_not_change_the_result(toy, toy_batch) -> None:
     x, t = toy_batch
     one = A.integrated_gradients(toy, x, t, steps=8, batch_size=1)
@@ -301,7 +361,7 @@ def test_grad_cam_bad_layer(toy, toy_batch) -> None:
         A.grad_cam(toy, x, t, layer="features.99")
     with pytest.raises(ValueError, match="submodule"):
         A.grad_cam(toy, x, t, layer=nn.ReLU())
-    with pytest.raises(ValueError, match="no rectifier"):
+    with pytest.raises(ValueError, match="no activation.*larger than 1 x 1.*layer="):
         A.grad_cam(Net().eval(), torch.randn(1, 3, 11, 11), 0)
 
 

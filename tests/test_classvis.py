@@ -218,3 +218,34 @@ def test_inputs_go_through_the_shared_input_contract(toy) -> None:
         class_model_visualization(toy, 2, steps=1, init=torch.zeros(1, 3, 80, 80), progress=False)
     with pytest.raises(ValueError, match=r"x\[None\]"):
         input_gradient(toy, start[0], 2)
+
+
+def test_one_ascent_loop_serves_both_methods_and_any_objective(random_toy, monkeypatch) -> None:
+    """`helpers.ascent.ascend` is the loop of classvis and feature_vis, and it maximises a channel as well as a logit."""
+    from torch import nn
+
+    from helpers import ascent, classvis, feature_vis
+
+    calls: list[str] = []
+    real = ascent.ascend
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["desc"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(classvis, "ascend", spy)
+    monkeypatch.setattr(feature_vis, "ascend", spy)
+    class_model_visualization(random_toy, 0, steps=2, progress=False)
+    feature_vis.feature_visualization(random_toy, 0, steps=2, progress=False, model_size=None)
+    assert calls == ["class visualization", "feature visualization"]
+
+    channels = nn.Sequential(random_toy.model.features, nn.AdaptiveAvgPool2d(1), nn.Flatten())  # (N, C): channel means
+    x = (0.5 * torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))).requires_grad_(True)
+    with torch.no_grad():
+        c = int(channels(x).argmax())  # a channel that is active at the start, so its gradient is not zero
+    channel = torch.tensor([c])
+    history = ascent.ascend([x], lambda out: out[:, c], channel, steps=5, forward=lambda step: (channels(x), None, x),
+                            update=lambda step, grads: x.add_(grads[0], alpha=1.0), final=lambda: (channels(x), x))
+    assert history.shape == (6, 4, 1)
+    assert history[-1, 0, 0] > history[0, 0, 0]  # row 0: the channel's mean activation, which the ascent raised
+    assert not any(p.grad is not None for p in random_toy.model.parameters())

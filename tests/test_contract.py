@@ -22,6 +22,7 @@ import helpers
 from helpers import attribution as A
 from helpers import photos as P
 from helpers import saliency as S
+from helpers import views as V
 from helpers import toyworld
 from helpers.methods import METHODS
 
@@ -178,7 +179,7 @@ def test_batch_bad_targets_are_clear_errors(fn, model, batch, target, error, wor
 
 
 def _whole_image_top_class(model: helpers.Classifier, image: np.ndarray) -> int:
-    return int(S.whole_image_scores(model, image).argmax())
+    return int(V.whole_image_scores(model, image).argmax())
 
 
 @image_functions
@@ -278,7 +279,7 @@ SCORES = {
     "mass_inside_mask": (lambda s, m: helpers.mass_inside_mask(s, m), float, np.float64),
     "pointing_game": (lambda s, m: helpers.pointing_game(s, m), float, np.float64),
     "pointing_hit": (lambda s, m: helpers.pointing_hit(s, m), bool, np.bool_),
-    "centre_hit": (lambda s, m: S.centre_hit(m), bool, np.bool_),
+    "centre_hit": (lambda s, m: helpers.centre_hit(m), bool, np.bool_),
 }
 
 
@@ -302,9 +303,9 @@ def test_pointing_scores_of_the_stack_are_the_known_values() -> None:
     assert helpers.pointing_hit(maps, masks).tolist() == [True, True, False]  # 10 px < 15 px; the corner is far
     assert helpers.pointing_hit(maps, masks, tolerance=10).tolist() == [True, False, False]  # strictly closer
     assert helpers.pointing_game(maps, masks).tolist() == [1.0, 0.0, 0.0]
-    assert S.centre_hit(masks).tolist() == [True] * 3  # centre (14.5, 19.5) is 5.5 px from the mask pixel (14, 14)
+    assert helpers.centre_hit(masks).tolist() == [True] * 3  # centre (14.5, 19.5) is 5.5 px from the mask pixel (14, 14)
     for bad in (masks[:2], masks[0], masks[..., :20]):
         with pytest.raises(ValueError, match="same"):
             helpers.pointing_hit(maps, bad)
     with pytest.raises(ValueError, match="mask"):
-        S.centre_hit(masks[0, 0])
+        helpers.centre_hit(masks[0, 0])

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from helpers.exercises import saliency as ex
-from helpers.saliency import pointing_hit as library_pointing_hit
+from helpers.evaluation.masks import pointing_hit as library_pointing_hit
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions" / "02_solutions.py"
 

@@ -94,7 +94,7 @@ def test_to_rgb_uint8_rejects_out_of_range_floats() -> None:
 
 
 def test_resize_map_averages_when_shrinking_and_keeps_shape_when_equal() -> None:
-    from helpers.images import resize_map
+    from helpers.geometry import resize_map
 
     checker = np.indices((8, 8)).sum(axis=0) % 2  # mean 0.5
     small = resize_map(checker, 2, 2)

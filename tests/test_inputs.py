@@ -9,7 +9,8 @@ import helpers
 from helpers import inputs
 from helpers.attribution import grad_cam
 from helpers.classvis import input_gradient, log_softmax_gradient_identity
-from helpers.saliency import randomize_top_layers, saliency_map
+from helpers.evaluation.randomization import randomize_top_layers
+from helpers.saliency import saliency_map
 
 
 @pytest.fixture(scope="module")

@@ -149,7 +149,7 @@ def test_seeds_leaving_one_side_empty_raise_localization_error(world: toyworld.T
     with pytest.raises(loc.LocalizationError, match="3 foreground"):
         loc.localize(world.images[0], saliency, smooth=0.0)
     with pytest.raises(loc.LocalizationError, match="3 foreground"):
-        loc.localize(world.images[0], saliency, paper=True)
+        loc.localize(world.images[0], saliency, loc.PAPER)
     assert issubclass(loc.LocalizationError, ValueError)
 
 
@@ -214,6 +214,10 @@ def test_iou_cases() -> None:
     assert box_eval.iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
     assert box_eval.iou((0, 0, 10, 10), (10, 0, 20, 10)) == 0.0  # touching edges share no pixel (x1 exclusive)
     assert box_eval.iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0
+    # apart along one axis only: the other axis overlaps, so an unclipped negative width would give a negative IoU
+    assert box_eval.iou((0, 0, 10, 10), (20, 0, 30, 10)) == 0.0
+    assert box_eval.iou((0, 0, 10, 10), (0, 20, 10, 30)) == 0.0
+    assert box_eval.box_ious(np.array([[0, 0, 10, 10]] * 2), np.array([[20, 0, 30, 10], [0, 20, 10, 30]])).tolist() == [0.0, 0.0]
     assert box_eval.iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(50 / 150)
     assert box_eval.iou((0, 0, 10, 10), (2, 2, 4, 4)) == pytest.approx(4 / 100)  # contained
     assert box_eval.iou((0, 0, 10, 10), (5, 5, 5, 5)) == 0.0  # empty box
@@ -248,11 +252,11 @@ def test_baselines(world: toyworld.ToyDataset) -> None:
     assert box_eval.iou(loc.threshold_box(small, (64, 64), quantile=0.7), world.boxes[0]) > 0.7
     with pytest.raises(ValueError, match="constant"):
         loc.threshold_box(np.zeros((8, 8)))
-    assert loc.centered_box((64, 64), 0.5) == (16, 16, 48, 48)
-    x0, y0, x1, y1 = loc.centered_box((90, 150), 0.4)
+    assert loc.centred_box((64, 64), 0.5) == (16, 16, 48, 48)
+    x0, y0, x1, y1 = loc.centred_box((90, 150), 0.4)
     assert (x1 - x0, y1 - y0) == (60, 36) and x0 + x1 == 150 and y0 + y1 == 90
     with pytest.raises(ValueError, match="fraction"):
-        loc.centered_box((64, 64), 0.0)
+        loc.centred_box((64, 64), 0.0)
 
 
 def test_localize_boxes_falls_back_to_the_whole_image_when_asked(world: toyworld.ToyDataset) -> None:
@@ -362,17 +366,3 @@ def test_map_of_another_aspect_ratio_is_refused(shape: tuple[int, int]) -> None:
     with pytest.raises(ValueError, match="aspect ratios differ") as err:
         loc.localize(image, np.random.default_rng(0).random(shape, dtype=np.float32))
     assert "transposed" not in str(err.value)
-
-
-@pytest.mark.slow
-def test_old_ilsvrc_command_still_runs_and_names_the_new_one() -> None:
-    """`python -m helpers.localization evaluate` moved to helpers.evaluation.ilsvrc; the old command says so and runs it."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-m", "helpers.localization", "evaluate", "--help"], cwd=root,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "python -m helpers.evaluation.ilsvrc" in done.stderr and "--images" in done.stdout

@@ -3,11 +3,14 @@ evaluation and the ILSVRC command on real photos."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
 
 import helpers
+from helpers import cam as cam_protocol
 from helpers import localization as loc
 from helpers import photos
 from helpers import toyworld
@@ -59,7 +62,7 @@ def photo_maps(lite0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for name in ("coffee", "flower", "motorcycle"):
         image = small_photo(name)[0]
-        out[name] = (image, photos.localization_saliency(lite0, image, helpers.photo_info(name).imagenet[0]))
+        out[name] = (image, photos.quantise_map(photos.method_saliency(lite0, image, helpers.photo_info(name).imagenet[0], "smoothgrad")))
     return out
 
 
@@ -80,13 +83,15 @@ def test_paper_mode_is_the_papers_pipeline_exactly_on_a_photo(photo_maps) -> Non
     assert np.array_equal(loc.localize(image, saliency, loc.PAPER).mask, paper_reference(image, saliency))
 
 
-def test_paper_mode_refuses_other_settings(toy_maps) -> None:
+def test_settings_override_the_object_they_are_given_not_default(toy_maps) -> None:
+    """B1: an override on PAPER changes PAPER's field; PAPER's own value is no conflict; `paper=True` is gone."""
     data, maps = toy_maps
-    with pytest.raises(ValueError, match="paper=True.*iterations"):
-        loc.localize(data.images[0], maps[0], paper=True, iterations=3)
-    # passing a default value explicitly is not a conflict
-    a = loc.localize(data.images[0], maps[0], paper=True, fg_quantile=loc.DEFAULT.fg_quantile)
-    assert a.box == loc.localize(data.images[0], maps[0], paper=True).box
+    assert loc.localize_settings(loc.PAPER, iterations=5) == dataclasses.replace(loc.PAPER, iterations=5)
+    assert loc.localize_settings(loc.PAPER, iterations=loc.PAPER.iterations, init=loc.PAPER.init) == loc.PAPER
+    three = loc.localize(data.images[0], maps[0], loc.PAPER, iterations=3)
+    assert np.array_equal(three.mask, loc.localize(data.images[0], maps[0], dataclasses.replace(loc.PAPER, iterations=3)).mask)
+    with pytest.raises(TypeError, match=r"unknown setting.*'paper'.*localize\(image, saliency, PAPER\)"):
+        loc.localize_settings(paper=True, iterations=5)
 
 
 def test_default_differs_from_paper_only_beyond_it() -> None:
@@ -105,9 +110,9 @@ def test_localize_photo_is_gradcam_and_the_cam_protocol(lite0) -> None:
     assert cam.shape == image.shape[:2] and cam.max() == 1.0
     assert np.array_equal(result.segmentation, cam >= 0.2)
     assert np.array_equal(result.mask, loc.largest_component(cam >= 0.2))
-    assert result.box == loc.mask_box(result.mask) == loc.cam_box(cam) == (271, 89, 640, 427)
+    assert result.box == loc.mask_box(result.mask) == cam_protocol.cam_box(cam) == (271, 89, 640, 427)
     assert not result.seeds.any()  # no seeds, no cut
-    assert helpers.localize_photo is photos.localize_photo and loc.CAM_THRESHOLD == 0.20
+    assert helpers.localize_photo is photos.localize_photo and cam_protocol.CAM_THRESHOLD == 0.20
 
 
 @pytest.mark.parametrize("name, target, box, true_iou", [("coffee", "espresso", (105, 0, 488, 300), 0.611),
@@ -124,7 +129,7 @@ def test_localize_photo_paper_is_the_papers_pipeline_on_the_10_crop_map(lite0) -
     image = small_photo("coffee")[0]
     target = lite0.class_index("espresso")
     ours = photos.localize_photo_paper(lite0, image, "espresso")
-    reference = loc.localize(image, helpers.ten_crop_saliency(lite0, image, target), paper=True)
+    reference = loc.localize(image, helpers.ten_crop_saliency(lite0, image, target), loc.PAPER)
     assert ours.box == reference.box and np.array_equal(ours.mask, reference.mask)
 
 
@@ -133,20 +138,20 @@ def test_cam_localization_keeps_the_largest_component_above_the_threshold() -> N
     cam[5:15, 5:15] = 1.0     # 100 px at the maximum
     cam[20:35, 30:55] = 0.25  # 375 px above 20% of it: the largest component wins, not the brightest
     cam[0:3, 50:60] = 0.1     # below 20%
-    r = loc.cam_localization(cam)
+    r = cam_protocol.cam_localization(cam)
     assert r.box == (30, 20, 55, 35) and int(r.mask.sum()) == 375 and int(r.segmentation.sum()) == 475
-    assert loc.cam_box(cam, threshold=0.3) == (5, 5, 15, 15)  # 0.25 < 30% of the max: only the bright square
+    assert cam_protocol.cam_box(cam, threshold=0.3) == (5, 5, 15, 15)  # 0.25 < 30% of the max: only the bright square
     diagonal = np.zeros((10, 10), np.float32)
     diagonal[2, 2] = diagonal[3, 3] = diagonal[4, 4] = 1.0  # 8-connected: one component
-    assert loc.cam_box(diagonal) == (2, 2, 5, 5)
+    assert cam_protocol.cam_box(diagonal) == (2, 2, 5, 5)
 
 
 def test_cam_localization_of_an_empty_map_is_the_whole_image_and_bad_thresholds_are_errors() -> None:
-    r = loc.cam_localization(np.zeros((12, 20), np.float32))
+    r = cam_protocol.cam_localization(np.zeros((12, 20), np.float32))
     assert r.box == (0, 0, 20, 12) and r.mask.all()
     for bad in (0.0, 1.5, -0.2, True):
         with pytest.raises(ValueError, match="threshold"):
-            loc.cam_localization(np.ones((4, 4), np.float32), bad)
+            cam_protocol.cam_localization(np.ones((4, 4), np.float32), bad)
 
 
 @pytest.mark.slow

@@ -12,7 +12,8 @@ import torchvision
 import helpers
 from helpers import toyworld
 from helpers.images import photo_info
-from helpers.models import WeightsUnavailableError, resolve_class, torch_home_checkpoint
+from helpers.models import WeightsUnavailableError, torch_home_checkpoint
+from helpers.targets import class_index
 
 
 def _assert_frozen(classifier: helpers.Classifier) -> None:
@@ -78,13 +79,13 @@ def test_class_index_by_name_substring_and_index(lite0) -> None:
 def test_class_index_errors_are_helpful() -> None:
     cats = ["tiger cat", "Egyptian cat", "espresso"]
     with pytest.raises(ValueError, match="Did you mean: 'espresso'"):
-        resolve_class(cats, "expresso")
+        class_index(cats, "expresso")
     with pytest.raises(ValueError, match="ambiguous.*tiger cat"):
-        resolve_class(cats, "cat")
+        class_index(cats, "cat")
     with pytest.raises(IndexError, match=r"0\.\.2"):
-        resolve_class(cats, 3)
+        class_index(cats, 3)
     with pytest.raises(TypeError):
-        resolve_class(cats, 1.5)  # type: ignore[arg-type]
+        class_index(cats, 1.5)  # type: ignore[arg-type]
 
 
 def test_unknown_model_name_is_a_clear_error() -> None:
@@ -216,7 +217,7 @@ def test_offline_models_do_not_import_torchvision():
     import sys
 
     code = ("import sys, helpers; helpers.load_model('efficientnet_lite0'); helpers.load_model('toy'); "
-            "helpers.photos._vgg16_url(); print('torchvision' in sys.modules)")
+            "helpers.photos.VGG16_WEIGHTS_URL; print('torchvision' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1] == "False"

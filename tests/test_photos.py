@@ -136,6 +136,7 @@ def test_polygon_masks_have_cocos_area() -> None:
 # Stage 2: pointing game, photo saliency, the photo model
 
 from helpers import photos  # noqa: E402
+from helpers import views as V  # noqa: E402
 from helpers import saliency as S  # noqa: E402
 from helpers.evaluation import masks as mask_eval  # noqa: E402
 from helpers.evaluation import pointing  # noqa: E402
@@ -171,7 +172,7 @@ def test_image_smoothgrad_without_noise_is_the_single_pass(toy) -> None:
 
 def test_photo_target_accepts_index_name_and_coco_category(lite0) -> None:
     image = helpers.load_image("chelsea")
-    scores = photos.whole_image_scores(lite0, image)
+    scores = V.whole_image_scores(lite0, image)
     assert photos.photo_target(lite0, image) == int(scores.argmax())
     assert photos.photo_target(lite0, image, 285) == 285
     assert photos.photo_target(lite0, image, "tabby") == 281
@@ -239,7 +240,7 @@ def test_best_photo_model_offline_is_the_offline_winner(offline) -> None:
 def test_photo_model_is_vgg16_when_cached_or_reachable(offline, monkeypatch) -> None:
     from helpers.models import torch_home_checkpoint
 
-    cached = torch_home_checkpoint(photos._vgg16_url().rsplit("/", 1)[-1])
+    cached = torch_home_checkpoint(photos.VGG16_WEIGHTS_URL.rsplit("/", 1)[-1])
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"")
     assert photos.photo_model_name() == "vgg16"
@@ -255,3 +256,29 @@ def test_vgg16_weights_url_is_torchvisions():
     from helpers.photos import VGG16_WEIGHTS_URL
 
     assert VGG16_WEIGHTS_URL == torchvision.models.get_model_weights("vgg16").DEFAULT.url
+
+
+def test_photo_functions_compute_the_whole_photo_scores_once(toy, monkeypatch) -> None:
+    """photo_saliency resolves target=None and checks the target's probability on one whole-image pass, not two."""
+    import warnings
+
+    from helpers import views
+
+    calls: list[int] = []
+    real = views.whole_image_scores
+
+    def counting(classifier, image):
+        calls.append(1)
+        return real(classifier, image)
+
+    monkeypatch.setattr(photos, "whole_image_scores", counting)
+    image = np.random.default_rng(0).integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", photos.UnlikelyTargetWarning)
+        for function in (photos.photo_saliency, photos.localize_photo):
+            calls.clear()
+            function(toy, image)
+            assert len(calls) == 1, function.__name__
+        calls.clear()
+        photos.photo_saliency(toy, image, 2)  # an index needs no scores to resolve, only the probability check
+        assert len(calls) == 1

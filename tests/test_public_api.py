@@ -102,10 +102,10 @@ USES = sorted(
 
 
 def test_the_sources_use_many_names() -> None:
-    """The extraction works: notebooks 02 and 05 reach names through module aliases (S.mass_inside_mask, loc.iou)."""
+    """The extraction works: notebooks 02 and 05 reach names through module aliases (mask_eval.mass_inside_mask, loc.localize)."""
     names = {n for n, _ in USES}
-    assert {"helpers.saliency.mass_inside_mask", "helpers.localization.evaluate_photos", "helpers.photos.evaluate_pointing",
-            "helpers.localization.iou", "helpers.load_model"} <= names
+    assert {"helpers.evaluation.masks.mass_inside_mask", "helpers.evaluation.pointing.evaluate_pointing",
+            "helpers.evaluation.boxes.iou", "helpers.localization.localize", "helpers.load_model"} <= names
     assert len(names) > 100
 
 

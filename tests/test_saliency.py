@@ -9,6 +9,8 @@ from torch import nn
 
 import helpers
 from helpers import saliency as S
+from helpers import views as V
+from helpers.evaluation import randomization as R
 from helpers import toyworld
 from helpers.evaluation import masks as mask_eval
 
@@ -129,7 +131,7 @@ def test_ten_crop_maps_crops_back_to_image_coordinates() -> None:
                              torch.zeros(3, 1, 1), torch.ones(3, 1, 1), 32)
     image = np.zeros((40, 60, 3), np.uint8)
     m = S.ten_crop_saliency(clf, image, 0, crop_fraction=0.8)  # working image 40x60, 32-px crops: no resizing
-    crops = S.ten_crop_boxes(clf, image.shape, crop_fraction=0.8)
+    crops = V.ten_crop_boxes(clf, image.shape, crop_fraction=0.8)
     expected = np.zeros((40, 60))
     count = np.zeros((40, 60))
     for c in crops:
@@ -142,13 +144,13 @@ def test_ten_crop_maps_crops_back_to_image_coordinates() -> None:
 
 
 def test_ten_crop_boxes_scale_to_image_and_stay_inside() -> None:
-    crops = S.ten_crop_boxes(224, (300, 451))
+    crops = V.ten_crop_boxes(224, (300, 451))
     for c in crops:
         x0, y0, x1, y1 = c.box
         assert 0 <= x0 < x1 <= 451 + 1e-9 and 0 <= y0 < y1 <= 300 + 1e-9
         assert x1 - x0 == pytest.approx(224 / 256 * 300, rel=0.01)
     with pytest.raises(ValueError):
-        S.ten_crop_boxes(224, (300, 451), crop_fraction=1.5)
+        V.ten_crop_boxes(224, (300, 451), crop_fraction=1.5)
 
 
 def test_image_saliency_works_for_fixed_mean_image_models() -> None:
@@ -177,17 +179,17 @@ def test_smoothgrad_is_deterministic_and_reduces_to_saliency_without_noise() -> 
 
 def test_randomize_top_layers_copies_and_changes_only_the_top() -> None:
     clf = _random_toy_classifier()
-    layers = S.parameterized_layers(clf.model)
+    layers = R.parameterized_layers(clf.model)
     assert [n for n, _ in layers][-2:] == ["classifier.1", "classifier.4"]
     before = {k: v.clone() for k, v in clf.model.state_dict().items()}
-    rnd = S.randomize_top_layers(clf, 2, seed=5)
+    rnd = R.randomize_top_layers(clf, 2, seed=5)
     state = rnd.model.state_dict()
     assert all(torch.equal(v, clf.model.state_dict()[k]) for k, v in before.items())  # original untouched
     assert not torch.equal(state["classifier.4.weight"], before["classifier.4.weight"])
     assert torch.equal(state["features.0.weight"], before["features.0.weight"])
     assert not any(p.requires_grad for p in rnd.model.parameters()) and not rnd.model.training
     with pytest.raises(ValueError):
-        S.randomize_top_layers(clf, len(layers) + 1)
+        R.randomize_top_layers(clf, len(layers) + 1)
 
 
 def test_rank_correlation_matches_definition() -> None:
@@ -262,3 +264,62 @@ def test_pointing_defaults_are_pinned_torchrays_15_px_and_the_centre_of_a_non_sq
     on_object = np.zeros((60, 200), np.float32)
     on_object[30, 100] = 1.0
     assert masks.pointing_hit(on_object, mask, tolerance=1) and not masks.pointing_hit(on_object, mask, tolerance=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The ten crops: one average for every rule, the target resolved once, the centre crop centred
+
+
+def test_ten_crop_refuses_maps_that_are_not_crop_sized(toy) -> None:
+    """B4: grad_cam(upsample=False) gives 8 x 8 maps; pasting them into 64 x 64 crops would be silently wrong."""
+    image = toyworld.generate(1, seed=3).images[0]
+    with pytest.raises(ValueError, match=r"crop-sized map.*\(10, 64, 64\).*\(10, 8, 8\).*upsample=True"):
+        helpers.ten_crop(helpers.grad_cam)(toy, image, 0, upsample=False)
+    assert helpers.ten_crop(helpers.grad_cam)(toy, image, 0).shape == image.shape[:2]
+
+
+def test_ten_crop_resolves_target_none_once_on_the_whole_photo(lite0) -> None:
+    """On "china" most crops have another top class than the whole photo: None must still mean the photo's class."""
+    photo = helpers.load_image("china")[::2, ::2].copy()
+    top = int(V.whole_image_scores(lite0, photo).argmax())
+    with torch.no_grad():
+        crop_tops = lite0.model(V.ten_crops(lite0, photo).batch).argmax(dim=1).tolist()
+    assert sum(c != top for c in crop_tops) >= 5, crop_tops  # the premise: per-crop targets would differ
+    rule = helpers.ten_crop(S.saliency_map)
+    np.testing.assert_array_equal(rule(lite0, photo, None), rule(lite0, photo, top))
+
+
+@pytest.mark.parametrize("shape", [(64, 128), (300, 451), (81, 200)])
+def test_centre_crop_is_centred_on_a_landscape_image(shape: tuple[int, int]) -> None:
+    """The centre crop's box is centred horizontally (to half a working pixel) and vertically, on wide images."""
+    for size in (64, 224):
+        centre = next(c for c in V.ten_crop_boxes(size, shape) if c.name == "centre")
+        work = V.working_shape(shape, size, helpers.models.DEFAULT_CROP_FRACTION)
+        x0, y0, x1, y1 = centre.box
+        half_pixel = (shape[1] / work[1], shape[0] / work[0])
+        assert abs((x0 + x1) / 2 - shape[1] / 2) <= half_pixel[0] / 2 + 1e-9, (size, shape, centre.box)
+        assert abs((y0 + y1) / 2 - shape[0] / 2) <= half_pixel[1] / 2 + 1e-9, (size, shape, centre.box)
+
+
+def _recording_rule(seen: list[torch.Tensor]):
+    """A batch rule whose map is the sum of its (noisy) input's channels; it keeps every batch it is given."""
+    def rule(model, x: torch.Tensor, target) -> torch.Tensor:
+        seen.append(x.detach().clone())
+        return x.sum(dim=1)
+    return rule
+
+
+@pytest.mark.parametrize("kind", ["smoothgrad", "smoothgrad_sq", "vargrad"])
+def test_noise_tunnel_kinds_follow_their_definitions(toy, kind: str) -> None:
+    """mean of the maps, mean of their squares, their variance (Captum's nt_type), over the very noisy copies drawn."""
+    x = toy.preprocess(toyworld.generate(2, seed=4).images[0])
+    x = torch.cat([x, x.flip(-1)])
+    seen: list[torch.Tensor] = []
+    got = helpers.noise_tunnel(_recording_rule(seen), n_samples=5, batch_size=4, kind=kind)(toy, x, 0)
+    maps = torch.cat(seen).view(5, 2, *x.shape[1:]).sum(dim=2)  # (samples, images, H, W)
+    want = {"smoothgrad": maps.mean(0), "smoothgrad_sq": maps.pow(2).mean(0), "vargrad": maps.var(0, unbiased=False)}[kind]
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4 * float(want.abs().max()))
+    if kind == "smoothgrad":
+        assert torch.equal(got, helpers.noise_tunnel(_recording_rule([]), n_samples=5, batch_size=4)(toy, x, 0))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        helpers.noise_tunnel(S.saliency_map, kind="var")

@@ -60,6 +60,10 @@ def test_image_target_maps_coco_categories_and_keeps_exact_names() -> None:
     assert image_target(cats, None, lambda: scores) == 207
     assert image_target(cats, "dog", lambda: scores) == 207
     assert image_target(cats, "cup", lambda: scores) == cats.index("cup")  # an exact ImageNet name stays itself
+    # B5: a COCO category is looked up case-insensitively, like a class name ("Dog" is not "ambiguous")
+    for spelling in ("Dog", "DOG", " dog ", "Potted Plant"):
+        expected = 207 if spelling.strip().lower() == "dog" else image_target(cats, "potted plant", lambda: scores)
+        assert image_target(cats, spelling, lambda: scores) == expected
     with pytest.raises(ValueError, match="ImageNet-1k"):
         image_target(CATS, "dog", lambda: torch.zeros(6))
 
@@ -83,12 +87,11 @@ def test_sgd_defaults_follow_the_architecture_not_the_display_name(lite0, random
     assert default_settings(random_toy) == GENERIC_SGD_DEFAULT  # a hand-made Classifier: its name is its architecture
 
 
-def test_localize_takes_settings_objects_and_the_old_keywords() -> None:
+def test_localize_takes_settings_objects_and_keyword_overrides() -> None:
     data = toyworld.generate(1, seed=toyworld.HELDOUT_SEED_OFFSET + 3)
     image, mask = data.images[0], data.masks[0]
     saliency = mask.astype(np.float32) + np.linspace(0, 0.1, mask.size).reshape(mask.shape)
     paper = loc.localize(image, saliency, loc.PAPER)
-    assert np.array_equal(paper.mask, loc.localize(image, saliency, paper=True).mask)
     assert np.array_equal(paper.mask, loc.localize(image, saliency, **dataclasses.asdict(loc.PAPER)).mask)
     assert np.array_equal(loc.localize(image, saliency).mask, loc.localize(image, saliency, settings=loc.DEFAULT).mask)
     three = dataclasses.replace(loc.PAPER, iterations=3)
@@ -97,8 +100,6 @@ def test_localize_takes_settings_objects_and_the_old_keywords() -> None:
         loc.localize(image, saliency, iteration=3)
     with pytest.raises(TypeError, match="LocalizeSettings"):
         loc.localize(image, saliency, {"iterations": 3})
-    with pytest.raises(ValueError, match="paper=True"):
-        loc.localize(image, saliency, loc.DEFAULT, paper=True)
     with pytest.raises(ValueError, match="iterations"):
         loc.localize(image, saliency, loc.PAPER, iterations=0)
 

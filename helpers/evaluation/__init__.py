@@ -6,6 +6,7 @@ algorithms (`helpers.saliency`, `helpers.localization`, ...) never import this p
 - `boxes`: IoU (`iou`, `box_ious`), `evaluate_boxes` (the ILSVRC criterion, IoU >= 0.5).
 - `masks`: a map against an object mask: `mass_inside_mask`, `pointing_game`, `pointing_hit` and
   `centre_hit` (TorchRay's pointing game, 15 px), `saliency_peak`; `rank_correlation` of two maps.
+- `randomization`: the model-randomization sanity check (`randomize_top_layers`; Adebayo et al. 2018).
 - `pointing`: the pointing game over the COCO photos (`evaluate_pointing`).
 - `photo_localization`: every localizer and baseline on the annotated photos (`evaluate_photos`).
 - `voc`: PASCAL-VOC XML boxes; `ilsvrc`: the ILSVRC top-5 localization error of a folder, and its

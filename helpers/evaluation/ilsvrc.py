@@ -2,8 +2,7 @@
 
 An image is right when a top-k guess has a true class and its `localize_photo` box has IoU >= 0.5
 with a true box of that class. Command line:
-`python -m helpers.evaluation.ilsvrc evaluate --images DIR --boxes DIR --model NAME`
-(`python -m helpers.localization evaluate ...` still runs it).
+`python -m helpers.evaluation.ilsvrc evaluate --images DIR --boxes DIR --model NAME`.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ the paper's pipeline and `localize_photo` (Grad-CAM + the CAM protocol), call th
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -22,11 +23,13 @@ from ..categories import NoImageNetCounterpart, best_imagenet_class, imagenet_cl
 from ..coco import read_coco
 from ..geometry import Box
 from ..images import list_images, load_image, photo_info
-from ..localization import CAM_THRESHOLD, PAPER, LocalizationError, cam_box, centred_box, localize, threshold_box
+from ..cam import CAM_THRESHOLD, cam_box
+from ..localization import PAPER, LocalizationError, centred_box, localize, threshold_box
 from ..methods import METHODS, AttributionMethod
 from ..models import Classifier
 from ..paths import DATA_DIR
-from ..photos import photo_saliency, quantise_map, whole_image_scores, without_unlikely_warnings
+from ..photos import photo_saliency, quantise_map, without_unlikely_warnings
+from ..views import whole_image_scores
 from .boxes import iou
 
 
@@ -105,7 +108,7 @@ def _graphcut(label: str, saliency: SaliencyKind, beyond: bool = True, **setting
 
 # The rows of benchmarks/bench_photo_localization.py. "paper" = the paper's method exactly (= localize_photo_paper).
 PHOTO_LOCALIZERS: tuple[Localizer, ...] = (
-    _graphcut("paper: 10-crop saliency, GraphCut 95/30, one cut, full size", "ten_crop", beyond=False, paper=True),
+    _graphcut("paper: 10-crop saliency, GraphCut 95/30, one cut, full size", "ten_crop", beyond=False, **dataclasses.asdict(PAPER)),
     _graphcut("paper's GraphCut at 224 px", "ten_crop", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
     _graphcut("10-crop saliency, default GraphCut", "ten_crop"),
     _graphcut("SmoothGrad saliency, paper's GraphCut at 224 px", "smoothgrad", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
@@ -168,7 +171,7 @@ def saliency_functions() -> dict[str, Callable[[Classifier, np.ndarray, int], np
     (`helpers.photo_saliency`, the recommended photo map).
 
     A registry method's map is quantised like a photo map (`helpers.photos.quantise_map`: maximum 1, steps of
-    1/1024, so it does not change with the thread count; "smoothgrad" is `localization_saliency`, "gradcam" is
+    1/1024, so it does not change with the thread count; "smoothgrad" is `photo_saliency(..., method="smoothgrad")`, "gradcam" is
     `gradcam_map`), except the paper's maps (`RAW_KINDS`), which the paper's pipeline takes raw.
     """
     def quantised(method: AttributionMethod) -> Callable[[Classifier, np.ndarray, int], np.ndarray]:

@@ -17,7 +17,8 @@ from ..categories import best_imagenet_class, has_imagenet_counterpart
 from ..images import list_images, load_image, photo_info
 from ..methods import attribution_method
 from ..models import Classifier
-from ..photos import PhotoMethod, method_saliency, quantise_map, whole_image_scores
+from ..photos import PhotoMethod, method_saliency, quantise_map
+from ..views import whole_image_scores
 from .masks import POINTING_TOLERANCE, centre_hit, mass_inside_mask, pointing_hit
 
 

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..saliency import paste_average, saliency_map
+from ..saliency import saliency_map
+from ..views import paste_average
 from ..evaluation.masks import pointing_hit as library_pointing_hit
 from . import CheckResult, call_student, compare_arrays, explain_bare_module_error, failed, model_device, passed
 from .quiz import MultipleChoice, NumericAnswer
