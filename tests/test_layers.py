@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import os
 import shutil
 import subprocess
@@ -49,8 +50,11 @@ def test_module_is_short_and_says_what_it_holds(path: Path) -> None:
 
 
 def test_no_module_forwards_names_from_an_old_home() -> None:
-    """No compatibility layer: the algorithm modules define no module `__getattr__` and `helpers.moved` is gone."""
+    """No compatibility layer: no module but the package itself defines a module `__getattr__`; `helpers.moved` is gone."""
     assert not (PACKAGE / "moved.py").exists()
+    forwarding = [p.relative_to(PACKAGE) for p in PACKAGE.rglob("*.py")
+                  if p.name != "__init__.py" and re.search(r"^def __getattr__", p.read_text(), flags=re.M)]
+    assert not forwarding, f"modules that forward names: {forwarding}"
     for module in (saliency, localization, photos):
         assert "__getattr__" not in vars(module), module.__name__
         with pytest.raises(AttributeError):
