@@ -60,7 +60,7 @@ def _relu_cases(device: str | torch.device) -> list[tuple[torch.Tensor, ...]]:
     cases = []
     for hidden, dim in [(5, 3), (16, 12), (40, 8)]:
         shapes = [(hidden, dim), (hidden,), (hidden,), (dim,)]
-        cases.append(tuple(torch.randn(s, generator=gen, dtype=torch.float64).to(device, dtype) for s in shapes))
+        cases.append(tuple(torch.randn(s, generator=gen, dtype=torch.float64, device="cpu").to(device, dtype) for s in shapes))
     return cases
 
 
@@ -150,7 +150,7 @@ def _taylor_setting(device: str | torch.device) -> tuple[ScoreFn, list[tuple[tor
     gen, dtype, dim = torch.Generator().manual_seed(102), exercise_dtype(device), 6
 
     def draw(*shape: int) -> torch.Tensor:
-        return torch.randn(*shape, generator=gen, dtype=torch.float64).to(device, dtype)
+        return torch.randn(*shape, generator=gen, dtype=torch.float64, device="cpu").to(device, dtype)
 
     m = draw(dim, dim)
     a, g = m + m.T, draw(dim)

@@ -33,9 +33,9 @@ def _random_cases(seed: int, device: str | torch.device = "cpu") -> list[tuple[t
     gen, dtype = torch.Generator().manual_seed(seed), exercise_dtype(device)
     cases = []
     for k, d in [(2, 5), (6, 12), (10, 7)]:
-        jac = torch.randn(k, d, generator=gen, dtype=torch.float64)
-        probs = torch.randn(k, generator=gen, dtype=torch.float64).mul(2).softmax(0)
-        cases.append((jac.to(device, dtype), probs.to(device, dtype), int(torch.randint(k, (1,), generator=gen))))
+        jac = torch.randn(k, d, generator=gen, dtype=torch.float64, device="cpu")
+        probs = torch.randn(k, generator=gen, dtype=torch.float64, device="cpu").mul(2).softmax(0)
+        cases.append((jac.to(device, dtype), probs.to(device, dtype), int(torch.randint(k, (1,), generator=gen, device="cpu"))))
     return cases
 
 
@@ -109,8 +109,8 @@ def check_softmax_grad(fn: Callable[[Jacobian, torch.Tensor, int], torch.Tensor]
 def _small_network(seed: int, dim: int, hidden: int, classes: int, device: str | torch.device = "cpu") -> Callable[[torch.Tensor], torch.Tensor]:
     """A random two-layer tanh network x (D,) -> scores (K,) on `device`, standing in for a CNN."""
     gen, dtype = torch.Generator().manual_seed(seed), exercise_dtype(device)
-    w1 = torch.randn(hidden, dim, generator=gen, dtype=torch.float64).to(device, dtype)
-    w2 = torch.randn(classes, hidden, generator=gen, dtype=torch.float64).to(device, dtype)
+    w1 = torch.randn(hidden, dim, generator=gen, dtype=torch.float64, device="cpu").to(device, dtype)
+    w2 = torch.randn(classes, hidden, generator=gen, dtype=torch.float64, device="cpu").to(device, dtype)
     return lambda x: w2 @ torch.tanh(w1 @ x)
 
 
@@ -123,7 +123,7 @@ def _jacobian_cases(device: str | torch.device) -> list[tuple[Callable[[torch.Te
     """(score_fn, x) pairs of two sizes (D != K), on `device`."""
     gen = torch.Generator().manual_seed(7)
     return [(_small_network(dim * classes, dim, hidden, classes, device),
-             torch.randn(dim, generator=gen, dtype=torch.float64).to(device, exercise_dtype(device)))
+             torch.randn(dim, generator=gen, dtype=torch.float64, device="cpu").to(device, exercise_dtype(device)))
             for dim, hidden, classes in [(4, 6, 3), (10, 8, 6)]]
 
 

@@ -47,8 +47,12 @@ class ForbiddenCall(BaseException):
         self.kind, self.call = kind, call
 
 
+_CALL_NAMES = {torch.autograd.grad: "torch.autograd.grad", torch.autograd.backward: "torch.autograd.backward",
+               torch.Tensor.backward: ".backward()", **{f: f"F.{f.__name__}" for f in _CONV_TRANSPOSE}}
+
+
 def _call_name(func: Any) -> str:
-    return getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func))
+    return _CALL_NAMES.get(func) or getattr(func, "__name__", repr(func))
 
 
 class _RefuseCalls(TorchFunctionMode):
@@ -88,7 +92,7 @@ def _patched_autograd(kinds: Sequence[str]) -> Iterator[None]:
         yield
         return
     with mock.patch.object(torch.autograd, "grad", _refusing("autograd", "torch.autograd.grad")), \
-            mock.patch.object(torch.Tensor, "backward", _refusing("autograd", "Tensor.backward")):
+            mock.patch.object(torch.Tensor, "backward", _refusing("autograd", ".backward()")):
         yield
 
 
@@ -138,7 +142,7 @@ def default_device_problem(fn: Callable[..., Any], make_args: Callable[[], tuple
         out, problem = run_student(fn, *args, name=name, forbid=forbid)
     if problem is None and not _on_meta(out) and mode.from_numpy == 0:
         return None
-    made = ", ".join(sorted(set(mode.defaulted))) or "torch.from_numpy"
+    made = ", ".join(f"torch.{name}" for name in sorted(set(mode.defaulted))) or "torch.from_numpy"
     return failed(f"{name} works on the CPU but not on a GPU: it makes a tensor with {made} and no device=, so with "
                   f"the inputs on a GPU that tensor is on the CPU. Hint: {DEVICE_HINT}")
 
