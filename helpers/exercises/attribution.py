@@ -78,20 +78,21 @@ def _name_rule(got: torch.Tensor, g: torch.Tensor, x: torch.Tensor, rule: str) -
     return next((words for words, wrong in OTHER_RULE_MISTAKES if close(got, wrong(g, x))), None)
 
 
-def _check_rule(fn: StudentRule, rule: str, name: str, hint: str, seed: int) -> CheckResult:
-    """Compare a student's ReLU backward rule with the reference on tensors, then end to end on a network."""
-    g, x = _random_signal(seed)
+def _check_rule(fn: StudentRule, rule: str, name: str, hint: str, seed: int, device: str | torch.device) -> CheckResult:
+    """Compare a student's ReLU backward rule with the reference on tensors, then end to end on a network, on `device`."""
+    g, x = (t.to(device) for t in _random_signal(seed))
     given = (g.clone(), x.clone())
     out, problem = run_student(fn, *given, name=name)
     problem = first_problem(problem, changed_inputs(given, (g, x), name), not_a_tensor(out, name, g.shape))
     if problem is not None:
         return problem
-    got = out.detach().to(g.dtype)
+    got = out.detach().to(g.device, g.dtype)
     if not close(got, A.RULE_FUNCTIONS[rule](g, x)):
         verdict = compare_arrays(f"{name}(grad_out, x)", got, A.RULE_FUNCTIONS[rule](g, x))
         named = _name_rule(got, g, x, rule)
         return failed(f"{verdict.message} {named[0].upper() + named[1:] + '.' if named else hint}")
-    net, image = tiny_relu_net(), torch.randn(2, 3, 12, 12, generator=torch.Generator().manual_seed(seed + 1), device="cpu")
+    net = tiny_relu_net().to(device)
+    image = torch.randn(2, 3, 12, 12, generator=torch.Generator().manual_seed(seed + 1), device="cpu").to(device)
     try:
         mine = A.backprop_saliency(net, image, [0, 2], rule=lambda go, xi, upper: fn(go, xi), reduce=None)
     except Exception as err:  # the student's rule runs inside autograd; report, don't crash
@@ -103,17 +104,18 @@ def _check_rule(fn: StudentRule, rule: str, name: str, hint: str, seed: int) -> 
     return problem if problem is not None else passed(f"your rule, swapped in at every ReLU, reproduces the {rule} map.")
 
 
-def check_deconvnet_rule(fn: StudentRule) -> CheckResult:
-    """`fn(grad_out, x) -> grad_in` must be DeconvNet's ReLU rule (the gradient and guided rules are named)."""
-    verdict = _check_rule(fn, "deconvnet", "deconvnet_relu", "Hint: DeconvNet ignores x; it applies a ReLU to grad_out.", 62)
+def check_deconvnet_rule(fn: StudentRule, device: str | torch.device = "cpu") -> CheckResult:
+    """`fn(grad_out, x) -> grad_in` must be DeconvNet's ReLU rule (the gradient and guided rules are named), on `device`."""
+    verdict = _check_rule(fn, "deconvnet", "deconvnet_relu", "Hint: DeconvNet ignores x; it applies a ReLU to grad_out.", 62, device)
     if verdict:
         return passed("DeconvNet passes only the positive part of the backward signal, wherever the unit was. " + verdict.message)
     return verdict
 
 
-def check_guided_rule(fn: StudentRule) -> CheckResult:
-    """Exercise 4: `fn(grad_out, x) -> grad_in` must be guided backprop's ReLU rule (the gradient and DeconvNet rules are named)."""
-    verdict = _check_rule(fn, "guided", "guided_relu", "Hint: keep grad_out only where x > 0 AND grad_out > 0.", 63)
+def check_guided_rule(fn: StudentRule, device: str | torch.device = "cpu") -> CheckResult:
+    """Exercise 4: `fn(grad_out, x) -> grad_in` must be guided backprop's ReLU rule (the gradient and DeconvNet rules are
+    named); the inputs unchanged, a tensor of their shape on their device (every tensor is made on `device`)."""
+    verdict = _check_rule(fn, "guided", "guided_relu", "Hint: keep grad_out only where x > 0 AND grad_out > 0.", 63, device)
     if verdict:
         return passed("guided backprop = the gradient's mask (x > 0) and DeconvNet's (grad_out > 0). " + verdict.message)
     return verdict

@@ -164,7 +164,7 @@ def _taylor_setting(device: str | torch.device) -> tuple[ScoreFn, list[tuple[tor
 def _diagnose_taylor(value: float, score: ScoreFn, inputs: tuple[torch.Tensor, ...], eps: float) -> str:
     for settings, words in TAYLOR_MISTAKES:
         wrong = taylor_error_variant(score, *inputs, eps, **settings)
-        if abs(value - wrong) <= 1e-6 * max(1.0, abs(wrong)):
+        if abs(value - wrong) <= 1e-6 * abs(wrong) + 1e-300:  # relative: some wrong values are tiny
             return f" {words[0].upper()}{words[1:]}." if words[:3] != "eps" else f" {words}."
     return " Hint: |S(x0 + eps d) - S(x0) - eps w^T d| / |eps w^T d|."
 
