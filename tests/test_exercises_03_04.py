@@ -292,3 +292,54 @@ def test_reference_gradient_matches_autograd() -> None:
     (g_p,) = torch.autograd.grad(s.softmax(0)[2], x)
     assert torch.allclose(ex04.reference_log_softmax_grad(w, probs, 2), g_log)
     assert torch.allclose(ex04.reference_softmax_grad(w, probs, 2), g_p)
+
+
+# ----------------------------------------------------------------------------------------------
+# 03 exercise 5: jitter, Adam, blur and clipping in the student's own loop, judged by Lite2.
+
+
+def _plain_loop(sol03):
+    """Exercise 3's plain loop behind exercise 5's signature: no jitter, no blur, no clip (SGD at Lite0's lr)."""
+    def jitter_blur_class_image(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every):
+        return sol03.class_image(model, target, steps, 0.5, l2, size)
+    return jitter_blur_class_image
+
+
+def _never_judged(*args):
+    raise AssertionError("a loop that breaks a stated rule must be refused before the judge runs")
+
+
+def test_jitter_blur_check_refuses_the_plain_loop_and_names_it(sol03, lite0) -> None:
+    verdict = ex03.check_jitter_blur_class_image(_plain_loop(sol03), lite0, None, _never_judged)
+    assert not verdict and "the plain loop of exercise 3" in verdict.message and "no jitter" in verdict.message
+
+
+def test_jitter_blur_check_refuses_broken_rules_before_judging(sol03, lite0) -> None:
+    def unclipped(*args):
+        return sol03.jitter_blur_class_image(*args) + 10.0
+
+    def trains(model, *args):
+        model.train()
+        return sol03.jitter_blur_class_image(model, *args)
+
+    def backward(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every):
+        x = torch.zeros(1, 3, size, size, requires_grad=True)
+        model(x)[0, target].backward()  # .grad on every (trainable) weight
+        return sol03.jitter_blur_class_image(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every)
+
+    for wrong, words in ((unclipped, "valid pixel range"), (trains, "training mode"), (backward, "received gradients"),
+                         (lambda *args: None, "returned None"), (lambda *args: torch.zeros(1, 3, 8, 8), "has shape")):
+        verdict = ex03.check_jitter_blur_class_image(wrong, lite0, None, _never_judged)
+        assert not verdict and words in verdict.message, verdict.message
+    assert all(p.grad is None and not p.requires_grad for p in lite0.model.parameters()) and not lite0.model.training
+
+
+@pytest.mark.slow
+def test_jitter_blur_check_passes_the_solution_with_the_judge(sol03, lite0) -> None:
+    """The solution's class images are recognised by Lite2 (the check's budget: a few classes, 96 px, Adam steps)."""
+    import helpers
+    from helpers.atlas import judge
+
+    lite2 = helpers.load_model("efficientnet_lite2", device=lite0.device)
+    verdict = ex03.check_jitter_blur_class_image(sol03.jitter_blur_class_image, lite0, lite2, judge)
+    assert verdict, verdict.message

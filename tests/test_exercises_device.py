@@ -107,3 +107,47 @@ def test_06_check_catches_a_solution_that_ignores_the_device() -> None:
     assert not verdict and "not on a GPU" in verdict.message and "with torch.ones and no device=" in verdict.message
     with model_elsewhere():
         assert not ex06.check_fooling_loop(default_device_loop, device="cpu")
+
+
+GPU = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else None
+needs_gpu = pytest.mark.skipif(GPU is None, reason="no CUDA or MPS device here; the 'meta' trick above covers the CPU")
+
+
+def _device_cases() -> list[tuple[str, object, str]]:
+    """(id, check, solution name) for every check that takes the notebook's device."""
+    from helpers.exercises import linear as ex01
+    from helpers.exercises import logits as ex04
+
+    return [("01 ex1", ex01.check_relu_gradient, "01.relu_gradient"), ("01 ex2", ex01.check_taylor_error, "01.taylor_error"),
+            ("04 ex1", ex04.check_score_jacobian, "04.score_jacobian"), ("04 ex2", ex04.check_log_softmax_grad, "04.log_softmax_grad"),
+            ("04 ex3", ex04.check_softmax_grad, "04.softmax_grad"), ("06 ex1", ex06.check_conv1d_input_gradient, "06.conv1d_input_gradient"),
+            ("06 ex2", ex06.check_maxpool2d_backward, "06.maxpool2d_backward"), ("06 ex3", ex06.check_fooling_loop, "06.fooling_loop"),
+            ("06 ex4", ex06.check_guided_rule, "06.guided_relu")]
+
+
+@needs_gpu
+@pytest.mark.parametrize(("check", "solution"), [c[1:] for c in _device_cases()], ids=[c[0] for c in _device_cases()])
+def test_checks_pass_the_solutions_on_the_gpu(check, solution) -> None:
+    """On a real accelerator: the student's function gets tensors on it, and the solutions pass there."""
+    number, name = solution.split(".")
+    fn = getattr(_solutions(number), name)
+    seen: list[torch.device] = []
+
+    def spy(*args):
+        seen.extend(a.device for a in args if isinstance(a, torch.Tensor))
+        return fn(*args)
+
+    verdict = check(spy, device=GPU)
+    assert verdict, verdict.message
+    assert seen and all(d.type == GPU for d in seen), seen
+
+
+@needs_gpu
+def test_a_default_device_bug_fails_on_the_gpu_with_the_same_message() -> None:
+    """The bug of issue 32 (torch.zeros without device=) fails on the GPU as under the 'meta' trick on the CPU."""
+    def default_device_pool(g, x, k):
+        return torch.zeros(x.shape, dtype=x.dtype) + _solutions("06").maxpool2d_backward(g, x, k)
+
+    on_gpu, on_cpu = ex06.check_maxpool2d_backward(default_device_pool, device=GPU), ex06.check_maxpool2d_backward(default_device_pool)
+    assert not on_gpu and not on_cpu and "not on a GPU" in on_cpu.message
+    assert "Expected all tensors to be on the same device" in on_gpu.message or "device" in on_gpu.message, on_gpu.message

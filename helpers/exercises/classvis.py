@@ -4,7 +4,7 @@ the starting image, and the notebook's "check your understanding" questions."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,6 +12,7 @@ import torch
 
 from . import CheckResult, call_student, compare_arrays, explain_bare_module_error, failed, model_device, passed
 from .quiz import MultipleChoice, NumericAnswer
+from .rules import first_problem, not_a_tensor, run_student
 
 
 def reference_objective(logits: torch.Tensor, x: torch.Tensor, target: int, l2: float) -> torch.Tensor:
@@ -181,6 +182,94 @@ def check_class_image(fn: Callable[..., torch.Tensor], classifier: Any) -> Check
             diagnosis = _diagnose_class_image(fn, model, out, case, size)
             return failed(f"{verdict.message} {diagnosis[0].upper()}{diagnosis[1:]}")
     return passed("your loop is the paper's class-model visualization (Eq. 1, SGD from the mean image); the model is untouched.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 5 (beyond the paper): jitter, blur and clipping in the student's own loop, judged by another network.
+
+# A few classes whose jitter + blur images the judge recognises at this small budget, and the budget: small images and
+# few Adam steps, so that the check takes well under a minute on one CPU core. Chosen by a screen (29 classes, 60
+# steps, two seeds; then 8 classes, 100 steps, three seeds): with the solution, jellyfish and volcano were in Lite2's
+# top-5 for every seed, and 3 to 5 of these five classes in all; the plain loop of exercise 3 put none there.
+JITTER_BLUR_CLASSES: tuple[str, ...] = ("jellyfish", "volcano", "lemon", "tiger", "fig")
+JITTER_BLUR_SETTING: dict[str, float] = {"steps": 100, "lr": 0.05, "l2": 0.01, "size": 96, "jitter": 4, "sigma": 1.0, "blur_every": 4}
+MIN_RECOGNISED = 2  # of JITTER_BLUR_CLASSES with the target in the judge's top-5
+JUDGE_TOP_K = 5
+
+Judge = Callable[[Any, Sequence[np.ndarray], Sequence[int]], Sequence[Any]]  # helpers.atlas.judge: scores with .rank
+
+
+def pixel_bounds(classifier: Any, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The all-black and all-white (1, 3, size, size) images in the classifier's normalised space, on its device:
+    the range that clipping keeps the image in."""
+    ones = torch.ones(1, 3, size, size, device=classifier.device)
+    return classifier.normalize(0 * ones), classifier.normalize(ones)
+
+
+def _jitter_blur_args(model: torch.nn.Module, target: int, steps: int, lo: torch.Tensor, hi: torch.Tensor) -> tuple:
+    s = JITTER_BLUR_SETTING
+    return (model, target, steps, s["lr"], s["l2"], int(s["size"]), lo, hi, int(s["jitter"]), s["sigma"], int(s["blur_every"]))
+
+
+def _run_jitter_blur(fn: Callable[..., torch.Tensor], model: torch.nn.Module, original: torch.nn.Module, target: int,
+                     steps: int, seed: int, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor | None, CheckResult | None]:
+    """One call of the student's loop with the global generator seeded; a verdict for a crash, a side effect or a wrong type."""
+    torch.manual_seed(seed)
+    name = "jitter_blur_class_image"
+    out, problem = run_student(fn, *_jitter_blur_args(model, target, steps, lo, hi), name=name, explain=explain_bare_module_error)
+    problem = first_problem(problem, _model_side_effect(model, original), not_a_tensor(out, name, lo.shape))
+    if problem is not None:
+        return None, problem
+    out = out.detach()
+    if out.device != lo.device:
+        return None, failed(f"{name} returned a tensor on {out.device}; the model is on {lo.device}: create the image there.")
+    if bool((out < lo - 1e-4).any() or (out > hi + 1e-4).any()):
+        return None, failed(f"{name}'s image leaves the valid pixel range: clip it after every step, "
+                            "x.copy_(torch.maximum(torch.minimum(x, hi), lo)) inside torch.no_grad().")
+    return out, None
+
+
+def check_jitter_blur_class_image(fn: Callable[..., torch.Tensor], classifier: Any, judge_model: Any, judge: Judge) -> CheckResult:
+    """Exercise 5: `fn(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every) -> (1, 3, size, size)`.
+
+    Exercise 3's loop with jitter, Adam, blur and clipping, run on `classifier`'s model (e.g. Lite0, a copy with
+    trainable weights, on its device) for JITTER_BLUR_CLASSES at JITTER_BLUR_SETTING's small budget. The rules it
+    checks: two seeds give two images (the jitter is random; the plain loop gives one), every image stays in
+    [lo, hi] (clipping), the model is untouched (no .grad, eval mode), and at least MIN_RECOGNISED of the class
+    images have their target in the top-5 of `judge_model`, a network that made none of them, scored by `judge`
+    (pass `helpers.atlas.judge`).
+    """
+    original = classifier.model
+    model = _trainable_copy(original)
+    lo, hi = pixel_bounds(classifier, int(JITTER_BLUR_SETTING["size"]))
+    first = classifier.class_index(JITTER_BLUR_CLASSES[0])
+    probes = []
+    for seed in (0, 1):
+        out, problem = _run_jitter_blur(fn, model, original, first, 3, seed, lo, hi)
+        if problem is not None:
+            return problem
+        probes.append(out)
+    if torch.equal(probes[0], probes[1]):
+        return failed("jitter_blur_class_image gives the same image whatever the random seed, as the plain loop of exercise 3 "
+                      "does: there is no jitter. Before each forward pass shift the image by a random (dy, dx) in "
+                      "[-jitter, jitter]: dy, dx = torch.randint(-jitter, jitter + 1, (2,)).tolist(), then "
+                      "torch.roll(x, shifts=(dy, dx), dims=(2, 3)).")
+    targets, images = [classifier.class_index(name) for name in JITTER_BLUR_CLASSES], []
+    for seed, target in enumerate(targets):
+        out, problem = _run_jitter_blur(fn, model, original, target, int(JITTER_BLUR_SETTING["steps"]), seed, lo, hi)
+        if problem is not None:
+            return problem
+        images.append(classifier.deprocess(out))
+    ranks = [int(score.rank) for score in judge(judge_model, images, targets)]
+    recognised = sum(rank <= JUDGE_TOP_K for rank in ranks)
+    listing = ", ".join(f"{name} {rank}" for name, rank in zip(JITTER_BLUR_CLASSES, ranks))
+    if recognised < MIN_RECOGNISED:
+        return failed(f"the judge puts {recognised} of {len(ranks)} class images in its top-{JUDGE_TOP_K} (its rank of each "
+                      f"target: {listing}); at least {MIN_RECOGNISED} expected. Hint: Adam (maximize=True) instead of SGD, a "
+                      "fresh random shift before every forward pass, the blur every `blur_every` steps, the clip after each step.")
+    return passed(f"the judge, which made none of these images, puts {recognised} of {len(ranks)} in its top-{JUDGE_TOP_K} "
+                  f"(its rank of each target: {listing}): jitter, blur and clipping choose, among the many images that Lite0 "
+                  "scores highly, ones that another network recognises; compare the plain method's images in the atlas above.")
 
 
 Q1_WHY_LOGITS = MultipleChoice(
