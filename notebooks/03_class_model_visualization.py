@@ -443,7 +443,7 @@ panel.widget
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Write the paper's objective, Eq. (1), for a batch: given the tensors `logits` (N, K) and inputs `x` (N, 3, H, W), a class `target` (an int) and `l2` ($\lambda$, a float), return a tensor with one value per image, shape (N,), $S_c(I) - \lambda\lVert I\rVert_2^2$.
+# **Exercise 1.** Write the paper's objective, Eq. (1), for a batch: given the tensors `logits` (N, K) and inputs `x` (N, 3, H, W), a class `target` (an int) and `l2` ($\lambda$, a float), return a tensor with one value per image, shape (N,), $S_c(I) - \lambda\lVert I\rVert_2^2$. Do not modify the inputs, and create any new tensor on their device; the check runs on the notebook's device.
 
 # %%
 def objective(logits, x, target, l2):
@@ -454,11 +454,11 @@ def objective(logits, x, target, l2):
 # %%
 from helpers.exercises import classvis as ex
 
-print(ex.check_objective(objective))
+print(ex.check_objective(objective, device=toy.device))
 
 
 # %% [markdown]
-# **Exercise 2.** Write one SGD ascent step on that objective, given the gradient of the score alone `grad_score` $= \partial S_c/\partial I$: `x` and `grad_score` are tensors of the same shape, `lr` and `l2` floats; return the new image as a new tensor (do not modify `x` in place). The penalty's gradient is $\partial(\lambda\lVert I\rVert^2)/\partial I = 2\lambda I$.
+# **Exercise 2.** Write one SGD ascent step on that objective, given the gradient of the score alone `grad_score` $= \partial S_c/\partial I$: `x` and `grad_score` are tensors of the same shape, `lr` and `l2` floats; return the new image as a new tensor on `x`'s device (do not modify `x` or `grad_score` in place). The penalty's gradient is $\partial(\lambda\lVert I\rVert^2)/\partial I = 2\lambda I$.
 
 # %%
 def ascent_step(x, grad_score, lr, l2):
@@ -467,7 +467,7 @@ def ascent_step(x, grad_score, lr, l2):
 
 
 # %%
-print(ex.check_ascent_step(ascent_step))
+print(ex.check_ascent_step(ascent_step, device=toy.device))
 
 
 # %% [markdown]

@@ -43,6 +43,10 @@ def test_objective_check(sol03) -> None:
     assert not ex03.check_objective("not a function")
     verdict = ex03.check_objective(lambda *a: 1 / 0)
     assert not verdict and "ZeroDivisionError" in verdict.message
+    verdict = ex03.check_objective(lambda logits, x, c, l2: logits[:, c] - l2 * x.mul_(x).flatten(1).sum(1))  # squares x in place
+    assert not verdict and "changed its inputs in place" in verdict.message
+    verdict = ex03.check_objective(lambda logits, x, c, l2: logits[:, c] - l2 * (x**2).flatten(1).sum(1) + torch.zeros(len(x)))
+    assert not verdict and "not on a GPU" in verdict.message  # torch.zeros without device=
 
 
 def test_ascent_step_check(sol03) -> None:
@@ -56,6 +60,12 @@ def test_ascent_step_check(sol03) -> None:
 
     verdict = ex03.check_ascent_step(in_place)
     assert not verdict and "in place" in verdict.message
+
+    def scales_the_gradient(x, g, lr, l2):
+        return x + g.mul_(lr) - lr * 2 * l2 * x  # right values, but the caller's grad_score is overwritten
+
+    verdict = ex03.check_ascent_step(scales_the_gradient)
+    assert not verdict and "changed its inputs in place" in verdict.message
 
 
 def test_starting_image_check(sol03, lite0) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
@@ -53,20 +52,18 @@ def test_other_correct_answers_pass() -> None:
 
 def test_forbidden_calls_are_refused_inside_and_allowed_outside_the_check() -> None:
     """The guard refuses the calls only while the student's function runs, and a caught exception does not hide them."""
-    from helpers.exercises.rules import refused_calls, ForbiddenCall
+    from helpers.exercises.rules import ForbiddenCall, refused_calls
 
     x = torch.ones(3, requires_grad=True)
-    with pytest.raises(ForbiddenCall):
-        with refused_calls(("autograd",)):
-            try:
-                (x * 2).sum().backward()
-            except Exception:  # a student's try/except does not swallow the refusal
-                pass
+    with pytest.raises(ForbiddenCall), refused_calls(("autograd",)):
+        try:
+            (x * 2).sum().backward()
+        except Exception:  # noqa: BLE001, S110 - a student's try/except does not swallow the refusal
+            pass
     (grad,) = torch.autograd.grad((x * 2).sum(), x)  # allowed again afterwards
     assert torch.equal(grad, torch.full((3,), 2.0)) and x.grad is None
-    with pytest.raises(ValueError, match="kinds out of"):
-        with refused_calls(("numpy",)):
-            pass
+    with pytest.raises(ValueError, match="kinds out of"), refused_calls(("numpy",)):
+        pass
 
 
 # ----------------------------------------------------------------------------------------------

@@ -94,7 +94,14 @@ def test_numeric_answer_names_known_mistakes():
 
 
 def _course_questions():
-    from helpers.exercises import attribution, classvis, linear, localization, logits, saliency
+    from helpers.exercises import (
+        attribution,
+        classvis,
+        linear,
+        localization,
+        logits,
+        saliency,
+    )
 
     return [(f"{m.__name__.rsplit('.', 1)[-1]}.Q{i + 1}", q) for m in (linear, saliency, classvis, logits, localization, attribution)
             for i, q in enumerate(m.QUIZ)]

@@ -17,10 +17,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import attribution as A
-from ..saliency import class_score_gradient
 from . import CheckResult, call_student, compare_arrays, failed, passed
-from .rules import changed_inputs, close, default_device_problem, exercise_dtype, first_problem, not_a_tensor, run_student
 from .quiz import MultipleChoice, NumericAnswer
+from .rules import changed_inputs, close, default_device_problem, exercise_dtype, first_problem, not_a_tensor, run_student
 
 StudentRule = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -190,7 +189,7 @@ def check_conv1d_input_gradient(fn: Callable[[torch.Tensor, torch.Tensor, int, i
     conv_transpose (refused when called), the inputs unchanged, a tensor on the inputs' device. Every tensor is
     made on `device` (pass the notebook's).
     """
-    for (c_in, c_out, taps, stride, length, batch), (grad_out, weight) in zip(CONV_CASES, _conv_inputs(device)):
+    for (c_in, c_out, taps, stride, length, _), (grad_out, weight) in zip(CONV_CASES, _conv_inputs(device)):
         l_out = grad_out.shape[-1]
         given = (grad_out.clone(), weight.clone())
         case = f"(C_in={c_in}, C_out={c_out}, K={taps}, stride={stride}, length={length})"

@@ -10,9 +10,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import CheckResult, call_student, compare_arrays, explain_bare_module_error, failed, model_device, passed
+from . import (
+    CheckResult,
+    call_student,
+    compare_arrays,
+    explain_bare_module_error,
+    failed,
+    model_device,
+    passed,
+)
 from .quiz import MultipleChoice, NumericAnswer
-from .rules import first_problem, not_a_tensor, run_student
+from .rules import changed_inputs, default_device_problem, first_problem, not_a_tensor, run_student
 
 
 def reference_objective(logits: torch.Tensor, x: torch.Tensor, target: int, l2: float) -> torch.Tensor:
@@ -25,38 +33,62 @@ def reference_ascent_step(x: torch.Tensor, grad_score: torch.Tensor, lr: float, 
     return x + lr * (grad_score - 2 * l2 * x)
 
 
-def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor]) -> CheckResult:
-    """Exercise 1: `fn(logits (N, K) tensor, x (N, 3, H, W) tensor, target int, l2 float)` -> S_c - l2*||x||^2, shape (N,)."""
-    gen = torch.Generator().manual_seed(3)
+def _objective_cases(device: str | torch.device) -> list[tuple[torch.Tensor, torch.Tensor, int, float]]:
+    """(logits (N, K), x (N, 3, 8, 8), target, l2) for three sizes, made on the CPU then moved to `device`."""
+    gen, cases = torch.Generator().manual_seed(3), []
     for n, k, l2 in [(1, 6, 0.0), (4, 6, 0.01), (3, 10, 0.5)]:
-        logits, x = torch.randn(n, k, generator=gen), torch.randn(n, 3, 8, 8, generator=gen)
-        target = int(torch.randint(k, (1,), generator=gen))
-        out, bad = call_student(fn, logits.clone(), x.clone(), target, l2, name="objective")
+        logits, x = torch.randn(n, k, generator=gen, device="cpu"), torch.randn(n, 3, 8, 8, generator=gen, device="cpu")
+        cases.append((logits.to(device), x.to(device), int(torch.randint(k, (1,), generator=gen, device="cpu")), l2))
+    return cases
+
+
+def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor], device: str | torch.device = "cpu") -> CheckResult:
+    """Exercise 1: `fn(logits (N, K) tensor, x (N, 3, H, W) tensor, target int, l2 float)` -> S_c - l2*||x||^2, shape (N,).
+
+    The rules it checks: the inputs unchanged, a tensor on their device (every tensor is made on `device`).
+    """
+    for logits, x, target, l2 in _objective_cases(device):
+        given = (logits.clone(), x.clone())
+        out, bad = run_student(fn, *given, target, l2, name="objective")
+        bad = first_problem(bad, changed_inputs(given, (logits, x), "objective"))
         if bad is not None:
             return bad
-        verdict = compare_arrays(f"objective (N={n}, l2={l2})", out, reference_objective(logits, x, target, l2))
+        verdict = compare_arrays(f"objective (N={len(x)}, l2={l2})", out, reference_objective(logits, x, target, l2))
         if not verdict:
             hint = " Remember: one value per image, and the squared L2 norm sums over channels and pixels."
             return failed(verdict.message + hint)
-    return passed("objective = S_c(I) - lambda * ||I||^2, one value per image.")
+    bad = default_device_problem(fn, lambda: _objective_cases("cpu")[1], "objective")
+    return bad if bad is not None else passed("objective = S_c(I) - lambda * ||I||^2, one value per image.")
 
 
-def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], torch.Tensor]) -> CheckResult:
-    """Exercise 2: `fn(x, grad_score, lr, l2)` (tensors of one shape, floats) -> x + lr * (grad_score - 2*l2*x), a new tensor; x unchanged."""
+def _step_cases(device: str | torch.device) -> list[tuple[torch.Tensor, torch.Tensor, float, float]]:
+    """(x, grad_score, lr, l2) for three settings, made on the CPU then moved to `device`."""
     gen = torch.Generator().manual_seed(4)
-    for lr, l2 in [(1.0, 0.0), (0.5, 0.1), (2.0, 1e-3)]:
-        x, g = torch.randn(2, 3, 8, 8, generator=gen), torch.randn(2, 3, 8, 8, generator=gen)
-        x_before = x.clone()
-        out, bad = call_student(fn, x, g, lr, l2, name="ascent_step")
+    return [(torch.randn(2, 3, 8, 8, generator=gen, device="cpu").to(device), torch.randn(2, 3, 8, 8, generator=gen, device="cpu").to(device),
+             lr, l2) for lr, l2 in [(1.0, 0.0), (0.5, 0.1), (2.0, 1e-3)]]
+
+
+def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], torch.Tensor], device: str | torch.device = "cpu") -> CheckResult:
+    """Exercise 2: `fn(x, grad_score, lr, l2)` (tensors of one shape, floats) -> x + lr * (grad_score - 2*l2*x), a new tensor.
+
+    The rules it checks: x and grad_score unchanged, a tensor on their device (every tensor is made on `device`).
+    """
+    for x, g, lr, l2 in _step_cases(device):
+        given = (x.clone(), g.clone())
+        out, bad = run_student(fn, *given, lr, l2, name="ascent_step")
         if bad is not None:
             return bad
-        if not torch.equal(x, x_before):
+        if not torch.equal(given[0], x):
             return failed("ascent_step modified its input x in place; return a new tensor instead.")
+        bad = changed_inputs(given, (x, g), "ascent_step")
+        if bad is not None:
+            return bad
         verdict = compare_arrays(f"ascent_step (lr={lr}, l2={l2})", out, reference_ascent_step(x, g, lr, l2))
         if not verdict:
             hint = " Ascent goes *up* the gradient, and d(lambda||I||^2)/dI = 2*lambda*I."
             return failed(verdict.message + hint)
-    return passed("one SGD ascent step: I + lr * (dS_c/dI - 2*lambda*I).")
+    bad = default_device_problem(fn, lambda: _step_cases("cpu")[1], "ascent_step")
+    return bad if bad is not None else passed("one SGD ascent step: I + lr * (dS_c/dI - 2*lambda*I).")
 
 
 def check_starting_image(image: Any, classifier: Any) -> CheckResult:

@@ -12,9 +12,8 @@ from collections.abc import Callable
 import torch
 
 from . import CheckResult, failed, passed
-from .rules import (changed_inputs, close, default_device_problem, exercise_dtype, first_problem, not_a_float, not_a_tensor,
-                    run_student)
 from .quiz import MultipleChoice, NumericAnswer
+from .rules import changed_inputs, close, default_device_problem, exercise_dtype, first_problem, not_a_float, not_a_tensor, run_student
 
 ScoreFn = Callable[[torch.Tensor], torch.Tensor]
 
