@@ -53,20 +53,19 @@ class LinearConvNet(nn.Module):
         return self.fc(self.conv2(F.max_pool2d(self.conv1(x), 2)).flatten(1))
 
 
-# The ReLU rules a student may write instead of the one asked for: (words, function of (grad_out, x)).
+# The other two rules, named when a student writes one of them instead of the one asked for.
 RULE_MISTAKES: dict[str, str] = {
     "gradient": "that is the gradient rule (the chain rule): it masks by the forward input, x > 0, and passes negative "
                 "signals too",
     "deconvnet": "that is the DeconvNet rule: it keeps the positive backward signal wherever the unit was, ignoring x",
     "guided": "that is the guided rule: both masks at once, x > 0 and grad_out > 0",
 }
+# Further usual slips: (words, function of (grad_out, x)).
 OTHER_RULE_MISTAKES: tuple[tuple[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]], ...] = (
     ("at x = 0 the unit is off (PyTorch's relu'(0) is 0): mask with x > 0, not x >= 0",
      lambda g, x: g * ((x >= 0) & (g > 0))),
     ("you multiplied by relu(x), the unit's output; the rule uses the mask x > 0 (0 or 1), not the value",
      lambda g, x: g.clamp(min=0) * x.clamp(min=0)),
-    ("you applied the ReLU to the forward input and kept the signal's sign: that mask is the gradient's; "
-     "the rule asked for also has its own mask", lambda g, x: g * (x > 0)),
 )
 
 

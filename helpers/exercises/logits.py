@@ -147,8 +147,8 @@ def check_score_jacobian(fn: Callable[[Callable[[torch.Tensor], torch.Tensor], t
     for score_fn, x in _jacobian_cases(device):
         given = x.clone()
         out, problem = run_student(fn, score_fn, given, name="score_jacobian")
-        problem = first_problem(problem, changed_inputs((given,), (x,), "score_jacobian", " (its values or requires_grad); "
-                                                        "work on x.detach().requires_grad_(True),"), not_a_tensor(out, "score_jacobian"))
+        problem = first_problem(problem, changed_inputs((given,), (x,), "score_jacobian", " (its values or requires_grad: "
+                                                        "work on x.detach().requires_grad_(True))"), not_a_tensor(out, "score_jacobian"))
         if problem is not None:
             return problem
         expected = reference_score_jacobian(score_fn, x)
