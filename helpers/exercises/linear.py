@@ -176,8 +176,9 @@ def check_taylor_error(fn: Callable[[ScoreFn, torch.Tensor, torch.Tensor, torch.
     a wrong value is matched against the usual mistakes. Every tensor is made on `device`.
     """
     score, points = _taylor_setting(device)
+    tight = exercise_dtype(device) == torch.float64  # float32 (Apple's MPS) cancels digits at tiny steps: larger steps, looser
     for inputs in points:
-        for eps in (1e-3, 0.1, 2.0):
+        for eps in (1e-3, 0.1, 2.0) if tight else (0.1, 2.0):
             given = [t.clone() for t in inputs]
             out, problem = run_student(fn, score, *given, eps, name="taylor_error")
             problem = first_problem(problem, changed_inputs(given, inputs, "taylor_error", " (the notebook calls it again with its own x0)"),
@@ -185,7 +186,7 @@ def check_taylor_error(fn: Callable[[ScoreFn, torch.Tensor, torch.Tensor, torch.
             if problem is not None:
                 return problem
             expected = taylor_error_reference(score, *inputs, eps)
-            if not abs(out - expected) <= 1e-6 * max(1.0, abs(expected)):
+            if not abs(out - expected) <= (1e-6 if tight else 1e-2) * max(1.0, abs(expected)):
                 return failed(f"taylor_error(eps={eps:g}) = {out:.6g}; expected {expected:.6g}.{_diagnose_taylor(out, score, inputs, eps)}")
 
     def cpu_args() -> tuple:
