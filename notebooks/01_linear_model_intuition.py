@@ -249,7 +249,7 @@ claim("at RMS changes of more than 5 grey levels the error is over 10%", bool(np
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1 (the gradient by hand).** A one-hidden-layer ReLU network scores a flattened input $x$ (shape `(D,)`) as $S(x) = v^\top \mathrm{relu}(W_1 x + b_1)$. Write `relu_gradient(w1, b1, v, x)` that returns $\partial S/\partial x$ (shape `(D,)`) **by the chain rule, without autograd**; the check compares it with autograd on random networks. Do not modify the inputs. Which linear model $w^\top x + b$ (Eq. 3) does the network equal near $x$?
+# **Exercise 1 (the gradient by hand).** A one-hidden-layer ReLU network scores a flattened input $x$ (shape `(D,)`) as $S(x) = v^\top \mathrm{relu}(W_1 x + b_1)$. Write `relu_gradient(w1, b1, v, x)`: the arguments are float tensors, `w1` of shape `(H, D)`, `b1` and `v` of shape `(H,)`, `x` of shape `(D,)`; return $\partial S/\partial x$ as a tensor of shape `(D,)` **by the chain rule, without autograd** (no `torch.autograd.grad`, no `.backward()`: the check refuses them). Do not modify the inputs, and create any new tensor on their device (`device=x.device`). The check compares your result with autograd on random networks, on the notebook's device, and names the usual mistakes. Which linear model $w^\top x + b$ (Eq. 3) does the network equal near $x$?
 
 # %%
 def relu_gradient(w1, b1, v, x):
@@ -260,11 +260,11 @@ def relu_gradient(w1, b1, v, x):
 # %%
 from helpers.exercises import linear as ex
 
-print(ex.check_relu_gradient(relu_gradient))
+print(ex.check_relu_gradient(relu_gradient, device=toy.device))
 
 
 # %% [markdown]
-# **Exercise 2 (the finite-difference check).** Write `taylor_error(score, x0, grad, direction, eps)`: the relative error of the first-order prediction, $|S(x_0 + \varepsilon d) - S(x_0) - \varepsilon\, w^\top d| \,/\, |\varepsilon\, w^\top d|$, as a Python float, where `score` maps an input tensor to a scalar tensor, `grad` is $w$ and `direction` is $d$. The check uses a quadratic score whose error is known exactly. Then call it on the toy CNN above (`lambda z: model64(z)[0, c]`, `x0`, `grad`, `d`) and compare with the plot.
+# **Exercise 2 (the finite-difference check).** Write `taylor_error(score, x0, grad, direction, eps)`: the relative error of the first-order prediction, $|S(x_0 + \varepsilon d) - S(x_0) - \varepsilon\, w^\top d| \,/\, |\varepsilon\, w^\top d|$, as a Python `float` (not a 0-d tensor: use `float(...)`), where `score` maps an input tensor to a scalar tensor, `grad` is $w$, `direction` is $d$ (tensors of `x0`'s shape) and `eps` a float. Do not modify the inputs (no `x0 += ...`: the notebook calls your function again with its own `x0`), and create any new tensor on `x0`'s device. The check uses a quadratic score whose error is known exactly, on the notebook's device, and names the usual mistakes. Then call it on the toy CNN above (`lambda z: model64(z)[0, c]`, `x0`, `grad`, `d`) and compare with the plot.
 
 # %%
 def taylor_error(score, x0, grad, direction, eps):
@@ -273,7 +273,7 @@ def taylor_error(score, x0, grad, direction, eps):
 
 
 # %%
-print(ex.check_taylor_error(taylor_error))
+print(ex.check_taylor_error(taylor_error, device=toy.device))
 
 # %% [markdown]
 # Worked solutions: `solutions/01_solutions.py`.

@@ -447,7 +447,7 @@ panel.widget
 # %% [markdown]
 # ## Exercises
 #
-# **Exercise 1.** Write the paper's objective, Eq. (1), for a batch: given the tensors `logits` (N, K) and inputs `x` (N, 3, H, W), a class `target` (an int) and `l2` ($\lambda$, a float), return a tensor with one value per image, shape (N,), $S_c(I) - \lambda\lVert I\rVert_2^2$.
+# **Exercise 1.** Write the paper's objective, Eq. (1), for a batch: given the tensors `logits` (N, K) and inputs `x` (N, 3, H, W), a class `target` (an int) and `l2` ($\lambda$, a float), return a tensor with one value per image, shape (N,), $S_c(I) - \lambda\lVert I\rVert_2^2$. Do not modify the inputs, and create any new tensor on their device; the check runs on the notebook's device.
 
 # %%
 def objective(logits, x, target, l2):
@@ -458,11 +458,11 @@ def objective(logits, x, target, l2):
 # %%
 from helpers.exercises import classvis as ex
 
-print(ex.check_objective(objective))
+print(ex.check_objective(objective, device=toy.device))
 
 
 # %% [markdown]
-# **Exercise 2.** Write one SGD ascent step on that objective, given the gradient of the score alone `grad_score` $= \partial S_c/\partial I$: `x` and `grad_score` are tensors of the same shape, `lr` and `l2` floats; return the new image as a new tensor (do not modify `x` in place). The penalty's gradient is $\partial(\lambda\lVert I\rVert^2)/\partial I = 2\lambda I$.
+# **Exercise 2.** Write one SGD ascent step on that objective, given the gradient of the score alone `grad_score` $= \partial S_c/\partial I$: `x` and `grad_score` are tensors of the same shape, `lr` and `l2` floats; return the new image as a new tensor on `x`'s device (do not modify `x` or `grad_score` in place). The penalty's gradient is $\partial(\lambda\lVert I\rVert^2)/\partial I = 2\lambda I$.
 
 # %%
 def ascent_step(x, grad_score, lr, l2):
@@ -471,7 +471,7 @@ def ascent_step(x, grad_score, lr, l2):
 
 
 # %%
-print(ex.check_ascent_step(ascent_step))
+print(ex.check_ascent_step(ascent_step, device=toy.device))
 
 
 # %% [markdown]
@@ -493,6 +493,29 @@ print(ex.check_class_image(class_image, toy))
 starting_image = None  # YOUR CODE HERE
 
 print(ex.check_starting_image(starting_image, toy))
+
+# %% [markdown]
+# **Exercise 5 (beyond the paper): make your class image recognisable.** The plain loop of exercise 3 gives images that the network which made them scores highly but that the judge above does not recognise. Add the three image priors of the section "Beyond the paper" to *your own* loop: copy your `class_image` into `jitter_blur_class_image(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every)` and change it in four places:
+# 1. **jitter**: before each forward pass, shift the image by a random `(dy, dx)`, each an integer from `-jitter` to `jitter` (`dy, dx = torch.randint(-jitter, jitter + 1, (2,)).tolist()`, from torch's global generator, which the check seeds), with `torch.roll(x, shifts=(dy, dx), dims=(2, 3))`, and take the gradient with respect to the unshifted image;
+# 2. **Adam** instead of the SGD step: `torch.optim.Adam([x], lr=lr, maximize=True)` on $S_c - \lambda\lVert I\rVert^2$, with `x` a leaf tensor that requires grad (set `x.grad` from `torch.autograd.grad`, then `adam.step()`);
+# 3. **blur**: after every `blur_every`-th step, smooth the image with a Gaussian of std `sigma` pixels (`gaussian_blur(x, sigma)`, imported below);
+# 4. **clip**: after each step, keep the image between `lo` and `hi`, the all-black and all-white images in the model's normalised space (tensors of the image's shape).
+#
+# Update the image inside `torch.no_grad()` (`x.copy_(...)`), start from the mean image on the model's device as before, and return the final `(1, 3, size, size)` tensor. As in exercise 3 the weights must not receive gradients (use `torch.autograd.grad`, not `.backward()`) and the model stays in eval mode. The check runs your loop on Lite0 for a few classes at a small budget (printed), on the notebook's device, and asks the judge, Lite2, which made none of the images, for its rank of each target; it passes when enough of them are in the judge's top-5, and tells you when your loop is still the plain one.
+
+# %%
+from helpers.classvis import gaussian_blur
+
+def jitter_blur_class_image(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every):
+    # YOUR CODE HERE: your class_image loop with jitter, Adam, blur and clipping
+    return None
+
+
+# %%
+from helpers.atlas import judge
+
+print("classes:", ", ".join(ex.JITTER_BLUR_CLASSES), "| budget:", ex.JITTER_BLUR_SETTING)
+print(ex.check_jitter_blur_class_image(jitter_blur_class_image, lite0, lite2, judge))
 
 # %% [markdown]
 # Worked solutions: `solutions/03_solutions.py`.

@@ -394,7 +394,7 @@ claim("for every image with 1 - P_c > 1e-12, the ratio is within a factor 10 of 
 # %% [markdown]
 # ## Exercises
 #
-# Exercise 1 computes the Jacobian of the class scores, whose rows $\partial S_k/\partial I$ the identity needs; exercises 2 and 3 turn it into the gradients of $\log P_c$ and $P_c$. In exercises 2 and 3 the rows of `jacobian` (K, D) are $\partial S_k/\partial I$ (flattened) and `probs` (K,) are the softmax probabilities.
+# Exercise 1 computes the Jacobian of the class scores, whose rows $\partial S_k/\partial I$ the identity needs; exercises 2 and 3 turn it into the gradients of $\log P_c$ and $P_c$. In exercises 2 and 3 `jacobian` is a float tensor of shape (K, D) whose rows are $\partial S_k/\partial I$ (flattened), `probs` a tensor of shape (K,) holding the softmax probabilities and `c` an int; return a tensor of shape (D,). In every exercise, do not modify the inputs (no `-=`, `+=` or `[...] =` on them: the caller uses them again) and create any new tensor on their device. The checks run on the notebook's device and name the usual mistakes.
 #
 # **Exercise 1.** Write `score_jacobian(score_fn, x)`: `score_fn` maps an input `x` of shape (D,) to K class scores; return the (K, D) Jacobian, row $k$ = $\partial S_k/\partial x$, with one `torch.autograd.grad` call per class. Do not change `x` (work on `x.detach().requires_grad_(True)`).
 
@@ -407,7 +407,7 @@ def score_jacobian(score_fn, x):
 # %%
 from helpers.exercises import logits as ex
 
-print(ex.check_score_jacobian(score_jacobian))
+print(ex.check_score_jacobian(score_jacobian, device=toy.device))
 
 
 # %% [markdown]
@@ -420,7 +420,7 @@ def log_softmax_grad(jacobian, probs, c):
 
 
 # %%
-print(ex.check_log_softmax_grad(log_softmax_grad))
+print(ex.check_log_softmax_grad(log_softmax_grad, device=toy.device))
 
 
 # %% [markdown]
@@ -433,7 +433,7 @@ def softmax_grad(jacobian, probs, c):
 
 
 # %%
-print(ex.check_softmax_grad(softmax_grad))
+print(ex.check_softmax_grad(softmax_grad, device=toy.device))
 
 # %% [markdown]
 # Worked solutions: `solutions/04_solutions.py`.

@@ -475,7 +475,7 @@ fig.tight_layout()
 # %% [markdown]
 # ## Exercises
 #
-# **1. A convolution's backward pass.** Write `conv1d_input_gradient(grad_out, weight, stride, length)`: for the 1-D convolution `y = F.conv1d(x, weight, stride=stride)` (no padding, no bias; `weight` of shape `(C_out, C_in, K)`, `x` of shape `(N, C_in, length)`), return $\partial L/\partial x$ given `grad_out` $= \partial L/\partial y$ of shape `(N, C_out, L_out)`. Follow the derivation above, **without autograd and without `conv_transpose1d`**: put the values of `grad_out` `stride` positions apart (zeros in between), pad $K-1$ zeros on both sides, correlate with `F.conv1d` using the filters flipped and with their channel axes swapped, and pad the result with zeros to `length` (input values that no window reaches get gradient 0). The check compares with autograd on three cases and names the usual mistakes (filter not flipped, channels not swapped, stride or tail ignored).
+# **1. A convolution's backward pass.** Write `conv1d_input_gradient(grad_out, weight, stride, length)`: for the 1-D convolution `y = F.conv1d(x, weight, stride=stride)` (no padding, no bias; `weight` of shape `(C_out, C_in, K)`, `x` of shape `(N, C_in, length)`), return $\partial L/\partial x$ given `grad_out` $= \partial L/\partial y$ of shape `(N, C_out, L_out)`. Follow the derivation above, **without autograd and without `conv_transpose1d`** (the check refuses `torch.autograd.grad`, `.backward()` and `F.conv_transpose1d`: writing them by hand is the point): put the values of `grad_out` `stride` positions apart (zeros in between), pad $K-1$ zeros on both sides, correlate with `F.conv1d` using the filters flipped and with their channel axes swapped, and pad the result with zeros to `length` (input values that no window reaches get gradient 0). Do not modify the inputs, and create any new tensor on their device (`grad_out.new_zeros(...)` or `device=grad_out.device`). The check compares with autograd on three cases, on the notebook's device, and names the usual mistakes (filter not flipped, channels not swapped, stride or tail ignored).
 
 # %%
 import torch.nn.functional as F
@@ -487,11 +487,11 @@ def conv1d_input_gradient(grad_out, weight, stride, length):
 
 # %%
 from helpers.exercises.attribution import check_conv1d_input_gradient
-print(check_conv1d_input_gradient(conv1d_input_gradient))
+print(check_conv1d_input_gradient(conv1d_input_gradient, device=lite0.device))
 
 
 # %% [markdown]
-# **2. Max-pooling's backward pass.** Write `maxpool2d_backward(grad_out, x, k)`: for `y = F.max_pool2d(x, k)` (windows of $k \times k$, stride $k$; `x` of shape `(N, C, H, W)` with $H$ and $W$ multiples of $k$), return $\partial L/\partial x$ given `grad_out` $= \partial L/\partial y$. Each window's signal goes to the position of the window's maximum (the "switch"), all other positions get 0. Find the switches yourself (e.g. reshape `x` into windows and take `argmax`), or with `F.max_pool2d(..., return_indices=True)` and `F.max_unpool2d`. The check compares with autograd and names the usual mistakes (signal to every input of the window, averaged as in average pooling, sent to the minimum).
+# **2. Max-pooling's backward pass.** Write `maxpool2d_backward(grad_out, x, k)`: for `y = F.max_pool2d(x, k)` (windows of $k \times k$, stride $k$; `x` of shape `(N, C, H, W)` with $H$ and $W$ multiples of $k$), return $\partial L/\partial x$ given `grad_out` $= \partial L/\partial y$. Each window's signal goes to the position of the window's maximum (the "switch"), all other positions get 0. **Ties:** when a window's maximum occurs more than once (common: after a ReLU many values are exactly 0), the gradient of max-pooling still routes the signal to *one* input, the one PyTorch picks: the first in row-major order, which is what `argmax` of the flattened window and `F.max_pool2d(..., return_indices=True)` give. Find the switches yourself (e.g. reshape `x` into windows and take `argmax`), or with `F.max_pool2d(..., return_indices=True)` and `F.max_unpool2d`; without autograd (the check refuses it). Do not modify the inputs, and create any new tensor on their device. The check compares with autograd, on windows with and without tied maxima, on the notebook's device, and names the usual mistakes (signal to every input of the window, averaged as in average pooling, sent to the minimum, to every tied maximum).
 
 # %%
 def maxpool2d_backward(grad_out, x, k):
@@ -501,13 +501,13 @@ def maxpool2d_backward(grad_out, x, k):
 
 # %%
 from helpers.exercises.attribution import check_maxpool2d_backward
-print(check_maxpool2d_backward(maxpool2d_backward))
+print(check_maxpool2d_backward(maxpool2d_backward, device=lite0.device))
 
 
 # %% [markdown]
-# **3. The fooling loop.** Write `fooling_loop(model, x, target, epsilon, alpha, steps)`, the basic iterative method of Kurakin et al. (2016) on the class score: `x` holds images with pixel values in $[0, 1]$, `model(x)` returns class scores $S$; take exactly `steps` steps
+# **3. The fooling loop.** Write `fooling_loop(model, x, target, epsilon, alpha, steps)`, the basic iterative method of Kurakin et al. (2016) on the class score: `x` is a batch of images, shape $(N, 3, H, W)$, with pixel values in $[0, 1]$, `model(x)` returns class scores $S$ of shape $(N, K)$, `target` is an int and `epsilon`, `alpha` floats; every image follows the gradient of its own target score (differentiate the sum over the batch, `model(x)[:, target].sum()`). Take exactly `steps` steps
 # $$x \leftarrow \operatorname{clip}\big(x + \alpha\, \operatorname{sign}(\partial S_{\text{target}}/\partial x)\big),$$
-# with the gradient taken at the current image and the clip keeping every value within `epsilon` of the **original** `x` and within $[0, 1]$. Return the new images; do not change `x`. Create every tensor on `x`'s device. The check runs it on a small ReLU network and names the usual mistakes (step sign, budget, pixel range, raw gradient instead of its sign, log-probability instead of the score, gradient computed only once). Once it passes, the next cell runs your loop on the coffee photo with Lite0 (a budget of 4 gray levels, steps of 1).
+# with the gradient taken at the current image and the clip keeping every value within `epsilon` of the **original** `x` and within $[0, 1]$. Return the new images (not the perturbation), a tensor of `x`'s shape; do not change `x`. Create every tensor on `x`'s device. Take the gradient with respect to the image only, with `torch.autograd.grad` (`.backward()` would also fill the weights' `.grad`), and leave the model as it is given (in eval mode: no `model.train()`). The check runs it on a small network with batch norm, dropout and trainable weights, on the notebook's device, and names the usual mistakes (step sign, budget, pixel range, raw gradient instead of its sign, the probability or log-probability instead of the score, gradient computed only once, one image only, `.backward()`, `model.train()`). Once it passes, the next cell runs your loop on the coffee photo with Lite0 (a budget of 4 gray levels, steps of 1).
 
 # %%
 def fooling_loop(model, x, target, epsilon, alpha, steps):
@@ -517,7 +517,7 @@ def fooling_loop(model, x, target, epsilon, alpha, steps):
 
 # %%
 from helpers.exercises.attribution import check_fooling_loop
-verdict = check_fooling_loop(fooling_loop)
+verdict = check_fooling_loop(fooling_loop, device=lite0.device)
 print(verdict)
 
 # %%
@@ -533,7 +533,7 @@ if verdict:  # your loop on a real photo: Lite0 scores pixels in [0, 1] after it
 
 
 # %% [markdown]
-# **4. (Extra) Guided backprop's ReLU rule.** Write `guided_relu(grad_out, x)`: it gets the backward signal `grad_out` $= \partial S/\partial y$ at a ReLU and the ReLU's forward input `x` (tensors of the same shape) and returns the signal passed down. The check runs it on tensors, then swaps it in at every ReLU of a small network (`helpers.relu_backward_rule` accepts a function) and compares the map with `rule="guided"`.
+# **4. (Extra) Guided backprop's ReLU rule.** Write `guided_relu(grad_out, x)`: it gets the backward signal `grad_out` $= \partial S/\partial y$ at a ReLU and the ReLU's forward input `x` (tensors of the same shape) and returns the signal passed down, a tensor of the same shape; do not modify the inputs, and create any new tensor on their device. The check runs it on tensors, then swaps it in at every ReLU of a small network (`helpers.relu_backward_rule` accepts a function) and compares the map with `rule="guided"`; if you wrote another rule (the gradient's or DeconvNet's), it says which.
 
 # %%
 def guided_relu(grad_out, x):
@@ -543,7 +543,7 @@ def guided_relu(grad_out, x):
 
 # %%
 from helpers.exercises.attribution import check_guided_rule
-print(check_guided_rule(guided_relu))
+print(check_guided_rule(guided_relu, device=lite0.device))
 
 # %% [markdown]
 # Worked solutions: `solutions/06_solutions.py`.

@@ -30,19 +30,47 @@ def _in_place_relu_gradient(w1, b1, v, x):
     return w1.T @ v
 
 
-@pytest.mark.parametrize(
-    "wrong",
-    [
-        lambda w1, b1, v, x: w1.T @ v,  # forgot the ReLU's derivative (the mask of active units)
-        lambda w1, b1, v, x: w1.T @ (v * torch.relu(w1 @ x + b1)),  # multiplied by relu(z), not relu'(z)
-        lambda w1, b1, v, x: w1 @ x,  # not a gradient at all
-        _in_place_relu_gradient,  # right values, but it overwrote v
-        *STUBS,
-    ],
-)
-def test_relu_gradient_check_rejects_wrong_answers(wrong) -> None:
+def _autograd_relu_gradient(w1, b1, v, x):
+    xg = x.clone().requires_grad_(True)
+    return torch.autograd.grad(v @ torch.relu(w1 @ xg + b1), xg)[0]
+
+
+def _backward_relu_gradient(w1, b1, v, x):
+    xg = x.clone().requires_grad_(True)
+    (v @ torch.relu(w1 @ xg + b1)).backward()
+    return xg.grad
+
+
+def _default_device_relu_gradient(w1, b1, v, x):
+    mask = torch.zeros(w1.shape[0], dtype=w1.dtype)  # no device=
+    mask[w1 @ x + b1 > 0] = 1.0
+    return w1.T @ (v * mask)
+
+
+# Exercise 1's mistakes: (id, student function, words its verdict must contain).
+RELU_MISTAKES = [
+    ("ReLU derivative forgotten", lambda w1, b1, v, x: w1.T @ v, "derivative is missing"),
+    ("times relu(z), not relu'(z)", lambda w1, b1, v, x: w1.T @ (v * torch.relu(w1 @ x + b1)), "multiplied by relu(W1 x + b1)"),
+    ("mask without the bias", lambda w1, b1, v, x: w1.T @ (v * (w1 @ x > 0)), "leaves out b1"),
+    ("mask reversed", lambda w1, b1, v, x: w1.T @ (v * (w1 @ x + b1 < 0)), "mask is reversed"),
+    ("W1 not transposed", lambda w1, b1, v, x: w1 @ x, "one value per hidden unit"),
+    ("overwrites v", _in_place_relu_gradient, "in place"),
+    ("torch.autograd.grad", _autograd_relu_gradient, "without autograd"),
+    (".backward()", _backward_relu_gradient, "without autograd"),
+    ("torch.autograd.functional.jacobian", lambda w1, b1, v, x: torch.autograd.functional.jacobian(
+        lambda z: v @ torch.relu(w1 @ z + b1), x), "without autograd"),
+    ("torch.zeros without device=", _default_device_relu_gradient, "not on a GPU"),
+    ("a list", lambda w1, b1, v, x: (w1.T @ (v * (w1 @ x + b1 > 0))).tolist(), "should return a tensor"),
+    ("returns None", lambda *args: None, "returned None"),
+    ("raises", lambda *args: 1 / 0, "raised ZeroDivisionError"),
+    ("not a function", "not a function", "should be a function"),
+]
+
+
+@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in RELU_MISTAKES], ids=[i for i, _, _ in RELU_MISTAKES])
+def test_relu_gradient_check_names_the_mistake(wrong, words) -> None:
     verdict = ex1.check_relu_gradient(wrong)
-    assert not verdict and str(verdict).startswith("❌ Not yet:")
+    assert not verdict and str(verdict).startswith("❌ Not yet:") and words in verdict.message, verdict.message
 
 
 def test_relu_gradient_solution_passes_and_reference_is_autograd() -> None:
@@ -52,19 +80,52 @@ def test_relu_gradient_solution_passes_and_reference_is_autograd() -> None:
     assert torch.allclose(ex1.relu_gradient_reference(w1, b1, v, x), ex1._autograd_gradient(w1, b1, v, x))
 
 
-@pytest.mark.parametrize(
-    "wrong",
-    [
-        lambda s, x0, g, d, eps: float((s(x0 + eps * d) - s(x0) - eps * (g * d).sum()).abs()),  # absolute, not relative
-        lambda s, x0, g, d, eps: float((s(x0 + eps * d) - s(x0) - eps * (g * d).sum()).abs() / s(x0).abs()),  # relative to S
-        lambda s, x0, g, d, eps: float((s(x0 + eps * d) - s(x0) - (g * d).sum()).abs() / (g * d).sum().abs()),  # forgot eps
-        lambda s, x0, g, d, eps: torch.zeros(3),  # not one number
-        *STUBS,
-    ],
-)
-def test_taylor_error_check_rejects_wrong_answers(wrong) -> None:
+def _mutates_x0(s, x0, g, d, eps):
+    """The issue's wrong version: right value, but x0 itself moved (the notebook's loop then drifts)."""
+    predicted = eps * (g * d).sum()
+    s0 = s(x0)
+    x0 += eps * d
+    return float((s(x0) - s0 - predicted).abs() / predicted.abs())
+
+
+def _default_device_taylor(s, x0, g, d, eps):
+    step = torch.full(x0.shape, eps, dtype=x0.dtype)  # no device=
+    return float((s(x0 + step * d) - s(x0) - eps * (g * d).sum()).abs() / (eps * (g * d).sum()).abs())
+
+
+def _taylor(*, step=1.0, eps_step=True, eps_pred=True, under="predicted", absolute=True, as_float=True):
+    def taylor_error(s, x0, g, d, eps):
+        predicted = (eps if eps_pred else 1.0) * (g * d).sum()
+        actual = s(x0 + step * (eps if eps_step else 1.0) * d) - s(x0)
+        value = (actual - predicted) / {"predicted": predicted, "actual": actual, "score": s(x0), "none": 1.0}[under].abs() \
+            if under != "none" else actual - predicted
+        value = value.abs() if absolute else value
+        return float(value) if as_float else value
+    return taylor_error
+
+
+# Exercise 2's mistakes: (id, student function, words its verdict must contain).
+TAYLOR_MISTAKES = [
+    ("absolute, not relative", _taylor(under="none"), "absolute error"),
+    ("relative to the score", _taylor(under="score"), "divided by the score"),
+    ("relative to the actual change", _taylor(under="actual"), "divided by the actual change"),
+    ("eps missing from the prediction", _taylor(eps_pred=False), "eps is missing from the prediction"),
+    ("eps missing from the step", _taylor(eps_step=False), "eps is missing from the step"),
+    ("reversed step", _taylor(step=-1.0), "step goes the wrong way"),
+    ("signed error", _taylor(absolute=False), "absolute value"),
+    ("0-d tensor, not a float", _taylor(as_float=False), "0-d tensor"),
+    ("mutates x0", _mutates_x0, "changed its inputs in place"),
+    ("torch.full without device=", _default_device_taylor, "not on a GPU"),
+    ("several numbers", lambda s, x0, g, d, eps: torch.zeros(3), "one Python float"),
+    ("returns None", lambda *args: None, "returned None"),
+    ("raises", lambda *args: 1 / 0, "raised ZeroDivisionError"),
+]
+
+
+@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in TAYLOR_MISTAKES], ids=[i for i, _, _ in TAYLOR_MISTAKES])
+def test_taylor_error_check_names_the_mistake(wrong, words) -> None:
     verdict = ex1.check_taylor_error(wrong)
-    assert not verdict and str(verdict).startswith("❌ Not yet:")
+    assert not verdict and str(verdict).startswith("❌ Not yet:") and words in verdict.message, verdict.message
 
 
 def test_taylor_error_solution_passes_and_is_zero_for_a_linear_score() -> None:

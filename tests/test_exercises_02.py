@@ -196,9 +196,10 @@ def test_quiz_right_answers_pass_wrong_ones_fail_with_the_explanation() -> None:
 
 
 def test_quiz_q2_tells_a_percentage_from_a_fraction() -> None:
-    for percent in (12.8, "12.8%", "12.8"):
+    for percent in (12.8, "12.8"):  # a bare 12.8 is ambiguous: the format is told
         verdict = ex.Q2.check(percent)
         assert not verdict and "give a fraction, not a percentage" in verdict.message
+    assert ex.Q2.check("12.8%")  # with the % sign the meaning is plain: accepted
     assert "share follows the area" in ex.Q2.check("1/2").message
 
 

@@ -43,6 +43,10 @@ def test_objective_check(sol03) -> None:
     assert not ex03.check_objective("not a function")
     verdict = ex03.check_objective(lambda *a: 1 / 0)
     assert not verdict and "ZeroDivisionError" in verdict.message
+    verdict = ex03.check_objective(lambda logits, x, c, l2: logits[:, c] - l2 * x.mul_(x).flatten(1).sum(1))  # squares x in place
+    assert not verdict and "changed its inputs in place" in verdict.message
+    verdict = ex03.check_objective(lambda logits, x, c, l2: logits[:, c] - l2 * (x**2).flatten(1).sum(1) + torch.zeros(len(x)))
+    assert not verdict and "not on a GPU" in verdict.message  # torch.zeros without device=
 
 
 def test_ascent_step_check(sol03) -> None:
@@ -56,6 +60,12 @@ def test_ascent_step_check(sol03) -> None:
 
     verdict = ex03.check_ascent_step(in_place)
     assert not verdict and "in place" in verdict.message
+
+    def scales_the_gradient(x, g, lr, l2):
+        return x + g.mul_(lr) - lr * 2 * l2 * x  # right values, but the caller's grad_score is overwritten
+
+    verdict = ex03.check_ascent_step(scales_the_gradient)
+    assert not verdict and "changed its inputs in place" in verdict.message
 
 
 def test_starting_image_check(sol03, lite0) -> None:
@@ -169,38 +179,100 @@ def test_quiz_questions_accept_the_right_answer_only() -> None:
     assert not ex03.Q3_NOISE_SOURCE.check("objective")
 
 
-def test_log_softmax_grad_check(sol04) -> None:
+def _subtracts_in_place(j, p, c):
+    """The issue's wrong version of exercise 2: right value, but the caller's Jacobian is overwritten."""
+    j -= p @ j
+    return j[c].clone()
+
+
+def _lowers_probs_in_place(j, p, c):
+    """The issue's wrong version of exercise 3: right value, but the caller's probabilities are changed."""
+    pc = float(p[c])
+    p[c] -= 1
+    return pc * (j[c] - (p + torch.nn.functional.one_hot(torch.tensor(c, device=p.device), len(p)).to(p.dtype)) @ j)
+
+
+def _default_device_weights(j, p, c):
+    weights = torch.zeros(len(p), dtype=p.dtype)  # no device=
+    return j[c] - (weights + p) @ j
+
+
+def _others(j, p, c):
+    return p @ j - p[c] * j[c]
+
+
+# Exercises 2 and 3's mistakes: (id, check, student function, words its verdict must contain).
+GRADIENT_MISTAKES = [
+    ("log P_c: the logit gradient only", "log", lambda j, p, c: j[c], "logit's gradient alone"),
+    ("log P_c: sign reversed", "log", lambda j, p, c: p @ j - j[c], "sign is reversed"),
+    ("log P_c: uniform weights", "log", lambda j, p, c: j[c] - j.mean(0), "uniform"),
+    ("log P_c: the sum leaves out c", "log", lambda j, p, c: j[c] - _others(j, p, c), "leaves out k = c"),
+    ("log P_c: dP_c instead", "log", lambda j, p, c: p[c] * (j[c] - p @ j), "exercise 2 asks for log P_c"),
+    ("log P_c: jacobian -= probs @ jacobian", "log", _subtracts_in_place, "changed its inputs in place"),
+    ("log P_c: torch.zeros without device=", "log", _default_device_weights, "not on a GPU"),
+    ("log P_c: the whole Jacobian", "log", lambda j, p, c: j - p @ j, "has shape"),
+    ("P_c: the factor P_c missing", "p", lambda j, p, c: j[c] - p @ j, "factor P_c is missing"),
+    ("P_c: only the logit term", "p", lambda j, p, c: p[c] * (1 - p[c]) * j[c], "only the logit term"),
+    ("P_c: 1 - P_c for P_c", "p", lambda j, p, c: (1 - p[c]) * (j[c] - p @ j), "the factor is 1 - P_c"),
+    ("P_c: sign reversed", "p", lambda j, p, c: p[c] * (p @ j - j[c]), "sign is reversed"),
+    ("P_c: competitors without P_c", "p", lambda j, p, c: p[c] * (1 - p[c]) * j[c] - _others(j, p, c), "lacks its factor P_c"),
+    ("P_c: probs[c] -= 1", "p", _lowers_probs_in_place, "changed its inputs in place"),
+    ("P_c: a list", "p", lambda j, p, c: (p[c] * (j[c] - p @ j)).tolist(), "should return a tensor"),
+]
+CHECKS_04 = {"log": ex04.check_log_softmax_grad, "p": ex04.check_softmax_grad}
+
+
+@pytest.mark.parametrize(("check", "wrong", "words"), [m[1:] for m in GRADIENT_MISTAKES], ids=[m[0] for m in GRADIENT_MISTAKES])
+def test_gradient_checks_name_the_mistake(check, wrong, words) -> None:
+    verdict = CHECKS_04[check](wrong)
+    assert not verdict and words in verdict.message, verdict.message
+
+
+def test_gradient_checks_pass_the_solutions(sol04) -> None:
     assert ex04.check_log_softmax_grad(sol04.log_softmax_grad)
-    assert not ex04.check_log_softmax_grad(lambda j, p, c: None)
-    assert not ex04.check_log_softmax_grad(lambda j, p, c: j[c])  # the paper's logit gradient only
-    assert not ex04.check_log_softmax_grad(lambda j, p, c: j[c] - j.mean(0))  # uniform weights
-
-
-def test_softmax_grad_check(sol04) -> None:
     assert ex04.check_softmax_grad(sol04.softmax_grad)
-    assert not ex04.check_softmax_grad(lambda j, p, c: None)
-    assert not ex04.check_softmax_grad(sol04.log_softmax_grad)  # missing the factor P_c
-    assert not ex04.check_softmax_grad(lambda j, p, c: p[c] * (1 - p[c]) * j[c])  # only the logit term
+    assert "returned None" in ex04.check_softmax_grad(lambda j, p, c: None).message
 
 
-def test_score_jacobian_check(sol04) -> None:
+def _one_backward(f, x):  # the gradient of the summed scores: one row, not the Jacobian
+    xg = x.detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(xg).sum(), xg)
+    return g.expand(len(f(x)), -1)
+
+
+def _flags_input(f, x):  # right values, but it switched on requires_grad of the caller's tensor
+    x.requires_grad_(True)
+    rows = [torch.autograd.grad(f(x)[k], x)[0] for k in range(len(f(x)))]
+    return torch.stack(rows)
+
+
+def _default_device_jacobian(f, x):
+    xg = x.detach().requires_grad_(True)
+    scores = f(xg)
+    out = torch.zeros(len(scores), len(x), dtype=x.dtype)  # no device=
+    for k in range(len(scores)):
+        out[k] = torch.autograd.grad(scores[k], xg, retain_graph=True)[0]
+    return out
+
+
+JACOBIAN_MISTAKES = [
+    ("one backward of the summed scores", _one_backward, "summed scores"),
+    ("transposed", lambda f, x: torch.autograd.functional.jacobian(f, x).T, "transposed"),
+    ("x.requires_grad_(True) on the caller's x", _flags_input, "changed its inputs"),
+    ("torch.zeros without device=", _default_device_jacobian, "not on a GPU"),
+    ("returns None", lambda f, x: None, "returned None"),
+    ("raises", lambda f, x: 1 / 0, "ZeroDivisionError"),
+]
+
+
+@pytest.mark.parametrize(("wrong", "words"), [m[1:] for m in JACOBIAN_MISTAKES], ids=[m[0] for m in JACOBIAN_MISTAKES])
+def test_score_jacobian_check_names_the_mistake(wrong, words) -> None:
+    verdict = ex04.check_score_jacobian(wrong)
+    assert not verdict and words in verdict.message, verdict.message
+
+
+def test_score_jacobian_check_passes_the_solution(sol04) -> None:
     assert ex04.check_score_jacobian(sol04.score_jacobian)
-    assert not ex04.check_score_jacobian(lambda f, x: None)
-    assert not ex04.check_score_jacobian(lambda f, x: 1 / 0)
-
-    def one_backward(f, x):  # the gradient of the summed scores: one row, not the Jacobian
-        xg = x.detach().requires_grad_(True)
-        (g,) = torch.autograd.grad(f(xg).sum(), xg)
-        return g.expand(len(f(x)), -1)
-
-    assert not ex04.check_score_jacobian(one_backward)
-
-    def flags_input(f, x):  # right values, but it switched on requires_grad of the caller's tensor
-        x.requires_grad_(True)
-        return sol04.score_jacobian(f, x)
-
-    verdict = ex04.check_score_jacobian(flags_input)
-    assert not verdict and "changed its input" in verdict.message
 
 
 @pytest.mark.parametrize("question", ex04.QUIZ, ids=["Q1", "Q2", "Q3"])
@@ -213,7 +285,10 @@ def test_quiz_04_right_answer_passes_and_wrong_answers_explain(question) -> None
 
 def test_quiz_04_numeric_answer_is_the_logit_factor() -> None:
     p = 0.99
-    assert ex04.Q2.check(p * (1 - p)) and not ex04.Q2.check(p)
+    assert ex04.Q2.check(p * (1 - p)) and ex04.Q2.check("0.0099") and ex04.Q2.check("0.99%") and not ex04.Q2.check(p)
+    for one_minus_p in (1 - p, 0.01, "0.01", "1%"):  # the missing factor P_c: rejected, and named
+        verdict = ex04.Q2.check(one_minus_p)
+        assert not verdict and "that is 1 - P_c" in verdict.message, one_minus_p
 
 
 def test_reference_gradient_matches_autograd() -> None:
@@ -227,3 +302,54 @@ def test_reference_gradient_matches_autograd() -> None:
     (g_p,) = torch.autograd.grad(s.softmax(0)[2], x)
     assert torch.allclose(ex04.reference_log_softmax_grad(w, probs, 2), g_log)
     assert torch.allclose(ex04.reference_softmax_grad(w, probs, 2), g_p)
+
+
+# ----------------------------------------------------------------------------------------------
+# 03 exercise 5: jitter, Adam, blur and clipping in the student's own loop, judged by Lite2.
+
+
+def _plain_loop(sol03):
+    """Exercise 3's plain loop behind exercise 5's signature: no jitter, no blur, no clip (SGD at Lite0's lr)."""
+    def jitter_blur_class_image(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every):
+        return sol03.class_image(model, target, steps, 0.5, l2, size)
+    return jitter_blur_class_image
+
+
+def _never_judged(*args):
+    raise AssertionError("a loop that breaks a stated rule must be refused before the judge runs")
+
+
+def test_jitter_blur_check_refuses_the_plain_loop_and_names_it(sol03, lite0) -> None:
+    verdict = ex03.check_jitter_blur_class_image(_plain_loop(sol03), lite0, None, _never_judged)
+    assert not verdict and "the plain loop of exercise 3" in verdict.message and "no jitter" in verdict.message
+
+
+def test_jitter_blur_check_refuses_broken_rules_before_judging(sol03, lite0) -> None:
+    def unclipped(*args):
+        return sol03.jitter_blur_class_image(*args) + 10.0
+
+    def trains(model, *args):
+        model.train()
+        return sol03.jitter_blur_class_image(model, *args)
+
+    def backward(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every):
+        x = torch.zeros(1, 3, size, size, requires_grad=True)
+        model(x)[0, target].backward()  # .grad on every (trainable) weight
+        return sol03.jitter_blur_class_image(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every)
+
+    for wrong, words in ((unclipped, "valid pixel range"), (trains, "training mode"), (backward, "received gradients"),
+                         (lambda *args: None, "returned None"), (lambda *args: torch.zeros(1, 3, 8, 8), "has shape")):
+        verdict = ex03.check_jitter_blur_class_image(wrong, lite0, None, _never_judged)
+        assert not verdict and words in verdict.message, verdict.message
+    assert all(p.grad is None and not p.requires_grad for p in lite0.model.parameters()) and not lite0.model.training
+
+
+@pytest.mark.slow
+def test_jitter_blur_check_passes_the_solution_with_the_judge(sol03, lite0) -> None:
+    """The solution's class images are recognised by Lite2 (the check's budget: a few classes, 96 px, Adam steps)."""
+    import helpers
+    from helpers.atlas import judge
+
+    lite2 = helpers.load_model("efficientnet_lite2", device=lite0.device)
+    verdict = ex03.check_jitter_blur_class_image(sol03.jitter_blur_class_image, lite0, lite2, judge)
+    assert verdict, verdict.message

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
@@ -34,32 +33,59 @@ def test_solutions_pass(sol) -> None:
 
 
 def test_other_correct_answers_pass() -> None:
-    """The library's own layers are right answers too: the checks accept any correct computation, not one recipe."""
-    def conv_transpose(g, w, stride, length):
-        out = F.conv_transpose1d(g, w, stride=stride)
-        return F.pad(out, (0, length - out.shape[-1]))
-
+    """The library's own layers are right answers where the exercise allows them: the checks accept any correct
+    computation, not one recipe (the pooling indices are PyTorch's switches, ties included)."""
     def unpool(g, x, k):
         _, idx = F.max_pool2d(x, k, return_indices=True)
         return F.max_unpool2d(g, idx, k, output_size=x.shape[-2:])
 
-    assert ex.check_conv1d_input_gradient(conv_transpose)
+    def loops(g, w, stride, length):  # the sum R(i, q) = sum over o, p, t with stride p + t = q of g(o, p) K(o, i, t)
+        out = g.new_zeros(g.shape[0], w.shape[1], length)
+        for p in range(g.shape[-1]):
+            for t in range(w.shape[-1]):
+                out[:, :, stride * p + t] += g[:, :, p] @ w[:, :, t]
+        return out
+
     assert ex.check_maxpool2d_backward(unpool)
+    assert ex.check_conv1d_input_gradient(loops)
+
+
+def test_forbidden_calls_are_refused_inside_and_allowed_outside_the_check() -> None:
+    """The guard refuses the calls only while the student's function runs, and a caught exception does not hide them."""
+    from helpers.exercises.rules import ForbiddenCall, refused_calls
+
+    x = torch.ones(3, requires_grad=True)
+    with pytest.raises(ForbiddenCall), refused_calls(("autograd",)):
+        try:
+            (x * 2).sum().backward()
+        except Exception:  # noqa: BLE001, S110 - a student's try/except does not swallow the refusal
+            pass
+    (grad,) = torch.autograd.grad((x * 2).sum(), x)  # allowed again afterwards
+    assert torch.equal(grad, torch.full((3,), 2.0)) and x.grad is None
+    with pytest.raises(ValueError, match="kinds out of"), refused_calls(("numpy",)):
+        pass
 
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: the mistakes, written as a student would
 
 
-def _conv_backward(g, w, stride, length, *, flip=True, swap=True, use_stride=True, tail=True):
+def _conv_backward(g, w, stride, length, *, flip=True, swap=True, use_stride=True, tail=True, default_device=False):
     taps = w.shape[-1]
     s = stride if use_stride else 1
-    up = g.new_zeros(*g.shape[:2], (g.shape[-1] - 1) * s + 1)
+    size = (*g.shape[:2], (g.shape[-1] - 1) * s + 1)
+    up = torch.zeros(size, dtype=g.dtype) if default_device else g.new_zeros(size)
     up[..., ::s] = g
     w = w.flip(-1) if flip else w
     w = w.transpose(0, 1) if swap else w
     out = F.conv1d(F.pad(up, (taps - 1, taps - 1)), w)
     return F.pad(out, (0, length - out.shape[-1])) if tail and use_stride else out
+
+
+def _conv_by_autograd(g, w, stride, length):
+    x = torch.zeros(g.shape[0], w.shape[1], length, dtype=g.dtype, device=g.device, requires_grad=True)
+    (grad,) = torch.autograd.grad(F.conv1d(x, w, stride=stride), x, g)
+    return grad
 
 
 CONV_MISTAKES: list[tuple[str, Callable, str]] = [
@@ -72,6 +98,10 @@ CONV_MISTAKES: list[tuple[str, Callable, str]] = [
                                                                    (0, n - g.shape[-1] - w.shape[-1] + 1)), "differs from autograd"),
     ("changes grad_out", lambda g, w, s, n: _conv_backward(g.add_(0.5), w, s, n), "in place"),
     ("returns a list", lambda g, w, s, n: _conv_backward(g, w, s, n).tolist(), "should return a tensor"),
+    ("F.conv_transpose1d", lambda g, w, s, n: F.pad(F.conv_transpose1d(g, w, stride=s), (0, n - (g.shape[-1] - 1) * s - w.shape[-1])),
+     "without conv_transpose"),
+    ("autograd", _conv_by_autograd, "without autograd"),
+    ("torch.zeros without device=", lambda g, w, s, n: _conv_backward(g, w, s, n, default_device=True), "not on a GPU"),
 ]
 
 
@@ -92,6 +122,20 @@ def _pool_routes(g, x, k, pick):
     return routed.reshape(n, c, h // k, w // k, k, k).permute(0, 1, 2, 4, 3, 5).reshape(n, c, h, w)
 
 
+def _up(t, k):
+    return t.repeat_interleave(k, 2).repeat_interleave(k, 3)
+
+
+def _max_routing(g, x, k):
+    """The issue's wrong version: the signal to every input equal to its window's maximum (autograd picks one)."""
+    return _up(g, k) * (x == _up(F.max_pool2d(x, k), k)).to(g.dtype)
+
+
+def _pool_default_device(g, x, k):
+    out = torch.zeros(x.shape, dtype=x.dtype)  # no device=
+    return out + _pool_routes(g, x, k, lambda win: win.argmax(-1))
+
+
 POOL_MISTAKES: list[tuple[str, Callable, str]] = [
     ("to every input", lambda g, x, k: g.repeat_interleave(k, 2).repeat_interleave(k, 3), "every input of the window"),
     ("average pooling", lambda g, x, k: g.repeat_interleave(k, 2).repeat_interleave(k, 3) / k**2, "average pooling"),
@@ -100,6 +144,15 @@ POOL_MISTAKES: list[tuple[str, Callable, str]] = [
     ("window axes mixed up", lambda g, x, k: _pool_routes(g, x.transpose(2, 3), k, lambda win: win.argmax(-1)).transpose(2, 3)
      if x.shape[2] == x.shape[3] else _pool_routes(g, x, k, lambda win: win.argmax(-1)).flip(-1), "differs from autograd"),
     ("pooled shape", lambda g, x, k: g, "expected x's shape"),
+    ("max routing: every tied maximum", _max_routing, "every tied input"),
+    ("split among tied maxima", lambda g, x, k: _max_routing(g, x, k) / _up(F.avg_pool2d((x == _up(F.max_pool2d(x, k), k)).to(g.dtype), k) * k**2, k),
+     "split among the tied inputs"),
+    ("the last tied maximum", lambda g, x, k: _pool_routes(g, x, k, lambda win: k * k - 1 - win.flip(-1).argmax(-1)), "last tied input"),
+    ("autograd", lambda g, x, k: torch.autograd.grad(F.max_pool2d(x.clone().requires_grad_(True), k), x, g, allow_unused=True)[0],
+     "without autograd"),
+    ("changes x in place", lambda g, x, k: _pool_routes(g, x.mul_(1.0).add_(0.0).clamp_(min=-1e9).sub_(1e-3), k, lambda win: win.argmax(-1)),
+     "in place"),
+    ("torch.zeros without device=", _pool_default_device, "not on a GPU"),
 ]
 
 
@@ -113,15 +166,25 @@ def test_maxpool_backward_names_the_mistake(wrong, words) -> None:
 # Exercise 3
 
 
-def _fool(model, x, target, eps, alpha, steps, *, sign=1.0, clip="original", pixel_range=True, unit=True, logp=False, once=False):
+def _fool(model, x, target, eps, alpha, steps, *, sign=1.0, clip="original", pixel_range=True, unit=True, logp=False, once=False,
+          softmax=False, first_only=False, backward=False, train=False, default_device=False):
     adv, grad = x.clone(), None
+    if train:
+        model.train()
     for _ in range(steps):
         if grad is None or not once:
             a = adv.clone().requires_grad_(True)
             out = model(a)
-            out = out.log_softmax(1) if logp else out
-            (grad,) = torch.autograd.grad(out[:, target].sum(), a)
+            out = out.log_softmax(1) if logp else out.softmax(1) if softmax else out
+            objective = out[:1, target].sum() if first_only else out[:, target].sum()
+            if backward:
+                objective.backward()
+                grad = a.grad
+            else:
+                (grad,) = torch.autograd.grad(objective, a)
         step = alpha * (grad.sign() if unit else grad)
+        if default_device:
+            step = step * torch.ones(x.shape, dtype=x.dtype)  # no device=
         centre = x if clip == "original" else adv
         adv = adv + sign * step
         if clip in ("original", "current"):
@@ -141,6 +204,12 @@ FOOL_MISTAKES: list[tuple[str, Callable, str]] = [
     ("one step of epsilon (FGSM)", lambda m, x, t, e, a, s: _fool(m, x, t, e, e, 1), "one FGSM step"),
     ("changes x in place", lambda m, x, t, e, a, s: x.add_(0.01), "in place"),
     ("returns one image", lambda m, x, t, e, a, s: _fool(m, x, t, e, a, s)[0], "shape"),
+    ("softmax probability", lambda *a: _fool(*a, softmax=True), "the probability P_c"),
+    ("the perturbation, not the image", lambda m, x, t, e, a, s: _fool(m, x, t, e, a, s) - x, "returned the perturbation"),
+    ("only the first image's score", lambda *a: _fool(*a, first_only=True), "only the first image moved"),
+    (".backward()", lambda *a: _fool(*a, backward=True), "filled the model's .grad"),
+    ("model.train()", lambda *a: _fool(*a, train=True), "training mode"),
+    ("torch.ones without device=", lambda *a: _fool(*a, default_device=True), "not on a GPU"),
 ]
 
 
@@ -167,12 +236,25 @@ def test_stubs_and_crashes_fail(check) -> None:
     assert not check("not a function")
 
 
-def test_wrong_rules_fail(sol) -> None:
-    gradient = lambda g, x: g * (x > 0)  # noqa: E731 - the chain rule, not DeconvNet's
-    assert not ex.check_deconvnet_rule(gradient)
-    assert not ex.check_guided_rule(gradient)
-    assert not ex.check_guided_rule(sol.deconvnet_relu)
-    assert not ex.check_deconvnet_rule(lambda g, x: g.abs())  # a signal of the wrong sign still passes through
+RULE_MISTAKES: list[tuple[str, Callable, Callable, str]] = [
+    ("guided <- gradient rule", ex.check_guided_rule, lambda g, x: g * (x > 0), "that is the gradient rule"),
+    ("guided <- DeconvNet rule", ex.check_guided_rule, lambda g, x: g.clamp(min=0), "that is the DeconvNet rule"),
+    ("guided <- x >= 0", ex.check_guided_rule, lambda g, x: g * ((x >= 0) & (g > 0)), "x >= 0"),
+    ("guided <- times relu(x)", ex.check_guided_rule, lambda g, x: g.clamp(min=0) * x.clamp(min=0), "multiplied by relu(x)"),
+    ("guided <- in place", ex.check_guided_rule, lambda g, x: g.mul_((x > 0) & (g > 0)), "in place"),
+    ("guided <- default device", ex.check_guided_rule, lambda g, x: torch.zeros(g.shape, dtype=g.dtype) + g * ((x > 0) & (g > 0)),
+     "not on a GPU"),
+    ("guided <- a list", ex.check_guided_rule, lambda g, x: (g * ((x > 0) & (g > 0))).tolist(), "should return a tensor"),
+    ("DeconvNet <- gradient rule", ex.check_deconvnet_rule, lambda g, x: g * (x > 0), "that is the gradient rule"),
+    ("DeconvNet <- guided rule", ex.check_deconvnet_rule, lambda g, x: g * ((x > 0) & (g > 0)), "that is the guided rule"),
+    ("DeconvNet <- |g|", ex.check_deconvnet_rule, lambda g, x: g.abs(), "Hint: DeconvNet ignores x"),
+]
+
+
+@pytest.mark.parametrize(("check", "wrong", "words"), [m[1:] for m in RULE_MISTAKES], ids=[m[0] for m in RULE_MISTAKES])
+def test_wrong_rules_are_named(check, wrong, words) -> None:
+    verdict = check(wrong)
+    assert not verdict and words.lower() in verdict.message.lower(), verdict.message
 
 
 def test_rule_that_only_works_on_the_test_tensors_fails_inside_the_backward() -> None:

@@ -10,52 +10,27 @@ its calls are recorded and refused. This catches the bug of issue 17 (03's refer
 `torch.zeros(1, 3, size, size)`, the model on CUDA), which `test_the_harness_catches_a_tensor_on_the_default_device`
 shows; recording factory calls alone would also flag harmless CPU-only tensors, so the test judges the effect.
 
-The checks of notebooks 01, 02 (exercise 1), 04 and 06 build their own small model and its inputs together
-on the CPU, so they cannot disagree about the device; the checks that receive the course's model (03) and
-the solutions that take a model are run here.
+The checks of notebooks 01, 04 and 06 take the notebook's device and use the same trick themselves
+(`helpers.exercises.rules.default_device_problem`), so a student's device bug fails there on any machine; here the
+checks themselves, the checks that receive the course's model (03) and the solutions that take a model are run.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 import torch
-from torch.overrides import TorchFunctionMode
 
 from helpers.exercises import attribution as ex06
 from helpers.exercises import classvis as ex03
+from helpers.exercises.rules import DefaultDeviceElsewhere
 
 ROOT = Path(__file__).resolve().parent.parent
-
-FACTORIES = {
-    torch.zeros, torch.ones, torch.full, torch.tensor, torch.as_tensor, torch.asarray, torch.rand, torch.randn,
-    torch.randint, torch.randperm, torch.arange, torch.empty, torch.linspace, torch.logspace, torch.eye, torch.scalar_tensor,
-}
-
-
-class DefaultDeviceElsewhere(TorchFunctionMode):
-    """Tensor factories without `device=` create 'meta' tensors (not the model's device); from_numpy is recorded."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.defaulted: list[str] = []
-        self.from_numpy = 0
-
-    def __torch_function__(self, func: Callable, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
-        kwargs = dict(kwargs or {})
-        if func in FACTORIES and kwargs.get("device") is None:
-            self.defaulted.append(func.__name__)
-            kwargs["device"] = "meta"
-        if func is torch.from_numpy:
-            self.from_numpy += 1
-        return func(*args, **kwargs)
-
 
 @contextmanager
 def model_elsewhere() -> Iterator[DefaultDeviceElsewhere]:
@@ -116,7 +91,8 @@ def test_06_checks_and_solutions_follow_the_device(name) -> None:
 
 
 def test_06_check_catches_a_solution_that_ignores_the_device() -> None:
-    """The harness has teeth here too: a fooling loop that builds its step on the default device fails the check."""
+    """The check itself has the harness's teeth: a fooling loop that builds its step on the default device fails it,
+    on a CPU-only machine too, and the message says why."""
 
     def default_device_loop(model, x, target, epsilon, alpha, steps):
         adv = x.clone()
@@ -127,6 +103,51 @@ def test_06_check_catches_a_solution_that_ignores_the_device() -> None:
             adv = torch.minimum(torch.maximum(adv, x - epsilon), x + epsilon)
         return adv
 
-    assert ex06.check_fooling_loop(default_device_loop)  # right on the CPU
+    verdict = ex06.check_fooling_loop(default_device_loop)  # right values on the CPU, yet refused
+    assert not verdict and "not on a GPU" in verdict.message and "with torch.ones and no device=" in verdict.message
     with model_elsewhere():
         assert not ex06.check_fooling_loop(default_device_loop, device="cpu")
+
+
+GPU = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else None
+needs_gpu = pytest.mark.skipif(GPU is None, reason="no CUDA or MPS device here; the 'meta' trick above covers the CPU")
+
+
+def _device_cases() -> list[tuple[str, object, str]]:
+    """(id, check, solution name) for every check that takes the notebook's device."""
+    from helpers.exercises import linear as ex01
+    from helpers.exercises import logits as ex04
+
+    return [("01 ex1", ex01.check_relu_gradient, "01.relu_gradient"), ("01 ex2", ex01.check_taylor_error, "01.taylor_error"),
+            ("04 ex1", ex04.check_score_jacobian, "04.score_jacobian"), ("04 ex2", ex04.check_log_softmax_grad, "04.log_softmax_grad"),
+            ("04 ex3", ex04.check_softmax_grad, "04.softmax_grad"), ("06 ex1", ex06.check_conv1d_input_gradient, "06.conv1d_input_gradient"),
+            ("06 ex2", ex06.check_maxpool2d_backward, "06.maxpool2d_backward"), ("06 ex3", ex06.check_fooling_loop, "06.fooling_loop"),
+            ("06 ex4", ex06.check_guided_rule, "06.guided_relu")]
+
+
+@needs_gpu
+@pytest.mark.parametrize(("check", "solution"), [c[1:] for c in _device_cases()], ids=[c[0] for c in _device_cases()])
+def test_checks_pass_the_solutions_on_the_gpu(check, solution) -> None:
+    """On a real accelerator: the student's function gets tensors on it, and the solutions pass there."""
+    number, name = solution.split(".")
+    fn = getattr(_solutions(number), name)
+    seen: list[torch.device] = []
+
+    def spy(*args):
+        seen.extend(a.device for a in args if isinstance(a, torch.Tensor))
+        return fn(*args)
+
+    verdict = check(spy, device=GPU)
+    assert verdict, verdict.message
+    assert seen and all(d.type == GPU for d in seen), seen
+
+
+@needs_gpu
+def test_a_default_device_bug_fails_on_the_gpu_with_the_same_message() -> None:
+    """The bug of issue 32 (torch.zeros without device=) fails on the GPU as under the 'meta' trick on the CPU."""
+    def default_device_pool(g, x, k):
+        return torch.zeros(x.shape, dtype=x.dtype) + _solutions("06").maxpool2d_backward(g, x, k)
+
+    on_gpu, on_cpu = ex06.check_maxpool2d_backward(default_device_pool, device=GPU), ex06.check_maxpool2d_backward(default_device_pool)
+    assert not on_gpu and not on_cpu and "not on a GPU" in on_cpu.message
+    assert "Expected all tensors to be on the same device" in on_gpu.message or "device" in on_gpu.message, on_gpu.message

@@ -61,12 +61,28 @@ def test_numeric_answer_accepts_fractions_as_strings_and_refuses_booleans():
 
 def test_numeric_answer_tells_a_percentage_from_a_fraction():
     q = NumericAnswer("Share?", 0.128, 0.005, "Area.")
-    for percent in (12.8, "12.8", "12.8%", " 12.8 % "):
+    for percent in (12.8, "12.8"):
         verdict = q.check(percent)
         assert not verdict and "give a fraction, not a percentage" in verdict.message, percent
+    for written in ("12.8%", " 12.8 % "):  # with the % sign the meaning is plain: accepted
+        assert q.check(written), written
+    assert "too high" in q.check("50%").message
     assert "too high" in q.check(0.5).message  # a wrong fraction is not mistaken for a percentage
     big = NumericAnswer("How many?", 42.0, 0.5, "Forty-two.")
     assert "too low" in big.check(0.42).message and "percentage" not in big.check(4200).message
+
+
+def test_numeric_answer_reads_a_unicode_minus_and_says_the_format():
+    """Text copied from a page often has a Unicode minus or a dash; a % where a plain number is asked is told so."""
+    q = NumericAnswer("Change?", -0.2, 1e-6, "EXPLAINED.")
+    for right in (-0.2, "-0.2", "\u22120.2", "\u2013 0.2", "-1/5", "\u22121/5"):
+        assert q.check(right), right
+    verdict = q.check("-20%")
+    assert not verdict and "plain number, not a percentage" in verdict.message and "-0.2" in verdict.message
+    verdict = q.check("minus a fifth")
+    assert not verdict and "answer with a number, e.g." in verdict.message and "percentage" not in verdict.message
+    signed = NumericAnswer("Relative change?", 0.2, 1e-6, "E.")
+    assert signed.check("20%") and not signed.check("-20%") and "too low" in signed.check("\u221220%").message
 
 
 def test_numeric_answer_names_known_mistakes():
@@ -78,7 +94,14 @@ def test_numeric_answer_names_known_mistakes():
 
 
 def _course_questions():
-    from helpers.exercises import attribution, classvis, linear, localization, logits, saliency
+    from helpers.exercises import (
+        attribution,
+        classvis,
+        linear,
+        localization,
+        logits,
+        saliency,
+    )
 
     return [(f"{m.__name__.rsplit('.', 1)[-1]}.Q{i + 1}", q) for m in (linear, saliency, classvis, logits, localization, attribution)
             for i, q in enumerate(m.QUIZ)]

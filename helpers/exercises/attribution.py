@@ -2,8 +2,8 @@
 
 The notebook's exercises: 1. a convolution's backward pass (`check_conv1d_input_gradient`: the transposed
 convolution, with flipped filters, swapped channels and stride); 2. max-pooling's backward pass
-(`check_maxpool2d_backward`: the switches); 3. the fooling loop (`check_fooling_loop`: iterated sign-gradient
-steps within an L-inf budget, Kurakin et al. 2016); 4. (extra) guided backprop's ReLU rule
+(`check_maxpool2d_backward`: the switches); 3. the fooling loop (`check_fooling_loop`, defined in `.adversarial`
+and re-exported here: iterated sign-gradient steps within an L-inf budget, Kurakin et al. 2016); 4. (extra) guided backprop's ReLU rule
 (`check_guided_rule`). Each check compares with autograd or a reference and names the usual mistake.
 `check_deconvnet_rule` and `check_rules_max_difference` are further ReLU-rule checks.
 """
@@ -17,9 +17,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import attribution as A
-from ..saliency import class_score_gradient
 from . import CheckResult, call_student, compare_arrays, failed, passed
 from .quiz import MultipleChoice, NumericAnswer
+from .adversarial import FOOLING_MISTAKES, check_fooling_loop, fooling_check_net, fooling_loop_reference  # noqa: F401 - 06's exercise 3
+from .rules import changed_inputs, close, default_device_problem, exercise_dtype, first_problem, not_a_tensor, run_student
 
 StudentRule = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -27,7 +28,7 @@ StudentRule = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 def _random_signal(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """A backward signal and a forward input with both signs, a few exact zeros, shape (2, 3, 5, 4)."""
     gen = torch.Generator().manual_seed(seed)
-    g, x = torch.randn(2, 3, 5, 4, generator=gen), torch.randn(2, 3, 5, 4, generator=gen)
+    g, x = torch.randn(2, 3, 5, 4, generator=gen, device="cpu"), torch.randn(2, 3, 5, 4, generator=gen, device="cpu")
     x[0, 0, 0] = 0.0
     return g, x
 
@@ -52,35 +53,68 @@ class LinearConvNet(nn.Module):
         return self.fc(self.conv2(F.max_pool2d(self.conv1(x), 2)).flatten(1))
 
 
-def _check_rule(fn: StudentRule, rule: str, name: str, hint: str, seed: int) -> CheckResult:
-    """Compare a student's ReLU backward rule with the reference on tensors, then end to end on a network."""
-    g, x = _random_signal(seed)
-    out, problem = call_student(fn, g.clone(), x.clone(), name=name)
+# The other two rules, named when a student writes one of them instead of the one asked for.
+RULE_MISTAKES: dict[str, str] = {
+    "gradient": "that is the gradient rule (the chain rule): it masks by the forward input, x > 0, and passes negative "
+                "signals too",
+    "deconvnet": "that is the DeconvNet rule: it keeps the positive backward signal wherever the unit was, ignoring x",
+    "guided": "that is the guided rule: both masks at once, x > 0 and grad_out > 0",
+}
+# Further usual slips: (words, function of (grad_out, x)).
+OTHER_RULE_MISTAKES: tuple[tuple[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]], ...] = (
+    ("at x = 0 the unit is off (PyTorch's relu'(0) is 0): mask with x > 0, not x >= 0",
+     lambda g, x: g * ((x >= 0) & (g > 0))),
+    ("you multiplied by relu(x), the unit's output; the rule uses the mask x > 0 (0 or 1), not the value",
+     lambda g, x: g.clamp(min=0) * x.clamp(min=0)),
+)
+
+
+def _name_rule(got: torch.Tensor, g: torch.Tensor, x: torch.Tensor, rule: str) -> str | None:
+    """The words for a wrong rule the student's output equals (another of the three rules first), else None."""
+    for other, words in RULE_MISTAKES.items():
+        if other != rule and close(got, A.RULE_FUNCTIONS[other](g, x)):
+            return words
+    return next((words for words, wrong in OTHER_RULE_MISTAKES if close(got, wrong(g, x))), None)
+
+
+def _check_rule(fn: StudentRule, rule: str, name: str, hint: str, seed: int, device: str | torch.device) -> CheckResult:
+    """Compare a student's ReLU backward rule with the reference on tensors, then end to end on a network, on `device`."""
+    g, x = (t.to(device) for t in _random_signal(seed))
+    given = (g.clone(), x.clone())
+    out, problem = run_student(fn, *given, name=name)
+    problem = first_problem(problem, changed_inputs(given, (g, x), name), not_a_tensor(out, name, g.shape))
     if problem is not None:
         return problem
-    verdict = compare_arrays(f"{name}(grad_out, x)", out, A.RULE_FUNCTIONS[rule](g, x))
-    if not verdict:
-        return failed(f"{verdict.message} {hint}")
-    net, image = tiny_relu_net(), torch.randn(2, 3, 12, 12, generator=torch.Generator().manual_seed(seed + 1))
+    got = out.detach().to(g.device, g.dtype)
+    if not close(got, A.RULE_FUNCTIONS[rule](g, x)):
+        verdict = compare_arrays(f"{name}(grad_out, x)", got, A.RULE_FUNCTIONS[rule](g, x))
+        named = _name_rule(got, g, x, rule)
+        return failed(f"{verdict.message} {named[0].upper() + named[1:] + '.' if named else hint}")
+    net = tiny_relu_net().to(device)
+    image = torch.randn(2, 3, 12, 12, generator=torch.Generator().manual_seed(seed + 1), device="cpu").to(device)
     try:
         mine = A.backprop_saliency(net, image, [0, 2], rule=lambda go, xi, upper: fn(go, xi), reduce=None)
     except Exception as err:  # the student's rule runs inside autograd; report, don't crash
         return failed(f"{name} works on tensors but failed inside the backward pass: {type(err).__name__}: {err}")
     verdict = compare_arrays(f"the {rule} map of a small ReLU network", mine, A.backprop_saliency(net, image, [0, 2], rule=rule, reduce=None))
-    return verdict if not verdict else passed(f"your rule, swapped in at every ReLU, reproduces the {rule} map.")
+    if not verdict:
+        return verdict
+    problem = default_device_problem(fn, lambda: _random_signal(seed), name)
+    return problem if problem is not None else passed(f"your rule, swapped in at every ReLU, reproduces the {rule} map.")
 
 
-def check_deconvnet_rule(fn: StudentRule) -> CheckResult:
-    """Exercise 1: `fn(grad_out, x) -> grad_in` must be DeconvNet's ReLU rule."""
-    verdict = _check_rule(fn, "deconvnet", "deconvnet_relu", "Hint: DeconvNet ignores x; it applies a ReLU to grad_out.", 62)
+def check_deconvnet_rule(fn: StudentRule, device: str | torch.device = "cpu") -> CheckResult:
+    """`fn(grad_out, x) -> grad_in` must be DeconvNet's ReLU rule (the gradient and guided rules are named), on `device`."""
+    verdict = _check_rule(fn, "deconvnet", "deconvnet_relu", "Hint: DeconvNet ignores x; it applies a ReLU to grad_out.", 62, device)
     if verdict:
         return passed("DeconvNet passes only the positive part of the backward signal, wherever the unit was. " + verdict.message)
     return verdict
 
 
-def check_guided_rule(fn: StudentRule) -> CheckResult:
-    """Exercise 2: `fn(grad_out, x) -> grad_in` must be guided backprop's ReLU rule."""
-    verdict = _check_rule(fn, "guided", "guided_relu", "Hint: keep grad_out only where x > 0 AND grad_out > 0.", 63)
+def check_guided_rule(fn: StudentRule, device: str | torch.device = "cpu") -> CheckResult:
+    """Exercise 4: `fn(grad_out, x) -> grad_in` must be guided backprop's ReLU rule (the gradient and DeconvNet rules are
+    named); the inputs unchanged, a tensor of their shape on their device (every tensor is made on `device`)."""
+    verdict = _check_rule(fn, "guided", "guided_relu", "Hint: keep grad_out only where x > 0 AND grad_out > 0.", 63, device)
     if verdict:
         return passed("guided backprop = the gradient's mask (x > 0) and DeconvNet's (grad_out > 0). " + verdict.message)
     return verdict
@@ -94,7 +128,7 @@ def rules_max_difference_reference(model: nn.Module, x: torch.Tensor, target: in
 
 def check_rules_max_difference(fn: Callable[[nn.Module, torch.Tensor, int], float]) -> CheckResult:
     """Exercise 3: `fn(model, x, target)` -> the largest difference between the rules; 0 without ReLU."""
-    x = torch.randn(1, 3, 12, 12, generator=torch.Generator().manual_seed(64))
+    x = torch.randn(1, 3, 12, 12, generator=torch.Generator().manual_seed(64), device="cpu")
     results = []
     for model in (LinearConvNet().eval(), tiny_relu_net()):
         out, problem = call_student(fn, model, x.clone(), 1, name="rules_max_difference")
@@ -116,16 +150,6 @@ def check_rules_max_difference(fn: Callable[[nn.Module, torch.Tensor, int], floa
                   f"with ReLUs they differ (up to {with_relu:.3g}).")
 
 
-def _inputs_kept_and_tensor(out: object, given: tuple[torch.Tensor, ...], originals: tuple[torch.Tensor, ...], name: str,
-                            why: str = "") -> CheckResult | None:
-    """A failed verdict when the student's function changed its inputs in place or did not return a tensor, else None."""
-    if any(not torch.equal(g, o) for g, o in zip(given, originals)):
-        return failed(f"{name} changed its inputs in place{why}; compute a new tensor instead.")
-    if not isinstance(out, torch.Tensor):
-        return failed(f"{name} should return a tensor; got {type(out).__name__}.")
-    return None
-
-
 # ---------------------------------------------------------------------------------------------
 # Exercise 1: a convolution's backward pass is the transposed convolution (flipped filters, swapped channels, stride).
 
@@ -143,6 +167,17 @@ def conv1d_input_gradient_reference(grad_out: torch.Tensor, weight: torch.Tensor
 # that is not a palindrome: 1 channel and stride 1 (the flip), 3 -> 3 channels (the channel swap), then
 # 2 -> 4 channels with stride 2 and a last input value that no window reaches (the stride, the tail).
 CONV_CASES = ((1, 1, 3, 1, 9, 1), (3, 3, 3, 1, 8, 2), (2, 4, 3, 2, 12, 2))
+FORBID_CONV = ("autograd", "conv_transpose")  # exercise 1 writes the transposed convolution by hand
+
+
+def _conv_inputs(device: str | torch.device) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(grad_out (N,C_out,L_out), weight (C_out,C_in,K)) for each of CONV_CASES, made on the CPU, moved to `device`."""
+    gen, dtype, out = torch.Generator().manual_seed(65), exercise_dtype(device), []
+    for c_in, c_out, taps, stride, length, batch in CONV_CASES:
+        weight = torch.randn(c_out, c_in, taps, generator=gen, dtype=torch.float64, device="cpu")
+        grad_out = torch.randn(batch, c_out, (length - taps) // stride + 1, generator=gen, dtype=torch.float64, device="cpu")
+        out.append((grad_out.to(device, dtype), weight.to(device, dtype)))
+    return out
 
 
 def check_conv1d_input_gradient(fn: Callable[[torch.Tensor, torch.Tensor, int, int], torch.Tensor],
@@ -150,22 +185,22 @@ def check_conv1d_input_gradient(fn: Callable[[torch.Tensor, torch.Tensor, int, i
     """Exercise 1: `fn(grad_out (N,C_out,L_out), weight (C_out,C_in,K), stride, length) -> (N,C_in,length)`, dL/dx of conv1d.
 
     Compared with autograd on three cases, each built to expose one usual mistake: the filter not flipped, the
-    channel axes not swapped, the stride or the uncovered tail ignored. Every tensor is made on `device`.
+    channel axes not swapped, the stride or the uncovered tail ignored. The rules it checks: no autograd and no
+    conv_transpose (refused when called), the inputs unchanged, a tensor on the inputs' device. Every tensor is
+    made on `device` (pass the notebook's).
     """
-    gen = torch.Generator().manual_seed(65)
-    for c_in, c_out, taps, stride, length, batch in CONV_CASES:
-        weight = torch.randn(c_out, c_in, taps, generator=gen, dtype=torch.float64, device="cpu").to(device)
-        l_out = (length - taps) // stride + 1
-        grad_out = torch.randn(batch, c_out, l_out, generator=gen, dtype=torch.float64, device="cpu").to(device)
+    for (c_in, c_out, taps, stride, length, _), (grad_out, weight) in zip(CONV_CASES, _conv_inputs(device)):
+        l_out = grad_out.shape[-1]
         given = (grad_out.clone(), weight.clone())
         case = f"(C_in={c_in}, C_out={c_out}, K={taps}, stride={stride}, length={length})"
-        out, problem = call_student(fn, *given, stride, length, name="conv1d_input_gradient")
+        out, problem = run_student(fn, *given, stride, length, name="conv1d_input_gradient", forbid=FORBID_CONV)
         if problem is not None:
-            if c_in != c_out and "RuntimeError" in problem.message:
+            if c_in != c_out and "raised RuntimeError" in problem.message:
                 return failed(f"{problem.message} {case} Hint: the backward pass takes C_out channels in and gives C_in "
                               "out, so the filter bank needs its two channel axes swapped: weight.transpose(0, 1).")
             return problem
-        problem = _inputs_kept_and_tensor(out, given, (grad_out, weight), "conv1d_input_gradient")
+        problem = first_problem(changed_inputs(given, (grad_out, weight), "conv1d_input_gradient"),
+                                not_a_tensor(out, "conv1d_input_gradient"))
         if problem is not None:
             return problem
         expected = conv1d_input_gradient_reference(grad_out, weight, stride, length)
@@ -183,7 +218,7 @@ def check_conv1d_input_gradient(fn: Callable[[torch.Tensor, torch.Tensor, int, i
                 hint = "expected (N, C_in, length)."
             return failed(f"conv1d_input_gradient {case} has shape {tuple(out.shape)}; expected {tuple(expected.shape)}: {hint}")
         out = out.detach().to(expected.device, expected.dtype)
-        if torch.allclose(out, expected, rtol=1e-6, atol=1e-9):
+        if close(out, expected):
             continue
         named = [
             ("the filter was not flipped: the backward pass correlates with the flipped filter, K(-s) (use weight.flip(-1))",
@@ -199,12 +234,16 @@ def check_conv1d_input_gradient(fn: Callable[[torch.Tensor, torch.Tensor, int, i
                  conv1d_input_gradient_reference(grad_out, swapped.flip(-1), stride, length)),
             ]
         for words, wrong in named:
-            if torch.allclose(out, wrong, rtol=1e-6, atol=1e-9):
+            if close(out, wrong):
                 return failed(f"conv1d_input_gradient {case}: {words}.")
         worst = float((out - expected).abs().max())
         return failed(f"conv1d_input_gradient {case} differs from autograd's gradient by up to {worst:.3g}. Hint: upsample "
                       "grad_out with stride - 1 zeros between values, pad K - 1 zeros on both sides, then F.conv1d with "
                       "weight.flip(-1).transpose(0, 1); pad the result to `length`.")
+    problem = default_device_problem(fn, lambda: (*_conv_inputs("cpu")[2], CONV_CASES[2][3], CONV_CASES[2][4]),
+                                     "conv1d_input_gradient", forbid=FORBID_CONV)
+    if problem is not None:
+        return problem
     return passed(
         "the gradient of a convolution is the convolution of the backward signal with the flipped filters, channel axes "
         "swapped, after inserting stride - 1 zeros between its values: the transposed convolution (F.conv_transpose1d), "
@@ -224,156 +263,92 @@ def maxpool2d_backward_reference(grad_out: torch.Tensor, x: torch.Tensor, k: int
     return grad
 
 
+# (k, x's shape, ties): one case per idea. Without ties the usual mistakes (every input, average, minimum) are
+# told apart; the last case has many tied maxima (values on a coarse grid), as the toy CNN has at 42-64% of its
+# pooling windows, where only one input, the one PyTorch picks, gets the signal.
+POOL_CASES = ((2, (1, 1, 4, 6), False), (2, (2, 3, 6, 4), False), (3, (1, 2, 9, 6), False), (2, (2, 2, 6, 6), True))
+FORBID_POOL = ("autograd",)
+
+
+def _pool_inputs(device: str | torch.device) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(grad_out, x) for each of POOL_CASES, made on the CPU then moved to `device`."""
+    gen, dtype, out = torch.Generator().manual_seed(66), exercise_dtype(device), []
+    for k, (n, c, h, w), ties in POOL_CASES:
+        x = torch.randn(n, c, h, w, generator=gen, dtype=torch.float64, device="cpu")
+        if ties:
+            x = torch.randint(0, 3, (n, c, h, w), generator=gen, device="cpu").to(torch.float64)  # many windows with a tied maximum
+            x[0, 0, :k, :k] = torch.tensor([[0.0, 2.0], [2.0, 1.0]], dtype=torch.float64, device="cpu")  # the tie is not the first input
+        x[0, 0, :k, :k] -= 5.0  # one window whose maximum is negative: the switch, not a ReLU, decides
+        grad_out = torch.randn(n, c, h // k, w // k, generator=gen, dtype=torch.float64, device="cpu")
+        out.append((grad_out.to(device, dtype), x.to(device, dtype)))
+    return out
+
+
+def _upsample(t: torch.Tensor, k: int) -> torch.Tensor:
+    return t.repeat_interleave(k, dim=2).repeat_interleave(k, dim=3)
+
+
+def _pool_mistakes(grad_out: torch.Tensor, x: torch.Tensor, k: int) -> list[tuple[str, torch.Tensor]]:
+    """The usual wrong backward passes of max-pooling, each with the words that name it."""
+    spread = _upsample(grad_out, k)
+    tied = (x == _upsample(F.max_pool2d(x, k), k)).to(grad_out.dtype)
+    ties = _upsample(F.avg_pool2d(tied, k) * k**2, k)
+    last = maxpool2d_backward_reference(grad_out.flip(-1, -2), x.flip(-1, -2), k).flip(-1, -2)
+    return [
+        ("the signal went to every input of the window: only the window's maximum (its switch) affected the output, "
+         "so only it gets the gradient; the others get 0", spread),
+        ("the signal was divided among the window's inputs: that is average pooling's backward pass; max-pooling "
+         "passes it whole to the maximum", spread / k**2),
+        ("the signal went to the window's minimum: the switch is the arg max", maxpool2d_backward_reference(grad_out, -x, k)),
+        ("in a window whose maximum is tied, your signal went to every tied input (a mask x == max): max-pooling's "
+         "gradient routes it to one input only, the one PyTorch picks, the first in row-major order (argmax of the "
+         "flattened window, or F.max_pool2d's indices)", spread * tied),
+        ("in a window whose maximum is tied, your signal was split among the tied inputs: max-pooling's gradient "
+         "routes it whole to one input, the first in row-major order (argmax of the flattened window)", spread * tied / ties),
+        ("in a window whose maximum is tied, your signal went to the last tied input: PyTorch picks the first, in "
+         "row-major order (argmax of the flattened window, or F.max_pool2d's indices)", last),
+        ("a window whose maximum is negative got no signal; the switch is the arg max whatever its sign (no ReLU here)",
+         maxpool2d_backward_reference(grad_out, x, k) * (x > 0)),
+    ]
+
+
 def check_maxpool2d_backward(fn: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor],
                              device: str | torch.device = "cpu") -> CheckResult:
     """Exercise 2: `fn(grad_out (N,C,H/k,W/k), x (N,C,H,W), k) -> (N,C,H,W)`, dL/dx of max_pool2d(x, k).
 
-    Compared with autograd; an answer that sends the signal to every input of a window, averages it (average
-    pooling), or routes it to the window's minimum is named. Every tensor is made on `device`.
+    Compared with autograd, on windows with and without tied maxima (a tie routes to one input, the one PyTorch
+    picks); an answer that sends the signal to every input of a window, averages it, routes it to the minimum,
+    to every tied maximum or to the last one is named. The rules it checks: no autograd, the inputs unchanged,
+    a tensor of x's shape on the inputs' device. Every tensor is made on `device` (pass the notebook's).
     """
-    gen = torch.Generator().manual_seed(66)
-    for k, (n, c, h, w) in ((2, (1, 1, 4, 6)), (2, (2, 3, 6, 4)), (3, (1, 2, 9, 6))):
-        x = torch.randn(n, c, h, w, generator=gen, dtype=torch.float64, device="cpu").to(device)  # no ties
-        x[0, 0, :k, :k] -= 5.0  # one window whose maximum is negative: the switch, not a ReLU, decides
-        grad_out = torch.randn(n, c, h // k, w // k, generator=gen, dtype=torch.float64, device="cpu").to(device)
+    for (k, shape, _), (grad_out, x) in zip(POOL_CASES, _pool_inputs(device)):
         given = (grad_out.clone(), x.clone())
-        case = f"(k={k}, x of shape {(n, c, h, w)})"
-        out, problem = call_student(fn, *given, k, name="maxpool2d_backward")
-        if problem is not None:
-            return problem
-        problem = _inputs_kept_and_tensor(out, given, (grad_out, x), "maxpool2d_backward")
+        case = f"(k={k}, x of shape {shape})"
+        out, problem = run_student(fn, *given, k, name="maxpool2d_backward", forbid=FORBID_POOL)
+        problem = first_problem(problem, changed_inputs(given, (grad_out, x), "maxpool2d_backward"),
+                                not_a_tensor(out, "maxpool2d_backward"))
         if problem is not None:
             return problem
         if tuple(out.shape) != tuple(x.shape):
             return failed(f"maxpool2d_backward {case} has shape {tuple(out.shape)}; expected x's shape {tuple(x.shape)}.")
         out = out.detach().to(x.device, x.dtype)
         expected = maxpool2d_backward_reference(grad_out, x, k)
-        if torch.allclose(out, expected, rtol=1e-6, atol=1e-9):
+        if close(out, expected):
             continue
-        spread = grad_out.repeat_interleave(k, dim=2).repeat_interleave(k, dim=3)
-        named = [
-            ("the signal went to every input of the window: only the window's maximum (its switch) affected the output, "
-             "so only it gets the gradient; the others get 0", spread),
-            ("the signal was divided among the window's inputs: that is average pooling's backward pass; max-pooling "
-             "passes it whole to the maximum", spread / k**2),
-            ("the signal went to the window's minimum: the switch is the arg max",
-             maxpool2d_backward_reference(grad_out, -x, k)),
-        ]
-        for words, wrong in named:
-            if torch.allclose(out, wrong, rtol=1e-6, atol=1e-9):
+        for words, wrong in _pool_mistakes(grad_out, x, k):
+            if close(out, wrong):
                 return failed(f"maxpool2d_backward {case}: {words}.")
-        if torch.allclose(out, expected * (x > 0), rtol=1e-6, atol=1e-9):
-            return failed(f"maxpool2d_backward {case}: a window whose maximum is negative got no signal; the switch is the "
-                          "arg max whatever its sign (no ReLU here).")
         worst = float((out - expected).abs().max())
         return failed(f"maxpool2d_backward {case} differs from autograd's gradient by up to {worst:.3g}. Hint: "
                       "F.max_pool2d(x, k, return_indices=True) gives the switches; F.max_unpool2d puts grad_out there.")
+    k = POOL_CASES[-1][0]
+    problem = default_device_problem(fn, lambda: (*_pool_inputs("cpu")[-1], k), "maxpool2d_backward", forbid=FORBID_POOL)
+    if problem is not None:
+        return problem
     return passed(
         "max-pooling's backward pass puts each window's signal at the position of its maximum (the 'switch' DeconvNet "
-        "records) and zeros elsewhere: DeconvNet's unpooling is the gradient."
+        "records; one input when the maximum is tied) and zeros elsewhere: DeconvNet's unpooling is the gradient."
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Exercise 3: the fooling (adversarial) loop: iterated sign-gradient steps within an L-inf budget.
-
-
-def fooling_loop_reference(model: nn.Module, x: torch.Tensor, target: int, epsilon: float, alpha: float, steps: int,
-                           *, sign: float = 1.0, budget: bool = True, pixel_range: bool = True, use_sign: bool = True,
-                           objective: str = "score", recompute: bool = True) -> torch.Tensor:
-    """Kurakin et al.'s basic iterative method on S_target: `steps` steps x <- clip(x + alpha sign(dS/dx)).
-
-    The clip keeps every value within `epsilon` of the original x and within [0, 1]. The keyword arguments
-    switch on one usual mistake each (for the check's diagnosis); the defaults are the method.
-    """
-    x0 = x.detach()
-    adv = x0.clone()
-    grad = None
-    for _ in range(steps):
-        if grad is None or recompute:
-            xg = adv.clone().requires_grad_(True)
-            with torch.enable_grad():
-                scores = model(xg)
-                value = scores[:, target] if objective == "score" else scores.log_softmax(dim=1)[:, target]
-                (grad,) = torch.autograd.grad(value.sum(), xg)
-        adv = adv + sign * alpha * (grad.sign() if use_sign else grad)
-        if budget:
-            adv = torch.minimum(torch.maximum(adv, x0 - epsilon), x0 + epsilon)
-        if pixel_range:
-            adv = adv.clamp(0.0, 1.0)
-    return adv.detach()
-
-
-def fooling_check_net(device: str | torch.device = "cpu") -> nn.Module:
-    """A fixed small float64 ReLU conv net with max-pooling on (N, 3, 12, 12) pixel images in [0, 1], 4 classes."""
-    net = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1, dtype=torch.float64, device=device), nn.ReLU(), nn.MaxPool2d(2),
-                        nn.Conv2d(6, 8, 3, dtype=torch.float64, device=device), nn.ReLU(), nn.Flatten(),
-                        nn.Linear(8 * 4 * 4, 4, dtype=torch.float64, device=device))
-    gen = torch.Generator().manual_seed(67)
-    with torch.no_grad():
-        for p in net.parameters():
-            fan_in = p[0].numel() if p.ndim > 1 else 1
-            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64, device="cpu").to(device) / fan_in**0.5)
-    return net.eval().requires_grad_(False)
-
-
-def check_fooling_loop(fn: Callable[[nn.Module, torch.Tensor, int, float, float, int], torch.Tensor],
-                       device: str | torch.device = "cpu") -> CheckResult:
-    """Exercise 3: `fn(model, x, target, epsilon, alpha, steps) -> x_adv`, `steps` sign-gradient ascent steps on S_target.
-
-    x holds pixel values in [0, 1]; after each step the result is clipped to the L-inf ball of radius epsilon
-    around the original x and to [0, 1]. Compared with the reference on a small ReLU net; the usual mistakes
-    (step sign, budget, pixel range, raw gradient, log-probability, gradient computed once) are named.
-    """
-    net = fooling_check_net(device)
-    gen = torch.Generator().manual_seed(68)
-    x = torch.rand(2, 3, 12, 12, generator=gen, dtype=torch.float64, device="cpu").to(device)
-    with torch.no_grad():
-        target = int(net(x).mean(0).argmin())  # a class the images are far from
-    epsilon, alpha, steps = 0.03, 0.01, 6
-    given = x.clone()
-    out, problem = call_student(fn, net, given, target, epsilon, alpha, steps, name="fooling_loop")
-    if problem is not None:
-        return problem
-    problem = _inputs_kept_and_tensor(out, (given,), (x,), "fooling_loop", " (the budget is measured from the original x)")
-    if problem is not None:
-        return problem
-    if tuple(out.shape) != tuple(x.shape):
-        return failed(f"fooling_loop returned shape {tuple(out.shape)}; expected x's shape {tuple(x.shape)}.")
-    out = out.detach().to(x.device, x.dtype)
-    expected = fooling_loop_reference(net, x, target, epsilon, alpha, steps)
-    if torch.allclose(out, expected, rtol=1e-6, atol=1e-9):
-        with torch.no_grad():
-            before, after = net(x)[:, target], net(out)[:, target]
-        return passed(
-            f"{steps} steps of {alpha:g} along sign(dS_c/dx), each clipped to the budget |x_adv - x| <= {epsilon:g} and to "
-            f"[0, 1], raise S_c of both images (from {before.mean():.3g} to {after.mean():.3g} on average): the basic "
-            "iterative method (Kurakin et al. 2016) on the class score."
-        )
-    named = [
-        (dict(sign=-1.0), "the step has the wrong sign: x - alpha sign(g) descends S_c; to make the target more likely, ascend"),
-        (dict(budget=False), f"the budget is not enforced: after each step clip to [x0 - epsilon, x0 + epsilon], around the "
-                             "*original* image x0 (clipping around the current image lets the change grow every step)"),
-        (dict(pixel_range=False), "the pixel range is not enforced: after each step clip to [0, 1] as well"),
-        (dict(use_sign=False), "the step uses the raw gradient, not its sign: every value moves by exactly alpha, "
-                               "x + alpha * g.sign() (the steepest ascent when each value may change by at most alpha)"),
-        (dict(objective="log_softmax"), "this ascends log P_c (log-softmax); the exercise ascends the class score S_c, "
-                                        "the logit, like the paper's maps"),
-        (dict(recompute=False), "the gradient was computed once, at the original image (one FGSM step of size epsilon "
-                                "gives the same): recompute it at the current image in every step, as the iterative "
-                                "method does"),
-    ]
-    for kwargs, words in named:
-        if torch.allclose(out, fooling_loop_reference(net, x, target, epsilon, alpha, steps, **kwargs), rtol=1e-6, atol=1e-9):
-            return failed(f"fooling_loop: {words}.")
-    change = float((out - x).abs().max())
-    if change > epsilon + 1e-9:
-        return failed(f"fooling_loop: the largest change is {change:.3g} > epsilon = {epsilon:g}: the budget is not enforced.")
-    if float(out.min()) < -1e-9 or float(out.max()) > 1 + 1e-9:
-        return failed("fooling_loop: values leave [0, 1]: clip to the pixel range after each step.")
-    worst = float((out - expected).abs().max())
-    return failed(f"fooling_loop differs from the reference by up to {worst:.3g}. Hint: exactly `steps` steps, each "
-                  "x <- clip(x + alpha * sign(dS_target/dx)) with the gradient taken at the current x.")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,14 +4,23 @@ the starting image, and the notebook's "check your understanding" questions."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-from . import CheckResult, call_student, compare_arrays, explain_bare_module_error, failed, model_device, passed
+from . import (
+    CheckResult,
+    call_student,
+    compare_arrays,
+    explain_bare_module_error,
+    failed,
+    model_device,
+    passed,
+)
 from .quiz import MultipleChoice, NumericAnswer
+from .rules import changed_inputs, default_device_problem, first_problem, not_a_tensor, run_student
 
 
 def reference_objective(logits: torch.Tensor, x: torch.Tensor, target: int, l2: float) -> torch.Tensor:
@@ -24,38 +33,62 @@ def reference_ascent_step(x: torch.Tensor, grad_score: torch.Tensor, lr: float, 
     return x + lr * (grad_score - 2 * l2 * x)
 
 
-def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor]) -> CheckResult:
-    """Exercise 1: `fn(logits (N, K) tensor, x (N, 3, H, W) tensor, target int, l2 float)` -> S_c - l2*||x||^2, shape (N,)."""
-    gen = torch.Generator().manual_seed(3)
+def _objective_cases(device: str | torch.device) -> list[tuple[torch.Tensor, torch.Tensor, int, float]]:
+    """(logits (N, K), x (N, 3, 8, 8), target, l2) for three sizes, made on the CPU then moved to `device`."""
+    gen, cases = torch.Generator().manual_seed(3), []
     for n, k, l2 in [(1, 6, 0.0), (4, 6, 0.01), (3, 10, 0.5)]:
-        logits, x = torch.randn(n, k, generator=gen), torch.randn(n, 3, 8, 8, generator=gen)
-        target = int(torch.randint(k, (1,), generator=gen))
-        out, bad = call_student(fn, logits.clone(), x.clone(), target, l2, name="objective")
+        logits, x = torch.randn(n, k, generator=gen, device="cpu"), torch.randn(n, 3, 8, 8, generator=gen, device="cpu")
+        cases.append((logits.to(device), x.to(device), int(torch.randint(k, (1,), generator=gen, device="cpu")), l2))
+    return cases
+
+
+def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor], device: str | torch.device = "cpu") -> CheckResult:
+    """Exercise 1: `fn(logits (N, K) tensor, x (N, 3, H, W) tensor, target int, l2 float)` -> S_c - l2*||x||^2, shape (N,).
+
+    The rules it checks: the inputs unchanged, a tensor on their device (every tensor is made on `device`).
+    """
+    for logits, x, target, l2 in _objective_cases(device):
+        given = (logits.clone(), x.clone())
+        out, bad = run_student(fn, *given, target, l2, name="objective")
+        bad = first_problem(bad, changed_inputs(given, (logits, x), "objective"))
         if bad is not None:
             return bad
-        verdict = compare_arrays(f"objective (N={n}, l2={l2})", out, reference_objective(logits, x, target, l2))
+        verdict = compare_arrays(f"objective (N={len(x)}, l2={l2})", out, reference_objective(logits, x, target, l2))
         if not verdict:
             hint = " Remember: one value per image, and the squared L2 norm sums over channels and pixels."
             return failed(verdict.message + hint)
-    return passed("objective = S_c(I) - lambda * ||I||^2, one value per image.")
+    bad = default_device_problem(fn, lambda: _objective_cases("cpu")[1], "objective")
+    return bad if bad is not None else passed("objective = S_c(I) - lambda * ||I||^2, one value per image.")
 
 
-def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], torch.Tensor]) -> CheckResult:
-    """Exercise 2: `fn(x, grad_score, lr, l2)` (tensors of one shape, floats) -> x + lr * (grad_score - 2*l2*x), a new tensor; x unchanged."""
+def _step_cases(device: str | torch.device) -> list[tuple[torch.Tensor, torch.Tensor, float, float]]:
+    """(x, grad_score, lr, l2) for three settings, made on the CPU then moved to `device`."""
     gen = torch.Generator().manual_seed(4)
-    for lr, l2 in [(1.0, 0.0), (0.5, 0.1), (2.0, 1e-3)]:
-        x, g = torch.randn(2, 3, 8, 8, generator=gen), torch.randn(2, 3, 8, 8, generator=gen)
-        x_before = x.clone()
-        out, bad = call_student(fn, x, g, lr, l2, name="ascent_step")
+    return [(torch.randn(2, 3, 8, 8, generator=gen, device="cpu").to(device), torch.randn(2, 3, 8, 8, generator=gen, device="cpu").to(device),
+             lr, l2) for lr, l2 in [(1.0, 0.0), (0.5, 0.1), (2.0, 1e-3)]]
+
+
+def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], torch.Tensor], device: str | torch.device = "cpu") -> CheckResult:
+    """Exercise 2: `fn(x, grad_score, lr, l2)` (tensors of one shape, floats) -> x + lr * (grad_score - 2*l2*x), a new tensor.
+
+    The rules it checks: x and grad_score unchanged, a tensor on their device (every tensor is made on `device`).
+    """
+    for x, g, lr, l2 in _step_cases(device):
+        given = (x.clone(), g.clone())
+        out, bad = run_student(fn, *given, lr, l2, name="ascent_step")
         if bad is not None:
             return bad
-        if not torch.equal(x, x_before):
+        if not torch.equal(given[0], x):
             return failed("ascent_step modified its input x in place; return a new tensor instead.")
+        bad = changed_inputs(given, (x, g), "ascent_step")
+        if bad is not None:
+            return bad
         verdict = compare_arrays(f"ascent_step (lr={lr}, l2={l2})", out, reference_ascent_step(x, g, lr, l2))
         if not verdict:
             hint = " Ascent goes *up* the gradient, and d(lambda||I||^2)/dI = 2*lambda*I."
             return failed(verdict.message + hint)
-    return passed("one SGD ascent step: I + lr * (dS_c/dI - 2*lambda*I).")
+    bad = default_device_problem(fn, lambda: _step_cases("cpu")[1], "ascent_step")
+    return bad if bad is not None else passed("one SGD ascent step: I + lr * (dS_c/dI - 2*lambda*I).")
 
 
 def check_starting_image(image: Any, classifier: Any) -> CheckResult:
@@ -181,6 +214,94 @@ def check_class_image(fn: Callable[..., torch.Tensor], classifier: Any) -> Check
             diagnosis = _diagnose_class_image(fn, model, out, case, size)
             return failed(f"{verdict.message} {diagnosis[0].upper()}{diagnosis[1:]}")
     return passed("your loop is the paper's class-model visualization (Eq. 1, SGD from the mean image); the model is untouched.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 5 (beyond the paper): jitter, blur and clipping in the student's own loop, judged by another network.
+
+# A few classes whose jitter + blur images the judge recognises at this small budget, and the budget: small images and
+# few Adam steps, so that the check takes well under a minute on one CPU core. Chosen by a screen (29 classes, 60
+# steps, two seeds; then 8 classes, 100 steps, three seeds): with the solution, jellyfish and volcano were in Lite2's
+# top-5 for every seed, and 3 to 5 of these five classes in all; the plain loop of exercise 3 put none there.
+JITTER_BLUR_CLASSES: tuple[str, ...] = ("jellyfish", "volcano", "lemon", "tiger", "fig")
+JITTER_BLUR_SETTING: dict[str, float] = {"steps": 100, "lr": 0.05, "l2": 0.01, "size": 96, "jitter": 4, "sigma": 1.0, "blur_every": 4}
+MIN_RECOGNISED = 2  # of JITTER_BLUR_CLASSES with the target in the judge's top-5
+JUDGE_TOP_K = 5
+
+Judge = Callable[[Any, Sequence[np.ndarray], Sequence[int]], Sequence[Any]]  # helpers.atlas.judge: scores with .rank
+
+
+def pixel_bounds(classifier: Any, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The all-black and all-white (1, 3, size, size) images in the classifier's normalised space, on its device:
+    the range that clipping keeps the image in."""
+    ones = torch.ones(1, 3, size, size, device=classifier.device)
+    return classifier.normalize(0 * ones), classifier.normalize(ones)
+
+
+def _jitter_blur_args(model: torch.nn.Module, target: int, steps: int, lo: torch.Tensor, hi: torch.Tensor) -> tuple:
+    s = JITTER_BLUR_SETTING
+    return (model, target, steps, s["lr"], s["l2"], int(s["size"]), lo, hi, int(s["jitter"]), s["sigma"], int(s["blur_every"]))
+
+
+def _run_jitter_blur(fn: Callable[..., torch.Tensor], model: torch.nn.Module, original: torch.nn.Module, target: int,
+                     steps: int, seed: int, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor | None, CheckResult | None]:
+    """One call of the student's loop with the global generator seeded; a verdict for a crash, a side effect or a wrong type."""
+    torch.manual_seed(seed)
+    name = "jitter_blur_class_image"
+    out, problem = run_student(fn, *_jitter_blur_args(model, target, steps, lo, hi), name=name, explain=explain_bare_module_error)
+    problem = first_problem(problem, _model_side_effect(model, original), not_a_tensor(out, name, lo.shape))
+    if problem is not None:
+        return None, problem
+    out = out.detach()
+    if out.device != lo.device:
+        return None, failed(f"{name} returned a tensor on {out.device}; the model is on {lo.device}: create the image there.")
+    if bool((out < lo - 1e-4).any() or (out > hi + 1e-4).any()):
+        return None, failed(f"{name}'s image leaves the valid pixel range: clip it after every step, "
+                            "x.copy_(torch.maximum(torch.minimum(x, hi), lo)) inside torch.no_grad().")
+    return out, None
+
+
+def check_jitter_blur_class_image(fn: Callable[..., torch.Tensor], classifier: Any, judge_model: Any, judge: Judge) -> CheckResult:
+    """Exercise 5: `fn(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every) -> (1, 3, size, size)`.
+
+    Exercise 3's loop with jitter, Adam, blur and clipping, run on `classifier`'s model (e.g. Lite0, a copy with
+    trainable weights, on its device) for JITTER_BLUR_CLASSES at JITTER_BLUR_SETTING's small budget. The rules it
+    checks: two seeds give two images (the jitter is random; the plain loop gives one), every image stays in
+    [lo, hi] (clipping), the model is untouched (no .grad, eval mode), and at least MIN_RECOGNISED of the class
+    images have their target in the top-5 of `judge_model`, a network that made none of them, scored by `judge`
+    (pass `helpers.atlas.judge`).
+    """
+    original = classifier.model
+    model = _trainable_copy(original)
+    lo, hi = pixel_bounds(classifier, int(JITTER_BLUR_SETTING["size"]))
+    first = classifier.class_index(JITTER_BLUR_CLASSES[0])
+    probes = []
+    for seed in (0, 1):
+        out, problem = _run_jitter_blur(fn, model, original, first, 3, seed, lo, hi)
+        if problem is not None:
+            return problem
+        probes.append(out)
+    if torch.equal(probes[0], probes[1]):
+        return failed("jitter_blur_class_image gives the same image whatever the random seed, as the plain loop of exercise 3 "
+                      "does: there is no jitter. Before each forward pass shift the image by a random (dy, dx) in "
+                      "[-jitter, jitter]: dy, dx = torch.randint(-jitter, jitter + 1, (2,)).tolist(), then "
+                      "torch.roll(x, shifts=(dy, dx), dims=(2, 3)).")
+    targets, images = [classifier.class_index(name) for name in JITTER_BLUR_CLASSES], []
+    for seed, target in enumerate(targets):
+        out, problem = _run_jitter_blur(fn, model, original, target, int(JITTER_BLUR_SETTING["steps"]), seed, lo, hi)
+        if problem is not None:
+            return problem
+        images.append(classifier.deprocess(out))
+    ranks = [int(score.rank) for score in judge(judge_model, images, targets)]
+    recognised = sum(rank <= JUDGE_TOP_K for rank in ranks)
+    listing = ", ".join(f"{name} {rank}" for name, rank in zip(JITTER_BLUR_CLASSES, ranks))
+    if recognised < MIN_RECOGNISED:
+        return failed(f"the judge puts {recognised} of {len(ranks)} class images in its top-{JUDGE_TOP_K} (its rank of each "
+                      f"target: {listing}); at least {MIN_RECOGNISED} expected. Hint: Adam (maximize=True) instead of SGD, a "
+                      "fresh random shift before every forward pass, the blur every `blur_every` steps, the clip after each step.")
+    return passed(f"the judge, which made none of these images, puts {recognised} of {len(ranks)} in its top-{JUDGE_TOP_K} "
+                  f"(its rank of each target: {listing}): jitter, blur and clipping choose, among the many images that Lite0 "
+                  "scores highly, ones that another network recognises; compare the plain method's images in the atlas above.")
 
 
 Q1_WHY_LOGITS = MultipleChoice(

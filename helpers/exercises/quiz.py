@@ -71,22 +71,36 @@ class MultipleChoice:
         return failed(f"({letter}) \u201c{chosen}\u201d is not right. {misconception + ' ' if misconception else ''}{self.explanation}")
 
 
-def parse_number(response: object) -> float | None:
-    """A float from a number, numpy scalar, 0-d tensor or a string such as "0.33", "1/3" or " 1 / 3 "; else None.
+MINUS_SIGNS = "\u2212\u2012\u2013\u2014\ufe63\uff0d"  # Unicode minus, figure/en/em dash, small and full-width hyphen-minus
 
-    Booleans are not numbers here: True would silently read as 1.
+
+def parse_number(response: object) -> float | None:
+    """A float from a number, numpy scalar, 0-d tensor or a string such as "0.33", "-0.2", "\u22120.2" or "1/3"; else None.
+
+    A Unicode minus or dash counts as "-" (text copied from a page often has one). Booleans are not numbers
+    here: True would silently read as 1.
     """
     if isinstance(response, bool):
         return None
     if isinstance(response, str):
+        text = "".join(response.split())
+        for sign in MINUS_SIGNS:
+            text = text.replace(sign, "-")
         try:
-            return float(Fraction("".join(response.split())))
+            return float(Fraction(text))
         except (ValueError, ZeroDivisionError):
             return None
     try:
         return float(response)  # type: ignore[arg-type]
     except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor with more than one element
         return None
+
+
+def parse_percentage(response: object) -> float | None:
+    """The number before a trailing % in a string ("-20%", " 12.8 % ") as a percentage; None when it is not one."""
+    if not isinstance(response, str) or not response.strip().endswith("%"):
+        return None
+    return parse_number(response.strip()[:-1])
 
 
 @dataclass(frozen=True, repr=False)
@@ -121,22 +135,32 @@ class NumericAnswer:
         return 0.0 < self.answer <= 1.0
 
     def check(self, response: object) -> CheckResult:
-        """Grade a number (or a string like "1/3") and explain; a percentage for a fraction, or anything else, says what is expected."""
-        if isinstance(response, str) and response.strip().endswith("%"):
-            percent = parse_number(response.strip()[:-1])
-            if percent is not None and self._is_fraction():
-                return failed(f"give a fraction, not a percentage: {percent:g}% is {percent / 100:g}. Answer with a number between 0 and 1.")
-        value = parse_number(response)
+        """Grade a number (or a string like "1/3", "\u22120.2"); a percentage such as "12.8%" counts as 0.128 where the
+        answer is a fraction, and anything else gets a message that says what format is expected."""
+        percent = parse_percentage(response)
+        if percent is not None and not self._is_fraction():
+            return failed(f"this question asks for a plain number, not a percentage: answer e.g. {_example(self.answer)} "
+                          f"(you wrote {response!r}, which reads as {percent / 100:g}).")
+        value = percent / 100 if percent is not None else parse_number(response)
         if value is None:
-            return failed(f"answer with a number (e.g. 0.25 or \"1/4\"); got {response!r}.")
+            also = ' (or a percentage, "25%")' if self._is_fraction() else ""
+            return failed(f'answer with a number, e.g. {_example(self.answer)}, "1/4" or "-0.5"{also}; got {response!r}.')
         if not math.isfinite(value):
             return failed(f"answer with a finite number; got {value}.")
         if abs(value - self.answer) <= self.tolerance:
             return passed(self.explanation)
-        if self._is_fraction() and value > 1 and abs(value / 100 - self.answer) <= self.tolerance:
-            return failed(f"give a fraction, not a percentage: {value:g}% is {value / 100:g}. Answer with a number between 0 and 1.")
+        if percent is None and self._is_fraction() and value > 1 and abs(value / 100 - self.answer) <= self.tolerance:
+            return failed(f"give a fraction, not a percentage: {value:g}% is {value / 100:g}. Answer with a number between 0 "
+                          "and 1 (or write the % sign).")
         for wrong, misconception in self.mistakes:
             if abs(value - wrong) <= self.tolerance:
                 return failed(f"{value:g} is not right: {misconception} {self.explanation}")
         direction = "too high" if value > self.answer else "too low"
         return failed(f"{value:g} is {direction}. {self.explanation}")
+
+
+def _example(answer: float) -> str:
+    """A sample answer in the question's format, not the answer itself: a fraction, a signed or a large number."""
+    if 0.0 < answer <= 1.0:
+        return "0.25"
+    return "-1.5" if answer < 0 else "12"
