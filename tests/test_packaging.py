@@ -223,3 +223,17 @@ def test_wheel_ships_the_benchmark_results_and_photos(tmp_path) -> None:
     for f in ("helpers/data/benchmarks/photo_benchmark.json", "helpers/data/benchmarks/photos/instances.json",
               "helpers/data/benchmarks/photos/LICENSES.md", "helpers/data/benchmarks/photos/000000000529.jpg"):
         assert f in names, f
+
+
+def test_version_is_written_once_and_the_changelog_describes_it() -> None:
+    """helpers.__version__ is the package's version (pyproject reads it), CHANGELOG.md's newest release, and the
+    wheel the README tells lecturers to upload."""
+    import helpers
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "helpers.__version__"}
+    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", (ROOT / "CHANGELOG.md").read_text(), flags=re.M)
+    assert released and released[0] == helpers.__version__, f"CHANGELOG's newest release {released[:1]} != {helpers.__version__}"
+    wheels = set(re.findall(r"saliency_course-([\d.]+)-py3-none-any\.whl", (ROOT / "README.md").read_text()))
+    assert wheels == {helpers.__version__}, wheels
