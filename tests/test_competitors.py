@@ -81,7 +81,7 @@ def test_share_is_nan_where_the_margin_shrank_or_barely_grew() -> None:
     end = np.array([[1.0, 2.0],      # margin -1: the others rose more than S_c
                     [0.0, 0.0],      # nothing moved
                     [8.0, 7.0],      # margin +1 of a movement of 15: 6.7%, defined
-                    [8.0, 7.6]])     # margin +0.4 of 15.6: 2.6%, a ratio of near-cancelling changes
+                    [8.0, 7.95]])    # margin +0.05 of 15.95: 0.3%, a ratio of near-cancelling changes
     change = margin_change(start, end, [0, 0, 0, 0], "mean")
     assert change.share_defined.tolist() == [False, False, True, False]
     share = change.share_from_others

@@ -12,7 +12,7 @@ For each, the margin gained is d(S_c) - d(competitors), and the share gained fro
 -d(competitors) / (margin gained): 0 when only S_c rose, 1 when only the others fell, negative when the others rose.
 The share is a ratio, so it is defined only where the margin grew by at least MIN_MARGIN_FRACTION of the total
 movement |d(S_c)| + |d(competitors)|; elsewhere (the margin shrank, or two large changes nearly cancel) it is NaN,
-and `share_defined` says where. Then |share| <= 1 / MIN_MARGIN_FRACTION = 20.
+and `share_defined` says where. Then |share| <= 1 / MIN_MARGIN_FRACTION = 100.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 SUMMARIES: tuple[str, ...] = ("mean", "logsumexp", "runner_up")
-MIN_MARGIN_FRACTION = 0.05  # a margin gain below 5% of |d(S_c)| + |d(competitors)| leaves the share undefined
+MIN_MARGIN_FRACTION = 0.01  # a margin gain below 1% of |d(S_c)| + |d(competitors)| leaves the share undefined
 
 
 def _as_logits(name: str, logits: torch.Tensor | np.ndarray) -> np.ndarray:
