@@ -195,7 +195,7 @@ claim("log-sum-exp: the posterior objectives still gain most of their log-odds f
       "their median share lies below 0.5)", all(median_interval(shares[o]["logsumexp"])[1] < 0.5 for o in posterior));
 
 # %% [markdown]
-# What you should see: every objective levels off with a high $P_c$ (the images still move a little); the posterior objectives stop at a small $S_c$. With the **mean**, the share from the others is the same for all three objectives; with the **log-sum-exp** and the **runner-up**, the paper's objective *raises* the strongest competitors, and the posterior objectives raise them less than $S_c$ does (the changes are printed separately).
+# What you should see: every objective levels off with a high $P_c$, while the images still move (printed); the posterior objectives stop at a small $S_c$. With the **mean**, the share from the others is the same for all three objectives; with the **log-sum-exp** and the **runner-up**, the paper's objective *raises* the strongest competitors, and the posterior objectives raise them less than $S_c$ does (the changes are printed separately).
 #
 # **The metrics disagree; the paper's argument is about the log-sum-exp**, the only way $P_c$ depends on the competitors (the mean weighs the weak ones alike). By it the paper is half right: the posterior objectives let the strongest competitors rise less, but still gain most of their margin by raising $S_c$. The larger difference: they are **satisfied early**, their gradient fading like $1-P_c$.
 
@@ -218,7 +218,7 @@ axes[0].legend(title="objective maximised")
 fig.tight_layout()
 
 # %% [markdown]
-# What you should see: every curve on the left flattens before step 400 (the objective has levelled off, though the images still move slowly: printed above); for 'star' the paper's $S_c$ climbs long after the posterior runs, with $P_c$ near 1, have stopped.
+# What you should see: every curve on the left flattens before step 400 (the objective has levelled off, though the images still move: printed above); for 'star' the paper's $S_c$ climbs long after the posterior runs, with $P_c$ near 1, have stopped.
 
 # %%
 shown = ["circle", "star", "ring"]
@@ -304,8 +304,10 @@ contrast = {"Adam, same lambda": lite_table("adam", objs=objectives),
             "Adam, lambda = 0": lite_table("adam", l2=0.0, objs=["logit", "log_softmax"]),
             "SGD, lambda = 0": lite_table("sgd", l2=0.0, objs=["logit", "log_softmax"])}
 rescaled = lite_table("sgd", objs=["softmax"], lr=lr_lite * k_pc, l2=lam_lite / k_pc)["softmax"]
-fell = [float(np.mean(np.diff(ascended(r)[-50:]) < 0)) for r in rescaled]
-print(f"rescaled P_c: share of its last 50 steps on which the ascended objective fell: {', '.join(f'{f:.0%}' for f in fell)}")
+curves = [ascended(r) for r in rescaled]       # P_c - (lambda / k) ||I||^2, per step
+for r, j in zip(rescaled, curves):
+    print(f"rescaled P_c, {r.class_name}: the objective fell on {np.mean(np.diff(j) < 0):.0%} of the steps; lowest "
+          f"{j.min() - j[0]:+.2f} from the start (step {j.argmin()}), best {j.max() - j[0]:+.2f}, final {j[-1] - j[0]:+.2f}")
 extra = [(contrast["Adam, same lambda"]["softmax"][0], "Adam, same lambda"), *((r, f"SGD x k = {k_pc:.0f}") for r in rescaled)]
 fig = show_images([rs[obj][0].image for obj in ("logit", "log_softmax") for rs in contrast.values()] + [r.image for r, _ in extra],
                   [f"{setting}\n{METHOD[obj]}: {classes[0]}" for obj in ("logit", "log_softmax") for setting in contrast]
@@ -319,17 +321,20 @@ def faintness(rs):
 
 claim("Adam alone does not erase the difference: with the same lambda its log P_c images are no more textured, "
       "relative to the paper's, than SGD's, for both classes",
-      bool((faintness(contrast["Adam, same lambda"]) <= faintness(lite_sgd)).all()))
+      bool((faintness(contrast["Adam, same lambda"]) <= faintness({o: rs[:len(classes)] for o, rs in lite_sgd.items()})).all()))
 claim("lambda = 0: the log P_c images are closer to the paper's in texture (pixel std ratio) with Adam than with SGD, "
       "for both classes", bool((faintness(contrast["Adam, lambda = 0"]) > faintness(contrast["SGD, lambda = 0"])).all()))
 claim("in every setting, log P_c ends with a smaller S_c than the paper's objective, for both classes",
       all((logit_of(rs["log_softmax"]) < logit_of(rs["logit"])).all() for rs in contrast.values()))
 claim("rescaled by k, P_c does leave the mean image: it ends with P_c > 0.99 and more pixel std than the paper's SGD "
       "image, for both classes", bool(all(r.final_prob > 0.99 for r in rescaled)
-                                      and (pixel_std(rescaled) > pixel_std(lite_sgd["logit"][:len(classes)])).all()));
+                                      and (pixel_std(rescaled) > pixel_std(lite_sgd["logit"][:len(classes)])).all()))
+claim("rescaled by k, the P_c run is no settled ascent: its objective fell on some steps (a small enough step never "
+      "lowers it) and ends below the best value it reached, for both classes",
+      all((np.diff(j) < 0).any() and j[-1] < j.max() for j in curves));
 
 # %% [markdown]
-# What you should see: with the same $\lambda$, Adam's $\log P_c$ images are blank too; without the penalty, Adam keeps painting after $P_c$ saturates and its $\log P_c$ images reach a similar amount of texture (pixel std) to the paper's, more than SGD's do; $S_c$ stays smaller in every setting. Adam's $P_c$ row is still climbing (marked *). Rescaled by $k$, SGD's $P_c$ run does leave the mean image, but with a step this large it saturates $P_c$ in colour noise and its objective oscillates (the share of falling steps, printed): the blank $P_c$ image in the main line was the step size, not the objective; neither step gives a prominent class image.
+# What you should see: with the same $\lambda$, Adam's $\log P_c$ images are blank too; without the penalty, Adam keeps painting after $P_c$ saturates and its $\log P_c$ images reach a similar amount of texture (pixel std) to the paper's, more than SGD's do; $S_c$ stays smaller in every setting. Adam's $P_c$ row is still climbing (marked *). Rescaled by $k$, SGD's $P_c$ run does leave the mean image, but its step is so large that the image overshoots: $P_c$ saturates in colour noise while the objective falls below its start, and the penalty then pulls the image back (printed). The blank $P_c$ image in the main line was the step size, not the objective; neither step gives a prominent class image.
 
 # %% [markdown]
 # ## The saliency view: maps of $S_c$ versus $P_c$ · 4 min
@@ -365,15 +370,7 @@ maps = {name: g[i].abs().amax(0) for name, g in [("|dS_c/dI| (paper)", g_s), ("|
 for name, m in maps.items():
     print(f"max {name:18s} = {m.max().item():.1e}   ({m.max().item() / maps['|dS_c/dI| (paper)'].max().item():.1e} of the S_c map's)")
 
-# %%
-# NBVAL_CHECK_OUTPUT
 from helpers.saliency import rank_correlation
-
-shrink = {name: m.max().item() / maps["|dS_c/dI| (paper)"].max().item() for name, m in maps.items()}
-claim("the P_c and log P_c maps' maxima are within a factor 10 of (1 - P_c) times the S_c map's "
-      "(one order of magnitude, against the two orders of 1 - P_c near 0.01)",
-      all(abs(np.log10(shrink[n] / float(one_minus_p[i]))) < 1 for n in ("|dP_c/dI|", "|d log P_c/dI|")))
-claim("the log P_c gradient is the P_c gradient divided by P_c (to float precision)", close(g_logp[i] * p_c[i], g_p[i]))
 
 
 def class_maps(x):
@@ -399,6 +396,14 @@ scores = [shape_scores(k_maps[j], g_p[j].abs().amax(0), int(predicted[j])) for j
 beats = sum(rp > ro.max() for rp, ro in scores)
 print(f"all {len(scores)} held-out images: the P_c map is closer to the S_c map than every other class's map on {beats} "
       f"(medians: P_c map {np.median([rp for rp, _ in scores]):.2f}, best other class {np.median([ro.max() for _, ro in scores]):.2f})")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+shrink = {name: m.max().item() / maps["|dS_c/dI| (paper)"].max().item() for name, m in maps.items()}
+claim("the P_c and log P_c maps' maxima are within a factor 10 of (1 - P_c) times the S_c map's "
+      "(one order of magnitude, against the two orders of 1 - P_c near 0.01)",
+      all(abs(np.log10(shrink[n] / float(one_minus_p[i]))) < 1 for n in ("|dP_c/dI|", "|d log P_c/dI|")))
+claim("the log P_c gradient is the P_c gradient divided by P_c (to float precision)", close(g_logp[i] * p_c[i], g_p[i]))
 claim("on this image every other class's score-gradient map has the S_c map's shape about as much as the P_c map does: "
       "the P_c map's rank correlation lies within their range (min to max)", r_others.min() <= r_p <= r_others.max())
 claim("over the held-out images, the P_c map is closer in shape to the S_c map than the best other class's map on fewer "
