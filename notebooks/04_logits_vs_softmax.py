@@ -195,7 +195,7 @@ claim("log-sum-exp: the posterior objectives still gain most of their log-odds f
       "their median share lies below 0.5)", all(median_interval(shares[o]["logsumexp"])[1] < 0.5 for o in posterior));
 
 # %% [markdown]
-# What you should see: every objective levels off with a high $P_c$, while the images still move (printed); the posterior objectives stop at a small $S_c$. With the **mean**, the share from the others is the same for all three objectives; with the **log-sum-exp** and the **runner-up**, the paper's objective *raises* the strongest competitors, and the posterior objectives raise them less than $S_c$ does (the changes are printed separately).
+# What you should see: every objective levels off with a high $P_c$, while the images still move (printed); the posterior objectives stop at a small $S_c$. With the **mean**, the share from the others is the same for all three objectives; with the **log-sum-exp** and the **runner-up**, the paper's objective *raises* the strongest competitors, and the posterior objectives raise them less than $S_c$ does.
 #
 # **The metrics disagree; the paper's argument is about the log-sum-exp**, the only way $P_c$ depends on the competitors (the mean weighs the weak ones alike). By it the paper is half right: the posterior objectives let the strongest competitors rise less, but still gain most of their margin by raising $S_c$. The larger difference: they are **satisfied early**, their gradient fading like $1-P_c$.
 
@@ -236,7 +236,7 @@ fig = show_images(images, titles, ncols=3, size=4.0, interpolation="nearest")
 # %% [markdown]
 # ## ImageNet (EfficientNet-Lite0) with plain SGD · 4 min
 #
-# Notebook 03's Lite0 settings (plain SGD, its $\eta$ and $\lambda$, 150 steps, 160 px; 224 px on a GPU): $S_c$ and $\log P_c$ on six classes, $P_c$ on two. Only the objective changes, without $k$ (for $P_c$ it is printed below; the optional section runs with it).
+# Notebook 03's Lite0 settings (plain SGD, its $\eta$ and $\lambda$, 150 steps, 160 px; 224 px on a GPU): $S_c$ and $\log P_c$ on six classes, $P_c$ on two. Only the objective changes, without $k$ (printed below; used in the optional section).
 
 # %%
 lite0 = helpers.load_model("efficientnet_lite0")
@@ -292,7 +292,7 @@ claim("for all six classes the log P_c image has a smaller pixel std and a small
            and (logit_of(lite_sgd["log_softmax"]) < logit_of(lite_sgd["logit"])).all()));
 
 # %% [markdown]
-# What you should see: the paper's objective gives dense speckle (notebook 03); $\log P_c$ a nearly blank image with a far smaller $S_c$ and $P_c$ near 1, on every class. At the paper's step $P_c$ barely moves: its gradient is scaled by $P_c$, so this row is about the step size, not the objective (the rescaled run is in the optional section). Rows marked * are still moving at 150 steps, a budget comparable to the penalty's time constant (printed): the comparison is at an equal budget, not at convergence.
+# What you should see: the paper's objective gives dense speckle (notebook 03); $\log P_c$ a nearly blank image with a far smaller $S_c$ and $P_c$ near 1, on every class. $P_c$ barely moves: its gradient is scaled by $P_c$, so this row measures the step size (rescaled: optional section). Rows marked * are still moving: the comparison is at an equal budget, not at convergence.
 
 # %% [markdown]
 # ## Optional: what Adam changes · 5 min
@@ -423,7 +423,7 @@ for ax, (panel, title, vmax) in zip(axes.flat, panels):
 fig.tight_layout()
 
 # %% [markdown]
-# What you should see: on the $S_c$ map's grey scale (top right, bottom left) the $P_c$ and $\log P_c$ maps are black. On their own scale (bottom middle, right) they look like the $S_c$ map, but so does every other class's gradient on the same image (printed above): on the toy CNN the gradient maps share the image's shape, so shape cannot tell the objectives apart. What differs is the **size**.
+# What you should see: on the $S_c$ map's grey scale (top right, bottom left) the $P_c$ and $\log P_c$ maps are black. On their own scale (bottom middle, right) they look like the $S_c$ map, but so does every other class's gradient on this image (printed): shape cannot tell the objectives apart; **size** can.
 
 # %% [markdown]
 # Over all 300 held-out images, the ratio of the map sizes $\lVert\partial P_c/\partial I\rVert / \lVert\partial S_c/\partial I\rVert$ against $1 - P_c$:
@@ -532,7 +532,7 @@ print(ex.Q3.check(None))  # replace None with your answer
 # - The posterior's gradient is the paper's $\partial S_c/\partial I$ minus a probability-weighted sum of the competitors' gradients.
 # - The paper's reason, measured by what $P_c$ depends on (the competitors' log-sum-exp): the posterior objectives raise the strongest competitors less than $S_c$ does, but gain most of their margin by raising $S_c$. By the mean of the other logits, all three objectives gain the same share from the others.
 # - The observation holds with plain SGD (toy and Lite0): $\log P_c$ images are nearly blank, because the posterior's gradient fades like $1 - P_c$ and the penalty then holds the image. Adam without a penalty keeps painting and gives them a similar amount of texture (pixel std) to the $S_c$ images.
-# - For a confident prediction the $P_c$ saliency map shrinks like $1 - P_c$; the $S_c$ map does not. Its shape tells little: on the toy, every class's gradient map has much the same shape.
+# - For a confident prediction the $P_c$ saliency map shrinks like $1 - P_c$; the $S_c$ map does not. Its shape is no evidence: on the toy, every class's gradient map shares it.
 
 # %% [markdown]
 # ## Going further
