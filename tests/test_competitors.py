@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from helpers.evaluation.competitors import (
+    MIN_MARGIN_FRACTION,
     SUMMARIES,
     competitor_score,
     margin_change,
@@ -74,6 +75,22 @@ def test_margin_change_keeps_its_inputs_and_takes_tensors() -> None:
     assert np.allclose(change.target_change, [1.0, 2.0]) and np.allclose(change.margin_change, [1.0, 2.0])
 
 
+def test_share_is_nan_where_the_margin_shrank_or_barely_grew() -> None:
+    """A margin that shrank, did not move, or grew by a sliver of two large changes has no share (NaN), not +7."""
+    start = np.zeros((4, 2))
+    end = np.array([[1.0, 2.0],      # margin -1: the others rose more than S_c
+                    [0.0, 0.0],      # nothing moved
+                    [8.0, 7.0],      # margin +1 of a movement of 15: 6.7%, defined
+                    [8.0, 7.95]])    # margin +0.05 of 15.95: 0.3%, a ratio of near-cancelling changes
+    change = margin_change(start, end, [0, 0, 0, 0], "mean")
+    assert change.share_defined.tolist() == [False, False, True, False]
+    share = change.share_from_others
+    assert np.isnan(share[[0, 1, 3]]).all() and share[2] == pytest.approx(-7.0)
+    assert np.nanmax(np.abs(share)) <= 1 / MIN_MARGIN_FRACTION
+    with pytest.raises(ValueError, match="finite values"):
+        median_interval(np.concatenate([share, share]))  # NaN shares cannot silently enter a median
+
+
 @pytest.mark.parametrize(
     ("start", "end", "targets", "summary", "message"),
     [
@@ -85,7 +102,6 @@ def test_margin_change_keeps_its_inputs_and_takes_tensors() -> None:
         (np.zeros((2, 3)), np.ones((2, 3)), [0], "mean", "2 integer class indices"),
         (np.zeros((1, 3)), np.array([[np.nan, 0, 0]]), [0], "mean", "inf or NaN"),
         (np.zeros((1, 3)), np.array([[1.0, 0, 0]]), [0], "median", "summary must be one of"),
-        (np.zeros((1, 3)), np.array([[1.0, 1.0, 1.0]]), [0], "mean", "did not change"),
     ],
 )
 def test_bad_input_says_what_was_expected(start, end, targets, summary, message) -> None:

@@ -10,6 +10,9 @@ competitors are summarised, so all three summaries are measured, from the logits
 
 For each, the margin gained is d(S_c) - d(competitors), and the share gained from the others is
 -d(competitors) / (margin gained): 0 when only S_c rose, 1 when only the others fell, negative when the others rose.
+The share is a ratio, so it is defined only where the margin grew by at least MIN_MARGIN_FRACTION of the total
+movement |d(S_c)| + |d(competitors)|; elsewhere (the margin shrank, or two large changes nearly cancel) it is NaN,
+and `share_defined` says where. Then |share| <= 1 / MIN_MARGIN_FRACTION = 100.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 import torch
 
 SUMMARIES: tuple[str, ...] = ("mean", "logsumexp", "runner_up")
+MIN_MARGIN_FRACTION = 0.01  # a margin gain below 1% of |d(S_c)| + |d(competitors)| leaves the share undefined
 
 
 def _as_logits(name: str, logits: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -74,9 +78,20 @@ class MarginChange:
         return self.target_change - self.competitor_change
 
     @property
+    def share_defined(self) -> np.ndarray:
+        """Where the margin grew by at least MIN_MARGIN_FRACTION of |d(S_c)| + |d(competitors)| (a ratio worth reading)."""
+        movement = np.abs(self.target_change) + np.abs(self.competitor_change)
+        return (movement > 0) & (self.margin_change >= MIN_MARGIN_FRACTION * movement)
+
+    @property
     def share_from_others(self) -> np.ndarray:
-        """-d(competitors) / d(margin): the part of the margin gained by lowering the others (negative: they rose)."""
-        return -self.competitor_change / self.margin_change
+        """-d(competitors) / d(margin): the part of the margin gained by lowering the others (negative: they rose).
+
+        NaN where `share_defined` is False: a margin that shrank or barely grew has no meaningful share.
+        """
+        defined = self.share_defined
+        margin = np.where(defined, self.margin_change, 1.0)
+        return np.where(defined, -self.competitor_change / margin, np.nan)
 
 
 def margin_change(start: torch.Tensor | np.ndarray, end: torch.Tensor | np.ndarray,
@@ -87,11 +102,8 @@ def margin_change(start: torch.Tensor | np.ndarray, end: torch.Tensor | np.ndarr
         raise ValueError(f"start and end must have the same shape (one row per image); got {s0.shape} and {s1.shape}.")
     t = _as_targets(targets, *s0.shape)
     rows = np.arange(len(t))
-    change = MarginChange(summary, s1[rows, t] - s0[rows, t],
-                          competitor_score(s1, t, summary) - competitor_score(s0, t, summary))
-    if np.any(change.margin_change == 0):
-        raise ValueError(f"The {summary} margin did not change for some rows, so its share from the others is undefined.")
-    return change
+    return MarginChange(summary, s1[rows, t] - s0[rows, t],
+                        competitor_score(s1, t, summary) - competitor_score(s0, t, summary))
 
 
 def margin_decomposition(start: torch.Tensor | np.ndarray, end: torch.Tensor | np.ndarray,

@@ -183,8 +183,9 @@ Q2 = NumericAnswer(
     "by what factor is the first term smaller than dS_c/dI? (a number between 0 and 1)",
     0.0099,
     0.00004,  # separates 0.0099 from 0.01 (1 - P_c, the missing factor P_c)
-    "P_c (1 - P_c) = 0.99 x 0.01 = 0.0099: the P_c map is about 100 times fainter than the S_c map, and the competitor "
-    "term is small too, because the other P_k add up to only 0.01. A confident prediction has a nearly flat P_c map.",
+    "P_c (1 - P_c) = 0.99 x 0.01 = 0.0099. The competitor term is of the same order, not smaller: its weights P_c P_k "
+    "add up to P_c (1 - P_c) as well, so both terms are of order (1 - P_c) |dS_c/dI| (on the toy it is sometimes the "
+    "larger). A confident prediction has a nearly flat P_c map, fainter by a factor of the order of 1 - P_c.",
     mistakes=[(0.99, "that is P_c itself; the logit term is weighted by P_c (1 - P_c)."),
               (0.01, "that is 1 - P_c: the factor P_c is missing. The weight of the logit term is P_c (1 - P_c) = 0.99 x 0.01."),
               (0.9801, "that is P_c squared; the weight is P_c times (1 - P_c).")],
@@ -204,7 +205,8 @@ Q3 = MultipleChoice(
     "The posterior is satisfied by a small margin: its gradient (1 - P_c) dS_c/dI - sum_{k != c} P_k dS_k/dI fades as "
     "P_c -> 1, and plain SGD stops where it balances the penalty's 2 lambda I, close to the start. Adam moves each pixel "
     "by about lr however small the gradient; with no penalty nothing balances it. With the same penalty Adam's images "
-    "are blank too (the notebook's optional section): normalised steps erase the difference only without it.",
+    "are blank too (the notebook's optional section): only without it do normalised steps give the log P_c images a "
+    "similar amount of texture (pixel std) to the S_c images.",
     why_wrong={
         "a": "Both ascend the same objective; only the step differs: SGD's is lr times the gradient, Adam's is divided by the gradient's running size.",
         "c": "It fades like 1 - P_c but is not zero (the notebook measures its size); what matters is what the optimiser does with a small gradient.",
