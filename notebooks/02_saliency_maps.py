@@ -60,7 +60,7 @@ from helpers.evaluation import masks as mask_eval, randomization as rand_eval
 from helpers.claims import claim, equal_to_float_precision
 from helpers.course.plotting import FIGURE_DPI, draw_box, normalize_map, show_images, show_saliency
 
-PANEL = 300 / FIGURE_DPI   # inches per panel: 300 px, readable on a projector; at most three panels a row
+PANEL = 320 / FIGURE_DPI   # inches per panel: over 300 px after tight_layout's trim, for a projector; at most three a row
 
 def clip99(m):
     # for display only: clip at the 99th percentile so a few extreme pixels do not hide the rest
@@ -100,7 +100,7 @@ M = w.abs().amax(dim=1)[0]                                  # 5. M_ij = max over
 
 print("class:", PHOTO_MODEL.categories[c], "| map shape:", tuple(M.shape))
 equal_to_float_precision("helpers.saliency_map gives the same map", M, helpers.saliency_map(PHOTO_MODEL, x.detach(), c)[0])
-fig = show_saliency([PHOTO_MODEL.deprocess(x)], [clip99(M)], [PHOTO_MODEL.categories[c]], with_overlay=True)
+fig = show_saliency([PHOTO_MODEL.deprocess(x)], [clip99(M)], [PHOTO_MODEL.categories[c]], with_overlay=True, size=PANEL)
 
 # %% [markdown]
 # *What you should see:* a map (white = large $|w|$) with no clean outline of the cat, brightest around the eyes and
@@ -623,8 +623,9 @@ print(ex.Q3.check("?"))   # your answer: "a", "b" or "c"
 #    the colour channels: how sensitive the class score is to each pixel, not how much each pixel contributes.
 # 2. Against exact toy masks, raw gradients put well over the uniform share of their mass on the objects, but they are
 #    not segmentations.
-# 3. The 10-crop average smooths the speckle, but the crops cover the frame unevenly: average so that coverage does not
-#    change the noise, or the pointing game scores the frame.
+# 3. The 10-crop average smooths the speckle at the price of 10 passes, but the crops cover the frame unevenly: average
+#    so that coverage does not change the noise, or the pointing game scores the frame. Smoother is not automatically
+#    better at finding the object: the toy checks measure it pair by pair.
 # 4. On COCO photos with an ImageNet classifier, the paper's 10-crop map does not point better than the image centre:
 #    on the larger stored run their intervals overlap, and a few dozen pairs cannot show the published gap.
 # 5. Maps can be class-specific without each finding its object; sanity checks (randomization) are part of the method.
