@@ -518,10 +518,10 @@ claim("on the toy images SmoothGrad wins the pointing game more often than the s
 # %% [markdown]
 # *What you should see:* SmoothGrad's map of the espresso is smoother than the single pass and follows the cup and
 # saucer more closely (most visibly on EfficientNet-Lite0, whose single pass is speckle). Yet on the toy images it
-# typically **lowers** the mass inside the mask while **raising** the pointing game; the checks say whether your run
-# agrees. Both can be true at once: the noise averages out the speckle, so the maximum lands on the object more often,
-# but it also spreads each edge response over a wider band, and around thin toy shapes much of that band lies outside
-# the mask. A map that looks more object-like is not necessarily more concentrated on the object: measure it.
+# **lowers** the mass inside the mask (the paired interval), and whether it raises the pointing game beyond chance is
+# for the sign test to say. The noise averages out the speckle, but it also spreads each edge response over a wider
+# band, and around thin toy shapes much of that band lies outside the mask. A map that looks more object-like is not
+# necessarily more concentrated on the object: measure it.
 
 # %% [markdown]
 # ## Optional: Explore · 5 min
