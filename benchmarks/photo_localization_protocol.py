@@ -2,12 +2,16 @@
 
     python benchmarks/photo_localization_protocol.py localize ../shared/photos/coco_val128 --split tune
     python benchmarks/photo_localization_protocol.py pointing ../shared/photos/coco_val128 --split tune
+    python benchmarks/photo_localization_protocol.py pointing ../shared/photos/coco_val128 --split tune --maps ten_crop
     python benchmarks/photo_localization_protocol.py summary            # -> data/benchmarks/photo_benchmark.json
 
 The photo set, the splits and the decision rule are fixed in benchmarks/photo_protocol.md and
 photo_splits.json (committed before any measurement). Every saliency map is cached (--cache, default
 /tmp/i18cache) with the seconds it took, so re-runs only redo the box step. One thread (torch and OpenCV).
 Per-photo results go to out/i18/<split>_<what>.json; `summary` turns them into the tables and the JSON file.
+`--maps` re-runs the pointing game for some maps only (issue 30: the 10-crop rows after the estimator changed;
+use a fresh --cache); `summary` then replaces those rows and keeps the others as committed, after checking that
+the centre baseline, computed again on the same pairs, is unchanged.
 """
 
 from __future__ import annotations
@@ -209,13 +213,13 @@ def run_pointing(args: argparse.Namespace, classifier: helpers.Classifier) -> No
             target = pl.category_target(classifier, image, category)
             row = {"id": r["id"], "category": category, "target": classifier.categories[target], "centre": centre_hit(mask),
                    "mask_fraction": round(float(mask.mean()), 4)}
-            for kind in POINTING_MAPS:
+            for kind in args.maps:
                 m, seconds = cached_map(args.cache, classifier, image, r["id"], target, kind)
                 row[kind] = pointing_hit(m, mask)
                 row[f"{kind}_s"] = round(seconds, 3)
             rows.append(row)
         print(f"{n + 1:>3}/{len(photos)} {r['id']:>4} pairs so far {len(rows)}", flush=True)
-    out = {"split": args.split, "model": classifier.name, "threads": torch.get_num_threads(), "tolerance_px": 15,
+    out = {"split": args.split, "model": classifier.name, "threads": torch.get_num_threads(), "tolerance_px": 15, "maps": list(args.maps),
            "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)], "date": datetime.date.today().isoformat(), "pairs": rows}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.split}_pointing.json").write_text(json.dumps(out, indent=1))
@@ -226,7 +230,8 @@ def pointing_summary(out: dict) -> dict:
     pairs = out["pairs"]
     classes = [p["category"] for p in pairs]
     s = {}
-    for kind, label in {**POINTING_MAPS, "centre": "centre baseline"}.items():
+    kinds = {k: v for k, v in POINTING_MAPS.items() if k in out.get("maps", POINTING_MAPS)}
+    for kind, label in {**kinds, "centre": "centre baseline"}.items():
         hits = [p[kind] for p in pairs]
         k, n = sum(hits), len(hits)
         s[kind] = {"label": label, "hits": k, "n": n, "rate": round(k / n, 4), "wilson95": [round(v, 4) for v in pl.wilson(k, n)],
@@ -251,6 +256,19 @@ def pointing_table(out: dict) -> str:
 
 # ----------------------------------------------------------------------------------------------
 # Summary
+
+
+def merged_pointing(committed: dict | None, out: dict) -> dict:
+    """The split's pointing section: a full run replaces it; a `--maps` run replaces only its maps' rows (dated)."""
+    fresh = pointing_summary(out)
+    if committed is None or set(out.get("maps", POINTING_MAPS)) == set(POINTING_MAPS):
+        return {"date": out["date"], "model": out["model"], "tolerance_px": 15, "maps": fresh}
+    if fresh["centre"] != committed["maps"]["centre"] or out["model"] != committed["model"]:
+        raise SystemExit(f"split {out['split']}: the centre baseline or the model differs from the committed run: not the same pairs.")
+    maps = dict(committed["maps"])
+    for kind in out["maps"]:
+        maps[kind] = {**fresh[kind], "date": out["date"]}
+    return {**committed, "maps": maps}
 
 
 def run_summary(_args: argparse.Namespace) -> None:
@@ -278,7 +296,7 @@ def run_summary(_args: argparse.Namespace) -> None:
         if pt_file.is_file():
             out = json.loads(pt_file.read_text())
             print(pointing_table(out), "\n")
-            result["pointing"][split] = {"date": out["date"], "model": out["model"], "tolerance_px": 15, "maps": pointing_summary(out)}
+            result["pointing"][split] = merged_pointing(result["pointing"].get(split), out)
     timing = OUT / "timing.json"
     if timing.is_file():
         result["timing"] = json.loads(timing.read_text())
@@ -327,6 +345,7 @@ def main() -> None:
     p.add_argument("--split", choices=("tune", "report"), default="tune")
     p.add_argument("--cache", type=Path, default=Path("/tmp/i18cache"))
     p.add_argument("--timing-photos", type=int, default=2, help="timing: the first N photos of the split")
+    p.add_argument("--maps", nargs="+", choices=tuple(POINTING_MAPS), default=list(POINTING_MAPS), help="pointing: the maps to (re-)run")
     p.add_argument("--check-localize-photo", type=int, default=2, help="call helpers.localize_photo (= cam20) itself on the first N photos")
     args = p.parse_args()
     if args.what == "summary":

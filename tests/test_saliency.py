@@ -139,8 +139,39 @@ def test_ten_crop_maps_crops_back_to_image_coordinates() -> None:
         count[y0:y1, x0:x1] += 1
         col = x1 - 1 - 20 if c.mirrored else x0 + 20
         expected[y0 + 10, col] += 1
-    np.testing.assert_allclose(m, expected / count, atol=1e-6)
+    # the 10-crop estimate is the equal-variance average (issue 30): each pixel's deviation from the mean of the ten
+    # maps is scaled by sqrt(coverage / 10); a plain average (expected / count) would give the frame more weight
+    grand_mean = 10 / (10 * 32 * 32)  # ten maps, each with one 1 among 32 x 32 pixels
+    equal_variance = grand_mean + np.sqrt(count / 10) * (expected / count - grand_mean)
+    np.testing.assert_allclose(m, equal_variance, atol=1e-6)
+    np.testing.assert_array_equal(V.ten_crop_coverage(clf, image.shape, crop_fraction=0.8), count)
     assert len(crops) == 10 and sum(c.mirrored for c in crops) == 5
+
+
+def test_equal_variance_average_gives_every_pixel_the_spread_of_a_full_average() -> None:
+    """Pure-noise crop maps: the plain average's partly covered pixels spread wider; the equal-variance one's do not."""
+    rng = np.random.default_rng(0)
+    offsets = [(0, 0), (0, 16), (8, 0), (8, 16), (4, 8)] * 2
+    maps = rng.exponential(1.0, (4000, 10, 24, 24))  # heavy-tailed and non-negative, like |gradient|
+    count = V.crop_coverage(offsets, (24, 24), (32, 40))
+    plain = np.stack([V.paste_average(m, offsets, (32, 40)) for m in maps[:200]])
+    equal = np.stack([V.equal_variance_average(m, offsets, (32, 40)) for m in maps[:200]])
+    corner, full = count == 2, count == 10
+    assert plain[:, corner].std() > 1.8 * plain[:, full].std()  # sqrt(10/2) = 2.24 in theory
+    assert equal[:, corner].std() == pytest.approx(equal[:, full].std(), rel=0.1)
+    np.testing.assert_allclose(equal[:, full], plain[:, full], rtol=1e-5)  # fully covered pixels keep the plain average
+    assert equal.min() >= 0
+
+
+@pytest.mark.slow
+def test_ten_crop_saliency_has_no_bright_frame_on_chelsea(lite0) -> None:
+    """Issue 30's measure: partly covered pixels' 99th percentile within 1.25x of fully covered pixels' (plain average: 1.6x)."""
+    image = helpers.load_image("chelsea")
+    m = S.ten_crop_saliency(lite0, image, "tabby")
+    coverage = V.ten_crop_coverage(lite0, image.shape)
+    assert set(np.unique(coverage)) == {2, 4, 6, 10}
+    ratio = np.percentile(m[coverage < 10], 99) / np.percentile(m[coverage == 10], 99)
+    assert 0.8 < ratio < 1.25, f"partly / fully covered 99th percentile = {ratio:.2f}"
 
 
 def test_ten_crop_boxes_scale_to_image_and_stay_inside() -> None:

@@ -327,14 +327,16 @@ Q3 = MultipleChoice(
         "the maps mostly show the image (its edges), not the model: Adebayo et al.'s warning applies to the gradient",
         "the random network still knows part of what the trained one learned: a correlation of about a quarter means "
         "about a quarter of the knowledge",
-        "not much: two maps of this architecture agree somewhat whatever the weights and whatever the image, so the "
-        "level to compare with is the correlation of unrelated maps, not zero",
+        "not much: part of it is spatial structure that two maps of this architecture share whatever the weights, and "
+        "part is the image's own edges, which a random network's gradient also follows; the level to compare with is "
+        "the correlation of unrelated maps, not zero",
     ],
     "c",
     "The correlation falls steadily as layers are randomized, so the maps do depend on the learned weights, the "
-    "property Adebayo et al. ask of a method that explains the model. What is left is largely shared spatial "
-    "structure: in the notebook a random network's map still correlates with the trained map of a different "
-    "image, and the trained maps of two different images correlate about as much.",
+    "property Adebayo et al. ask of a method that explains the model. What is left is partly shared spatial "
+    "structure (a random network's map still correlates with the trained map of a different image) and partly "
+    "the image itself: it correlates more with the same image's trained map than with another image's, because "
+    "even random filters respond to the image's edges.",
     why_wrong={
         "a": "If the maps only showed the image, randomizing layers would hardly change them; the correlation falls "
              "steadily as layers are randomized, so the weights matter.",
