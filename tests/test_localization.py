@@ -366,3 +366,42 @@ def test_map_of_another_aspect_ratio_is_refused(shape: tuple[int, int]) -> None:
     with pytest.raises(ValueError, match="aspect ratios differ") as err:
         loc.localize(image, np.random.default_rng(0).random(shape, dtype=np.float32))
     assert "transposed" not in str(err.value)
+
+
+# ---------------------------------------------------------------------------------------------- no-network baselines
+def _scene(blob: bool) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A grey 64 px scene with a red square (the object) and, if asked, a larger red bar elsewhere."""
+    img = np.full((64, 64, 3), 120, np.uint8)
+    img[8:24, 8:24] = (220, 30, 30)
+    if blob:
+        img[36:58, 20:60] = (220, 30, 30)
+    return img, (8, 8, 24, 24)
+
+
+@pytest.mark.parametrize("baseline", [loc.grabcut_box, loc.colour_box])
+def test_no_network_baselines_box_a_lone_object(baseline) -> None:
+    img, truth = _scene(blob=False)
+    assert box_eval.iou(baseline(img), truth) >= 0.8
+
+
+def test_colour_box_is_fooled_by_a_larger_region_of_the_object_colour() -> None:
+    """Colour alone cannot tell the object from a same-coloured distractor: the rule boxes the larger one."""
+    img, truth = _scene(blob=True)
+    assert box_eval.iou(loc.colour_box(img), truth) < 0.1
+
+
+def test_no_network_baselines_reject_bad_input() -> None:
+    img, _ = _scene(blob=False)
+    with pytest.raises(ValueError, match="distance must be a positive number"):
+        loc.colour_box(img, distance=0)
+    with pytest.raises(ValueError, match="no rectangle"):
+        loc.grabcut_box(img[:9, :9], margin=4)
+    with pytest.raises((TypeError, ValueError)):
+        loc.grabcut_box(img.astype(np.float32))
+
+
+def test_no_network_baselines_leave_the_image_alone() -> None:
+    img, _ = _scene(blob=True)
+    before = img.copy()
+    loc.grabcut_box(img), loc.colour_box(img)
+    assert np.array_equal(img, before)
