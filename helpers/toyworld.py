@@ -66,7 +66,7 @@ _SUBPIX_SHIFT = 4  # cv2.fillPoly fixed-point bits (1/16 px vertex precision)
 _DISTRACTOR_AREA = (0.6, 1.2)  # the distractor's area relative to the object's: as large, so size cannot tell either
 _DISTRACTOR_ASPECT = (1.6, 2.4)  # long / short axis: an elongated blob, no class's shape
 _DISTRACTOR_GAP = 3  # pixels kept free between the distractor and the object
-_DISTRACTOR_TRIES = 64
+_DISTRACTOR_TRIES = 256
 
 # Shape templates with circumradius 1, built from sqrt only (bit-stable everywhere).
 _S5 = math.sqrt(5.0)

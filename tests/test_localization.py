@@ -405,3 +405,33 @@ def test_no_network_baselines_leave_the_image_alone() -> None:
     before = img.copy()
     loc.grabcut_box(img), loc.colour_box(img)
     assert np.array_equal(img, before)
+
+
+# ---------------------------------------------------------------------------------------------- ILSVRC --method
+def test_ilsvrc_method_paper_runs_the_papers_pipeline(tmp_path, toy, capsys, monkeypatch) -> None:
+    """--method paper boxes each guessed class with localize_photo_paper (never localize_photo); full_image is the trivial box."""
+    from helpers import photos
+
+    data = toyworld.generate(6, seed=777)
+    images, boxes = write_fixture(tmp_path, data)
+    pairs = ilsvrc.pair_images_and_boxes(images, boxes)
+    calls = []
+    original = photos.localize_photo_paper
+    monkeypatch.setattr(ilsvrc, "localize_photo_paper", lambda *a, **k: calls.append(a[2]) or original(*a, **k))
+    monkeypatch.setattr(ilsvrc, "localize_photo", lambda *a, **k: pytest.fail("--method paper ran localize_photo"))
+    result = ilsvrc.ilsvrc_localization_error(toy, pairs, top_k=1, progress=False, method="paper")
+    assert sorted(calls) == sorted(int(k) for k in data.labels)  # the toy CNN guesses every class right
+    right = [box_eval.iou(original(toy, data.images[i], int(data.labels[i])).box, tuple(data.boxes[i])) >= 0.5
+             for i in range(len(data))]
+    assert result.localization_error == pytest.approx(1.0 - np.mean(right))
+    full = ilsvrc.ilsvrc_localization_error(toy, pairs, top_k=1, progress=False, method="full_image")
+    assert full.localization_error == 1.0  # toy objects are far smaller than the frame
+    assert ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu",
+                        "--top-k", "1", "--method", "paper", "--no-progress"]) == 0
+    assert f"paper: 6 images | top-1 localization error {100 * result.localization_error:.1f}%" in capsys.readouterr().out
+
+
+def test_ilsvrc_rejects_an_unknown_method(tmp_path, toy) -> None:
+    images, boxes = write_fixture(tmp_path, toyworld.generate(2, seed=1))
+    with pytest.raises(ValueError, match="method must be one of"):
+        ilsvrc.ilsvrc_localization_error(toy, ilsvrc.pair_images_and_boxes(images, boxes), progress=False, method="graphcut")
