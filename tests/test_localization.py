@@ -435,3 +435,23 @@ def test_ilsvrc_rejects_an_unknown_method(tmp_path, toy) -> None:
     images, boxes = write_fixture(tmp_path, toyworld.generate(2, seed=1))
     with pytest.raises(ValueError, match="method must be one of"):
         ilsvrc.ilsvrc_localization_error(toy, ilsvrc.pair_images_and_boxes(images, boxes), progress=False, method="graphcut")
+
+
+# ---------------------------------------------------------------------------------------------- intervals and paired tests
+def test_accuracy_interval_is_wilsons() -> None:
+    lo, hi = box_eval.accuracy_interval(14, 22)  # the value the photo benchmark stores for 14/22
+    assert (round(lo, 4), round(hi, 4)) == (0.4295, 0.8027)
+    assert box_eval.accuracy_interval(0, 10)[0] == 0.0 and box_eval.accuracy_interval(10, 10)[1] == 1.0
+    with pytest.raises(ValueError, match="hits <= n"):
+        box_eval.accuracy_interval(3, 2)
+
+
+def test_paired_comparison_counts_discordant_images_and_tests_them() -> None:
+    a = np.array([0.9, 0.9, 0.9, 0.1, 0.6, 0.2])
+    b = np.array([0.1, 0.2, 0.9, 0.1, 0.3, 0.7])
+    r = box_eval.paired_comparison(a, b)
+    assert (r["wins"], r["losses"]) == (3, 1)
+    assert r["p"] == pytest.approx(2 * 5 / 16)  # P(X <= 1) for X ~ Bin(4, 1/2), two-sided
+    assert box_eval.paired_comparison(a, a)["p"] == 1.0
+    with pytest.raises(ValueError, match="same images"):
+        box_eval.paired_comparison(a, b[:3])
