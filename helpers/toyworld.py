@@ -61,6 +61,8 @@ _N_STROKES = (3, 7)  # distractor strokes per image, [lo, hi)
 _STROKE_ALPHA = (0.25, 0.5)  # strokes are blended, i.e. lower contrast than objects
 _CHUNK = 256  # images per vectorised chunk (part of the data definition: changing it changes the data)
 _SUBPIX_SHIFT = 4  # cv2.fillPoly fixed-point bits (1/16 px vertex precision)
+# distractors=True: an ellipse in the object's colour, area 0.6-1.2x the object's, aspect 1.6-2.4, >= 3 px away
+_DISTRACTOR_AREA, _DISTRACTOR_ASPECT, _DISTRACTOR_GAP, _DISTRACTOR_TRIES = (0.6, 1.2), (1.6, 2.4), 3, 256
 
 # Shape templates with circumradius 1, built from sqrt only (bit-stable everywhere).
 _S5 = math.sqrt(5.0)
@@ -217,17 +219,38 @@ def _box_from_mask(mask: np.ndarray) -> np.ndarray:
     return np.array([xs[0], ys[0], xs[-1] + 1, ys[-1] + 1], np.int64)
 
 
-def _draw_object(rng: np.random.Generator, img: np.ndarray, cols: np.ndarray, label: int,
-                 grid: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Add strokes and one contrasting shape to a background (in place); returns the mask."""
+def _distractor_mask(rng: np.random.Generator, obj: np.ndarray, grid: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """An elongated ellipse inside the image, at least _DISTRACTOR_GAP px from the object (empty if none fits)."""
+    size, radius = obj.shape[0], math.sqrt(float(obj.sum()) / math.pi)  # radius of a disc of the object's area
+    xs, ys = (g.astype(np.float64) for g in grid)
+    keep_out = cv2.dilate(obj.astype(np.uint8), np.ones((2 * _DISTRACTOR_GAP + 1,) * 2, np.uint8)).astype(bool)
+    for _ in range(_DISTRACTOR_TRIES):
+        area, aspect = float(rng.uniform(*_DISTRACTOR_AREA)), float(rng.uniform(*_DISTRACTOR_ASPECT))
+        a, b = radius * math.sqrt(area * aspect), radius * math.sqrt(area / aspect)
+        c, s = _unit_vector(rng)
+        hx, hy = math.sqrt((a * c) ** 2 + (b * s) ** 2), math.sqrt((a * s) ** 2 + (b * c) ** 2)  # half extents
+        lo_x, hi_x, lo_y, hi_y = hx + _BORDER_MARGIN, size - 1 - hx - _BORDER_MARGIN, hy + _BORDER_MARGIN, size - 1 - hy - _BORDER_MARGIN
+        if lo_x < hi_x and lo_y < hi_y:
+            cx, cy = float(rng.uniform(lo_x, hi_x)), float(rng.uniform(lo_y, hi_y))
+            u, v = (xs - cx) * c + (ys - cy) * s, -(xs - cx) * s + (ys - cy) * c
+            if not ((mask := (u / a) ** 2 + (v / b) ** 2 <= 1.0) & keep_out).any():
+                return mask
+    return np.zeros_like(obj)
+
+
+def _draw_object(rng: np.random.Generator, img: np.ndarray, cols: np.ndarray, label: int, grid: tuple[np.ndarray, np.ndarray], distractors: bool = False) -> np.ndarray:
+    """Add strokes and one contrasting shape (and, if asked, a distractor in its colour) to a background (in place); returns the shape's mask."""
     _add_strokes(rng, img)
     mask = _shape_mask(rng, label, img.shape[0], grid)
-    img[mask] = _object_colour(rng, cols[0], cols[1])
+    img[mask] = colour = _object_colour(rng, cols[0], cols[1])
+    if distractors:
+        img[_distractor_mask(rng, mask, grid)] = colour
     return mask
 
 
-def generate(n: int, seed: int = 0, size: int = IMAGE_SIZE) -> ToyDataset:
-    """Generate n cluttered one-shape images; the same seed gives bit-identical data."""
+def generate(n: int, seed: int = 0, size: int = IMAGE_SIZE, *, distractors: bool = False) -> ToyDataset:
+    """n cluttered one-shape images, bit-identical per seed; `distractors=True` adds a blob in the object's colour."""
+    if not isinstance(distractors, bool): raise TypeError(f"distractors must be True or False; got {distractors!r}.")
     check_positive_int("n", n)
     check_positive_int("size", size, minimum=MIN_IMAGE_SIZE)
     check_positive_int("seed", seed, minimum=0)
@@ -243,7 +266,7 @@ def generate(n: int, seed: int = 0, size: int = IMAGE_SIZE) -> ToyDataset:
         stop = min(n, start + _CHUNK)
         imgs, cols = _backgrounds(rng, stop - start, size)
         for j, i in enumerate(range(start, stop)):
-            masks[i] = _draw_object(rng, imgs[j], cols[j], int(labels[i]), grid)
+            masks[i] = _draw_object(rng, imgs[j], cols[j], int(labels[i]), grid, distractors)
             boxes[i] = _box_from_mask(masks[i])
         noise = rng.integers(-_NOISE_AMPLITUDE, _NOISE_AMPLITUDE + 1, size=imgs.shape, dtype=np.int16)
         images[start:stop] = np.clip(np.rint(imgs).astype(np.int16) + noise, 0, 255).astype(np.uint8)

@@ -366,3 +366,92 @@ def test_map_of_another_aspect_ratio_is_refused(shape: tuple[int, int]) -> None:
     with pytest.raises(ValueError, match="aspect ratios differ") as err:
         loc.localize(image, np.random.default_rng(0).random(shape, dtype=np.float32))
     assert "transposed" not in str(err.value)
+
+
+# ---------------------------------------------------------------------------------------------- no-network baselines
+def _scene(blob: bool) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A grey 64 px scene with a red square (the object) and, if asked, a larger red bar elsewhere."""
+    img = np.full((64, 64, 3), 120, np.uint8)
+    img[8:24, 8:24] = (220, 30, 30)
+    if blob:
+        img[36:58, 20:60] = (220, 30, 30)
+    return img, (8, 8, 24, 24)
+
+
+@pytest.mark.parametrize("baseline", [loc.grabcut_box, loc.colour_box])
+def test_no_network_baselines_box_a_lone_object(baseline) -> None:
+    img, truth = _scene(blob=False)
+    assert box_eval.iou(baseline(img), truth) >= 0.8
+
+
+def test_colour_box_is_fooled_by_a_larger_region_of_the_object_colour() -> None:
+    """Colour alone cannot tell the object from a same-coloured distractor: the rule boxes the larger one."""
+    img, truth = _scene(blob=True)
+    assert box_eval.iou(loc.colour_box(img), truth) < 0.1
+
+
+def test_no_network_baselines_reject_bad_input() -> None:
+    img, _ = _scene(blob=False)
+    with pytest.raises(ValueError, match="distance must be a positive number"):
+        loc.colour_box(img, distance=0)
+    with pytest.raises(ValueError, match="no rectangle"):
+        loc.grabcut_box(img[:9, :9], margin=4)
+    with pytest.raises((TypeError, ValueError)):
+        loc.grabcut_box(img.astype(np.float32))
+
+
+def test_no_network_baselines_leave_the_image_alone() -> None:
+    img, _ = _scene(blob=True)
+    before = img.copy()
+    loc.grabcut_box(img), loc.colour_box(img)
+    assert np.array_equal(img, before)
+
+
+# ---------------------------------------------------------------------------------------------- ILSVRC --method
+def test_ilsvrc_method_paper_runs_the_papers_pipeline(tmp_path, toy, capsys, monkeypatch) -> None:
+    """--method paper boxes each guessed class with localize_photo_paper (never localize_photo); full_image is the trivial box."""
+    from helpers import photos
+
+    data = toyworld.generate(6, seed=777)
+    images, boxes = write_fixture(tmp_path, data)
+    pairs = ilsvrc.pair_images_and_boxes(images, boxes)
+    calls = []
+    original = photos.localize_photo_paper
+    monkeypatch.setattr(ilsvrc, "localize_photo_paper", lambda *a, **k: calls.append(a[2]) or original(*a, **k))
+    monkeypatch.setattr(ilsvrc, "localize_photo", lambda *a, **k: pytest.fail("--method paper ran localize_photo"))
+    result = ilsvrc.ilsvrc_localization_error(toy, pairs, top_k=1, progress=False, method="paper")
+    assert sorted(calls) == sorted(int(k) for k in data.labels)  # the toy CNN guesses every class right
+    right = [box_eval.iou(original(toy, data.images[i], int(data.labels[i])).box, tuple(data.boxes[i])) >= 0.5
+             for i in range(len(data))]
+    assert result.localization_error == pytest.approx(1.0 - np.mean(right))
+    full = ilsvrc.ilsvrc_localization_error(toy, pairs, top_k=1, progress=False, method="full_image")
+    assert full.localization_error == 1.0  # toy objects are far smaller than the frame
+    assert ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu",
+                        "--top-k", "1", "--method", "paper", "--no-progress"]) == 0
+    assert f"paper: 6 images | top-1 localization error {100 * result.localization_error:.1f}%" in capsys.readouterr().out
+
+
+def test_ilsvrc_rejects_an_unknown_method(tmp_path, toy) -> None:
+    images, boxes = write_fixture(tmp_path, toyworld.generate(2, seed=1))
+    with pytest.raises(ValueError, match="method must be one of"):
+        ilsvrc.ilsvrc_localization_error(toy, ilsvrc.pair_images_and_boxes(images, boxes), progress=False, method="graphcut")
+
+
+# ---------------------------------------------------------------------------------------------- intervals and paired tests
+def test_accuracy_interval_is_wilsons() -> None:
+    lo, hi = box_eval.accuracy_interval(14, 22)  # the value the photo benchmark stores for 14/22
+    assert (lo, hi) == pytest.approx((0.4295, 0.8027), abs=1e-4)
+    assert box_eval.accuracy_interval(0, 10)[0] == 0.0 and box_eval.accuracy_interval(10, 10)[1] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="hits <= n"):
+        box_eval.accuracy_interval(3, 2)
+
+
+def test_paired_comparison_counts_discordant_images_and_tests_them() -> None:
+    a = np.array([0.9, 0.9, 0.9, 0.1, 0.6, 0.2])
+    b = np.array([0.1, 0.2, 0.9, 0.1, 0.3, 0.7])
+    r = box_eval.paired_comparison(a, b)
+    assert (r["wins"], r["losses"]) == (3, 1)
+    assert r["p"] == pytest.approx(2 * 5 / 16)  # P(X <= 1) for X ~ Bin(4, 1/2), two-sided
+    assert box_eval.paired_comparison(a, a)["p"] == 1.0
+    with pytest.raises(ValueError, match="same images"):
+        box_eval.paired_comparison(a, b[:3])

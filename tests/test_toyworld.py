@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -190,3 +191,29 @@ def test_one_accuracy_loop_behind_evaluate_and_linear_accuracy(toy) -> None:
     assert linear.accuracy(toy, data, batch_size=4) == right / len(data)
     with pytest.raises(ValueError, match="batch_size"):
         linear.accuracy(toy, data, batch_size=0)
+
+
+def test_distractors_share_the_object_colour_and_leave_the_truth_alone() -> None:
+    """distractors=True paints a blob in the object's own colour apart from the object; masks and boxes stay the object's."""
+    d = tw.generate(60, seed=11, distractors=True)
+    assert np.array_equal(d.images, tw.generate(60, seed=11, distractors=True).images)  # reproducible
+    for i in range(len(d)):
+        assert np.array_equal(d.boxes[i], tw._box_from_mask(d.masks[i]))
+    with_blob = 0
+    for img, mask in zip(d.images, d.masks):
+        colour = np.median(img[mask], axis=0)
+        same = np.all(np.abs(img.astype(int) - colour) <= 2 * tw._NOISE_AMPLITUDE, axis=2)
+        near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        with_blob += (same & ~near).sum() >= 0.4 * mask.sum()  # an object-coloured region at least 40% of the object's size
+    assert with_blob >= 0.6 * len(d), f"only {with_blob} of {len(d)} images have an object-coloured distractor"
+
+
+def test_no_distractors_by_default() -> None:
+    """The default world has no second region in the object's colour (the golden hash pins the data itself)."""
+    d = tw.generate(40, seed=11)
+    assert np.array_equal(d.images, tw.generate(40, seed=11, distractors=False).images)
+
+
+def test_distractors_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="distractors must be True or False"):
+        tw.generate(4, distractors="yes")  # type: ignore[arg-type]

@@ -1,8 +1,10 @@
 """The ILSVRC top-5 localization error of a model over a folder of images with PASCAL-VOC XML boxes.
 
-An image is right when a top-k guess has a true class and its `localize_photo` box has IoU >= 0.5
-with a true box of that class. Command line:
-`python -m helpers.evaluation.ilsvrc evaluate --images DIR --boxes DIR --model NAME`.
+An image is right when a top-k guess has a true class and its box has IoU >= 0.5 with a true box of that
+class. The box comes from `--method`: `gradcam` (default, `localize_photo`: Grad-CAM and the CAM protocol),
+`paper` (`localize_photo_paper`: the paper's 10-crop gradient map and GraphCut) or `full_image` (the whole
+image: the trivial reference every method should beat). Command line:
+`python -m helpers.evaluation.ilsvrc evaluate --images DIR --boxes DIR --model NAME [--method paper]`.
 """
 
 from __future__ import annotations
@@ -22,12 +24,30 @@ from ..targets import class_index
 from ..images import load_image
 from ..localization import LocalizationError
 from ..models import Classifier, load_model
-from ..photos import localize_photo, without_unlikely_warnings
+from ..geometry import Box
+from ..photos import localize_photo, localize_photo_paper, without_unlikely_warnings
 from .boxes import iou
 from .voc import read_voc
 
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+METHODS = ("gradcam", "paper", "full_image")  # how a guessed class is boxed (see the module's docstring)
+
+
+def _full_image_box(classifier: Classifier, image: np.ndarray, target: int) -> Box:
+    """The trivial box: the whole image, whatever the class."""
+    return (0, 0, int(image.shape[1]), int(image.shape[0]))
+
+
+def method_box(method: str, classifier: Classifier, image: np.ndarray, target: int) -> Box:
+    """The box `method` gives class `target` on `image` (one of METHODS)."""
+    if method == "gradcam":
+        return localize_photo(classifier, image, target).box
+    if method == "paper":
+        return localize_photo_paper(classifier, image, target).box
+    if method == "full_image":
+        return _full_image_box(classifier, image, target)
+    raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
 
 
 @dataclass(frozen=True)
@@ -111,12 +131,16 @@ def ilsvrc_localization_error(
     top_k: int = 5,
     synsets: dict[str, int] | None = None,
     progress: bool = True,
+    method: str = "gradcam",
 ) -> IlsvrcResult:
     """ILSVRC top-k localization error: an image is right if a top-k guess has a true class and a box
     with IoU >= 0.5 to a true box of that class. The guesses come from the standard evaluation crop,
     in batches on the model's device; only guesses of a true class are localized (the others are
-    wrong whatever their box), each with `localize_photo`, the same photo pipeline as everywhere.
+    wrong whatever their box), each by `method`: "gradcam" (`localize_photo`, the photo pipeline as everywhere),
+    "paper" (`localize_photo_paper`, the paper's pipeline) or "full_image" (the trivial reference).
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
     check_positive_int("batch_size", batch_size)
     check_positive_int("top_k", top_k)
     from tqdm.auto import tqdm
@@ -138,7 +162,7 @@ def ilsvrc_localization_error(
         for i, classes in enumerate(hits):
             for cls in classes:
                 try:
-                    box = localize_photo(classifier, images[i], cls).box
+                    box = method_box(method, classifier, images[i], cls)
                 except LocalizationError:
                     failed += 1
                     continue
@@ -162,6 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--synsets", type=Path, default=None, help="WordNet id -> index file, when the XML names classes by wnid")
     ev.add_argument("--batch-size", type=int, default=32)
     ev.add_argument("--top-k", type=int, default=5)
+    ev.add_argument("--method", choices=METHODS, default="gradcam",
+                    help="how a guessed class is boxed: gradcam (localize_photo, default), paper (the paper's 10-crop "
+                         "gradient and GraphCut, localize_photo_paper) or full_image (the trivial reference)")
     ev.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     ev.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     ev.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -172,12 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         synsets = read_synsets(args.synsets) if args.synsets else None
         result = ilsvrc_localization_error(
             classifier, pairs, batch_size=args.batch_size, top_k=args.top_k, synsets=synsets,
-            progress=not args.no_progress,
+            progress=not args.no_progress, method=args.method,
         )
     except (ValueError, FileNotFoundError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(result)
+    print(f"{args.method}: {result}")
     return 0
 
 

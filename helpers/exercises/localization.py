@@ -297,8 +297,9 @@ def check_cut_and_box(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 # Check your understanding
 
 Q1 = MultipleChoice(
-    "Raw-gradient saliency is high on an object's edges and low in its flat interior. Why does the paper use the "
-    "seeds only to estimate colour models, and not as fixed labels of the cut?",
+    "Raw-gradient saliency is high on an object's edges and low in its flat interior. The paper uses the seeds to "
+    "estimate the colour models and gives no reason for not also fixing them as labels of the cut. What is a good "
+    "reason to use them only for the colour models?",
     [
         "fixed labels would be faster to compute",
         "the 30% background seeds include object-interior pixels and the 95% seeds straddle the edge: fixed, they would "
@@ -307,11 +308,11 @@ Q1 = MultipleChoice(
     ],
     "b",
     "The seeds are noisy labels. Fitted as colour models they only need the object's colour to dominate the "
-    "foreground seeds; the cut then labels every pixel by colour and smoothness. Measured on the toy world, fixing "
-    "them (hard seeds) costs about 25 points of accuracy.",
+    "foreground seeds; the cut then labels every pixel by colour and smoothness. The notebook's optional section 3 "
+    "measures what fixing them (hard seeds) costs on the toy world; the paper itself does not discuss it.",
     why_wrong={
         "a": "Speed is not the reason: a cut with fixed labels costs the same as one without; the question is what the seeds are worth as labels.",
-        "c": "GraphCut takes fixed labels (Boykov & Jolly's hard constraints; GC_FGD / GC_BGD in OpenCV); the paper chose not to use them.",
+        "c": "GraphCut takes fixed labels (Boykov & Jolly's hard constraints; GC_FGD / GC_BGD in OpenCV); the paper simply does not use them.",
     },
 )
 
