@@ -346,8 +346,8 @@ Q3_NOISE_SOURCE = MultipleChoice(
               "notebook's measurement leave standing (as a hypothesis it supports, not a proof)?"),
     options=[
         "The objective S_c - lambda ||I||^2: it asks for noise.",
-        "Lite0's input gradient: already mostly high frequencies at the mean image, raised where it passes back "
-        "through the two stride-2 convolutions next to the image.",
+        ("Lite0's input gradient: already mostly high frequencies at the mean image, raised where it passes back "
+         "through the two stride-2 convolutions next to the image."),
         "Batch-norm layers folded into the convolutions.",
         "ReLU6 saturating at 6.",
     ],
