@@ -199,7 +199,7 @@ print_convergence(lite_results, default_settings(lite0)[1])
 #
 # ### Choosing the step size · 4 min
 #
-# Is the step too large? The limousine with $\eta = 0.125$, $0.5$ (default) and $2$, all else equal, compared after 80 steps on what SGD should increase: the objective of Eq. (1). The two smaller steps run on to 150 steps to show whether they level off.
+# Is the step too large? The limousine with $\eta = 0.125$, $0.5$ (default) and $2$, all else equal, compared after 80 steps on what SGD should increase: the objective of Eq. (1). The two smaller steps run on to 150 steps to show whether they stop rising (a falling trend counts as stopped).
 
 # %%
 limo_large = class_model_visualization(lite0, "limousine", steps=80, lr=2.0, init=start, progress=False)
@@ -457,7 +457,7 @@ claim("control: after the judge's resize, Lite0 itself puts fewer than a quarter
       sum(k <= 5 for k in paper_ranks["Lite0, judge's resize"]) < n / 4);
 
 # %% [markdown]
-# What you should see: as made, Lite0 puts its paper-method images at top-1, but after the judge's resize it no longer recognises them itself (the control): their speckle does not survive a resize, so the judge's failure on them says nothing about whether it would transfer to another network at the same size. The feature-visualization images survive the resize for Lite0 and are recognised by the judge for a share of the classes; per class the judge ranks them above the paper's images (the sign test).
+# What you should see: as made, Lite0 puts its paper-method images at top-1, but after the judge's resize it no longer recognises them itself (the control): their speckle does not survive a resize, so the judge's failure on them says nothing about whether it would transfer to another network at the same size. More of the feature-visualization images survive the resize for Lite0, and the judge recognises a share of them; per class it ranks them above the paper's images (the sign test).
 #
 # The size the generator sees is part of the method: a feature-visualization image optimised while Lite0 saw it upsampled to 224 px, then scored by Lite0 at the 96 px it was made at, is rarely Lite0's own top-1, because it is scored at a size it was not optimised for. Here both methods are optimised and scored at one size.
 #
