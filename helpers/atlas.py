@@ -2,7 +2,7 @@
 
 Beyond the paper. The paper (Sect. 2) shows class images and calls them recognisable by eye; here we
 measure it. Class images come from `class_model_visualization` with a *batch* of targets (one
-forward/backward for the whole batch), and an independent *judge* network classifies each image:
+forward/backward for the whole batch), and a *judge*, a second network (e.g. Lite2, of the same family as Lite0), classifies each image:
 
     recognisability = share of classes whose class image puts the target in the judge's top-5.
 
@@ -156,22 +156,25 @@ def _as_pixels(images: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
 
 @torch.no_grad()
 def judge(judge_model: Classifier, images: Sequence[np.ndarray] | np.ndarray, targets: Sequence[int | str],
-          *, batch_size: int = 32) -> list[Score]:
+          *, batch_size: int = 32, size: int | None = None) -> list[Score]:
     """Score class images with a judge network: per image, the target's rank and probability.
 
-    Each uint8 image is resized (bilinear, antialiased) to the judge's input size and normalised its way;
-    the judge must share the generator's classes (ImageNet for the Lite models and torchvision ones).
-    `batch_size` images per forward pass.
+    Each uint8 image is resized (bilinear, antialiased) to `size` (default: the judge's input size) and
+    normalised its way; the judge must share the generator's classes (ImageNet for the Lite models and
+    torchvision ones). `size` lets the generator score its images under another network's resize (a control
+    for what the resize alone does). `batch_size` images per forward pass.
     """
     judge_model = as_classifier(judge_model, "judge")
     check_positive_int("batch_size", batch_size)
+    check_positive_int("size", size, allow_none=True)
+    side = judge_model.input_size if size is None else int(size)
     pixels = _as_pixels(images)
     if len(targets) != len(pixels):
         raise AtlasError(f"Need one target per image; got {len(targets)} targets for {len(pixels)} images.")
     target_ids = torch.tensor([judge_model.class_index(t) for t in targets], dtype=torch.long)
     scores: list[Score] = []
     for start in range(0, len(pixels), batch_size):
-        chunk = resize_shorter_side(pixels[start : start + batch_size], judge_model.input_size)
+        chunk = resize_shorter_side(pixels[start : start + batch_size], side)
         logits = judge_model.model(judge_model.normalize(chunk.to(judge_model.device)))
         scores += _ranks_and_probs(logits.cpu(), target_ids[start : start + batch_size])
     return scores

@@ -130,6 +130,21 @@ def test_judge_ranks_and_probabilities_match_the_model(lite0) -> None:
     assert scores[0].rank <= 5 and scores[1].rank > 5
 
 
+def test_judge_resizes_to_the_size_asked_for(lite0) -> None:
+    """`size=` scores the images after another resize (the control of notebook 03), not at the judge's input size."""
+    photo = helpers.load_image("coffee")
+    images = [np.ascontiguousarray(photo[:200, :200])]
+    x = torch.nn.functional.interpolate(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255,
+                                        size=96, mode="bilinear", antialias=True, align_corners=False)
+    with torch.no_grad():
+        expected = float(lite0.model(lite0.normalize(x)).softmax(1)[0, lite0.class_index("espresso")])
+    at_96 = judge(lite0, images, ["espresso"], size=96)[0]
+    assert at_96.prob == pytest.approx(expected, rel=1e-4)
+    assert at_96.prob != pytest.approx(judge(lite0, images, ["espresso"])[0].prob, rel=1e-3)  # not the 224 px answer
+    with pytest.raises(ValueError, match="size must be a positive integer"):
+        judge(lite0, images, ["espresso"], size=0)
+
+
 def test_judge_rejects_bad_input(lite0) -> None:
     with pytest.raises(AtlasError, match="uint8 HxWx3"):
         judge(lite0, [np.zeros((8, 8, 3), np.float32)], [0])

@@ -179,6 +179,15 @@ def test_quiz_questions_accept_the_right_answer_only() -> None:
     assert not ex03.Q3_NOISE_SOURCE.check("objective")
 
 
+def test_quiz_feedback_follows_what_notebooks_03_and_04_measure() -> None:
+    """Q1 must not say 04 confirms competitor suppression (04: most of the margin comes from S_c, the gradient fades
+    like 1 - P_c); Q3's colour-noise explanation is a hypothesis (deeper stride-2 convolutions lower the share)."""
+    q1 = ex03.Q1_WHY_LOGITS.explanation
+    assert "measures this" not in q1 and "1 - P_c" in q1 and "most of their margin" in q1
+    q3 = ex03.Q3_NOISE_SOURCE.question + ex03.Q3_NOISE_SOURCE.explanation
+    assert "hypothesis" in q3 and "deeper stride-2" in q3
+
+
 def _subtracts_in_place(j, p, c):
     """The issue's wrong version of exercise 2: right value, but the caller's Jacobian is overwritten."""
     j -= p @ j

@@ -313,9 +313,11 @@ Q1_WHY_LOGITS = MultipleChoice(
         "P_c is slower to compute than S_c.",
     ],
     answer="a",
-    explanation=("P_c = exp(S_c) / sum_k exp(S_k) grows when any other score falls, so ascending it can "
-                 "spend its effort on suppressing competitors (notebook 04 measures this). S_c is not bounded: "
-                 "that is what the L2 term is for."),
+    explanation=("That is the paper's reason: P_c = exp(S_c) / sum_k exp(S_k) also grows when other scores fall. "
+                 "Notebook 04 measures what happens: the posterior objectives do hold the strongest competitors down "
+                 "(where S_c lets them rise), but still gain most of their margin by raising S_c; what makes their "
+                 "images nearly blank is that their gradient fades like 1 - P_c once P_c is high. S_c is not "
+                 "bounded: that is what the L2 term is for."),
     why_wrong={
         "b": "The softmax is smooth and differentiable everywhere (notebook 04 differentiates it); the reason is what P_c rewards.",
         "c": "S_c is not bounded (that is why the L2 penalty is there); P_c is the bounded one, at most 1.",
@@ -340,23 +342,28 @@ Q2_PENALTY_SHRINK = NumericAnswer(
 )
 
 Q3_NOISE_SOURCE = MultipleChoice(
-    question="The paper's plain method gives colour noise on EfficientNet-Lite0. What did this notebook's measurement point to?",
+    question=("The paper's plain method gives colour noise on EfficientNet-Lite0. Which explanation does this "
+              "notebook's measurement leave standing (as a hypothesis it supports, not a proof)?"),
     options=[
         "The objective S_c - lambda ||I||^2: it asks for noise.",
-        "Lite0's input gradient: already mostly high frequencies at the mean image, added by the stride-2 convolutions next to the image.",
+        ("Lite0's input gradient: already mostly high frequencies at the mean image, raised where it passes back "
+         "through the two stride-2 convolutions next to the image."),
         "Batch-norm layers folded into the convolutions.",
         "ReLU6 saturating at 6.",
     ],
     answer="b",
-    explanation=("The same objective gives structured images on the toy CNN. Folding batch norm "
-                 "leaves the gradient unchanged (same function), and replacing ReLU6 by ReLU does not make the gradient "
-                 "smoother; the high-frequency share jumps where the gradient passes back through the stride-2 3x3 "
-                 "convolutions closest to the pixels."),
+    explanation=("The same objective gives structured images on the toy CNN; folding batch norm leaves the gradient "
+                 "unchanged (same function), and replacing ReLU6 by ReLU does not make it smoother. What remains: "
+                 "the first step is already high-frequency, and the share jumps at the two stride-2 convolutions "
+                 "nearest the pixels. It is a hypothesis, not a proof: the deeper stride-2 convolutions lower the "
+                 "share, and the finished class images of the two models differ less in this share than their "
+                 "first steps do (the notebook prints both)."),
     why_wrong={
         "a": "The same objective gives structured class images on the toy CNN, so the objective alone cannot be what asks for noise.",
         "c": "Folding batch norm into a convolution computes the same function, so its gradient is the same.",
-        "d": "Replacing ReLU6 by ReLU did not make the gradient smoother; saturation is not where the high frequencies come from.",
+        "d": "Replacing ReLU6 by ReLU did not make the gradient smoother; saturation does not explain the high frequencies.",
     },
 )
+
 
 QUIZ = (Q1_WHY_LOGITS, Q2_PENALTY_SHRINK, Q3_NOISE_SOURCE)
