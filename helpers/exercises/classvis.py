@@ -314,8 +314,8 @@ Q1_WHY_LOGITS = MultipleChoice(
     ],
     answer="a",
     explanation=("That is the paper's reason: P_c = exp(S_c) / sum_k exp(S_k) also grows when other scores fall. "
-                 "Notebook 04 measures what happens: the posterior objectives do hold the strongest competitors down "
-                 "(where S_c lets them rise), but still gain most of their margin by raising S_c; what makes their "
+                 "Notebook 04 measures what happens: the posterior objectives raise the strongest competitors less "
+                 "than S_c does, but still gain most of their margin by raising S_c; what makes their "
                  "images nearly blank is that their gradient fades like 1 - P_c once P_c is high. S_c is not "
                  "bounded: that is what the L2 term is for."),
     why_wrong={
