@@ -138,3 +138,4 @@ def test_median_interval_covers_the_median_as_often_as_it_says() -> None:
 def test_median_interval_bad_input(values, level, message) -> None:
     with pytest.raises(ValueError, match=message):
         median_interval(values, level)
+

@@ -45,3 +45,14 @@ def test_fractions_are_refused(hits, n):
 def test_bad_level_is_refused():
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         wilson_interval(3, 10, level=95)
+
+
+def test_sign_test_matches_the_binomial_by_hand() -> None:
+    from helpers.evaluation.proportions import sign_test
+
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(5, 0) == pytest.approx(2 / 32)  # both tails of 5 fair coins all one way
+    assert sign_test(7, 3) == pytest.approx(2 * (1 + 10 + 45 + 120) / 1024)
+    assert sign_test(3, 7) == sign_test(7, 3)
+    with pytest.raises(ValueError, match="whole, non-negative"):
+        sign_test(-1, 2)

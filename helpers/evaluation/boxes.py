@@ -5,10 +5,11 @@ Boxes are (x0, y0, x1, y1) in pixels, x1/y1 exclusive (`helpers.geometry.Box`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
+
+from .proportions import sign_test, wilson_interval
 
 
 def as_box(box: Sequence[float] | np.ndarray, name: str = "box") -> tuple[float, float, float, float]:
@@ -65,10 +66,7 @@ def accuracy_interval(hits: int, n: int) -> tuple[float, float]:
     """95% Wilson score interval of an accuracy hits/n, printed with every sample's accuracy."""
     if not (isinstance(hits, (int, np.integer)) and isinstance(n, (int, np.integer)) and 0 <= hits <= n and n > 0):
         raise ValueError(f"need integer counts 0 <= hits <= n with n > 0; got hits={hits!r}, n={n!r}.")
-    z2, rate = 1.959964**2, hits / n
-    middle = (rate + z2 / (2 * n)) / (1 + z2 / n)
-    spread = math.sqrt(z2 * rate * (1 - rate) / n + z2 * z2 / (4 * n * n)) / (1 + z2 / n)
-    return (max(0.0, middle - spread), min(1.0, middle + spread))
+    return wilson_interval(int(hits), int(n))
 
 
 def paired_comparison(ious_a: np.ndarray, ious_b: np.ndarray, *, threshold: float = 0.5) -> dict[str, float]:
@@ -77,5 +75,4 @@ def paired_comparison(ious_a: np.ndarray, ious_b: np.ndarray, *, threshold: floa
     if a.shape != b.shape or a.ndim != 1:
         raise ValueError(f"need two 1-d IoU arrays over the same images; got shapes {a.shape} and {b.shape}.")
     wins, losses = int(np.sum(a & ~b)), int(np.sum(~a & b))
-    tail = sum(math.comb(wins + losses, k) for k in range(min(wins, losses) + 1)) / 2.0 ** (wins + losses)
-    return {"wins": wins, "losses": losses, "p": min(1.0, 2.0 * tail)}
+    return {"wins": wins, "losses": losses, "p": sign_test(wins, losses)}

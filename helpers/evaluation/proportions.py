@@ -1,4 +1,4 @@
-"""Intervals for a proportion (an accuracy, a hit rate): a count out of n is printed with its uncertainty."""
+"""A count out of n with its uncertainty: the Wilson interval of a proportion, the exact sign test of paired wins."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ def wilson_interval(hits: int, n: int, level: float = 0.95) -> tuple[float, floa
     spread = math.sqrt(z2 * (p * (1 - p) + z2 / (4 * n)) / n)
     scale = 1 + z2 / n
     return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact sign test: the chance of a split of the discordant pairs at least this uneven under a fair coin."""
+    if isinstance(wins, bool) or isinstance(losses, bool) or int(wins) != wins or int(losses) != losses or min(wins, losses) < 0:
+        raise ValueError(f"sign_test needs whole, non-negative counts; got wins={wins!r}, losses={losses!r}.")
+    n = int(wins) + int(losses)
+    if n == 0:
+        return 1.0
+    return min(1.0, 2.0 * sum(math.comb(n, k) for k in range(int(min(wins, losses)) + 1)) / 2.0**n)
