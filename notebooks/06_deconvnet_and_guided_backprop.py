@@ -67,7 +67,7 @@ print("models on", lite0.device)
 # %% [markdown]
 # ## Section 4, layer by layer · 4 min
 #
-# Write the network as layers $X_{n+1} = \ell_n(X_n)$, with $X_0 = I$ and the class score $S_c$ on top. Backpropagation carries $R_{n+1} = \partial S_c / \partial X_{n+1}$ down to $R_n$; DeconvNet carries a "reconstruction" down the same way. The paper compares the two, layer type by layer type:
+# Layers $X_{n+1} = \ell_n(X_n)$, $X_0 = I$, score $S_c$ on top. Backpropagation carries $R_{n+1} = \partial S_c / \partial X_{n+1}$ down to $R_n$; DeconvNet carries a "reconstruction" down the same way:
 #
 # | layer | forward | gradient $R_n$ (backprop) | DeconvNet $R_n$ |
 # |---|---|---|---|
@@ -75,8 +75,7 @@ print("models on", lite0.device)
 # | max-pooling | $X_{n+1}(p) = \max_{q \in \Omega(p)} X_n(q)$ | $R_{n+1}(p)$ at the $\arg\max$ of each window, 0 elsewhere | the same: the "switches" record the $\arg\max$ |
 # | ReLU | $X_{n+1} = \max(X_n, 0)$ | $R_{n+1} \cdot \mathbb{1}(X_n > 0)$: mask by the **forward input** | $R_{n+1} \cdot \mathbb{1}(R_{n+1} > 0)$: mask by the **backward signal's sign** |
 #
-# So DeconvNet is the gradient except at the ReLU, and the paper concludes that gradient-based visualisation generalises DeconvNet (it works for any layer, also fully connected ones). **Guided backprop** (Springenberg et al. 2014) uses both masks at the ReLU: $R_{n+1} \cdot \mathbb{1}(X_n > 0) \cdot \mathbb{1}(R_{n+1} > 0)$.
-
+# So DeconvNet is the gradient except at the ReLU, and gradient-based visualisation generalises it (any layer, fully connected ones too). **Guided backprop** uses both masks: $R_{n+1} \cdot \mathbb{1}(X_n > 0) \cdot \mathbb{1}(R_{n+1} > 0)$.
 
 # %% [markdown]
 # ### Optional: why the table holds, the derivation · 6 min
@@ -100,7 +99,7 @@ print("models on", lite0.device)
 # %% [markdown]
 # ### A 1-D example, by hand and by the code · 3 min
 #
-# Ten inputs → max-pooling in windows of 2 → a 3-tap convolution with an asymmetric filter → ReLU → a linear score $S = v^\top Y$. The cell computes every backward step by hand with NumPy: the score's weights, then the ReLU rule, then the convolution's backward (`np.convolve` with the filter is the correlation with the *flipped* filter), then the switches.
+# Ten inputs → max-pooling (windows of 2) → a 3-tap asymmetric convolution → ReLU → a linear score $S = v^\top Y$, every backward step by hand with NumPy (`np.convolve` correlates with the *flipped* filter).
 
 # %% tags=["live"]
 # NBVAL_CHECK_OUTPUT
@@ -450,7 +449,7 @@ claim("Grad-CAM on the finer 16 x 16 block puts more mass in the mask than on th
 # %% [markdown]
 # ## The model-randomization sanity check, for each method · 3 min
 #
-# Adebayo et al. (2018, beyond the paper): re-initialise the top $n$ weight layers (a copy) and compare each map with the trained model's map by rank correlation, on the first 100 images. A method that explains the *model* should change; one that mostly shows the image's edges will not. All-zero Grad-CAM maps are left out and counted.
+# Adebayo et al. (2018, beyond the paper): re-initialise the top $n$ weight layers of a copy and rank-correlate each map with the trained model's. A method that explains the *model* should change; one that shows the image's edges will not.
 
 # %%
 toy_layers = [name for name, _ in rand_eval.parameterized_layers(toy.model)]
@@ -483,7 +482,7 @@ claim("every method's map changes more with all layers random than with the top 
       all(rand_rho[k][-1][2] < rand_rho[k][0][1] for k in rand_rho));
 
 # %% [markdown]
-# What you should see: with only the top layer re-initialised, guided backprop's map hardly changes, as Adebayo et al. found, while the other methods change. With all layers random SmoothGrad keeps the most, since its average over noisy copies keeps the image's own structure.
+# What you should see: with only the top layer random, guided backprop's map hardly changes, as Adebayo et al. found; the others change. With all layers random SmoothGrad keeps the most: its noisy average keeps the image's structure.
 #
 # ### Optional: the same check on a photo · 3 min
 #
@@ -612,7 +611,7 @@ claim(f"with n = {len(coco_rows)} photos no method's pointing rate is shown to d
 # %% [markdown]
 # ## Adversarial examples · 2 min
 #
-# The same gradient that draws a saliency map can *change* the decision. `helpers.attribution.fooling_image` starts from the crop Lite0 sees and repeatedly moves every pixel by one gray level along the sign of $\partial S_c/\partial I$, until $c$ is the top-1 class.
+# The gradient that draws a saliency map can also *change* the decision: `helpers.attribution.fooling_image` moves every pixel one gray level at a time along the sign of $\partial S_c/\partial I$ until $c$ is top-1.
 
 # %%
 def top3(crop):
@@ -643,7 +642,7 @@ for r, (name, result) in enumerate(fooled.items()):
 fig.tight_layout()
 
 # %% [markdown]
-# What you should see: a few one-gray-level steps make Lite0 call the espresso a "tabby" and the rocket an "espresso"; the images look identical and the change is a fine texture over the whole image, not a cat on the cup. Yet the gradient map for "tabby" on the unchanged coffee photo looks like a map of the cup: a map that outlines the object is no evidence that the model sees class $c$ there.
+# What you should see: a few one-gray-level steps make Lite0 call the espresso a "tabby"; the change is a fine texture, not a cat on the cup. Yet the "tabby" map of the unchanged photo outlines the cup: an object-shaped map is no evidence that the model sees class $c$ there.
 #
 # ### Optional: where this comes from · 1 min
 #
