@@ -237,6 +237,20 @@ def test_rank_correlation_matches_definition() -> None:
         mask_eval.rank_correlation(np.ones(4), c)
 
 
+def test_mass_relative_to_area() -> None:
+    """A uniform map scores 1 on masks of any size; a map all inside a mask of area a scores 1/a."""
+    small, large = np.zeros((4, 5), bool), np.zeros((4, 5), bool)
+    small[1, 1], large[:, :3] = True, True
+    uniform = np.ones((4, 5))
+    np.testing.assert_allclose(mask_eval.mass_relative_to_area(np.stack([uniform, uniform]), np.stack([small, large])), [1.0, 1.0])
+    inside = np.zeros((4, 5))
+    inside[1, 1] = 2.0
+    assert mask_eval.mass_relative_to_area(inside, small) == pytest.approx(20.0)
+    assert isinstance(mask_eval.mass_relative_to_area(torch.from_numpy(inside), torch.from_numpy(small)), float)
+    with pytest.raises(ValueError, match="empty"):
+        mask_eval.mass_relative_to_area(uniform, np.zeros((4, 5), bool))
+
+
 def test_mass_and_pointing_game() -> None:
     mask = np.zeros((4, 5), bool)
     mask[1:3, 1:3] = True

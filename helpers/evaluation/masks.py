@@ -1,12 +1,13 @@
 """Scores of a saliency map against an object mask: mass inside, the pointing games, rank correlation.
 
-Beyond the paper: `mass_inside_mask` (a uniform map scores the mask's area fraction),
+Beyond the paper: `mass_inside_mask` (a uniform map scores the mask's area fraction; `mass_relative_to_area`
+divides by that area, so a uniform map scores 1 on masks of any size),
 `pointing_game` (the maximum inside the mask), the pointing game of Zhang et al. (2016) as the
 TorchRay benchmark plays it (`pointing_hit`: the maximum closer than 15 px to the mask; `centre_hit`:
 the image centre as the point, its baseline), and `rank_correlation` (Spearman), the measure of
 the model-randomization check (Adebayo et al. 2018).
 
-One rule for the scores of maps (`mass_inside_mask`, `pointing_game`, `pointing_hit`, `centre_hit`), decided by
+One rule for the scores of maps (`mass_inside_mask`, `mass_relative_to_area`, `pointing_game`, `pointing_hit`, `centre_hit`), decided by
 the map's number of dimensions, never by its values or length: one (H,W) map (and (H,W) mask) gives a Python
 scalar (a float; a bool for the two pointing hits); an (N,H,W) stack with (N,H,W) masks gives an (N,) numpy
 array (float64; bool for the pointing hits), even when N is 1. Element i of a stack's array is the score of
@@ -77,6 +78,19 @@ def mass_inside_mask(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | tor
     if np.any(total == 0):
         raise ValueError("A saliency map is all zeros; its mass fraction is undefined.")
     out = (s * m).sum(axis=(1, 2)) / total
+    return float(out[0]) if np.ndim(saliency) == 2 else out
+
+
+def mass_relative_to_area(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> float | np.ndarray:
+    """Mass inside the mask divided by the mask's area fraction: 1 is a uniform map, so masks of any size compare.
+
+    Same shapes and return rule as `mass_inside_mask`; an empty mask has no area to compare with (ValueError).
+    """
+    s, m = _map_and_mask(saliency, mask)
+    area = m.mean(axis=(1, 2))
+    if np.any(area == 0):
+        raise ValueError("A mask is empty (no True pixel); mass relative to its area is undefined.")
+    out = np.asarray(mass_inside_mask(s, m)) / area
     return float(out[0]) if np.ndim(saliency) == 2 else out
 
 
