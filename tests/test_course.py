@@ -259,6 +259,32 @@ def test_slide_metadata_headings_start_slides_long_cells_subslides() -> None:
     assert [dict(c.metadata) for c in nb.cells] == before  # deterministic
 
 
+def test_slide_deck_is_the_main_line_claims_as_notes_optional_sections_skipped() -> None:
+    """Claim cells become speaker notes; Optional sections (to the next heading of their level), Going further and
+    References are left out of the deck; Exercises and the main line stay."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 09 · Title"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell('claim("x is one", x == 1);'),  # a check: speaker notes
+        nbformat.v4.new_code_cell('fig = plt.figure()\nclaim("drawn", True)'),  # draws: stays on the slide
+        nbformat.v4.new_markdown_cell("## Optional: depth · 5 min"),
+        nbformat.v4.new_code_cell("y = 2"),
+        nbformat.v4.new_markdown_cell("### A sub-section of the optional one"),
+        nbformat.v4.new_markdown_cell("## Back on the main line · 5 min"),
+        nbformat.v4.new_markdown_cell("### Optional: a smaller detour"),
+        nbformat.v4.new_code_cell("z = 3"),
+        nbformat.v4.new_markdown_cell("### Main line again"),
+        nbformat.v4.new_markdown_cell("## Exercises"),
+        nbformat.v4.new_markdown_cell("## Going further"),
+        nbformat.v4.new_markdown_cell("text"),
+        nbformat.v4.new_markdown_cell("## References"),
+    ]
+    course.add_slide_metadata(nb.cells)
+    assert _slide_types(nb.cells) == ["slide", "-", "notes", "-", "skip", "skip", "skip", "slide", "skip", "skip",
+                                      "subslide", "slide", "skip", "skip", "skip"]
+
+
 def test_sync_writes_slide_metadata_idempotently(tmp_path) -> None:
     path = _tiny_notebook(tmp_path / "08_deck.ipynb", ["x = 1"])
     course.sync_notebook(path)
@@ -294,3 +320,13 @@ def test_runner_refuses_inplace_without_execution(tmp_path) -> None:
     _tiny_notebook(tmp_path / "01_ok.ipynb", ["print('fine')"])
     with pytest.raises(SystemExit):
         run_notebooks.main([str(tmp_path), "--inplace", "--no-execute"])
+
+
+def test_live_cells_are_marked_in_the_slides(tmp_path) -> None:
+    """A cell tagged `live` carries the marker in the reveal.js deck (its celltag class and the marker's CSS)."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Deck"), nbformat.v4.new_code_cell("x = 1")])
+    nb.cells[1].metadata["tags"] = [course.LIVE_TAG]
+    course.add_slide_metadata(nb.cells)
+    run_notebooks.export_slides(nb, tmp_path / "deck.slides.html")
+    html = (tmp_path / "deck.slides.html").read_text()
+    assert "celltag_live" in html and "run live" in html

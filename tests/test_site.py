@@ -260,3 +260,15 @@ def test_committed_atlas_is_small_and_complete() -> None:
 
 def test_atlas_page_without_a_committed_atlas_is_left_out(tmp_path: Path) -> None:
     assert site._write_atlas(tmp_path / "no_atlas", tmp_path, "") == []
+
+
+@pytest.mark.slow
+def test_live_cells_are_marked_on_the_site(site_dir: Path) -> None:
+    """Every notebook page shows the live marker on the cells its notebook tags `live`, and only there."""
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        live = sum("live" in c.metadata.get("tags", []) for c in nb.cells)
+        page = (site_dir / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert page.count("celltag_live\"") + page.count("celltag_live ") >= live, path.name
+        if live:
+            assert "run live" in page

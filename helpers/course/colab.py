@@ -25,6 +25,14 @@ PACKAGE_ATTRIBUTE = "plotting"  # the set-up cell uses it first; a foreign `help
 SLIDE_HEADINGS = ("# ", "## ")  # a markdown cell starting with one of these starts a new slide
 SUBSLIDE_HEADING = "### "  # ... and with this one, a new sub-slide (below the current slide)
 MAX_SLIDE_LINES = 24  # source lines on one (sub)slide before the next cell opens a sub-slide
+OFF_DECK_SECTIONS = ("Optional", "Going further", "References")  # sections left out of the deck (self-study depth)
+LIVE_TAG = "live"  # a code cell a lecturer runs in class (seconds on a laptop CPU)
+# The marker the site and the slides show on live cells (nbconvert gives each cell a `celltag_<tag>` class).
+LIVE_CELL_CSS = """
+.celltag_live { position: relative; border-left: 4px solid #d9480f; }
+.celltag_live::before { content: "\\25B6  run live"; position: absolute; top: 2px; right: 6px; z-index: 2;
+  font: bold 13px sans-serif; color: #fff; background: #d9480f; padding: 1px 7px; border-radius: 3px; }
+"""
 
 
 def colab_url(notebook: str | Path) -> str:
@@ -142,14 +150,43 @@ def _line_count(cell: dict) -> int:
 def add_slide_metadata(cells: list[dict]) -> None:
     """Set `metadata.slideshow.slide_type` on every cell, so `jupyter nbconvert --to slides` makes a deck.
 
-    Deterministic and from the sources only (re-executing a notebook never changes its slides); the first
-    cell always opens a slide. Long slides scroll in the exported deck (see run_notebooks.export_slides).
+    The deck is the main line: cells of optional sections, "Going further" and "References" are skipped, and claim
+    cells (a run's checks) become speaker notes. Deterministic and from the sources only (re-executing a notebook
+    never changes its slides); the first cell always opens a slide. Long slides scroll in the exported deck (see
+    run_notebooks.export_slides).
     """
-    lines_on_slide = 0
+    lines_on_slide, off_deck_level = 0, None
     for i, cell in enumerate(cells):
-        kind = "slide" if i == 0 else slide_type(cell, lines_on_slide)
+        level, title = heading(cell)
+        if level is not None and off_deck_level is not None and level <= off_deck_level:
+            off_deck_level = None
+        if level is not None and level >= 2 and title.startswith(OFF_DECK_SECTIONS):
+            off_deck_level = level
+        if i == 0:
+            kind = "slide"
+        elif off_deck_level is not None:
+            kind = "skip"
+        elif is_claim_cell(cell):
+            kind = "notes"
+        else:
+            kind = slide_type(cell, lines_on_slide)
         cell.setdefault("metadata", {})["slideshow"] = {"slide_type": kind}
-        lines_on_slide = _line_count(cell) + (lines_on_slide if kind == "-" else 0)
+        if kind in ("slide", "subslide"):
+            lines_on_slide = _line_count(cell)
+        elif kind == "-":
+            lines_on_slide += _line_count(cell)
+
+
+def heading(cell: dict) -> tuple[int | None, str]:
+    """(level, title) of the markdown heading a cell starts with, or (None, '')."""
+    match = re.match(r"(#{1,6})\s+(.*)", "".join(cell["source"]).lstrip()) if cell["cell_type"] == "markdown" else None
+    return (len(match.group(1)), match.group(2).strip()) if match else (None, "")
+
+
+def is_claim_cell(cell: dict) -> bool:
+    """A code cell that checks conclusions on the reader's run (calls `claim(`) and draws nothing: speaker notes."""
+    source = "".join(cell["source"])
+    return cell["cell_type"] == "code" and "claim(" in source and not re.search(r"\bplt\.|\bshow_\w+\(|\bfig\b", source)
 
 
 def check_repository_url(url: str) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..paths import REPO_ROOT
-from .colab import strip_markdown_execution
+from .colab import LIVE_CELL_CSS, strip_markdown_execution
 
 try:
     import nbformat
@@ -146,6 +146,7 @@ def export_slides(nb: nbformat.NotebookNode, target: Path) -> None:
     exporter = SlidesExporter()
     exporter.reveal_scroll = True
     body, _ = exporter.from_notebook_node(nb)
+    body = body.replace("</head>", f"<style>{LIVE_CELL_CSS}</style>\n</head>", 1)  # the live cells' marker
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
 

@@ -24,7 +24,7 @@ import nbformat
 
 from ..paths import REPO_ROOT as ROOT
 from .atlas_pages import atlas_table
-from .colab import REPO_URL, badge_markdown
+from .colab import LIVE_CELL_CSS, REPO_URL, badge_markdown
 
 SOLUTIONS_DIR = ROOT / "solutions"
 README = ROOT / "README.md"
@@ -43,6 +43,7 @@ nav.course-nav .course-home { font-weight: bold; }
 nav.course-nav .course-spacer { flex-grow: 1; }
 main { max-width: 1100px; margin: 0 auto; }
 table.course-table td, table.course-table th { padding: 0.3em 0.8em; }
+{{ resources.live_css }}
 </style>
 {% endblock extra_css %}
 {%- block body_header -%}
@@ -166,7 +167,8 @@ def navigation(pages: list[NotebookPage], current: int | None, *, solutions_of: 
 def _write_page(nb: nbformat.NotebookNode, target: Path, nav: str, title: str, *, exclude_input: bool = False) -> Path:
     nb = nbformat.from_dict(nb)  # a copy: the caller's notebook stays as it was
     nb.metadata["title"] = title
-    body, _ = _exporter(exclude_input=exclude_input).from_notebook_node(nb, resources={"course_nav": nav, "metadata": {"name": title}})
+    body, _ = _exporter(exclude_input=exclude_input).from_notebook_node(nb, resources={"course_nav": nav, "live_css": LIVE_CELL_CSS,
+                                                                                     "metadata": {"name": title}})
     target.write_text(body, encoding="utf-8")
     return target
 
