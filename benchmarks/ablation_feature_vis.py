@@ -24,11 +24,26 @@ from helpers.feature_vis import feature_visualization
 # key -> (label, function, kwargs); "fv" rows add one ingredient at a time, then full minus one.
 CONFIGS: dict[str, tuple[str, str, dict]] = {
     "full": ("Fourier + decorrelation + pad/jitter/scale/rotate, model sees 128 px", "fv", {"model_size": None}),
-    "jitter_blur": ("today's recipe: Adam + jitter + blur + clip", "cmv",
-                    {"optimizer": "adam", "regularizers": (Jitter(), Blur(1.0, 4), Clip())}),
-    "pixel": ("pixels, sigmoid, Adam, no transforms", "fv", {"param": "pixel", "decorrelate": False, "transforms": (), "model_size": None}),
-    "fourier": ("+ Fourier 1/f", "fv", {"param": "fourier", "decorrelate": False, "transforms": (), "model_size": None}),
-    "decorrelate": ("+ colour decorrelation", "fv", {"param": "fourier", "decorrelate": True, "transforms": (), "model_size": None}),
+    "jitter_blur": (
+        "today's recipe: Adam + jitter + blur + clip",
+        "cmv",
+        {"optimizer": "adam", "regularizers": (Jitter(), Blur(1.0, 4), Clip())},
+    ),
+    "pixel": (
+        "pixels, sigmoid, Adam, no transforms",
+        "fv",
+        {"param": "pixel", "decorrelate": False, "transforms": (), "model_size": None},
+    ),
+    "fourier": (
+        "+ Fourier 1/f",
+        "fv",
+        {"param": "fourier", "decorrelate": False, "transforms": (), "model_size": None},
+    ),
+    "decorrelate": (
+        "+ colour decorrelation",
+        "fv",
+        {"param": "fourier", "decorrelate": True, "transforms": (), "model_size": None},
+    ),
     "pad_jitter": ("+ pad, jitter", "fv", {"transforms": ("pad", "jitter"), "model_size": None}),
     "scale": ("+ scale", "fv", {"transforms": ("pad", "jitter", "scale"), "model_size": None}),
     "full_224": ("full + the model sees the image upsampled to 224 px (as Lucent): regularized", "fv", {}),
@@ -38,12 +53,21 @@ CONFIGS: dict[str, tuple[str, str, dict]] = {
 }
 
 
-def run(name: str, gen: helpers.Classifier, judge_model: helpers.Classifier, classes: list[int], size: int, steps: int,
-        save_dir: str | None = None) -> dict:
+def run(
+    name: str,
+    gen: helpers.Classifier,
+    judge_model: helpers.Classifier,
+    classes: list[int],
+    size: int,
+    steps: int,
+    save_dir: str | None = None,
+) -> dict:
     label, kind, kwargs = CONFIGS[name]
     begin = time.perf_counter()
     if kind == "cmv":
-        results = class_model_visualization(gen, classes, steps=steps, init=torch.zeros(1, 3, size, size), seed=0, progress=False, **kwargs)
+        results = class_model_visualization(
+            gen, classes, steps=steps, init=torch.zeros(1, 3, size, size), seed=0, progress=False, **kwargs
+        )
     else:
         results = feature_visualization(gen, classes, steps=steps, size=size, seed=0, progress=False, **kwargs)
     seconds = time.perf_counter() - begin
@@ -51,13 +75,21 @@ def run(name: str, gen: helpers.Classifier, judge_model: helpers.Classifier, cla
     judged = judge(judge_model, images, classes)
     own = self_score(gen, images, classes)
     if save_dir:
-        from PIL import Image
         import numpy as np
+        from PIL import Image
 
         Image.fromarray(np.concatenate(images, axis=1)).save(f"{save_dir}/{name}.png")
-    return {"config": name, "label": label, "n": len(classes), "size": size, "steps": steps,
-            "judge_top5": sum(s.rank <= 5 for s in judged), "judge_top1": sum(s.rank == 1 for s in judged),
-            "own_top1": sum(s.rank == 1 for s in own), "seconds": round(seconds, 1)}
+    return {
+        "config": name,
+        "label": label,
+        "n": len(classes),
+        "size": size,
+        "steps": steps,
+        "judge_top5": sum(s.rank <= 5 for s in judged),
+        "judge_top1": sum(s.rank == 1 for s in judged),
+        "own_top1": sum(s.rank == 1 for s in own),
+        "seconds": round(seconds, 1),
+    }
 
 
 def main() -> None:

@@ -33,10 +33,14 @@ FULL_ATLAS_CLASSES = 1000
 FULL_ATLAS_STEPS = 150
 
 
-def images_per_second(classifier: helpers.Classifier, targets: list[int], size: int, steps: int, batched: bool) -> float:
+def images_per_second(
+    classifier: helpers.Classifier, targets: list[int], size: int, steps: int, batched: bool
+) -> float:
     """Class images per second for `targets`, all in one batch or one run per target (the paper's plain method)."""
     start_image = torch.zeros(1, 3, size, size, device=classifier.device)
-    class_model_visualization(classifier, targets[:2] if batched else targets[0], steps=1, init=start_image, progress=False)  # warm-up
+    class_model_visualization(
+        classifier, targets[:2] if batched else targets[0], steps=1, init=start_image, progress=False
+    )  # warm-up
     begin = time.perf_counter()
     if batched:
         class_model_visualization(classifier, targets, steps=steps, init=start_image, progress=False)
@@ -60,7 +64,9 @@ print(base, peak)
 
 def peak_memory_mib(batch: int, size: int) -> tuple[float, float]:
     """(resident MiB after loading Lite0, peak resident MiB during 2 steps of a batch) in a fresh process (Linux: KiB)."""
-    out = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(batch), str(size)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, str(batch), str(size)], capture_output=True, text=True, check=True
+    )
     base, peak = (int(v) / 1024 for v in out.stdout.split())
     return base, peak
 
@@ -75,8 +81,12 @@ def gpu_estimate(cpu_image_steps_per_s: float, size: int) -> dict:
     """
     gflop_per_image_step = 3 * 0.8 * (size / 224) ** 2
     work_tflop = gflop_per_image_step * FULL_ATLAS_CLASSES * FULL_ATLAS_STEPS / 1000
-    return {"work_tflop": round(work_tflop, 1), "cpu_effective_gflops": round(cpu_image_steps_per_s * gflop_per_image_step, 1),
-            "gpu_minutes_at_3_tflops": round(work_tflop / 3 / 60, 1), "gpu_minutes_at_1_tflops": round(work_tflop / 1 / 60, 1)}
+    return {
+        "work_tflop": round(work_tflop, 1),
+        "cpu_effective_gflops": round(cpu_image_steps_per_s * gflop_per_image_step, 1),
+        "gpu_minutes_at_3_tflops": round(work_tflop / 3 / 60, 1),
+        "gpu_minutes_at_1_tflops": round(work_tflop / 1 / 60, 1),
+    }
 
 
 def atlas_rate(classifier: helpers.Classifier, method: str, targets: list[int], size: int, steps: int) -> float:
@@ -101,8 +111,10 @@ def main() -> None:
     targets = list(range(0, 1000, 1000 // args.batch))[: args.batch]
     for method in ("paper", "regularized"):
         rate = atlas_rate(lite0, method, targets, args.size, args.steps)
-        print(f"atlas rate, {method:11s}: {rate:.3f} classes/s ({args.batch} classes, {args.steps} steps, {args.size}px; "
-              f"{rate * args.steps:.1f} image-steps/s; 1000 classes x {args.steps} steps: {1000 / rate / 60:.1f} min)")
+        print(
+            f"atlas rate, {method:11s}: {rate:.3f} classes/s ({args.batch} classes, {args.steps} steps, {args.size}px; "
+            f"{rate * args.steps:.1f} image-steps/s; 1000 classes x {args.steps} steps: {1000 / rate / 60:.1f} min)"
+        )
     if args.rates_only:
         return
     rates: dict[bool, list[float]] = {False: [], True: []}
@@ -110,16 +122,22 @@ def main() -> None:
         for mode in (False, True):
             rates[mode].append(images_per_second(lite0, targets, args.size, args.steps, batched=mode))
     looped, batched = max(rates[False]), max(rates[True])
-    print(f"Lite0 {args.size}px, {args.steps} steps, {args.batch} classes: loop of single-target runs {looped:.3f} images/s, "
-          f"batched {batched:.3f} images/s, ratio {batched / looped:.2f}x")
+    print(
+        f"Lite0 {args.size}px, {args.steps} steps, {args.batch} classes: loop of single-target runs {looped:.3f} images/s, "
+        f"batched {batched:.3f} images/s, ratio {batched / looped:.2f}x"
+    )
     rate = batched * args.steps  # image-steps per second
     cpu_hours = FULL_ATLAS_CLASSES * FULL_ATLAS_STEPS / rate / 3600
-    print(f"rate {rate:.1f} image-steps/s -> 1000 classes x {FULL_ATLAS_STEPS} steps at {args.size}px on this CPU: {cpu_hours:.1f} h")
+    print(
+        f"rate {rate:.1f} image-steps/s -> 1000 classes x {FULL_ATLAS_STEPS} steps at {args.size}px on this CPU: {cpu_hours:.1f} h"
+    )
     print("GPU ESTIMATE (not measured):", json.dumps(gpu_estimate(rate, args.size)))
     if not args.skip_memory:
         for n in (1, 64):
             base, peak = peak_memory_mib(n, 160)
-            print(f"peak resident memory, batch {n:2d} at 160px: {peak:.0f} MiB (Lite0 loaded: {base:.0f} MiB; batch adds {peak - base:.0f} MiB)")
+            print(
+                f"peak resident memory, batch {n:2d} at 160px: {peak:.0f} MiB (Lite0 loaded: {base:.0f} MiB; batch adds {peak - base:.0f} MiB)"
+            )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ import torch
 
 import helpers
 from helpers import attribution as A
-from helpers import saliency as S
 from helpers import linear, toyworld
+from helpers import saliency as S
 
 RULE_TARGET = 1.05
 IG_TARGET = 35.0
@@ -52,7 +52,9 @@ def ratio(a: tuple[float, float], b: tuple[float, float], on_cpu: bool) -> tuple
     return wall, cpu, cpu if on_cpu else wall
 
 
-def report(title: str, classifier: helpers.Classifier, x: torch.Tensor, target: int, repeats: int, ig_repeats: int) -> bool:
+def report(
+    title: str, classifier: helpers.Classifier, x: torch.Tensor, target: int, repeats: int, ig_repeats: int
+) -> bool:
     """Time the three rules against saliency_map (and IG against one map); print ratios; True if within target."""
     fns: dict[str, Callable[[], object]] = {"saliency_map": lambda: S.saliency_map(classifier, x, target)}
     for rule in A.RULES:
@@ -69,15 +71,19 @@ def report(title: str, classifier: helpers.Classifier, x: torch.Tensor, target: 
         print(f"  {k:<30} {v[0] * 1000:9.1f} / {v[1] * 1000:9.1f}{flag}")
     one = x[:1]
     tig = median_times(
-        {"saliency_map, 1 image": lambda: S.saliency_map(classifier, one, target),
-         "integrated_gradients, 32 steps": lambda: A.integrated_gradients(classifier, one, target, steps=32)},
+        {
+            "saliency_map, 1 image": lambda: S.saliency_map(classifier, one, target),
+            "integrated_gradients, 32 steps": lambda: A.integrated_gradients(classifier, one, target, steps=32),
+        },
         ig_repeats,
     )
     wall, cpu, checked = ratio(tig["integrated_gradients, 32 steps"], tig["saliency_map, 1 image"], on_cpu)
     ok &= checked <= IG_TARGET
     for k, v in tig.items():
         print(f"  {k:<30} {v[0] * 1000:9.1f} / {v[1] * 1000:9.1f}")
-    print(f"  integrated gradients (32 steps, default batches) / one saliency map: wall {wall:.1f}x, CPU {cpu:.1f}x (target <= {IG_TARGET:.0f}x)")
+    print(
+        f"  integrated gradients (32 steps, default batches) / one saliency map: wall {wall:.1f}x, CPU {cpu:.1f}x (target <= {IG_TARGET:.0f}x)"
+    )
     return ok
 
 

@@ -40,7 +40,9 @@ def main() -> None:
         x = torch.zeros(1, 3, size, size, device=classifier.device)
         raw = raw_steps_per_second(classifier, x, 1, steps)
         ours = helper_steps_per_second(classifier, x, 1, steps)
-        print(f"{name:20s} {size}px  raw fwd+bwd {raw:7.2f} steps/s   class_model_visualization {ours:7.2f} steps/s   ratio {ours / raw:.2f}")
+        print(
+            f"{name:20s} {size}px  raw fwd+bwd {raw:7.2f} steps/s   class_model_visualization {ours:7.2f} steps/s   ratio {ours / raw:.2f}"
+        )
 
 
 if __name__ == "__main__":

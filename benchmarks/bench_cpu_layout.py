@@ -18,12 +18,13 @@ from unittest import mock
 
 import torch
 import torch.nn.functional as F
+from timing import median_time
 
 import helpers
-from helpers import efficientnet_lite, localization as loc, toyworld
+from helpers import efficientnet_lite, toyworld
+from helpers import localization as loc
 from helpers.runtime import available_cores, default_workers
 from helpers.saliency import saliency_map
-from timing import median_time
 
 
 def _old_same_conv(self, x: torch.Tensor) -> torch.Tensor:
@@ -38,8 +39,10 @@ def _old_same_conv(self, x: torch.Tensor) -> torch.Tensor:
 @contextmanager
 def before() -> None:
     """The code before the speed-ups: NCHW input, explicit padding."""
-    with mock.patch.object(efficientnet_lite, "cpu_channels_last", lambda x: x), \
-            mock.patch.object(efficientnet_lite.SameConv2d, "forward", _old_same_conv):
+    with (
+        mock.patch.object(efficientnet_lite, "cpu_channels_last", lambda x: x),
+        mock.patch.object(efficientnet_lite.SameConv2d, "forward", _old_same_conv),
+    ):
         yield
 
 
@@ -53,8 +56,10 @@ def lite0_rows() -> None:
             old_map = saliency_map(lite0, x, 1)
         new = median_time(lambda: saliency_map(lite0, x, 1), repeats=3)
         same = torch.equal(old_map, saliency_map(lite0, x, 1))
-        print(f"Lite0 saliency_map {tuple(shape)}: before {old:.3f} s, now {new:.3f} s, ratio {new / old:.2f}, "
-              f"bit-identical: {same}")
+        print(
+            f"Lite0 saliency_map {tuple(shape)}: before {old:.3f} s, now {new:.3f} s, ratio {new / old:.2f}, "
+            f"bit-identical: {same}"
+        )
 
 
 def grabcut_row() -> None:
@@ -65,10 +70,14 @@ def grabcut_row() -> None:
     workers = default_workers(len(data))
     one = median_time(lambda: loc.localize_boxes(data.images, sal, on_error="full_image", workers=1), repeats=3)
     many = median_time(lambda: loc.localize_boxes(data.images, sal, on_error="full_image"), repeats=3)
-    same = (loc.localize_boxes(data.images, sal, on_error="full_image", workers=1)
-            == loc.localize_boxes(data.images, sal, on_error="full_image")).all()
-    print(f"localize_boxes, 400 toy images: 1 process {one:.2f} s, {workers} processes ({available_cores()} cores) "
-          f"{many:.2f} s, ratio {many / one:.2f}, same boxes: {bool(same)}")
+    same = (
+        loc.localize_boxes(data.images, sal, on_error="full_image", workers=1)
+        == loc.localize_boxes(data.images, sal, on_error="full_image")
+    ).all()
+    print(
+        f"localize_boxes, 400 toy images: 1 process {one:.2f} s, {workers} processes ({available_cores()} cores) "
+        f"{many:.2f} s, ratio {many / one:.2f}, same boxes: {bool(same)}"
+    )
 
 
 def main() -> None:

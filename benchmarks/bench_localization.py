@@ -11,14 +11,12 @@ import time
 import cv2
 import numpy as np
 import torch
+from timing import median_time
 
 import helpers
-from timing import median_time
 from helpers import localization as loc
 from helpers import toyworld
 from helpers.evaluation import boxes as box_eval
-
-
 
 
 def main() -> None:
@@ -52,11 +50,16 @@ def main() -> None:
     toy = helpers.load_model("toy", device="cpu")
     data = toyworld.generate(1000, seed=20_000)
     t0 = time.perf_counter()
-    maps = np.concatenate([
-        helpers.saliency_map(toy, toy.normalize(torch.from_numpy(data.images[s:s + 250]).permute(0, 3, 1, 2).float() / 255.0),
-                             torch.from_numpy(data.labels[s:s + 250])).numpy()
-        for s in range(0, 1000, 250)
-    ])
+    maps = np.concatenate(
+        [
+            helpers.saliency_map(
+                toy,
+                toy.normalize(torch.from_numpy(data.images[s : s + 250]).permute(0, 3, 1, 2).float() / 255.0),
+                torch.from_numpy(data.labels[s : s + 250]),
+            ).numpy()
+            for s in range(0, 1000, 250)
+        ]
+    )
     t_toy_sal = time.perf_counter() - t0
     t0 = time.perf_counter()
     boxes = loc.localize_boxes(data.images, maps, on_error="full_image")
@@ -64,9 +67,11 @@ def main() -> None:
     scores = box_eval.evaluate_boxes(boxes, data.boxes)
     total = t_toy_sal + t_toy_gc
     print("toy evaluation, 1000 images of 64x64, 2 threads")
-    print(f"  saliency {t_toy_sal:.1f} s + GraphCut {t_toy_gc:.1f} s = {total:.1f} s "
-          f"({total / 120:.2f} x the 2-minute budget); GraphCut / saliency time = {t_toy_gc / t_toy_sal:.1f}; "
-          f"accuracy {100 * scores['accuracy']:.1f}%")
+    print(
+        f"  saliency {t_toy_sal:.1f} s + GraphCut {t_toy_gc:.1f} s = {total:.1f} s "
+        f"({total / 120:.2f} x the 2-minute budget); GraphCut / saliency time = {t_toy_gc / t_toy_sal:.1f}; "
+        f"accuracy {100 * scores['accuracy']:.1f}%"
+    )
 
 
 if __name__ == "__main__":

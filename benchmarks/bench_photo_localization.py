@@ -19,17 +19,14 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from timing import median_time
 
 import helpers
-from timing import median_time
 from helpers import localization as loc
-from helpers import toyworld
-from helpers.geometry import resize_map
-from helpers import photos
+from helpers import photos, toyworld
 from helpers.evaluation import boxes as box_eval
 from helpers.evaluation import photo_localization as photo_eval
-
-
+from helpers.geometry import resize_map
 
 
 def previous_pipeline(classifier: helpers.Classifier, image: np.ndarray, target: int) -> loc.Localization:
@@ -51,7 +48,9 @@ def timing() -> None:
     for name, cls in (("coffee", "espresso"), ("coco_629", "motor scooter")):
         full = helpers.load_image(name)
         scale = 224 / max(full.shape[:2])
-        image = cv2.resize(full, (round(full.shape[1] * scale), round(full.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(
+            full, (round(full.shape[1] * scale), round(full.shape[0] * scale)), interpolation=cv2.INTER_AREA
+        )
         target = lite0.class_index(cls)
         t_new = median_time(lambda: photos.localize_photo(lite0, image, target), repeats=3)
         t_old = median_time(lambda: previous_pipeline(lite0, image, target), repeats=3)
@@ -67,21 +66,28 @@ def evaluation() -> None:
     t0 = time.perf_counter()
     cases = photo_eval.photo_cases(lite0)
     result = photo_eval.evaluate_photos(lite0, cases)
-    print(f"\nreal photos: {len(cases)} with a dominant object that an ImageNet class names "
-          f"({time.perf_counter() - t0:.0f} s); hits = IoU >= 0.5 with a box of the dominant category")
+    print(
+        f"\nreal photos: {len(cases)} with a dominant object that an ImageNet class names "
+        f"({time.perf_counter() - t0:.0f} s); hits = IoU >= 0.5 with a box of the dominant category"
+    )
     print(result.table())
     print("\nper photo IoU of localize_photo's pipeline (row 'Grad-CAM, CAM protocol 20% = localize_photo'):")
     row = [l.label for l in result.localizers].index("Grad-CAM, CAM protocol 20% = localize_photo")
     for case, v in zip(cases, result.ious[row]):
-        print(f"  {case.name:<14}{case.category:<12}{lite0.categories[case.target]:<16}area {case.area_fraction:5.3f}  IoU {v:.2f}")
+        print(
+            f"  {case.name:<14}{case.category:<12}{lite0.categories[case.target]:<16}area {case.area_fraction:5.3f}  IoU {v:.2f}"
+        )
 
     toy = helpers.load_model("toy", device="cpu")
     data = toyworld.generate(300, seed=20_000)
     x = toy.normalize(torch.from_numpy(data.images).permute(0, 3, 1, 2).float().div(255))
     sal = helpers.saliency_map(toy, x, torch.from_numpy(data.labels)).numpy()
     print("\ntoy world, 300 held-out images (seed 20 000), true-class saliency")
-    for label, kwargs in (("paper (localize(image, map, PAPER))", dataclasses.asdict(loc.PAPER)), ("previous default (seeds-only models, 5 iterations)",
-                          {"init": "seeds", "smooth": 0.0}), ("default (localize())", {})):
+    for label, kwargs in (
+        ("paper (localize(image, map, PAPER))", dataclasses.asdict(loc.PAPER)),
+        ("previous default (seeds-only models, 5 iterations)", {"init": "seeds", "smooth": 0.0}),
+        ("default (localize())", {}),
+    ):
         r = box_eval.evaluate_boxes(loc.localize_boxes(data.images, sal, on_error="full_image", **kwargs), data.boxes)
         print(f"  {label:<54}{100 * r['accuracy']:>5.0f}%{r['mean_iou']:>7.2f}")
 

@@ -55,8 +55,15 @@ def vgg16_random(device: torch.device) -> Classifier:
     """torchvision VGG16 with random weights (timing and memory only)."""
     import torchvision
 
-    return Classifier("vgg16-random", freeze(torchvision.models.vgg16(weights=None), device), device, imagenet_categories(),
-                      torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1), torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1), 224)
+    return Classifier(
+        "vgg16-random",
+        freeze(torchvision.models.vgg16(weights=None), device),
+        device,
+        imagenet_categories(),
+        torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1),
+        torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1),
+        224,
+    )
 
 
 def _rss_bytes() -> int:
@@ -95,7 +102,10 @@ def peak_memory_child(name: str) -> None:
         torch.cuda.synchronize()
         peak, method = (torch.cuda.max_memory_allocated() - base) / 2**20, "cuda max_memory_allocated"
     else:
-        peak, method = sampled_rss_growth(lambda: S.ten_crop_saliency(clf, image, 281)) / 2**20, "peak RSS growth, sampled every 1 ms"
+        peak, method = (
+            sampled_rss_growth(lambda: S.ten_crop_saliency(clf, image, 281)) / 2**20,
+            "peak RSS growth, sampled every 1 ms",
+        )
     print(json.dumps({"model": name, "peak_mib": round(peak, 1), "method": method, "device": str(device)}))
 
 
@@ -118,7 +128,9 @@ def main() -> None:
 
     device = helpers.default_device()
     lite0 = helpers.load_model(device=device)
-    print(f"device: {device}, torch threads: {torch.get_num_threads()}, batch {args.batch} x 3 x 224 x 224, median of {args.repeats}")
+    print(
+        f"device: {device}, torch threads: {torch.get_num_threads()}, batch {args.batch} x 3 x 224 x 224, median of {args.repeats}"
+    )
     image = helpers.load_image("chelsea")
     x = lite0.preprocess(image).repeat(args.batch, 1, 1, 1)
     captum = Saliency(lite0.model)
@@ -126,7 +138,9 @@ def main() -> None:
         {
             "raw autograd.grad": lambda: raw_autograd(lite0.model, x, 281),
             "saliency_map": lambda: S.saliency_map(lite0, x, 281),
-            "captum Saliency + max": lambda: captum.attribute(x.detach().clone().requires_grad_(True), target=281, abs=True).amax(1),
+            "captum Saliency + max": lambda: captum.attribute(
+                x.detach().clone().requires_grad_(True), target=281, abs=True
+            ).amax(1),
         },
         args.repeats,
     )
@@ -136,17 +150,23 @@ def main() -> None:
     print(f"saliency_map / captum Saliency+max = {t['saliency_map'] / t['captum Saliency + max']:.3f}  (target <= 1.0)")
 
     crops = median_times(
-        {"10 crops, one batch": lambda: S.ten_crop_saliency(lite0, image, 281),
-         "10 crops, one by one": lambda: S.ten_crop_saliency(lite0, image, 281, batch_size=1)},
+        {
+            "10 crops, one batch": lambda: S.ten_crop_saliency(lite0, image, 281),
+            "10 crops, one by one": lambda: S.ten_crop_saliency(lite0, image, 281, batch_size=1),
+        },
         max(3, args.repeats // 2),
     )
     for k, v in crops.items():
         print(f"  {k:<24} {v * 1000:8.1f} ms")
-    print(f"10-crop speed-up of one batch over 10 passes = {crops['10 crops, one by one'] / crops['10 crops, one batch']:.2f}x")
+    print(
+        f"10-crop speed-up of one batch over 10 passes = {crops['10 crops, one by one'] / crops['10 crops, one batch']:.2f}x"
+    )
 
     for name in ("efficientnet_lite0", "vgg16"):
         m = peak_memory(name)
-        print(f"peak memory of a 10-crop pass at 224 px, {name}: {m['peak_mib']:.0f} MiB ({m['method']}, {m['device']})")
+        print(
+            f"peak memory of a 10-crop pass at 224 px, {name}: {m['peak_mib']:.0f} MiB ({m['method']}, {m['device']})"
+        )
 
 
 if __name__ == "__main__":

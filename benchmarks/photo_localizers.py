@@ -19,10 +19,10 @@ from collections.abc import Sequence
 import numpy as np
 
 import helpers
-from helpers.evaluation.boxes import iou as box_iou  # noqa: F401  (the benchmark's IoU is the package's)
-from helpers.cam import CAM_THRESHOLD, cam_box
-from helpers.localization import PAPER, LocalizationError, centred_box, localize, threshold_box
+from helpers.cam import CAM_THRESHOLD
 from helpers.categories import best_imagenet_class, imagenet_classes
+from helpers.evaluation.boxes import iou as box_iou  # noqa: F401  (the benchmark's IoU is the package's)
+from helpers.localization import PAPER, LocalizationError, centred_box, localize, threshold_box
 from helpers.photos import gradcam_map
 from helpers.views import whole_image_scores
 
@@ -74,12 +74,16 @@ def centred(image: np.ndarray) -> Box:
 # One call each, from pixels to box (what would move into helpers/photos.py)
 
 
-def localize_gradcam(classifier: helpers.Classifier, image: np.ndarray, target: int, threshold: float = CAM_THRESHOLD) -> Box:
+def localize_gradcam(
+    classifier: helpers.Classifier, image: np.ndarray, target: int, threshold: float = CAM_THRESHOLD
+) -> Box:
     """Grad-CAM + the CAM protocol: one forward and one backward pass, no GrabCut (= `helpers.localize_photo`)."""
     return helpers.localize_photo(classifier, image, target, threshold=threshold).box
 
 
-def localize_gradcam_cut(classifier: helpers.Classifier, image: np.ndarray, target: int, *, cut: str = "paper", max_side: int | None = None) -> Box:
+def localize_gradcam_cut(
+    classifier: helpers.Classifier, image: np.ndarray, target: int, *, cut: str = "paper", max_side: int | None = None
+) -> Box:
     """Grad-CAM as the saliency of the paper's GraphCut (`cut="paper"`) or of `localize`'s DEFAULT (`cut="default"`)."""
     cam = gradcam_map(classifier, image, target)
     return paper_cut(image, cam, max_side) if cut == "paper" else default_cut(image, cam, max_side)
@@ -121,9 +125,13 @@ def per_class_mean(hits: Sequence[bool], classes: Sequence[str]) -> float:
     return float(np.mean([np.mean(v) for v in by.values()]))
 
 
-def bootstrap_per_class(hits: Sequence[bool], classes: Sequence[str], n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
+def bootstrap_per_class(
+    hits: Sequence[bool], classes: Sequence[str], n_boot: int = 2000, seed: int = 0
+) -> tuple[float, float]:
     """95% percentile bootstrap interval of `per_class_mean`, resampling (photo, category) pairs."""
     rng = np.random.default_rng(seed)
     hits, classes = np.asarray(hits, bool), np.asarray(classes)
-    stats = [per_class_mean(hits[i], classes[i]) for i in (rng.integers(0, len(hits), len(hits)) for _ in range(n_boot))]
+    stats = [
+        per_class_mean(hits[i], classes[i]) for i in (rng.integers(0, len(hits), len(hits)) for _ in range(n_boot))
+    ]
     return (float(np.percentile(stats, 2.5)), float(np.percentile(stats, 97.5)))

@@ -60,24 +60,36 @@ def best_time(classifier: helpers.Classifier, name: str, method: str, repeats: i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"])
+    parser.add_argument(
+        "--models", nargs="+", default=["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"]
+    )
     parser.add_argument("--methods", nargs="+", default=["single", "ten_crop"], choices=photos.PHOTO_METHODS)
     parser.add_argument("--photos", default="coco", choices=["coco", "bundled", "all"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write every pair's result to this file")
-    parser.add_argument("--timing", metavar="PHOTO", help="only time each model and method on this photo (best of --repeats)")
+    parser.add_argument(
+        "--timing", metavar="PHOTO", help="only time each model and method on this photo (best of --repeats)"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.timing:
-        print(f"best of {args.repeats} on {args.timing} {helpers.load_image(args.timing).shape[:2]}, {args.threads} thread(s)")
+        print(
+            f"best of {args.repeats} on {args.timing} {helpers.load_image(args.timing).shape[:2]}, {args.threads} thread(s)"
+        )
         for model_name in args.models:
             classifier = helpers.load_model(model_name, device="cpu")
-            print(model_name, {m: round(best_time(classifier, args.timing, m, args.repeats), 2) for m in args.methods}, flush=True)
+            print(
+                model_name,
+                {m: round(best_time(classifier, args.timing, m, args.repeats), 2) for m in args.methods},
+                flush=True,
+            )
         return
     names = photo_names(args.photos)
     rows, dump = [], []
-    print(f"{len(pointing.pointing_pairs(names))} (photo, category) pairs on {len(names)} {args.photos} photos; {args.threads} thread(s)")
+    print(
+        f"{len(pointing.pointing_pairs(names))} (photo, category) pairs on {len(names)} {args.photos} photos; {args.threads} thread(s)"
+    )
     print("| model | method | pointing (15 px) | centre baseline | mass in mask (uniform) | s / map | weights MiB |")
     print("|---|---|---|---|---|---|---|")
     for model_name in args.models:
@@ -86,8 +98,10 @@ def main() -> None:
         for method in args.methods:
             r = pointing.evaluate_pointing(classifier, method, names=names)
             seconds = statistics.median(p.seconds for p in r.pairs)
-            row = (f"| {model_name} | {method} | {r.hits}/{r.n} = {r.accuracy:.0%} | {r.centre_hits}/{r.n} = {r.centre_accuracy:.0%} "
-                   f"| {r.mean_mass_in_mask:.3f} ({r.mean_mask_fraction:.3f}) | {seconds:.2f} | {'' if size is None else f'{size:.1f}'} |")
+            row = (
+                f"| {model_name} | {method} | {r.hits}/{r.n} = {r.accuracy:.0%} | {r.centre_hits}/{r.n} = {r.centre_accuracy:.0%} "
+                f"| {r.mean_mass_in_mask:.3f} ({r.mean_mask_fraction:.3f}) | {seconds:.2f} | {'' if size is None else f'{size:.1f}'} |"
+            )
             print(row, flush=True)
             rows.append(row)
             dump += [{"model": model_name, "method": method, **vars(p)} for p in r.pairs]

@@ -39,9 +39,15 @@ def dominant(image) -> dict | None:
     if not has_imagenet_counterpart(main.category):
         return None
     x0, y0, x1, y1 = main.box
-    return {"id": image.id, "file": image.file_name, "category": main.category, "box": list(main.box),
-            "area_fraction": round(main.area / frame, 4), "box_fraction": round((x1 - x0) * (y1 - y0) / frame, 4),
-            "small": (x1 - x0) * (y1 - y0) < 0.5 * frame}
+    return {
+        "id": image.id,
+        "file": image.file_name,
+        "category": main.category,
+        "box": list(main.box),
+        "area_fraction": round(main.area / frame, 4),
+        "box_fraction": round((x1 - x0) * (y1 - y0) / frame, 4),
+        "small": (x1 - x0) * (y1 - y0) < 0.5 * frame,
+    }
 
 
 def main() -> None:
@@ -75,16 +81,21 @@ def main() -> None:
     tune_val, report = sorted(order[:half], key=lambda r: r["id"]), sorted(order[half:], key=lambda r: r["id"])
     out = {
         "rule": f"largest non-crowd instance (COCO mask area) >= {MIN_FRACTION:.0%} of the frame and >= {MIN_RATIO:g}x the largest "
-                "instance of every other category; its category has an ImageNet counterpart (person excluded)",
+        "instance of every other category; its category has an ImageNet counterpart (person excluded)",
         "seed": SEED,
         "folders": {"dev": args.dev.name, "val": args.val.name},
-        "note": (f"{len(dev_ids & set(val))} of the {len(dev)} {args.dev.name} photos are also in {args.val.name} (same ids; "
-                 "the coco_url fields say COCO 2017 train: the 'COCO128' set); a photo counts once, in the tuning split. "
-                 f"{len(rows_dev)} {args.dev.name} photos meet the rule (its largest objects are persons, a giraffe, a cake, "
-                 "or under 8% of the frame / under 2x another category)."),
+        "note": (
+            f"{len(dev_ids & set(val))} of the {len(dev)} {args.dev.name} photos are also in {args.val.name} (same ids; "
+            "the coco_url fields say COCO 2017 train: the 'COCO128' set); a photo counts once, in the tuning split. "
+            f"{len(rows_dev)} {args.dev.name} photos meet the rule (its largest objects are persons, a giraffe, a cake, "
+            "or under 8% of the frame / under 2x another category)."
+        ),
         "excluded_val128": excluded,
-        "splits": {"tune": [dict(r, folder=args.dev.name) for r in rows_dev] + [dict(r, folder=args.val.name) for r in tune_val],
-                   "report": [dict(r, folder=args.val.name) for r in report]},
+        "splits": {
+            "tune": [dict(r, folder=args.dev.name) for r in rows_dev]
+            + [dict(r, folder=args.val.name) for r in tune_val],
+            "report": [dict(r, folder=args.val.name) for r in report],
+        },
     }
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     for k, v in out["splits"].items():

@@ -122,9 +122,32 @@ __all__ = sorted(_EXPORTS) + ["toyworld"]
 
 
 _SUBMODULES = {
-    "models", "images", "categories", "coco", "photos", "saliency", "attribution", "classvis", "atlas", "spectrum",
-    "localization", "toyworld", "exercises", "geometry", "evaluation", "claims", "runtime", "inputs", "feature_vis",
-    "targets", "methods", "course", "views", "wrappers", "cam", "ascent",
+    "models",
+    "images",
+    "categories",
+    "coco",
+    "photos",
+    "saliency",
+    "attribution",
+    "classvis",
+    "atlas",
+    "spectrum",
+    "localization",
+    "toyworld",
+    "exercises",
+    "geometry",
+    "evaluation",
+    "claims",
+    "runtime",
+    "inputs",
+    "feature_vis",
+    "targets",
+    "methods",
+    "course",
+    "views",
+    "wrappers",
+    "cam",
+    "ascent",
 }
 # The notebooks' figures and explorers live with the course tooling; `helpers.plotting.X` reads as before.
 _COURSE_MODULES = {"plotting": "course.plotting", "widgets": "course.widgets"}

@@ -35,7 +35,9 @@ def class_objective(kind: str, targets: torch.Tensor) -> Objective:
         raise ValueError(f"objective must be one of {OBJECTIVES}; got {kind!r}.")
 
     def objective(logits: torch.Tensor) -> torch.Tensor:
-        chosen = logits if kind == "logit" else logits.softmax(dim=1) if kind == "softmax" else logits.log_softmax(dim=1)
+        chosen = (
+            logits if kind == "logit" else logits.softmax(dim=1) if kind == "softmax" else logits.log_softmax(dim=1)
+        )
         return chosen.gather(1, targets.view(-1, 1)).squeeze(1)
 
     return objective
@@ -49,9 +51,19 @@ def history_row(logits: torch.Tensor, targets: torch.Tensor, x: torch.Tensor) ->
     return torch.stack([target_logit, target_prob, mean_other, x.flatten(1).norm(dim=1)]).float()
 
 
-def ascend(params: Sequence[torch.Tensor], objective: Objective, targets: torch.Tensor, *, steps: int, forward: Forward,
-           update: Update, final: Final, check: Check | None = None, progress: bool = False,
-           desc: str = "gradient ascent") -> np.ndarray:
+def ascend(
+    params: Sequence[torch.Tensor],
+    objective: Objective,
+    targets: torch.Tensor,
+    *,
+    steps: int,
+    forward: Forward,
+    update: Update,
+    final: Final,
+    check: Check | None = None,
+    progress: bool = False,
+    desc: str = "gradient ascent",
+) -> np.ndarray:
     """`steps` updates of `params` along d(objective - penalty)/d params; returns the history (steps + 1, 4, N).
 
     Row t < steps is measured on what the model saw at step t (before its update); the last row on `final()`.

@@ -33,8 +33,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .atlas_command import CPU_BATCH, MAX_CUDA_BATCH, METHODS, CommandError, check_device, check_steps, cpu_preflight
-from .atlas_command import estimate_line, load_named, parse
+from .atlas_command import (
+    CPU_BATCH,
+    MAX_CUDA_BATCH,
+    METHODS,
+    CommandError,
+    check_device,
+    check_steps,
+    cpu_preflight,
+    estimate_line,
+    load_named,
+    parse,
+)
 from .classvis import Blur, Clip, Jitter, class_model_visualization
 from .course.atlas_pages import contact_sheet, html_page
 from .feature_vis import contrast_stretch, feature_visualization
@@ -148,15 +158,27 @@ def _as_pixels(images: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
         raise AtlasError("images must be a non-empty list of uint8 HxWx3 arrays (or an NxHxWx3 uint8 array).")
     first = arrays[0]
     for a in arrays:
-        if not isinstance(a, np.ndarray) or a.dtype != np.uint8 or a.ndim != 3 or a.shape[-1] != 3 or a.shape != first.shape:
+        if (
+            not isinstance(a, np.ndarray)
+            or a.dtype != np.uint8
+            or a.ndim != 3
+            or a.shape[-1] != 3
+            or a.shape != first.shape
+        ):
             got = f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
             raise AtlasError(f"images must be uint8 HxWx3 arrays of one size (like {first.shape}); got {got}.")
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float() / 255.0
 
 
 @torch.no_grad()
-def judge(judge_model: Classifier, images: Sequence[np.ndarray] | np.ndarray, targets: Sequence[int | str],
-          *, batch_size: int = 32, size: int | None = None) -> list[Score]:
+def judge(
+    judge_model: Classifier,
+    images: Sequence[np.ndarray] | np.ndarray,
+    targets: Sequence[int | str],
+    *,
+    batch_size: int = 32,
+    size: int | None = None,
+) -> list[Score]:
     """Score class images with a judge network: per image, the target's rank and probability.
 
     Each uint8 image is resized (bilinear, antialiased) to `size` (default: the judge's input size) and
@@ -243,8 +265,16 @@ def _batches(items: Sequence[int], size: int) -> Iterator[list[int]]:
         yield list(items[start : start + size])
 
 
-def generate_class_images(model: Classifier, classes: Sequence[int], *, method: str = "paper", steps: int = 150,
-                          size: int = 160, batch_size: int = 16, seed: int = 0) -> Iterator[tuple[list[int], list[np.ndarray]]]:
+def generate_class_images(
+    model: Classifier,
+    classes: Sequence[int],
+    *,
+    method: str = "paper",
+    steps: int = 150,
+    size: int = 160,
+    batch_size: int = 16,
+    seed: int = 0,
+) -> Iterator[tuple[list[int], list[np.ndarray]]]:
     """Yield (classes, uint8 images) batch by batch: all targets of a batch share one forward/backward per step.
 
     The random shifts (and transforms) depend only on the seed and the step, and the initial image only on
@@ -254,16 +284,30 @@ def generate_class_images(model: Classifier, classes: Sequence[int], *, method: 
     kwargs = method_settings(method)
     for chunk in _batches(list(classes), int(batch_size)):
         if method == "regularized":
-            results = feature_visualization(model, chunk, steps=int(steps), size=int(size), seed=int(seed), progress=False, **kwargs)
+            results = feature_visualization(
+                model, chunk, steps=int(steps), size=int(size), seed=int(seed), progress=False, **kwargs
+            )
         else:
             start = torch.zeros(1, 3, int(size), int(size), device=model.device)
-            results = class_model_visualization(model, chunk, steps=int(steps), init=start, seed=int(seed), progress=False, **kwargs)
+            results = class_model_visualization(
+                model, chunk, steps=int(steps), init=start, seed=int(seed), progress=False, **kwargs
+            )
         yield chunk, [r.image for r in results]
 
 
-def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, judge_model: Classifier | None = None,
-              method: str = "paper", steps: int = 150, size: int = 160, batch_size: int | None = None, seed: int = 0,
-              out: str | Path | None = None, progress: bool = True) -> Atlas:
+def run_atlas(
+    model: Classifier,
+    classes: str | int | Sequence[int | str],
+    *,
+    judge_model: Classifier | None = None,
+    method: str = "paper",
+    steps: int = 150,
+    size: int = 160,
+    batch_size: int | None = None,
+    seed: int = 0,
+    out: str | Path | None = None,
+    progress: bool = True,
+) -> Atlas:
     """Make (or, with `out`, resume and write) an atlas; returns it with the images in memory.
 
     With `out`, classes whose PNG and entry already exist there are skipped; each batch writes its PNGs
@@ -276,18 +320,31 @@ def run_atlas(model: Classifier, classes: str | int | Sequence[int | str], *, ju
     batch_size = _atlas_batch_size(model, method, size, batch_size)
     _check_positive(steps=steps, size=size, batch=batch_size)
     _check_judge(model, judge_model)
-    settings = {"model": model.name, "judge": judge_model.name if judge_model else None, "method": method,
-                "steps": int(steps), "size": int(size), "seed": int(seed)}
+    settings = {
+        "model": model.name,
+        "judge": judge_model.name if judge_model else None,
+        "method": method,
+        "steps": int(steps),
+        "size": int(size),
+        "seed": int(seed),
+    }
     store = AtlasStore(out, settings)
     atlas = store.resume(class_ids)
     todo = [c for c in class_ids if c not in atlas.images]
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(class_ids), initial=len(class_ids) - len(todo), desc=f"atlas ({method})", unit="class",
-               disable=not progress)
+    bar = tqdm(
+        total=len(class_ids),
+        initial=len(class_ids) - len(todo),
+        desc=f"atlas ({method})",
+        unit="class",
+        disable=not progress,
+    )
     order = {c: i for i, c in enumerate(class_ids)}
     try:
-        for chunk, images in generate_class_images(model, todo, method=method, steps=steps, size=size, batch_size=batch_size, seed=seed):
+        for chunk, images in generate_class_images(
+            model, todo, method=method, steps=steps, size=size, batch_size=batch_size, seed=seed
+        ):
             _add_batch(atlas, store, model, judge_model, chunk, images)
             bar.update(len(chunk))
     finally:
@@ -306,19 +363,34 @@ def _atlas_batch_size(model: Classifier, method: str, size: int, batch_size: int
 
 def _check_judge(model: Classifier, judge_model: Classifier | None) -> None:
     if judge_model is not None and list(judge_model.categories) != list(model.categories):
-        raise AtlasError(f"The judge {judge_model.name!r} must have the generator's classes "
-                         f"({len(model.categories)}); it has {len(judge_model.categories)}.")
+        raise AtlasError(
+            f"The judge {judge_model.name!r} must have the generator's classes "
+            f"({len(model.categories)}); it has {len(judge_model.categories)}."
+        )
 
 
-def _add_batch(atlas: Atlas, store: "AtlasStore", model: Classifier, judge_model: Classifier | None,
-               chunk: list[int], images: list[np.ndarray]) -> None:
+def _add_batch(
+    atlas: Atlas,
+    store: AtlasStore,
+    model: Classifier,
+    judge_model: Classifier | None,
+    chunk: list[int],
+    images: list[np.ndarray],
+) -> None:
     """Score one batch of class images (own model, judge), add their entries and images, and store them."""
     own = self_score(model, images, chunk)
     judged = judge(judge_model, images, chunk) if judge_model is not None else [None] * len(chunk)
     for c, image, mine, theirs in zip(chunk, images, own, judged):
         name = model.categories[c]
-        entry = AtlasEntry(c, name, f"{c:04d}_{_slug(name)}.png", mine.rank, round(mine.prob, 6),
-                           theirs.rank if theirs else None, round(theirs.prob, 6) if theirs else None)
+        entry = AtlasEntry(
+            c,
+            name,
+            f"{c:04d}_{_slug(name)}.png",
+            mine.rank,
+            round(mine.prob, 6),
+            theirs.rank if theirs else None,
+            round(theirs.prob, 6) if theirs else None,
+        )
         atlas.entries.append(entry)
         atlas.images[c] = image
         store.save_image(entry, image)
@@ -379,8 +451,10 @@ def _prepare_folder(out: str | Path, settings: dict) -> Path:
         previous = _read_json(existing).get("settings", {})
         if previous and previous != settings:
             diff = {k: (previous.get(k), settings.get(k)) for k in settings if previous.get(k) != settings.get(k)}
-            raise AtlasError(f"{str(folder)!r} holds an atlas made with other settings {diff} (before, now); "
-                             "use another --out or the same settings to resume.")
+            raise AtlasError(
+                f"{str(folder)!r} holds an atlas made with other settings {diff} (before, now); "
+                "use another --out or the same settings to resume."
+            )
     return folder
 
 
@@ -458,8 +532,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         estimate = estimate_line(len(class_ids), args, model)
         if estimate:
             print(estimate)
-        atlas = run_atlas(model, class_ids, judge_model=judge_model, method=args.method, steps=args.steps,
-                          size=args.size, batch_size=args.batch, seed=args.seed, out=args.out)
+        atlas = run_atlas(
+            model,
+            class_ids,
+            judge_model=judge_model,
+            method=args.method,
+            steps=args.steps,
+            size=args.size,
+            batch_size=args.batch,
+            seed=args.seed,
+            out=args.out,
+        )
     except (AtlasError, CommandError, WeightsUnavailableError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -30,22 +30,45 @@ class CommandError(ValueError):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command's options, each explained, with their defaults shown by --help."""
-    p = argparse.ArgumentParser(prog="python -m helpers.atlas", description="The class atlas: a class image for many "
-                                "classes at once, each scored by a network that did not make it.",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--classes", default=None, help="'all', a count N (evenly spaced classes), or names/indices separated "
-                   "by commas; not given: all, which a CPU refuses without --yes (it takes hours)")
+    p = argparse.ArgumentParser(
+        prog="python -m helpers.atlas",
+        description="The class atlas: a class image for many "
+        "classes at once, each scored by a network that did not make it.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "--classes",
+        default=None,
+        help="'all', a count N (evenly spaced classes), or names/indices separated "
+        "by commas; not given: all, which a CPU refuses without --yes (it takes hours)",
+    )
     p.add_argument("--model", default="efficientnet_lite0", help="the network that generates the class images")
-    p.add_argument("--judge", default="efficientnet_lite2", help="an independent network that scores them ('none' to skip)")
-    p.add_argument("--method", default="paper", choices=METHODS, help="'paper': the paper's plain gradient ascent; "
-                   "'regularized': feature visualization (best measured); 'jitter_blur': Adam + jitter + blur + clip")
+    p.add_argument(
+        "--judge", default="efficientnet_lite2", help="an independent network that scores them ('none' to skip)"
+    )
+    p.add_argument(
+        "--method",
+        default="paper",
+        choices=METHODS,
+        help="'paper': the paper's plain gradient ascent; "
+        "'regularized': feature visualization (best measured); 'jitter_blur': Adam + jitter + blur + clip",
+    )
     p.add_argument("--steps", type=int, default=150, help="optimisation steps per class image (a positive integer)")
     p.add_argument("--size", type=int, default=160, help="side of the class images in pixels")
-    p.add_argument("--batch", type=int, default=None, help=f"classes optimised together in one forward/backward "
-                   f"(None: {CPU_BATCH} on a CPU, up to {MAX_CUDA_BATCH} on CUDA as memory allows)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the starting images and transforms (same seed, same atlas)")
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=None,
+        help=f"classes optimised together in one forward/backward "
+        f"(None: {CPU_BATCH} on a CPU, up to {MAX_CUDA_BATCH} on CUDA as memory allows)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="random seed of the starting images and transforms (same seed, same atlas)"
+    )
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (None: the best available)")
-    p.add_argument("--out", default=None, help="output folder, resumable (None: out/atlas/<model>_<method>_<size>px_<steps>steps)")
+    p.add_argument(
+        "--out", default=None, help="output folder, resumable (None: out/atlas/<model>_<method>_<size>px_<steps>steps)"
+    )
     p.add_argument("--yes", action="store_true", help="on a CPU, run every class even though it takes hours")
     return p
 
@@ -73,9 +96,13 @@ def check_device(device: str | None) -> torch.device | None:
     try:
         parsed = torch.device(device)
     except RuntimeError:
-        raise CommandError(f"--device {device!r} is not a device; valid choices on this machine: {', '.join(available)}.") from None
+        raise CommandError(
+            f"--device {device!r} is not a device; valid choices on this machine: {', '.join(available)}."
+        ) from None
     if str(parsed) not in available and parsed.type != "cpu":
-        raise CommandError(f"--device {device!r} is not available on this machine; valid choices here: {', '.join(available)}.")
+        raise CommandError(
+            f"--device {device!r} is not available on this machine; valid choices here: {', '.join(available)}."
+        )
     return parsed
 
 
@@ -87,8 +114,10 @@ def load_named(option: str, name: str, device: torch.device | None) -> Classifie
         raise
     except ValueError as err:
         extra = " or 'none' to skip judging" if option == "--judge" else ""
-        raise CommandError(f"{option} {name!r} is not a model this course loads: use {MODEL_CHOICES}{extra}. "
-                           f"({str(err).split('. ')[0]}.)") from None
+        raise CommandError(
+            f"{option} {name!r} is not a model this course loads: use {MODEL_CHOICES}{extra}. "
+            f"({str(err).split('. ')[0]}.)"
+        ) from None
 
 
 def estimated_seconds(n_classes: int, steps: int, size: int, method: str, model: Classifier) -> float:
@@ -98,7 +127,13 @@ def estimated_seconds(n_classes: int, steps: int, size: int, method: str, model:
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+    return (
+        f"{seconds / 3600:.1f} h"
+        if seconds >= 5400
+        else f"{seconds / 60:.0f} min"
+        if seconds >= 90
+        else f"{seconds:.0f} s"
+    )
 
 
 def cpu_preflight(args: argparse.Namespace, model: Classifier) -> None:
@@ -118,7 +153,9 @@ def estimate_line(n_classes: int, args: argparse.Namespace, model: Classifier) -
     if model.device.type != "cpu":
         return None
     seconds = estimated_seconds(n_classes, args.steps, args.size, args.method, model)
-    return f"{n_classes} classes on the CPU: about {_duration(seconds)} (one-thread benchmark; more threads are faster)."
+    return (
+        f"{n_classes} classes on the CPU: about {_duration(seconds)} (one-thread benchmark; more threads are faster)."
+    )
 
 
 def check_steps(steps: int) -> None:
@@ -132,4 +169,3 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
     args.out = args.out or default_out(args.model, args.method, args.size, args.steps)
     return args
-

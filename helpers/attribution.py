@@ -39,8 +39,8 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from .geometry import check_positive_int, check_rgb_uint8
-from .models import Classifier
 from .inputs import as_module, categories_of, model_input
+from .models import Classifier
 from .saliency import REDUCTIONS, Reduce, class_score_gradient, reduce_channels
 from .targets import TargetSpec, class_indices, resolve_targets
 
@@ -74,7 +74,11 @@ def guided_rule(grad_out: torch.Tensor, x: torch.Tensor, upper: float = math.inf
     return gradient_rule(grad_out, x, upper).clamp_(min=0)
 
 
-RULE_FUNCTIONS: dict[str, RuleFunction] = {"gradient": gradient_rule, "deconvnet": deconvnet_rule, "guided": guided_rule}
+RULE_FUNCTIONS: dict[str, RuleFunction] = {
+    "gradient": gradient_rule,
+    "deconvnet": deconvnet_rule,
+    "guided": guided_rule,
+}
 
 
 class _RectifierWithRule(torch.autograd.Function):
@@ -100,9 +104,31 @@ _HARDTANH_FUNCTIONS = {F.hardtanh, F.hardtanh_}
 # Activations with no DeconvNet/guided rule: met under a non-gradient rule, they raise instead of silently
 # keeping their gradient (which would mix two methods in one map).
 _OTHER_ACTIVATIONS = {
-    F.silu, F.gelu, F.elu, F.selu, F.celu, F.leaky_relu, F.prelu, F.rrelu, F.hardswish, F.hardsigmoid, F.mish,
-    F.softplus, F.softsign, F.tanhshrink, F.logsigmoid, F.glu, F.sigmoid, F.tanh, torch.sigmoid, torch.tanh,
-    torch.Tensor.sigmoid, torch.Tensor.tanh, torch.selu, torch.celu, torch.prelu,
+    F.silu,
+    F.gelu,
+    F.elu,
+    F.selu,
+    F.celu,
+    F.leaky_relu,
+    F.prelu,
+    F.rrelu,
+    F.hardswish,
+    F.hardsigmoid,
+    F.mish,
+    F.softplus,
+    F.softsign,
+    F.tanhshrink,
+    F.logsigmoid,
+    F.glu,
+    F.sigmoid,
+    F.tanh,
+    torch.sigmoid,
+    torch.tanh,
+    torch.Tensor.sigmoid,
+    torch.Tensor.tanh,
+    torch.selu,
+    torch.celu,
+    torch.prelu,
 }
 
 
@@ -308,16 +334,23 @@ def _feature_capture(module: nn.Module, layer: nn.Module | str | None) -> Iterat
         handle.remove()
 
 
-def _forward_with_features(module: nn.Module, x: torch.Tensor, layer: nn.Module | str | None) -> tuple[torch.Tensor, torch.Tensor]:
+def _forward_with_features(
+    module: nn.Module, x: torch.Tensor, layer: nn.Module | str | None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Class scores and the chosen feature maps (N,C,h,w) of one forward pass with gradients on, or a clear error."""
     with _feature_capture(module, layer) as features, torch.enable_grad():
         scores = module(x.detach().requires_grad_(True))  # frozen weights: the graph hangs on the input
     feature_map = features()
     if not isinstance(feature_map, torch.Tensor) or feature_map.ndim != 4:
-        where = ("the chosen layer did not output one" if layer is not None
-                 else "no activation in the model outputs one larger than 1 x 1")
-        raise ValueError(f"Grad-CAM needs (N,C,h,w) feature maps, but {where}; pass layer=<the last conv block>, "
-                         "e.g. its name in model.named_modules().")
+        where = (
+            "the chosen layer did not output one"
+            if layer is not None
+            else "no activation in the model outputs one larger than 1 x 1"
+        )
+        raise ValueError(
+            f"Grad-CAM needs (N,C,h,w) feature maps, but {where}; pass layer=<the last conv block>, "
+            "e.g. its name in model.named_modules()."
+        )
     if not feature_map.requires_grad:
         raise ValueError("The chosen layer's output does not depend on the input; choose a layer inside the network.")
     return scores, feature_map
@@ -353,8 +386,12 @@ def integrated_gradients(
     base = _ig_baseline(x, baseline)
     targets = _ig_targets(model, x, target)
     alphas = (torch.arange(steps, dtype=x.dtype, device=x.device) + 0.5) / steps
-    parts = [_path_integral(model, x[i : i + batch_size], base[i : i + batch_size], targets[i : i + batch_size], alphas, batch_size)
-             for i in range(0, x.shape[0], batch_size)]  # images in chunks, then path points in chunks
+    parts = [
+        _path_integral(
+            model, x[i : i + batch_size], base[i : i + batch_size], targets[i : i + batch_size], alphas, batch_size
+        )
+        for i in range(0, x.shape[0], batch_size)
+    ]  # images in chunks, then path points in chunks
     attributions = torch.cat(parts)
     result = attributions if reduce is None else reduce_channels(attributions, reduce)
     if not return_delta:
@@ -362,8 +399,13 @@ def integrated_gradients(
     return result, completeness_delta(model, attributions, x, base, targets)
 
 
-def completeness_delta(model: nn.Module | Classifier, attributions: torch.Tensor, x: torch.Tensor, baseline: torch.Tensor,
-                       targets: list[int]) -> torch.Tensor:
+def completeness_delta(
+    model: nn.Module | Classifier,
+    attributions: torch.Tensor,
+    x: torch.Tensor,
+    baseline: torch.Tensor,
+    targets: list[int],
+) -> torch.Tensor:
     """(N,) sum of the signed attributions - (S_c(x) - S_c(x')) per image: how far from completeness they are."""
     idx = torch.tensor(targets, device=x.device)[:, None]
     with torch.no_grad():
@@ -383,7 +425,9 @@ def _ig_baseline(x: torch.Tensor, baseline: torch.Tensor | None) -> torch.Tensor
     try:
         return base.expand_as(x)
     except RuntimeError as err:
-        raise ValueError(f"The baseline must broadcast to the input's shape {tuple(x.shape)}; got {tuple(base.shape)}.") from err
+        raise ValueError(
+            f"The baseline must broadcast to the input's shape {tuple(x.shape)}; got {tuple(base.shape)}."
+        ) from err
 
 
 def _ig_targets(model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec) -> list[int]:
@@ -394,8 +438,14 @@ def _ig_targets(model: nn.Module | Classifier, x: torch.Tensor, target: TargetSp
     return class_indices(target, x.shape[0], categories_of(model), None)  # range-checked by class_score_gradient
 
 
-def _path_integral(model: nn.Module | Classifier, x: torch.Tensor, base: torch.Tensor, targets: list[int],
-                   alphas: torch.Tensor, batch_size: int) -> torch.Tensor:
+def _path_integral(
+    model: nn.Module | Classifier,
+    x: torch.Tensor,
+    base: torch.Tensor,
+    targets: list[int],
+    alphas: torch.Tensor,
+    batch_size: int,
+) -> torch.Tensor:
     """(x - x') * the mean over `alphas` of dS_c/dI at x' + a (x - x'), len(x) * k <= batch_size rows per pass."""
     delta = x - base
     total = torch.zeros_like(x)
@@ -428,8 +478,10 @@ class FoolingResult:
 
     def __str__(self) -> str:
         verdict = "top-1" if self.reached else "NOT top-1"
-        return (f"{self.target_name!r} is {verdict} (P = {self.probability:.2f}) after {self.steps} steps; "
-                f"change: L-inf {self.linf:.0f}, L2 {self.l2:.0f} (pixel values 0-255)")
+        return (
+            f"{self.target_name!r} is {verdict} (P = {self.probability:.2f}) after {self.steps} steps; "
+            f"change: L-inf {self.linf:.0f}, L2 {self.l2:.0f} (pixel values 0-255)"
+        )
 
 
 def model_input_crop(classifier: Classifier, image: np.ndarray) -> np.ndarray:

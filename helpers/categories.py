@@ -23,19 +23,47 @@ from .paths import DATA_DIR
 
 DOMESTIC_CATS = range(281, 286)  # tabby, tiger cat, Persian cat, Siamese cat, Egyptian cat
 DOG_BREEDS = range(151, 269)  # Chihuahua .. Mexican hairless
-BIRDS = (*range(7, 25), *range(80, 101), *range(127, 147))  # cock .. great grey owl, black grouse .. black swan, white stork .. albatross
+BIRDS = (
+    *range(7, 25),
+    *range(80, 101),
+    *range(127, 147),
+)  # cock .. great grey owl, black grouse .. black swan, white stork .. albatross
 
 # COCO category name -> ImageNet class names (or indices, for the contiguous groups above).
 COCO_TO_IMAGENET: dict[str, tuple[str | int, ...]] = {
     "person": (),
     "bicycle": ("mountain bike", "bicycle-built-for-two"),
-    "car": ("sports car", "convertible", "cab", "beach wagon", "limousine", "minivan", "jeep", "racer", "Model T", "ambulance", "police van"),
+    "car": (
+        "sports car",
+        "convertible",
+        "cab",
+        "beach wagon",
+        "limousine",
+        "minivan",
+        "jeep",
+        "racer",
+        "Model T",
+        "ambulance",
+        "police van",
+    ),
     "motorcycle": ("moped", "motor scooter"),
     "airplane": ("airliner", "warplane", "wing"),
     "bus": ("school bus", "trolleybus", "minibus"),
     "train": ("passenger car", "electric locomotive", "steam locomotive", "bullet train", "freight car", "streetcar"),
     "truck": ("trailer truck", "pickup", "tow truck", "garbage truck", "fire engine", "moving van"),
-    "boat": ("canoe", "speedboat", "lifeboat", "fireboat", "gondola", "yawl", "catamaran", "trimaran", "container ship", "liner", "schooner"),
+    "boat": (
+        "canoe",
+        "speedboat",
+        "lifeboat",
+        "fireboat",
+        "gondola",
+        "yawl",
+        "catamaran",
+        "trimaran",
+        "container ship",
+        "liner",
+        "schooner",
+    ),
     "traffic light": ("traffic light",),
     "fire hydrant": (),
     "stop sign": ("street sign",),
@@ -59,7 +87,17 @@ COCO_TO_IMAGENET: dict[str, tuple[str | int, ...]] = {
     "frisbee": (),
     "skis": ("ski",),
     "snowboard": (),
-    "sports ball": ("soccer ball", "tennis ball", "golf ball", "basketball", "baseball", "volleyball", "rugby ball", "ping-pong ball", "croquet ball"),
+    "sports ball": (
+        "soccer ball",
+        "tennis ball",
+        "golf ball",
+        "basketball",
+        "baseball",
+        "volleyball",
+        "rugby ball",
+        "ping-pong ball",
+        "croquet ball",
+    ),
     "kite": (),  # ImageNet's "kite" is a bird of prey
     "baseball bat": (),
     "baseball glove": (),
@@ -125,7 +163,9 @@ def imagenet_categories() -> list[str]:
 def _imagenet_categories() -> tuple[str, ...]:
     names = tuple(IMAGENET_CATEGORIES_FILE.read_text(encoding="utf-8").splitlines())
     if len(names) != 1000:
-        raise ValueError(f"{IMAGENET_CATEGORIES_FILE} should list 1000 ImageNet classes, one a line; it lists {len(names)}.")
+        raise ValueError(
+            f"{IMAGENET_CATEGORIES_FILE} should list 1000 ImageNet classes, one a line; it lists {len(names)}."
+        )
     return names
 
 

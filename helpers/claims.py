@@ -59,7 +59,9 @@ def claim(statement: str, holds: bool | np.bool_ | torch.Tensor, evidence: str =
     return result
 
 
-def close(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray, *, rtol: float = RTOL, atol: float = ATOL) -> bool:
+def close(
+    a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray, *, rtol: float = RTOL, atol: float = ATOL
+) -> bool:
     """True when `a` and `b` have one shape and agree to float precision (|a - b| <= atol + rtol |b|)."""
     ta, tb = torch.as_tensor(a).detach().cpu(), torch.as_tensor(b).detach().cpu()
     if ta.shape != tb.shape:
@@ -67,7 +69,16 @@ def close(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray, *, rtol: f
     return bool(torch.allclose(ta.double(), tb.double(), rtol=rtol, atol=atol))
 
 
-def equal_to_float_precision(statement: str, a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray, *,
-                             rtol: float = RTOL, atol: float = ATOL, show: bool = True) -> Claim:
+def equal_to_float_precision(
+    statement: str,
+    a: torch.Tensor | np.ndarray,
+    b: torch.Tensor | np.ndarray,
+    *,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    show: bool = True,
+) -> Claim:
     """Claim that two computations give the same array to float precision, stating the tolerance."""
-    return claim(statement, close(a, b, rtol=rtol, atol=atol), f"to float precision: rtol {rtol:g}, atol {atol:g}", show=show)
+    return claim(
+        statement, close(a, b, rtol=rtol, atol=atol), f"to float precision: rtol {rtol:g}, atol {atol:g}", show=show
+    )

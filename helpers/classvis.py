@@ -123,8 +123,12 @@ class History:
 
     def as_dict(self) -> dict[str, np.ndarray]:
         """The four curves by name (handy for plotting)."""
-        return {"target logit": self.target_logit, "target probability": self.target_prob,
-                "mean other logit": self.mean_other_logit, "||I||": self.norm}
+        return {
+            "target logit": self.target_logit,
+            "target probability": self.target_prob,
+            "mean other logit": self.mean_other_logit,
+            "||I||": self.norm,
+        }
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,9 @@ def objective_scores(logits: torch.Tensor, targets: torch.Tensor, objective: str
     return class_objective(objective, targets)(logits)
 
 
-def input_gradient(classifier: Classifier, x: torch.Tensor, target: int | str, objective: str = "logit") -> torch.Tensor:
+def input_gradient(
+    classifier: Classifier, x: torch.Tensor, target: int | str, objective: str = "logit"
+) -> torch.Tensor:
     """d objective / d input for one class at input x (N,3,H,W); x is not modified, weights get no grad."""
     c = classifier.class_index(target)
     x = model_input(classifier, x).detach().requires_grad_(True)
@@ -169,7 +175,9 @@ def input_gradient(classifier: Classifier, x: torch.Tensor, target: int | str, o
     return grad
 
 
-def objective_scale(classifier: Classifier, targets: Sequence[int | str], objective: str, size: int | None = None) -> float:
+def objective_scale(
+    classifier: Classifier, targets: Sequence[int | str], objective: str, size: int | None = None
+) -> float:
     """k = mean ||dS_c/dI|| / mean ||d objective/dI|| at the mean image (zero input), over `targets`.
 
     Beyond the paper, for comparing objectives fairly: ascending k * objective moves the first step as far as
@@ -179,8 +187,10 @@ def objective_scale(classifier: Classifier, targets: Sequence[int | str], object
         raise ValueError("targets must be a non-empty list of classes.")
     s = classifier.input_size if size is None else int(size)
     x = torch.zeros(1, 3, s, s, device=classifier.device)
-    norms = {obj: np.mean([float(input_gradient(classifier, x, t, obj).norm()) for t in targets])
-             for obj in ("logit", objective)}
+    norms = {
+        obj: np.mean([float(input_gradient(classifier, x, t, obj).norm()) for t in targets])
+        for obj in ("logit", objective)
+    }
     if not norms[objective] > 0:
         raise ValueError(f"The {objective!r} gradient is zero at the mean image; it cannot be rescaled.")
     return float(norms["logit"] / norms[objective])
@@ -264,16 +274,43 @@ def class_model_visualization(
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
     x = _initial_input(classifier, init, len(classes), gen).to(classifier.device)
     targets = torch.tensor(classes, dtype=torch.long, device=classifier.device)
-    history = _ascend(classifier, x, targets, steps=steps, lr=lr_value, l2=l2, objective=objective, optimizer=optimizer,
-                      regs=regs, gen=gen, progress=progress)
-    settings.update(lr=lr_value, l2=l2, init=init if isinstance(init, str) else "tensor",
-                    regularizers=tuple(type(r).__name__.lower() for r in regs))
+    history = _ascend(
+        classifier,
+        x,
+        targets,
+        steps=steps,
+        lr=lr_value,
+        l2=l2,
+        objective=objective,
+        optimizer=optimizer,
+        regs=regs,
+        gen=gen,
+        progress=progress,
+    )
+    settings.update(
+        lr=lr_value,
+        l2=l2,
+        init=init if isinstance(init, str) else "tensor",
+        regularizers=tuple(type(r).__name__.lower() for r in regs),
+    )
     results = class_visualizations(classifier, x, history, classes, settings)
     return results[0] if single else results
 
 
-def _ascend(classifier: Classifier, x: torch.Tensor, targets: torch.Tensor, *, steps: int, lr: float, l2: float,
-            objective: str, optimizer: str, regs: list[Regularizer], gen: torch.Generator, progress: bool) -> np.ndarray:
+def _ascend(
+    classifier: Classifier,
+    x: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    steps: int,
+    lr: float,
+    l2: float,
+    objective: str,
+    optimizer: str,
+    regs: list[Regularizer],
+    gen: torch.Generator,
+    progress: bool,
+) -> np.ndarray:
     """The paper's ascent on the pixels x, in place (`helpers.ascent.ascend`); returns the history (steps+1, 4, N)."""
     lo, hi = _pixel_bounds(classifier, x.shape[-1])
     opt = torch.optim.Adam([x], lr=lr, maximize=True) if optimizer == "adam" else None
@@ -294,12 +331,23 @@ def _ascend(classifier: Classifier, x: torch.Tensor, targets: torch.Tensor, *, s
     def check(step: int, image: torch.Tensor, logits: torch.Tensor) -> None:
         _check_not_diverged(image, logits, step, lr, lo, hi)
 
-    return ascend([x], class_objective(objective, targets), targets, steps=steps, forward=forward, update=update,
-                  final=lambda: (classifier.model(x), x.detach()), check=check, progress=progress, desc="class visualization")
+    return ascend(
+        [x],
+        class_objective(objective, targets),
+        targets,
+        steps=steps,
+        forward=forward,
+        update=update,
+        final=lambda: (classifier.model(x), x.detach()),
+        check=check,
+        progress=progress,
+        desc="class visualization",
+    )
 
 
-def class_visualizations(classifier: Classifier, x: torch.Tensor, history: np.ndarray, classes: list[int],
-                         settings: dict) -> list[ClassVisualization]:
+def class_visualizations(
+    classifier: Classifier, x: torch.Tensor, history: np.ndarray, classes: list[int], settings: dict
+) -> list[ClassVisualization]:
     """One `ClassVisualization` per image of the normalised batch x, with its column of the history (steps+1, 4, N)."""
     return [
         ClassVisualization(
@@ -316,11 +364,15 @@ def class_visualizations(classifier: Classifier, x: torch.Tensor, history: np.nd
 
 def default_settings(classifier: Classifier, optimizer: str = "sgd") -> tuple[float, float]:
     """(lr, lambda) that make the paper's plain method work for this model (Adam: lr 0.05, same lambda)."""
-    lr, l2 = SGD_DEFAULTS.get(classifier.arch, GENERIC_SGD_DEFAULT)  # by architecture: a renamed copy keeps its defaults
+    lr, l2 = SGD_DEFAULTS.get(
+        classifier.arch, GENERIC_SGD_DEFAULT
+    )  # by architecture: a renamed copy keeps its defaults
     return (ADAM_LR if optimizer == "adam" else lr), l2
 
 
-def _check_ascent_settings(steps: int, lr: float | None, l2: float | None, objective: str, optimizer: str, seed: int) -> dict:
+def _check_ascent_settings(
+    steps: int, lr: float | None, l2: float | None, objective: str, optimizer: str, seed: int
+) -> dict:
     """Validate the scalar settings with messages that say what was expected."""
     check_ascent_numbers(steps, lr, l2)
     if objective not in OBJECTIVES:
@@ -332,7 +384,9 @@ def _check_ascent_settings(steps: int, lr: float | None, l2: float | None, objec
     return {"steps": int(steps), "objective": objective, "optimizer": optimizer, "seed": int(seed)}
 
 
-def _check_not_diverged(x: torch.Tensor, logits: torch.Tensor, step: int, lr: float, lo: torch.Tensor, hi: torch.Tensor) -> None:
+def _check_not_diverged(
+    x: torch.Tensor, logits: torch.Tensor, step: int, lr: float, lo: torch.Tensor, hi: torch.Tensor
+) -> None:
     """Stop with advice when the image or the scores blow up (non-finite, or DIVERGED_RANGES beyond the pixel range)."""
     if not (torch.isfinite(x).all() and torch.isfinite(logits).all()):
         problem = "the image or the class scores became inf/NaN"

@@ -91,17 +91,33 @@ def read_coco(path: str | Path) -> dict[int, CocoImage]:
     for a in raw["annotations"]:
         _require(a, ("image_id", "category_id", "bbox", "segmentation"), "annotation", path)
         if a["image_id"] not in images:
-            raise CocoFormatError(f"{str(path)!r}: annotation {a.get('id', '?')} refers to unknown image {a['image_id']}.")
+            raise CocoFormatError(
+                f"{str(path)!r}: annotation {a.get('id', '?')} refers to unknown image {a['image_id']}."
+            )
         if a["category_id"] not in categories:
-            raise CocoFormatError(f"{str(path)!r}: annotation {a.get('id', '?')} has unknown category id {a['category_id']}.")
+            raise CocoFormatError(
+                f"{str(path)!r}: annotation {a.get('id', '?')} has unknown category id {a['category_id']}."
+            )
         im = images[a["image_id"]]
         if not (isinstance(a["bbox"], list) and len(a["bbox"]) == 4):
-            raise CocoFormatError(f"{str(path)!r}: annotation {a.get('id', '?')} has bbox {a['bbox']!r}; expected [x, y, width, height].")
+            raise CocoFormatError(
+                f"{str(path)!r}: annotation {a.get('id', '?')} has bbox {a['bbox']!r}; expected [x, y, width, height]."
+            )
         box = coco_box(a["bbox"], im["height"], im["width"])
         area = float(a.get("area", (box[2] - box[0]) * (box[3] - box[1])))
-        instances[a["image_id"]].append(CocoInstance(categories[a["category_id"]], box, area, bool(a.get("iscrowd", 0)), a["segmentation"]))
+        instances[a["image_id"]].append(
+            CocoInstance(categories[a["category_id"]], box, area, bool(a.get("iscrowd", 0)), a["segmentation"])
+        )
     return {
-        i: CocoImage(i, im["file_name"], int(im["height"]), int(im["width"]), licences.get(im.get("license"), ""), im.get("flickr_url", ""), tuple(instances[i]))
+        i: CocoImage(
+            i,
+            im["file_name"],
+            int(im["height"]),
+            int(im["width"]),
+            licences.get(im.get("license"), ""),
+            im.get("flickr_url", ""),
+            tuple(instances[i]),
+        )
         for i, im in images.items()
     }
 
@@ -131,9 +147,16 @@ def polygons_mask(polygons: list[list[float]], height: int, width: int) -> np.nd
     cv2.fillPoly(fine, points, 255, lineType=cv2.LINE_8, shift=shift)
     mask[y0:y1, x0:x1] = cv2.resize(fine, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA) >= 128
     # A thin spike covers under half a pixel: keep the pixels of the four extreme vertices, so the mask spans the bbox.
-    for i in {int(corners[:, 0].argmin()), int(corners[:, 0].argmax()), int(corners[:, 1].argmin()), int(corners[:, 1].argmax())}:
+    for i in {
+        int(corners[:, 0].argmin()),
+        int(corners[:, 0].argmax()),
+        int(corners[:, 1].argmin()),
+        int(corners[:, 1].argmax()),
+    }:
         x, y = corners[i]
-        col = math.floor(x) if x <= corners[:, 0].mean() else math.ceil(x) - 1  # a vertex on a pixel edge: the pixel inside
+        col = (
+            math.floor(x) if x <= corners[:, 0].mean() else math.ceil(x) - 1
+        )  # a vertex on a pixel edge: the pixel inside
         row = math.floor(y) if y <= corners[:, 1].mean() else math.ceil(y) - 1
         mask[min(max(row, 0), height - 1), min(max(col, 0), width - 1)] = True
     return mask
@@ -143,7 +166,9 @@ def rle_mask(rle: dict, height: int, width: int) -> np.ndarray:
     """Decode an uncompressed COCO RLE {"counts": [...], "size": [h, w]} (column-major runs, zeros first)."""
     counts, size = rle.get("counts"), rle.get("size")
     if isinstance(counts, (str, bytes)):
-        raise CocoFormatError("Compressed RLE masks (a 'counts' string) are not supported; decode them with pycocotools first.")
+        raise CocoFormatError(
+            "Compressed RLE masks (a 'counts' string) are not supported; decode them with pycocotools first."
+        )
     if not isinstance(counts, list) or list(size or []) != [height, width]:
         raise CocoFormatError(f"An RLE mask needs a list of counts and size [{height}, {width}]; got size {size!r}.")
     runs = np.asarray(counts, np.int64)

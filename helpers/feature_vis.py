@@ -98,8 +98,18 @@ class ImageParam:
     image does not depend on which batch it is in.
     """
 
-    def __init__(self, n: int, size: int, *, param: str = "fourier", decorrelate: bool = True, init_std: float = DEFAULT_INIT_STD,
-                 seed: int = 0, keys: Sequence[int] | None = None, device: torch.device | str = "cpu") -> None:
+    def __init__(
+        self,
+        n: int,
+        size: int,
+        *,
+        param: str = "fourier",
+        decorrelate: bool = True,
+        init_std: float = DEFAULT_INIT_STD,
+        seed: int = 0,
+        keys: Sequence[int] | None = None,
+        device: torch.device | str = "cpu",
+    ) -> None:
         if param not in PARAMETERISATIONS:
             raise ValueError(f"param must be one of {PARAMETERISATIONS}; got {param!r}.")
         if not (isinstance(size, (int, np.integer)) and size >= 8):
@@ -120,7 +130,11 @@ class ImageParam:
 
     def pixels(self) -> torch.Tensor:
         """The images (N,3,H,W), values in (0, 1), differentiable with respect to `params`."""
-        t = spectrum_to_image(torch.view_as_complex(self.raw), self.size, self.size) if self.param == "fourier" else self.raw
+        t = (
+            spectrum_to_image(torch.view_as_complex(self.raw), self.size, self.size)
+            if self.param == "fourier"
+            else self.raw
+        )
         if self.decorrelate:
             t = decorrelated_to_rgb(t)
         return torch.sigmoid(t)
@@ -134,7 +148,9 @@ def _image_seed(seed: int, key: int) -> int:
 # 2. Transformation robustness (one random draw per step for the whole batch).
 
 
-def random_transform(x: torch.Tensor, transforms: Sequence[str], gen: torch.Generator, *, reference_size: int | None = None) -> torch.Tensor:
+def random_transform(
+    x: torch.Tensor, transforms: Sequence[str], gen: torch.Generator, *, reference_size: int | None = None
+) -> torch.Tensor:
     """Lucid's standard transforms in order: pad 12 (grey), jitter 8, scale 0.9-1.1, rotate +-10 deg, jitter 4.
 
     Pixel amounts are for a 128 px image and scale with `reference_size` (default: x's side). Each is
@@ -216,14 +232,45 @@ def feature_visualization(
     random_transform(torch.zeros(1, 3, 8, 8), transforms, torch.Generator())  # validate the names
     size = classifier.input_size if size is None else size
     model_size = _model_size(classifier, model_size)
-    image = ImageParam(len(classes), size, param=param, decorrelate=decorrelate, init_std=init_std, seed=seed, keys=classes,
-                       device=classifier.device)
+    image = ImageParam(
+        len(classes),
+        size,
+        param=param,
+        decorrelate=decorrelate,
+        init_std=init_std,
+        seed=seed,
+        keys=classes,
+        device=classifier.device,
+    )
     targets = torch.tensor(classes, dtype=torch.long, device=classifier.device)
-    history, x = _ascend(classifier, image, targets, steps=steps, lr=float(lr), l2=float(l2), transforms=transforms, size=size,
-                         model_size=model_size, gen=torch.Generator().manual_seed(int(seed)), progress=progress)
-    settings = {"method": "feature_visualization", "steps": int(steps), "size": int(size), "lr": float(lr), "param": param,
-                "decorrelate": bool(decorrelate), "transforms": transforms, "l2": float(l2), "model_size": model_size, "init_std": float(init_std),
-                "seed": int(seed), "objective": "logit", "optimizer": "adam"}
+    history, x = _ascend(
+        classifier,
+        image,
+        targets,
+        steps=steps,
+        lr=float(lr),
+        l2=float(l2),
+        transforms=transforms,
+        size=size,
+        model_size=model_size,
+        gen=torch.Generator().manual_seed(int(seed)),
+        progress=progress,
+    )
+    settings = {
+        "method": "feature_visualization",
+        "steps": int(steps),
+        "size": int(size),
+        "lr": float(lr),
+        "param": param,
+        "decorrelate": bool(decorrelate),
+        "transforms": transforms,
+        "l2": float(l2),
+        "model_size": model_size,
+        "init_std": float(init_std),
+        "seed": int(seed),
+        "objective": "logit",
+        "optimizer": "adam",
+    }
     results = class_visualizations(classifier, x, history, classes, settings)
     return results[0] if single else results
 
@@ -242,13 +289,26 @@ def _model_size(classifier: Classifier, model_size: int | str | None) -> int | N
 def _as_model_sees(pixels: torch.Tensor, model_size: int | None) -> torch.Tensor:
     """Images (N,3,h,w) resized to model_size x model_size (antialiased) unless they are that size or it is None."""
     if model_size is not None and pixels.shape[-2:] != (model_size, model_size):
-        return F.interpolate(pixels, size=(model_size, model_size), mode="bilinear", align_corners=False, antialias=True)
+        return F.interpolate(
+            pixels, size=(model_size, model_size), mode="bilinear", align_corners=False, antialias=True
+        )
     return pixels
 
 
-def _ascend(classifier: Classifier, image: ImageParam, targets: torch.Tensor, *, steps: int, lr: float, l2: float,
-            transforms: tuple[str, ...], size: int, model_size: int | None, gen: torch.Generator,
-            progress: bool) -> tuple[np.ndarray, torch.Tensor]:
+def _ascend(
+    classifier: Classifier,
+    image: ImageParam,
+    targets: torch.Tensor,
+    *,
+    steps: int,
+    lr: float,
+    l2: float,
+    transforms: tuple[str, ...],
+    size: int,
+    model_size: int | None,
+    gen: torch.Generator,
+    progress: bool,
+) -> tuple[np.ndarray, torch.Tensor]:
     """Adam on the image's parameters under random transforms (`helpers.ascent.ascend`); (history, returned images)."""
     opt = torch.optim.Adam(image.params, lr=lr, maximize=True)
     returned: dict[str, torch.Tensor] = {}
@@ -270,8 +330,17 @@ def _ascend(classifier: Classifier, image: ImageParam, targets: torch.Tensor, *,
         returned["x"] = classifier.normalize(pixels)  # scored as the model sees it
         return classifier.model(classifier.normalize(_as_model_sees(pixels, model_size))), returned["x"]
 
-    history = ascend(image.params, class_objective("logit", targets), targets, steps=steps, forward=forward, update=update,
-                     final=final, progress=progress, desc="feature visualization")
+    history = ascend(
+        image.params,
+        class_objective("logit", targets),
+        targets,
+        steps=steps,
+        forward=forward,
+        update=update,
+        final=final,
+        progress=progress,
+        desc="feature visualization",
+    )
     return history, returned["x"]
 
 

@@ -28,11 +28,15 @@ def check_rgb_uint8(image: np.ndarray) -> np.ndarray:
     """Return `image` if it is uint8 HxWx3; otherwise raise an error that says how to convert it."""
     if not isinstance(image, np.ndarray):
         if type(image).__module__.startswith("PIL."):
-            raise TypeError("Expected a numpy array (HxWx3 uint8 RGB); got a PIL image. "
-                            "Convert it with np.asarray(img.convert('RGB')), or load photos with helpers.load_image(path).")
+            raise TypeError(
+                "Expected a numpy array (HxWx3 uint8 RGB); got a PIL image. "
+                "Convert it with np.asarray(img.convert('RGB')), or load photos with helpers.load_image(path)."
+            )
         if isinstance(image, torch.Tensor):
-            raise TypeError("Expected a numpy array (HxWx3 uint8 RGB); got a torch tensor. Image functions take the "
-                            "uint8 photo (helpers.load_image); tensor functions take classifier.preprocess(image).")
+            raise TypeError(
+                "Expected a numpy array (HxWx3 uint8 RGB); got a torch tensor. Image functions take the "
+                "uint8 photo (helpers.load_image); tensor functions take classifier.preprocess(image)."
+            )
         raise TypeError(f"Expected a numpy array (HxWx3 uint8 RGB); got {type(image).__name__}.")
     if image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1):
         raise ValueError(

@@ -92,8 +92,7 @@ class PhotoInfo:
 
     def imagenet_indices(self, category: str) -> tuple[int, ...]:
         """ImageNet-1k indices that name `category` here: the COCO table, or a bundled photo's own labels."""
-        from .categories import imagenet_classes
-        from .categories import imagenet_categories
+        from .categories import imagenet_categories, imagenet_classes
 
         if category not in self.categories:
             raise KeyError(f"No {category!r} in photo {self.name!r}; it has: {self.present_categories()}.")
@@ -114,17 +113,27 @@ def _read_bundled() -> dict[str, PhotoInfo]:
         with Image.open(path) as img:  # reads the header only
             width, height = img.size
         box = tuple(e["box"])
-        out[name] = PhotoInfo(name, path, e["object"], tuple(e["imagenet"]), box, boxes=(box,), categories=(e["category"],),
-                              crowd=(False,), areas=(float((box[2] - box[0]) * (box[3] - box[1])),), height=height, width=width)
+        out[name] = PhotoInfo(
+            name,
+            path,
+            e["object"],
+            tuple(e["imagenet"]),
+            box,
+            boxes=(box,),
+            categories=(e["category"],),
+            crowd=(False,),
+            areas=(float((box[2] - box[0]) * (box[3] - box[1])),),
+            height=height,
+            width=width,
+        )
     return out
 
 
 @lru_cache(maxsize=4)
 def _read_coco_catalogue(annotations: Path = COCO_FILE) -> dict[str, PhotoInfo]:
     """The COCO photos of `data/coco/` as PhotoInfo records named "coco_<image id>" (read once)."""
-    from .categories import has_imagenet_counterpart, imagenet_classes
+    from .categories import has_imagenet_counterpart, imagenet_categories, imagenet_classes
     from .coco import read_coco
-    from .categories import imagenet_categories
 
     out = {}
     names = imagenet_categories()
@@ -134,12 +143,24 @@ def _read_coco_catalogue(annotations: Path = COCO_FILE) -> dict[str, PhotoInfo]:
             continue
         single = [i for i in range(len(inst)) if not inst[i].crowd] or list(range(len(inst)))
         main = inst[max(single, key=lambda i: inst[i].area)]
-        imagenet = tuple(names[i] for i in imagenet_classes(main.category)) if has_imagenet_counterpart(main.category) else ()
+        imagenet = (
+            tuple(names[i] for i in imagenet_classes(main.category)) if has_imagenet_counterpart(main.category) else ()
+        )
         name = f"coco_{image_id}"
         out[name] = PhotoInfo(
-            name, annotations.parent / im.file_name, main.category, imagenet, main.box,
-            boxes=tuple(i.box for i in inst), categories=tuple(i.category for i in inst), crowd=tuple(i.crowd for i in inst), areas=tuple(i.area for i in inst),
-            height=im.height, width=im.width, source="coco", has_masks=True,
+            name,
+            annotations.parent / im.file_name,
+            main.category,
+            imagenet,
+            main.box,
+            boxes=tuple(i.box for i in inst),
+            categories=tuple(i.category for i in inst),
+            crowd=tuple(i.crowd for i in inst),
+            areas=tuple(i.area for i in inst),
+            height=im.height,
+            width=im.width,
+            source="coco",
+            has_masks=True,
             segmentations=tuple(i.segmentation for i in inst),
         )
     return out
@@ -188,8 +209,10 @@ def to_rgb_uint8(array: np.ndarray) -> np.ndarray:
 
 def as_rgb_image(image: np.ndarray) -> np.ndarray:
     """uint8 HxWx3 RGB (a 2-D uint8 grayscale image is replicated to 3 channels); at least 8x8."""
-    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and (
-        image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1)
+    if (
+        isinstance(image, np.ndarray)
+        and image.dtype == np.uint8
+        and (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 1))
     ):
         image = to_rgb_uint8(image)
     return check_rgb_uint8(image)
@@ -229,7 +252,11 @@ def load_image(name_or_path: str | Path) -> np.ndarray:
     """Load a bundled photo by name, or any image file by path, as uint8 HxWx3 RGB."""
     catalogue = _read_catalogue()
     if not isinstance(name_or_path, (str, os.PathLike)):
-        hint = " It is already an array: use helpers.to_rgb_uint8(image) to convert it." if isinstance(name_or_path, np.ndarray) else ""
+        hint = (
+            " It is already an array: use helpers.to_rgb_uint8(image) to convert it."
+            if isinstance(name_or_path, np.ndarray)
+            else ""
+        )
         raise TypeError(
             f"load_image takes a bundled photo's name (one of {sorted(catalogue)}) or the path of an image file "
             f"(str or pathlib.Path); got {type(name_or_path).__name__}.{hint}"
@@ -246,5 +273,3 @@ def load_image(name_or_path: str | Path) -> np.ndarray:
             return _pil_to_rgb_uint8(img)
     except (UnidentifiedImageError, OSError) as err:
         raise ValueError(f"Could not read {str(path)!r} as an image ({err}).") from err
-
-

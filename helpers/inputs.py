@@ -42,7 +42,7 @@ def as_classifier(model: object, function: str) -> Classifier:
     if isinstance(model, str):
         fix = f"load it first: clf = helpers.load_model({model!r}), then {function}(clf, ...)."
     elif isinstance(model, nn.Module):
-        fix = f"pass the Classifier that helpers.load_model returns (clf), not its bare module (clf.model)."
+        fix = "pass the Classifier that helpers.load_model returns (clf), not its bare module (clf.model)."
     else:
         fix = "load one with helpers.load_model()."
     raise TypeError(f"{function} needs a helpers.Classifier as its first argument; got {_kind(model)}: {fix}")

@@ -18,14 +18,15 @@ from . import toyworld
 from .geometry import check_positive_int
 from .models import Classifier, freeze
 
-
 CENTRED_SHAPE_COLOUR = (240, 200, 40)  # RGB of every shape in `generate_centred` (yellow)
 CENTRED_BACKGROUND = (40, 60, 110)  # RGB of its plain background (dark blue)
 CENTRED_RADIUS = (0.26, 0.34)  # circumradius range, as a fraction of the image side
 CENTRED_NOISE = 20  # uniform integer pixel noise in [-A, A]
 
 
-def generate_centred(n: int, seed: int = 0, size: int = toyworld.IMAGE_SIZE, jitter: float = 5.0) -> toyworld.ToyDataset:
+def generate_centred(
+    n: int, seed: int = 0, size: int = toyworld.IMAGE_SIZE, jitter: float = 5.0
+) -> toyworld.ToyDataset:
     """n images of one upright shape near the centre, in one colour on a plain noisy background (a task a linear model solves).
 
     The six toy-world classes, in their upright pose (no rotation), with a circumradius drawn from
@@ -36,7 +37,9 @@ def generate_centred(n: int, seed: int = 0, size: int = toyworld.IMAGE_SIZE, jit
     check_positive_int("n", n)
     check_positive_int("size", size, minimum=toyworld.MIN_IMAGE_SIZE)
     if not 0 <= jitter <= 0.1 * size:
-        raise ValueError(f"jitter must lie in [0, {0.1 * size:g}] pixels (the shape must stay inside the image); got {jitter!r}")
+        raise ValueError(
+            f"jitter must lie in [0, {0.1 * size:g}] pixels (the shape must stay inside the image); got {jitter!r}"
+        )
     n, size = int(n), int(size)
     rng = np.random.Generator(np.random.PCG64(int(seed)))
     labels = rng.permutation(np.arange(n, dtype=np.int64) % len(toyworld.CLASSES))
@@ -81,7 +84,9 @@ class LinearClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class scores (N, classes) of normalised (N,3,S,S) images."""
         if x.ndim != 4 or tuple(x.shape[1:]) != (3, self.image_size, self.image_size):
-            raise ValueError(f"Expected input of shape (N,3,{self.image_size},{self.image_size}); got {tuple(x.shape)}.")
+            raise ValueError(
+                f"Expected input of shape (N,3,{self.image_size},{self.image_size}); got {tuple(x.shape)}."
+            )
         return self.linear(x.flatten(1))
 
     def templates(self) -> torch.Tensor:

@@ -18,8 +18,8 @@ Elsewhere: the photo pipeline `localize_photo` (`helpers.photos`); IoU and box s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -209,7 +209,9 @@ PAPER = LocalizeSettings(0.95, 0.30, iterations=1, init="seeds", hard="none", sm
 # probable background, 5 GrabCut iterations, the map blurred (seeds from regions, stable to tiny changes of the
 # map), GrabCut at 224 px on the longer side. It does not carry over to photos (the measurements are in
 # benchmarks/README.md); for photos use `localize_photo` (helpers.photos), not these settings.
-DEFAULT = LocalizeSettings(0.95, 0.30, iterations=5, init="probable_background", hard="none", smooth=0.02, min_side=None, max_side=224)
+DEFAULT = LocalizeSettings(
+    0.95, 0.30, iterations=5, init="probable_background", hard="none", smooth=0.02, min_side=None, max_side=224
+)
 
 
 def localize(
@@ -250,12 +252,18 @@ def localize(
 def localize_settings(settings: LocalizeSettings | None = None, **overrides: object) -> LocalizeSettings:
     """The checked `LocalizeSettings` that `localize` runs with (see there): `settings` or DEFAULT, fields overridden."""
     if settings is not None and not isinstance(settings, LocalizeSettings):
-        raise TypeError(f"settings must be a LocalizeSettings (PAPER, DEFAULT, or dataclasses.replace(...) of one); "
-                        f"got {type(settings).__name__}.")
+        raise TypeError(
+            f"settings must be a LocalizeSettings (PAPER, DEFAULT, or dataclasses.replace(...) of one); "
+            f"got {type(settings).__name__}."
+        )
     fields = list(LocalizeSettings.__dataclass_fields__)
     unknown = sorted(set(overrides) - set(fields))
     if unknown:
-        hint = " For the paper's settings pass the settings object: localize(image, saliency, PAPER)." if "paper" in unknown else ""
+        hint = (
+            " For the paper's settings pass the settings object: localize(image, saliency, PAPER)."
+            if "paper" in unknown
+            else ""
+        )
         raise TypeError(f"localize got unknown setting(s) {unknown}; the settings are {fields}.{hint}")
     chosen = dataclasses.replace(settings or DEFAULT, **overrides)  # type: ignore[arg-type]
     _check_localize_settings(chosen)
@@ -281,7 +289,11 @@ def _localize(img: np.ndarray, sal: np.ndarray, s: LocalizeSettings) -> Localiza
     h, w = img.shape[:2]
     scale = _working_scale(h, w, s.min_side, s.max_side)
     wh, ww = max(8, round(h * scale)), max(8, round(w * scale))
-    work = img if (wh, ww) == (h, w) else cv2.resize(img, (ww, wh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    work = (
+        img
+        if (wh, ww) == (h, w)
+        else cv2.resize(img, (ww, wh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    )
     work_sal = resize_map(sal, wh, ww)
     if s.smooth > 0:
         work_sal = cv2.GaussianBlur(work_sal, (0, 0), s.smooth * max(wh, ww))
@@ -362,8 +374,15 @@ def grabcut_box(image: np.ndarray, *, margin: int = GRABCUT_MARGIN, iterations: 
     mask = np.zeros((h, w), np.uint8)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)
-    cv2.grabCut(np.ascontiguousarray(img[:, :, ::-1]), mask, (margin, margin, w - 2 * margin, h - 2 * margin),
-                bgd, fgd, int(iterations), cv2.GC_INIT_WITH_RECT)
+    cv2.grabCut(
+        np.ascontiguousarray(img[:, :, ::-1]),
+        mask,
+        (margin, margin, w - 2 * margin, h - 2 * margin),
+        bgd,
+        fgd,
+        int(iterations),
+        cv2.GC_INIT_WITH_RECT,
+    )
     kept = largest_component((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD))
     return mask_box(kept) if kept.any() else (0, 0, w, h)
 
@@ -377,7 +396,9 @@ def colour_box(image: np.ndarray, *, distance: float = COLOUR_DISTANCE) -> Box:
     if not isinstance(distance, (int, float)) or isinstance(distance, bool) or distance <= 0:
         raise ValueError(f"distance must be a positive number (an RGB distance, 0-442); got {distance!r}.")
     h, w = img.shape[:2]
-    border = np.unique(np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]]).astype(np.int16), axis=0).astype(np.float32)
+    border = np.unique(np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]]).astype(np.int16), axis=0).astype(
+        np.float32
+    )
     d2 = ((img.reshape(-1, 1, 3) - border[None]) ** 2).sum(-1).min(1).reshape(h, w)
     kept = largest_component(d2 >= float(distance) ** 2)
     return mask_box(kept) if kept.any() else (0, 0, w, h)
@@ -402,6 +423,7 @@ def localize_boxes(
         raise ValueError(f"Got {len(images)} images but {len(saliencies)} saliency maps.")
     if on_error not in ("raise", "full_image"):
         raise ValueError(f"on_error must be 'raise' or 'full_image'; got {on_error!r}.")
+
     def one(i: int) -> tuple[int, int, int, int] | None:
         try:
             return tuple(localize(images[i], saliencies[i], **kwargs).box)  # type: ignore[arg-type]

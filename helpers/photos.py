@@ -84,8 +84,9 @@ def photo_target(classifier: Classifier, image: np.ndarray, target: Target = Non
     return image_target(classifier.categories, target, lambda: whole_image_scores(classifier, image))
 
 
-def _photo_class(classifier: object, image: object, target: Target, function: str, *,
-                 warn: bool) -> tuple[Classifier, np.ndarray, int]:
+def _photo_class(
+    classifier: object, image: object, target: Target, function: str, *, warn: bool
+) -> tuple[Classifier, np.ndarray, int]:
     """The one entry of every photo function: check the inputs, resolve the class, warn if unlikely.
 
     A Classifier and an RGB uint8 photo (grayscale replicated); the whole photo's scores are computed at most once.
@@ -108,12 +109,15 @@ def warn_if_unlikely(classifier: Classifier, scores: Callable[[], torch.Tensor],
     if top == target or float(probs[target]) >= UNLIKELY_RATIO * float(probs[top]):
         return
     names = classifier.categories
-    warnings.warn(UnlikelyTargetWarning(
-        f"{classifier.name} gives {names[target]!r} probability {float(probs[target]):.2g} on this photo, against "
-        f"{float(probs[top]):.2f} for its top class {names[top]!r}. The map still shows what would raise that class's "
-        "score, but for a class the model does not see in the photo it mostly follows the photo's strong edges, as any "
-        "class's map does: it is not evidence that the object is there (the paper explains classes the image shows)."
-    ), stacklevel=4)
+    warnings.warn(
+        UnlikelyTargetWarning(
+            f"{classifier.name} gives {names[target]!r} probability {float(probs[target]):.2g} on this photo, against "
+            f"{float(probs[top]):.2f} for its top class {names[top]!r}. The map still shows what would raise that class's "
+            "score, but for a class the model does not see in the photo it mostly follows the photo's strong edges, as any "
+            "class's map does: it is not evidence that the object is there (the paper explains classes the image shows)."
+        ),
+        stacklevel=4,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -139,7 +143,9 @@ def quantise_map(saliency: np.ndarray, levels: int = QUANTISATION_LEVELS) -> np.
     return (np.round(m / top * levels) / levels).astype(np.float32)
 
 
-def photo_saliency(classifier: Classifier, image: np.ndarray, target: Target = None, *, method: PhotoMethod = PHOTO_METHOD) -> np.ndarray:
+def photo_saliency(
+    classifier: Classifier, image: np.ndarray, target: Target = None, *, method: PhotoMethod = PHOTO_METHOD
+) -> np.ndarray:
     """The recommended saliency map of a photo: (H, W) at the image's own size, maximum 1, quantised.
 
     `target`: None (the top class), a class index or name, or a COCO category (see `photo_target`).
@@ -167,8 +173,9 @@ def gradcam_map(classifier: Classifier, image: np.ndarray, target: Target = None
     return quantise_map(method_saliency(classifier, img, cls, "gradcam"))
 
 
-def localize_photo(classifier: Classifier, image: np.ndarray, target: Target = None, *,
-                   threshold: float = CAM_THRESHOLD) -> Localization:
+def localize_photo(
+    classifier: Classifier, image: np.ndarray, target: Target = None, *, threshold: float = CAM_THRESHOLD
+) -> Localization:
     """Box the object of class `target` in a photo: Grad-CAM + the CAM protocol (beyond the paper), no GraphCut.
 
     `target`: None (the predicted class), an index, an ImageNet class name or a COCO category (its
@@ -228,8 +235,9 @@ def photo_model_name(timeout: float = 3.0) -> str:
     return OFFLINE_PHOTO_MODEL
 
 
-def best_photo_model(device: str | torch.device | None = None, *, timeout: float = 3.0,
-                     prefer: str | None = None) -> Classifier:
+def best_photo_model(
+    device: str | torch.device | None = None, *, timeout: float = 3.0, prefer: str | None = None
+) -> Classifier:
     """The classifier for real-photo cells: VGG16 when available (cached or downloadable), else the offline winner.
 
     `prefer` (else the environment variable COURSE_PHOTO_MODEL) names the model to use instead, with no network
@@ -241,7 +249,9 @@ def best_photo_model(device: str | torch.device | None = None, *, timeout: float
 
     chosen = os.environ.get("COURSE_PHOTO_MODEL", "") if prefer is None else prefer
     if not isinstance(chosen, str):
-        raise TypeError(f"prefer must be a model name such as 'efficientnet_lite0' or 'auto'; got {type(chosen).__name__}.")
+        raise TypeError(
+            f"prefer must be a model name such as 'efficientnet_lite0' or 'auto'; got {type(chosen).__name__}."
+        )
     if chosen.strip() and chosen.strip().lower() != "auto":
         try:
             return load_model(chosen.strip(), device)

@@ -44,7 +44,9 @@ def reduce_channels(grad: torch.Tensor, reduce: Reduce = "max") -> torch.Tensor:
     raise ValueError(f"reduce must be one of {REDUCTIONS}; got {reduce!r}.")
 
 
-def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec = None) -> tuple[torch.Tensor, torch.Tensor]:
+def class_score_gradient(
+    model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """dS_c/dI for every image of a batch in one backward pass; returns (gradient (N,C,H,W), targets (N,)).
 
     The class score S_c is the logit (before softmax), as in the paper. Uses torch.autograd.grad,
@@ -53,7 +55,9 @@ def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target:
     module = as_module(model)
     x = model_input(model, x)
     if module.training:
-        raise ValueError("The model is in training mode (dropout/batch-norm would make the map random); call model.eval() first.")
+        raise ValueError(
+            "The model is in training mode (dropout/batch-norm would make the map random); call model.eval() first."
+        )
     xg = x.detach().requires_grad_(True)
     with torch.enable_grad():
         scores = module(xg)
@@ -65,7 +69,9 @@ def class_score_gradient(model: nn.Module | Classifier, x: torch.Tensor, target:
     return grad, idx
 
 
-def saliency_map(model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec = None, *, reduce: Reduce = "max") -> torch.Tensor:
+def saliency_map(
+    model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec = None, *, reduce: Reduce = "max"
+) -> torch.Tensor:
     """The paper's image-specific class saliency M = max_c |dS_c/dI| for a batch; returns (N,H,W).
 
     `target`: an int or class name for all images, one per image, or None for each image's predicted
@@ -81,7 +87,9 @@ def saliency_map(model: nn.Module | Classifier, x: torch.Tensor, target: TargetS
 # On a uint8 image: one pass, ten crops
 
 
-def image_saliency(classifier: Classifier, image: np.ndarray, target: int | str | None = None, *, reduce: Reduce = "max") -> np.ndarray:
+def image_saliency(
+    classifier: Classifier, image: np.ndarray, target: int | str | None = None, *, reduce: Reduce = "max"
+) -> np.ndarray:
     """One-pass saliency of a uint8 image, returned at the image's own (H, W) as float32 numpy.
 
     The whole image is used (shorter side resized to the input size, no crop) when the model accepts
@@ -111,9 +119,14 @@ def ten_crop_saliency(
     in `smoothgrad`). `ten_crop(saliency_map)`, or `ten_crop(noise_tunnel(saliency_map, ...))`.
     """
     check_positive_int("n_samples", n_samples)  # before n_samples == 1 is tested: True and 1.0 are refused
-    rule = saliency_map if n_samples == 1 else noise_tunnel(saliency_map, n_samples=n_samples, noise_level=noise_level, seed=seed)
-    return ten_crop(rule, "ten_crop_saliency")(classifier, image, target, crop_fraction=crop_fraction, batch_size=batch_size,
-                                               reduce=reduce)
+    rule = (
+        saliency_map
+        if n_samples == 1
+        else noise_tunnel(saliency_map, n_samples=n_samples, noise_level=noise_level, seed=seed)
+    )
+    return ten_crop(rule, "ten_crop_saliency")(
+        classifier, image, target, crop_fraction=crop_fraction, batch_size=batch_size, reduce=reduce
+    )
 
 
 def ten_crop_saliency_many(
@@ -163,7 +176,8 @@ def smoothgrad(
     `noise_tunnel(saliency_map, ...)`: the same wrapper gives SmoothGrad of every other rule.
     """
     return noise_tunnel(saliency_map, n_samples=n_samples, noise_level=noise_level, seed=seed, batch_size=batch_size)(
-        model, x, target, reduce=reduce)
+        model, x, target, reduce=reduce
+    )
 
 
 def image_smoothgrad(

@@ -32,7 +32,9 @@ def high_frequency_share(x: torch.Tensor, cutoff: float = HIGH_FREQUENCY_CUTOFF)
     natural photos a few per cent.
     """
     if not isinstance(x, torch.Tensor) or x.ndim != 4:
-        raise ValueError(f"Expected a (N,C,H,W) tensor; got {tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}.")
+        raise ValueError(
+            f"Expected a (N,C,H,W) tensor; got {tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}."
+        )
     if not 0 < cutoff < 0.5 * np.sqrt(2):
         raise ValueError(f"cutoff must be in (0, 0.707) cycles per pixel; got {cutoff}.")
     x = x.detach().float()
@@ -64,7 +66,9 @@ class LayerSpectrum:
     high_frequency_share: float
 
 
-def gradient_frequency_profile(classifier: Classifier, x: torch.Tensor, targets: Sequence[int | str]) -> list[LayerSpectrum]:
+def gradient_frequency_profile(
+    classifier: Classifier, x: torch.Tensor, targets: Sequence[int | str]
+) -> list[LayerSpectrum]:
     """For every Conv2d, the high-frequency share of dS_c/d(its input), averaged over `targets` (one image each).
 
     Read backwards (from the deepest layer to the image) it shows which layers add high frequencies to
@@ -83,6 +87,7 @@ def gradient_frequency_profile(classifier: Classifier, x: torch.Tensor, targets:
             if inputs[0].requires_grad:
                 inputs[0].retain_grad()
                 captured[name] = inputs[0]
+
         return hook
 
     handles = [m.register_forward_pre_hook(keep_input(name)) for name, m in convs]
@@ -96,8 +101,11 @@ def gradient_frequency_profile(classifier: Classifier, x: torch.Tensor, targets:
         for h in handles:
             h.remove()
         classifier.model.zero_grad(set_to_none=True)
-    return [LayerSpectrum(i, name, conv_kind(m), int(m.stride[0]), int(captured[name].shape[-1]), shares[name])
-            for i, (name, m) in enumerate(convs) if name in shares]
+    return [
+        LayerSpectrum(i, name, conv_kind(m), int(m.stride[0]), int(captured[name].shape[-1]), shares[name])
+        for i, (name, m) in enumerate(convs)
+        if name in shares
+    ]
 
 
 @contextmanager
@@ -130,15 +138,24 @@ def fold_batchnorm(classifier: Classifier) -> Classifier:
         conv.weight = nn.Parameter(conv.weight * scale.view(-1, 1, 1, 1), requires_grad=False)
         conv.bias = nn.Parameter(bias.detach(), requires_grad=False)
         setattr(owner, bn_name, nn.Identity())
-    return dataclasses.replace(classifier, name=classifier.name + "_bn_folded", model=model.eval().requires_grad_(False))
+    return dataclasses.replace(
+        classifier, name=classifier.name + "_bn_folded", model=model.eval().requires_grad_(False)
+    )
 
 
 def _conv_bn_pairs(model: nn.Module) -> list[tuple[nn.Module, str, str]]:
     """(module, conv attribute, bn attribute) for EfficientNet-Lite's naming: stem/_bn0, expand/_bn0, ..."""
     pairs = []
     for owner in model.modules():
-        for conv_name, bn_name in (("_conv_stem", "_bn0"), ("_expand_conv", "_bn0"), ("_depthwise_conv", "_bn1"),
-                                   ("_project_conv", "_bn2"), ("_conv_head", "_bn1")):
-            if isinstance(getattr(owner, conv_name, None), nn.Conv2d) and isinstance(getattr(owner, bn_name, None), nn.BatchNorm2d):
+        for conv_name, bn_name in (
+            ("_conv_stem", "_bn0"),
+            ("_expand_conv", "_bn0"),
+            ("_depthwise_conv", "_bn1"),
+            ("_project_conv", "_bn2"),
+            ("_conv_head", "_bn1"),
+        ):
+            if isinstance(getattr(owner, conv_name, None), nn.Conv2d) and isinstance(
+                getattr(owner, bn_name, None), nn.BatchNorm2d
+            ):
                 pairs.append((owner, conv_name, bn_name))
     return pairs

@@ -21,18 +21,18 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
-from typing import Union
 
 import numpy as np
 import torch
 
 from .categories import COCO_TO_IMAGENET, best_imagenet_class, imagenet_classes
 
-TargetSpec = Union[int, str, Sequence[Union[int, str]], torch.Tensor, np.ndarray, None]
+TargetSpec = int | str | Sequence[int | str] | torch.Tensor | np.ndarray | None
 
 
-def class_index(categories: Sequence[str] | None, target: object, *, n_classes: int | None = None,
-                exact: bool = False) -> int:
+def class_index(
+    categories: Sequence[str] | None, target: object, *, n_classes: int | None = None, exact: bool = False
+) -> int:
     """One class, given as an index or (with `categories`) a name; range-checked.
 
     `exact=True` accepts only a full (case-insensitive) name, for names read from annotation files.
@@ -48,7 +48,9 @@ def class_index(categories: Sequence[str] | None, target: object, *, n_classes: 
         return int(target)
     if isinstance(target, str):
         if categories is None:
-            raise TypeError(f"Class name {target!r} needs a helpers.Classifier (which knows the names); pass an index instead.")
+            raise TypeError(
+                f"Class name {target!r} needs a helpers.Classifier (which knows the names); pass an index instead."
+            )
         return _name_index(list(categories), target, exact=exact)
     raise TypeError(f"A target is an int class index or a class name; got {type(target).__name__} {target!r}.")
 
@@ -103,7 +105,9 @@ def is_per_image(target: object) -> bool:
     return isinstance(target, Sequence) and not isinstance(target, str)
 
 
-def class_indices(target: TargetSpec, n_images: int, categories: Sequence[str] | None, n_classes: int | None) -> list[int]:
+def class_indices(
+    target: TargetSpec, n_images: int, categories: Sequence[str] | None, n_classes: int | None
+) -> list[int]:
     """One class index per image from a single class or a per-image sequence (not None: see `resolve_targets`)."""
     if is_per_image(target):
         if isinstance(target, (torch.Tensor, np.ndarray)):
@@ -114,8 +118,10 @@ def class_indices(target: TargetSpec, n_images: int, categories: Sequence[str] |
                 raise TypeError(f"Per-image targets must be integers; got dtype {arr.dtype}.")
             target = [int(v) for v in arr]
         if len(target) != n_images:  # type: ignore[arg-type]
-            raise ValueError(f"Got {len(target)} targets for a batch of {n_images} images; "  # type: ignore[arg-type]
-                             "give one per image or a single class.")
+            raise ValueError(
+                f"Got {len(target)} targets for a batch of {n_images} images; "  # type: ignore[arg-type]
+                "give one per image or a single class."
+            )
         return [class_index(categories, t, n_classes=n_classes) for t in target]  # type: ignore[union-attr]
     return [class_index(categories, target, n_classes=n_classes)] * n_images
 
@@ -150,6 +156,8 @@ def image_target(categories: Sequence[str], target: object, whole_image_scores: 
         coco = {c.lower(): c for c in COCO_TO_IMAGENET}  # COCO names, looked up case-insensitively like class names
         if query in coco:
             if len(categories) != 1000:
-                raise ValueError(f"COCO category {target!r} maps to ImageNet-1k classes; the model has {len(categories)} classes.")
+                raise ValueError(
+                    f"COCO category {target!r} maps to ImageNet-1k classes; the model has {len(categories)} classes."
+                )
             return best_imagenet_class(whole_image_scores(), imagenet_classes(coco[query]))
     return class_index(categories, target)

@@ -18,9 +18,10 @@ import json
 import math
 import platform
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -32,8 +33,24 @@ from .geometry import check_positive_int
 from .paths import DATA_DIR as _COURSE_DATA_DIR
 
 __all__ = [
-    "CLASSES", "IMAGE_SIZE", "TOY_STD", "TOY_DIR", "POLYGONS", "WEIGHTS_PATH", "MEAN_IMAGE_PATH", "LOG_PATH", "ToyDataset",
-    "ToyCNN", "TrainResult", "generate", "normalize", "train", "evaluate", "top1_accuracy", "load_toy_cnn", "main",
+    "CLASSES",
+    "IMAGE_SIZE",
+    "TOY_STD",
+    "TOY_DIR",
+    "POLYGONS",
+    "WEIGHTS_PATH",
+    "MEAN_IMAGE_PATH",
+    "LOG_PATH",
+    "ToyDataset",
+    "ToyCNN",
+    "TrainResult",
+    "generate",
+    "normalize",
+    "train",
+    "evaluate",
+    "top1_accuracy",
+    "load_toy_cnn",
+    "main",
 ]
 
 CLASSES: tuple[str, ...] = ("circle", "square", "triangle", "star", "cross", "ring")
@@ -79,13 +96,26 @@ POLYGONS: dict[str, np.ndarray] = {
     "square": np.array([[_HALF, _HALF], [-_HALF, _HALF], [-_HALF, -_HALF], [_HALF, -_HALF]]),
     "triangle": np.array([[1.0, 0.0], [-0.5, math.sqrt(3.0) / 2.0], [-0.5, -math.sqrt(3.0) / 2.0]]),
     "star": np.array(
-        [[c * (1.0 if k % 2 == 0 else _STAR_INNER), s * (1.0 if k % 2 == 0 else _STAR_INNER)]
-         for k, (c, s) in enumerate(zip(_COS36K, _SIN36K))]
+        [
+            [c * (1.0 if k % 2 == 0 else _STAR_INNER), s * (1.0 if k % 2 == 0 else _STAR_INNER)]
+            for k, (c, s) in enumerate(zip(_COS36K, _SIN36K))
+        ]
     ),
     "cross": np.array(
-        [[_CROSS_L, _CROSS_W], [_CROSS_W, _CROSS_W], [_CROSS_W, _CROSS_L], [-_CROSS_W, _CROSS_L],
-         [-_CROSS_W, _CROSS_W], [-_CROSS_L, _CROSS_W], [-_CROSS_L, -_CROSS_W], [-_CROSS_W, -_CROSS_W],
-         [-_CROSS_W, -_CROSS_L], [_CROSS_W, -_CROSS_L], [_CROSS_W, -_CROSS_W], [_CROSS_L, -_CROSS_W]]
+        [
+            [_CROSS_L, _CROSS_W],
+            [_CROSS_W, _CROSS_W],
+            [_CROSS_W, _CROSS_L],
+            [-_CROSS_W, _CROSS_L],
+            [-_CROSS_W, _CROSS_W],
+            [-_CROSS_L, _CROSS_W],
+            [-_CROSS_L, -_CROSS_W],
+            [-_CROSS_W, -_CROSS_W],
+            [-_CROSS_W, -_CROSS_L],
+            [_CROSS_W, -_CROSS_L],
+            [_CROSS_W, -_CROSS_W],
+            [_CROSS_L, -_CROSS_W],
+        ]
     ),
 }
 _DISC_RADIUS = 0.95
@@ -106,7 +136,7 @@ class ToyDataset:
         """Number of images."""
         return int(self.labels.shape[0])
 
-    def subset(self, idx: Any) -> "ToyDataset":
+    def subset(self, idx: Any) -> ToyDataset:
         """Return a new dataset holding only the selected items (index, slice or mask)."""
         if isinstance(idx, (int, np.integer)):
             idx = [int(idx)]
@@ -229,7 +259,12 @@ def _distractor_mask(rng: np.random.Generator, obj: np.ndarray, grid: tuple[np.n
         a, b = radius * math.sqrt(area * aspect), radius * math.sqrt(area / aspect)
         c, s = _unit_vector(rng)
         hx, hy = math.sqrt((a * c) ** 2 + (b * s) ** 2), math.sqrt((a * s) ** 2 + (b * c) ** 2)  # half extents
-        lo_x, hi_x, lo_y, hi_y = hx + _BORDER_MARGIN, size - 1 - hx - _BORDER_MARGIN, hy + _BORDER_MARGIN, size - 1 - hy - _BORDER_MARGIN
+        lo_x, hi_x, lo_y, hi_y = (
+            hx + _BORDER_MARGIN,
+            size - 1 - hx - _BORDER_MARGIN,
+            hy + _BORDER_MARGIN,
+            size - 1 - hy - _BORDER_MARGIN,
+        )
         if lo_x < hi_x and lo_y < hi_y:
             cx, cy = float(rng.uniform(lo_x, hi_x)), float(rng.uniform(lo_y, hi_y))
             u, v = (xs - cx) * c + (ys - cy) * s, -(xs - cx) * s + (ys - cy) * c
@@ -238,7 +273,14 @@ def _distractor_mask(rng: np.random.Generator, obj: np.ndarray, grid: tuple[np.n
     return np.zeros_like(obj)
 
 
-def _draw_object(rng: np.random.Generator, img: np.ndarray, cols: np.ndarray, label: int, grid: tuple[np.ndarray, np.ndarray], distractors: bool = False) -> np.ndarray:
+def _draw_object(
+    rng: np.random.Generator,
+    img: np.ndarray,
+    cols: np.ndarray,
+    label: int,
+    grid: tuple[np.ndarray, np.ndarray],
+    distractors: bool = False,
+) -> np.ndarray:
     """Add strokes and one contrasting shape (and, if asked, a distractor in its colour) to a background (in place); returns the shape's mask."""
     _add_strokes(rng, img)
     mask = _shape_mask(rng, label, img.shape[0], grid)
@@ -250,7 +292,8 @@ def _draw_object(rng: np.random.Generator, img: np.ndarray, cols: np.ndarray, la
 
 def generate(n: int, seed: int = 0, size: int = IMAGE_SIZE, *, distractors: bool = False) -> ToyDataset:
     """n cluttered one-shape images, bit-identical per seed; `distractors=True` adds a blob in the object's colour."""
-    if not isinstance(distractors, bool): raise TypeError(f"distractors must be True or False; got {distractors!r}.")
+    if not isinstance(distractors, bool):
+        raise TypeError(f"distractors must be True or False; got {distractors!r}.")
     check_positive_int("n", n)
     check_positive_int("size", size, minimum=MIN_IMAGE_SIZE)
     check_positive_int("seed", seed, minimum=0)
@@ -284,8 +327,13 @@ class ToyCNN(nn.Module):
     # which the adaptive pooling would otherwise accept without a word.
     input_size: int = IMAGE_SIZE
 
-    def __init__(self, num_classes: int = len(CLASSES), widths: Sequence[int] = (8, 24, 48, 96),
-                 hidden: int = 128, dropout: float = 0.3) -> None:
+    def __init__(
+        self,
+        num_classes: int = len(CLASSES),
+        widths: Sequence[int] = (8, 24, 48, 96),
+        hidden: int = 128,
+        dropout: float = 0.3,
+    ) -> None:
         super().__init__()
         if num_classes < 2:
             raise ValueError(f"num_classes must be >= 2, got {num_classes}")
@@ -357,16 +405,22 @@ def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 def evaluate(model: nn.Module, dataset: ToyDataset, mean_image: np.ndarray, batch_size: int = 256) -> float:
     """Top-1 accuracy of model on dataset, its images normalised with `mean_image` (puts the model in eval mode)."""
     if not isinstance(dataset, ToyDataset):
-        raise TypeError(f"evaluate(model, dataset, mean_image) needs a ToyDataset (from generate(...)) as dataset; "
-                        f"got {type(dataset).__name__}.")
+        raise TypeError(
+            f"evaluate(model, dataset, mean_image) needs a ToyDataset (from generate(...)) as dataset; "
+            f"got {type(dataset).__name__}."
+        )
     model.eval()
     device = next(model.parameters()).device
     return top1_accuracy(model, dataset, lambda images: normalize(images, mean_image).to(device), batch_size)
 
 
 @torch.no_grad()
-def top1_accuracy(model: Callable[[torch.Tensor], torch.Tensor], dataset: ToyDataset,
-                  to_input: Callable[[np.ndarray], torch.Tensor], batch_size: int = 256) -> float:
+def top1_accuracy(
+    model: Callable[[torch.Tensor], torch.Tensor],
+    dataset: ToyDataset,
+    to_input: Callable[[np.ndarray], torch.Tensor],
+    batch_size: int = 256,
+) -> float:
     """Share of `dataset` whose top-scoring class is its label; `to_input` turns uint8 (n,H,W,3) images into model inputs.
 
     The one accuracy loop: `evaluate` (a module and its mean image) and `helpers.linear.accuracy` (a Classifier) use it.
@@ -374,8 +428,8 @@ def top1_accuracy(model: Callable[[torch.Tensor], torch.Tensor], dataset: ToyDat
     check_positive_int("batch_size", batch_size)
     correct = 0
     for s in range(0, len(dataset), batch_size):
-        pred = model(to_input(dataset.images[s:s + batch_size])).argmax(1).cpu().numpy()
-        correct += int((pred == dataset.labels[s:s + batch_size]).sum())
+        pred = model(to_input(dataset.images[s : s + batch_size])).argmax(1).cpu().numpy()
+        correct += int((pred == dataset.labels[s : s + batch_size]).sum())
     return correct / len(dataset)
 
 
@@ -387,9 +441,17 @@ def _save(out_dir: Path, model: nn.Module, mean_image: np.ndarray, log: dict[str
     (out_dir / LOG_PATH.name).write_text(json.dumps(log, indent=2) + "\n")
 
 
-def train(n_train: int = 12_000, epochs: int = 6, seed: int = 0, batch_size: int = 64, lr: float = 3e-3,
-          weight_decay: float = 1e-4, n_heldout: int = 2000, progress: bool = True,
-          out_dir: str | Path | None = None) -> TrainResult:
+def train(
+    n_train: int = 12_000,
+    epochs: int = 6,
+    seed: int = 0,
+    batch_size: int = 64,
+    lr: float = 3e-3,
+    weight_decay: float = 1e-4,
+    n_heldout: int = 2000,
+    progress: bool = True,
+    out_dir: str | Path | None = None,
+) -> TrainResult:
     """Train ToyCNN from scratch on generated data (deterministic given seed)."""
     for name, v in (("n_train", n_train), ("epochs", epochs), ("batch_size", batch_size), ("n_heldout", n_heldout)):
         check_positive_int(name, v)
@@ -418,7 +480,7 @@ def train(n_train: int = 12_000, epochs: int = 6, seed: int = 0, batch_size: int
         perm = torch.randperm(n_train, generator=gen)
         total, count = 0.0, 0
         for s in range(0, n_train, batch_size):
-            idx = perm[s:s + batch_size]
+            idx = perm[s : s + batch_size]
             x = _augment(normalize(images[idx], mean_image), gen)
             loss = F.cross_entropy(model(x), labels[idx])
             opt.zero_grad(set_to_none=True)
@@ -435,12 +497,25 @@ def train(n_train: int = 12_000, epochs: int = 6, seed: int = 0, batch_size: int
     model.requires_grad_(False)
     wall = time.perf_counter() - t0
     log = {
-        "seed": seed, "epochs": epochs, "n_train": n_train, "batch_size": batch_size, "lr": lr,
-        "weight_decay": weight_decay, "epoch_losses": losses, "final_train_loss": losses[-1],
-        "heldout_seed": seed + HELDOUT_SEED_OFFSET, "heldout_n": n_heldout, "heldout_accuracy": accuracy,
-        "wall_time_s": round(wall, 1), "torch_version": torch.__version__, "numpy_version": np.__version__,
-        "cv2_version": cv2.__version__, "torch_threads": torch.get_num_threads(), "platform": platform.platform(),
-        "classes": list(CLASSES), "toy_std": list(TOY_STD),
+        "seed": seed,
+        "epochs": epochs,
+        "n_train": n_train,
+        "batch_size": batch_size,
+        "lr": lr,
+        "weight_decay": weight_decay,
+        "epoch_losses": losses,
+        "final_train_loss": losses[-1],
+        "heldout_seed": seed + HELDOUT_SEED_OFFSET,
+        "heldout_n": n_heldout,
+        "heldout_accuracy": accuracy,
+        "wall_time_s": round(wall, 1),
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "cv2_version": cv2.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "platform": platform.platform(),
+        "classes": list(CLASSES),
+        "toy_std": list(TOY_STD),
     }
     if out_dir is not None:
         _save(Path(out_dir), model, mean_image, log)
@@ -465,7 +540,9 @@ def load_toy_cnn(device: str | torch.device = "cpu") -> tuple[ToyCNN, np.ndarray
 
 def _build_parser() -> argparse.ArgumentParser:
     """Argument parser for `python -m helpers.toyworld`."""
-    p = argparse.ArgumentParser(prog="python -m helpers.toyworld", description="Toy shape world: train or evaluate the ToyCNN.")
+    p = argparse.ArgumentParser(
+        prog="python -m helpers.toyworld", description="Toy shape world: train or evaluate the ToyCNN."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train ToyCNN on generated data and save weights, mean image and log")
     t.add_argument("--seed", type=int, default=0, help="seed for data generation, init and shuffling (default 0)")
@@ -485,10 +562,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point."""
     args = _build_parser().parse_args(argv)
     if args.command == "train":
-        res = train(n_train=args.n_train, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
-                    lr=args.lr, progress=not args.no_progress, out_dir=args.out)
-        print(f"held-out accuracy {res.accuracy:.4f}, final loss {res.losses[-1]:.4f}, "
-              f"wall time {res.wall_time_s:.0f} s, saved to {args.out}")
+        res = train(
+            n_train=args.n_train,
+            epochs=args.epochs,
+            seed=args.seed,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            progress=not args.no_progress,
+            out_dir=args.out,
+        )
+        print(
+            f"held-out accuracy {res.accuracy:.4f}, final loss {res.losses[-1]:.4f}, "
+            f"wall time {res.wall_time_s:.0f} s, saved to {args.out}"
+        )
     else:
         model, mean_image = load_toy_cnn()
         acc = evaluate(model, generate(args.n, seed=args.seed), mean_image)

@@ -52,7 +52,11 @@ def whole_image_input(classifier: Classifier, image: np.ndarray) -> torch.Tensor
     """The whole uint8 image as a normalised (1,3,h,w) model input: shorter side S, or S x S for fixed-size models."""
     x = image_tensor(image, classifier.device)
     s = classifier.input_size
-    x = resize_shorter_side(x, s) if fits_any_size(classifier) else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
+    x = (
+        resize_shorter_side(x, s)
+        if fits_any_size(classifier)
+        else F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
+    )
     return classifier.normalize(x)
 
 
@@ -92,7 +96,9 @@ def crop_offsets(work_hw: tuple[int, int], size: int) -> list[tuple[str, int, in
     ]
 
 
-def ten_crop_boxes(classifier: Classifier | int, image_shape: Sequence[int], *, crop_fraction: float = DEFAULT_CROP_FRACTION) -> list[Crop]:
+def ten_crop_boxes(
+    classifier: Classifier | int, image_shape: Sequence[int], *, crop_fraction: float = DEFAULT_CROP_FRACTION
+) -> list[Crop]:
     """The 10 crops of `ten_crop_saliency` as boxes in the input image's own pixel coordinates (for drawing)."""
     size = classifier.input_size if isinstance(classifier, Classifier) else int(classifier)
     hw = (int(image_shape[0]), int(image_shape[1]))
@@ -125,7 +131,12 @@ def ten_crops(classifier: Classifier, image: np.ndarray, *, crop_fraction: float
     offsets = crop_offsets(work, s)
     crops = torch.cat([x[..., t : t + s, l : l + s] for _, t, l in offsets])
     batch = torch.cat([crops, crops.flip(-1)])
-    return TenCrops(classifier.normalize(batch), [(t, l) for _, t, l in offsets] * 2, work, (int(image.shape[0]), int(image.shape[1])))
+    return TenCrops(
+        classifier.normalize(batch),
+        [(t, l) for _, t, l in offsets] * 2,
+        work,
+        (int(image.shape[0]), int(image.shape[1])),
+    )
 
 
 def crop_coverage(offsets: Sequence[tuple[int, int]], crop_hw: tuple[int, int], work_hw: tuple[int, int]) -> np.ndarray:
@@ -146,7 +157,9 @@ def paste_average(maps: np.ndarray, offsets: Sequence[tuple[int, int]], work_hw:
     return np.divide(total, count, out=np.zeros_like(total), where=count > 0).astype(np.float32)
 
 
-def equal_variance_average(maps: np.ndarray, offsets: Sequence[tuple[int, int]], work_hw: tuple[int, int]) -> np.ndarray:
+def equal_variance_average(
+    maps: np.ndarray, offsets: Sequence[tuple[int, int]], work_hw: tuple[int, int]
+) -> np.ndarray:
     """`paste_average` with each pixel's deviation from the maps' mean scaled by sqrt(coverage / K): no noisy frame.
 
     A pixel covered by k of the K crops is a mean of k maps; scaling its deviation from the grand mean by
@@ -161,7 +174,9 @@ def equal_variance_average(maps: np.ndarray, offsets: Sequence[tuple[int, int]],
     return np.where(count > 0, shrunk, 0.0).astype(np.float32)
 
 
-def ten_crop_coverage(classifier: Classifier | int, image_shape: Sequence[int], *, crop_fraction: float = DEFAULT_CROP_FRACTION) -> np.ndarray:
+def ten_crop_coverage(
+    classifier: Classifier | int, image_shape: Sequence[int], *, crop_fraction: float = DEFAULT_CROP_FRACTION
+) -> np.ndarray:
     """How many of the 10 crops cover each pixel of an image of this shape, at the image's own (H, W) (ints 0-10)."""
     size = classifier.input_size if isinstance(classifier, Classifier) else int(classifier)
     hw = (int(image_shape[0]), int(image_shape[1]))

@@ -31,7 +31,11 @@ from .views import input_scores, ten_crop_average, ten_crops, whole_image_input,
 SMOOTHGRAD_SAMPLES = 25  # SmoothGrad's default number of noisy copies (`smoothgrad`, `noise_tunnel`)
 SMOOTHGRAD_NOISE = 0.15  # noise std as a fraction of each image's value range (Smilkov et al. 2017: 10-20%)
 NoiseTunnelKind = Literal["smoothgrad", "smoothgrad_sq", "vargrad"]
-NOISE_TUNNEL_KINDS: tuple[str, ...] = ("smoothgrad", "smoothgrad_sq", "vargrad")  # `kind` of noise_tunnel (Captum's nt_type)
+NOISE_TUNNEL_KINDS: tuple[str, ...] = (
+    "smoothgrad",
+    "smoothgrad_sq",
+    "vargrad",
+)  # `kind` of noise_tunnel (Captum's nt_type)
 
 BatchRule = Callable[..., torch.Tensor]
 ImageRule = Callable[..., np.ndarray]
@@ -41,8 +45,15 @@ def _rule_name(rule: Callable) -> str:
     return getattr(rule, "__name__", None) or getattr(getattr(rule, "func", None), "__name__", "rule")
 
 
-def noise_tunnel(rule: BatchRule, *, n_samples: int = SMOOTHGRAD_SAMPLES, noise_level: float = SMOOTHGRAD_NOISE,
-                 seed: int = 0, batch_size: int = 64, kind: NoiseTunnelKind = "smoothgrad") -> BatchRule:
+def noise_tunnel(
+    rule: BatchRule,
+    *,
+    n_samples: int = SMOOTHGRAD_SAMPLES,
+    noise_level: float = SMOOTHGRAD_NOISE,
+    seed: int = 0,
+    batch_size: int = 64,
+    kind: NoiseTunnelKind = "smoothgrad",
+) -> BatchRule:
     """SmoothGrad of any batch rule: the rule averaged over `n_samples` noisy copies of each image (beyond the paper).
 
     `kind`, as Captum's NoiseTunnel `nt_type`: "smoothgrad" the mean of the maps m over the copies, "smoothgrad_sq"
@@ -57,11 +68,15 @@ def noise_tunnel(rule: BatchRule, *, n_samples: int = SMOOTHGRAD_SAMPLES, noise_
     check_positive_int("n_samples", n_samples)
     check_positive_int("batch_size", batch_size)
     if not noise_level >= 0:
-        raise ValueError(f"noise_level must be a number >= 0 (a fraction of each image's value range); got {noise_level!r}.")
+        raise ValueError(
+            f"noise_level must be a number >= 0 (a fraction of each image's value range); got {noise_level!r}."
+        )
     if kind not in NOISE_TUNNEL_KINDS:
         raise ValueError(f"kind must be one of {NOISE_TUNNEL_KINDS}; got {kind!r}.")
 
-    def tunnel(model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec = None, **options: object) -> torch.Tensor:
+    def tunnel(
+        model: nn.Module | Classifier, x: torch.Tensor, target: TargetSpec = None, **options: object
+    ) -> torch.Tensor:
         x = model_input(model, x)
         module = as_module(model)
         with torch.no_grad():
@@ -105,7 +120,9 @@ def whole_image(rule: BatchRule, name: str | None = None) -> ImageRule:
     """
     function = name or f"whole_image({_rule_name(rule)})"
 
-    def adapted(classifier: Classifier, image: np.ndarray, target: int | str | None = None, **options: object) -> np.ndarray:
+    def adapted(
+        classifier: Classifier, image: np.ndarray, target: int | str | None = None, **options: object
+    ) -> np.ndarray:
         classifier, image = _image_rule_inputs(classifier, image, function)
         x = whole_image_input(classifier, image)
         cls = image_target(classifier.categories, target, lambda: input_scores(classifier, x))
@@ -126,8 +143,15 @@ def ten_crop(rule: BatchRule, name: str | None = None) -> ImageRule:
     """
     function = name or f"ten_crop({_rule_name(rule)})"
 
-    def adapted(classifier: Classifier, image: np.ndarray, target: int | str | None = None, *,
-                crop_fraction: float = DEFAULT_CROP_FRACTION, batch_size: int | None = None, **options: object) -> np.ndarray:
+    def adapted(
+        classifier: Classifier,
+        image: np.ndarray,
+        target: int | str | None = None,
+        *,
+        crop_fraction: float = DEFAULT_CROP_FRACTION,
+        batch_size: int | None = None,
+        **options: object,
+    ) -> np.ndarray:
         classifier, image = _image_rule_inputs(classifier, image, function)
         check_positive_int("batch_size", batch_size, allow_none=True)
         crops = ten_crops(classifier, image, crop_fraction=crop_fraction)

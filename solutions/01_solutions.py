@@ -17,8 +17,13 @@ def relu_gradient(w1: torch.Tensor, b1: torch.Tensor, v: torch.Tensor, x: torch.
     return w1.T @ (v * switched_on)
 
 
-def taylor_error(score: Callable[[torch.Tensor], torch.Tensor], x0: torch.Tensor, grad: torch.Tensor,
-                 direction: torch.Tensor, eps: float) -> float:
+def taylor_error(
+    score: Callable[[torch.Tensor], torch.Tensor],
+    x0: torch.Tensor,
+    grad: torch.Tensor,
+    direction: torch.Tensor,
+    eps: float,
+) -> float:
     """Exercise 2: relative error of the first-order prediction S(x0 + eps d) ~ S(x0) + eps w^T d (Eq. 3)."""
     predicted_change = eps * (grad * direction).sum()
     actual_change = score(x0 + eps * direction) - score(x0)

@@ -10,11 +10,11 @@ from torch import nn
 
 def saliency_from_model(model: nn.Module, x: torch.Tensor, targets: list[int]) -> torch.Tensor:
     """Exercise 1: M = max over colour channels of |dS_c/dI| for each image's own target class; (N, H, W)."""
-    xg = x.detach().clone().requires_grad_(True)          # a fresh leaf: x itself is never modified
-    scores = model(xg)                                    # class scores S_c (logits, not softmax)
+    xg = x.detach().clone().requires_grad_(True)  # a fresh leaf: x itself is never modified
+    scores = model(xg)  # class scores S_c (logits, not softmax)
     rows = torch.arange(len(targets), device=scores.device)  # index tensors on the model's device (CUDA, MPS, CPU)
     picked = scores[rows, torch.as_tensor(targets, device=scores.device)]
-    (w,) = torch.autograd.grad(picked.sum(), xg)          # images are independent: one backward pass for all
+    (w,) = torch.autograd.grad(picked.sum(), xg)  # images are independent: one backward pass for all
     return w.abs().amax(dim=1)
 
 
@@ -24,7 +24,7 @@ def ten_crop_average(maps: np.ndarray, offsets: list[tuple[int, int]], work_hw: 
     count = np.zeros(work_hw, np.float64)
     for k, (m, (top, left)) in enumerate(zip(maps, offsets)):
         if k >= 5:
-            m = m[:, ::-1]                                # the crop was mirrored: flip its map back
+            m = m[:, ::-1]  # the crop was mirrored: flip its map back
         total[top : top + m.shape[0], left : left + m.shape[1]] += m
         count[top : top + m.shape[0], left : left + m.shape[1]] += 1
     return np.divide(total, count, out=np.zeros_like(total), where=count > 0)

@@ -20,8 +20,8 @@ def ascent_step(x: torch.Tensor, grad_score: torch.Tensor, lr: float, l2: float)
 
 def class_image(model: torch.nn.Module, target: int, steps: int, lr: float, l2: float, size: int) -> torch.Tensor:
     """Exercise 3: the paper's class model, Eq. (1): SGD ascent on S_c(I) - lambda ||I||^2 from the mean image."""
-    device = next(model.parameters()).device            # `model` is the bare nn.Module (e.g. toy.model)
-    x = torch.zeros(1, 3, size, size, device=device)   # zero in normalised space = the training-set mean image
+    device = next(model.parameters()).device  # `model` is the bare nn.Module (e.g. toy.model)
+    x = torch.zeros(1, 3, size, size, device=device)  # zero in normalised space = the training-set mean image
     for _ in range(steps):
         x = x.detach().requires_grad_(True)
         logits = model(x)
@@ -37,8 +37,19 @@ def starting_image(classifier) -> np.ndarray:
     return classifier.deprocess(torch.zeros(1, 3, s, s, device=classifier.device))
 
 
-def jitter_blur_class_image(model: torch.nn.Module, target: int, steps: int, lr: float, l2: float, size: int,
-                            lo: torch.Tensor, hi: torch.Tensor, jitter: int, sigma: float, blur_every: int) -> torch.Tensor:
+def jitter_blur_class_image(
+    model: torch.nn.Module,
+    target: int,
+    steps: int,
+    lr: float,
+    l2: float,
+    size: int,
+    lo: torch.Tensor,
+    hi: torch.Tensor,
+    jitter: int,
+    sigma: float,
+    blur_every: int,
+) -> torch.Tensor:
     """Exercise 5 (beyond the paper): exercise 3's loop with jitter, Adam, blur and clipping.
 
     Before each forward pass the image is shifted by a random (dy, dx) in [-jitter, jitter] (the class evidence
@@ -47,12 +58,12 @@ def jitter_blur_class_image(model: torch.nn.Module, target: int, steps: int, lr:
     normalised black and white.
     """
     device = next(model.parameters()).device
-    x = torch.zeros(1, 3, size, size, device=device, requires_grad=True)     # the mean image, as in exercise 3
+    x = torch.zeros(1, 3, size, size, device=device, requires_grad=True)  # the mean image, as in exercise 3
     adam = torch.optim.Adam([x], lr=lr, maximize=True)
     for step in range(steps):
         dy, dx = torch.randint(-jitter, jitter + 1, (2,), device="cpu").tolist()  # two Python ints
         score = objective(model(torch.roll(x, shifts=(dy, dx), dims=(2, 3))), x, target, l2)
-        (x.grad,) = torch.autograd.grad(score.sum(), x)                   # the gradient at the unshifted image
+        (x.grad,) = torch.autograd.grad(score.sum(), x)  # the gradient at the unshifted image
         adam.step()
         with torch.no_grad():
             if (step + 1) % blur_every == 0:

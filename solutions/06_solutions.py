@@ -29,12 +29,14 @@ def maxpool2d_backward(grad_out: torch.Tensor, x: torch.Tensor, k: int) -> torch
     """Exercise 2: dL/dx of y = max_pool2d(x, k): each window's signal goes to its maximum (the switch), 0 elsewhere."""
     n, c, h, w = x.shape
     windows = x.reshape(n, c, h // k, k, w // k, k).permute(0, 1, 2, 4, 3, 5).reshape(n, c, h // k, w // k, k * k)
-    switch = F.one_hot(windows.argmax(dim=-1), k * k).to(grad_out.dtype)       # 1 at each window's arg max
-    routed = switch * grad_out[..., None]                                       # (n, c, h/k, w/k, k*k)
+    switch = F.one_hot(windows.argmax(dim=-1), k * k).to(grad_out.dtype)  # 1 at each window's arg max
+    routed = switch * grad_out[..., None]  # (n, c, h/k, w/k, k*k)
     return routed.reshape(n, c, h // k, w // k, k, k).permute(0, 1, 2, 4, 3, 5).reshape(n, c, h, w)
 
 
-def fooling_loop(model: torch.nn.Module, x: torch.Tensor, target: int, epsilon: float, alpha: float, steps: int) -> torch.Tensor:
+def fooling_loop(
+    model: torch.nn.Module, x: torch.Tensor, target: int, epsilon: float, alpha: float, steps: int
+) -> torch.Tensor:
     """Exercise 3: `steps` steps x <- clip(x + alpha * sign(dS_target/dx)), within epsilon of the original x and in [0, 1]."""
     adv = x.detach().clone()
     for _ in range(steps):

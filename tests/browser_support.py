@@ -27,8 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "out" / "browser"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 # JupyterLab settings for a test session: never write the notebook back, keep every cell in the page
 # (no virtual scrolling, so cells can be found by position), no news or update checks.
@@ -37,8 +41,10 @@ LAB_SETTINGS: dict[str, dict] = {
     "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
-SKIP_HELP = ("install Debian's chromium (`apt-get install chromium`) or set CHROMIUM_PATH, and `pip install playwright`; "
-             "REQUIRE_BROWSER=1 (set by .ci/run) turns this skip into a failure")
+SKIP_HELP = (
+    "install Debian's chromium (`apt-get install chromium`) or set CHROMIUM_PATH, and `pip install playwright`; "
+    "REQUIRE_BROWSER=1 (set by .ci/run) turns this skip into a failure"
+)
 
 
 def find_chromium() -> str | None:
@@ -102,12 +108,26 @@ def jupyter_lab(notebooks: Path, workdir: Path, *, startup_timeout: float = 90.0
     settings = workdir / "settings"
     _write_lab_settings(settings)
     port, token, log = free_port(), os.urandom(16).hex(), workdir / "jupyterlab.log"
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(workdir / "runtime"), JUPYTER_CONFIG_DIR=str(workdir / "config"),
-               JUPYTER_DATA_DIR=str(workdir / "data"), IPYTHONDIR=str(workdir / "ipython"))
+    env = dict(
+        os.environ,
+        JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
+        JUPYTER_CONFIG_DIR=str(workdir / "config"),
+        JUPYTER_DATA_DIR=str(workdir / "data"),
+        IPYTHONDIR=str(workdir / "ipython"),
+    )
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
         "--LabApp.extension_manager=readonly",
     ]
     with open(log, "w") as log_file:
@@ -227,4 +247,9 @@ def image_report(page, selector: str = "img") -> list[dict]:
 def figure_count(nb) -> int:
     """Figures in an executed notebook: outputs holding a PNG, JPEG or SVG image."""
     kinds = ("image/png", "image/jpeg", "image/svg+xml")
-    return sum(any(k in out.get("data", {}) for k in kinds) for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", []))
+    return sum(
+        any(k in out.get("data", {}) for k in kinds)
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    )

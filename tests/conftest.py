@@ -18,17 +18,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def lite0() -> "helpers.Classifier":
+def lite0() -> helpers.Classifier:
     return helpers.load_model("efficientnet_lite0", device="cpu")
 
 
 @pytest.fixture(scope="session")
-def toy() -> "helpers.Classifier":
+def toy() -> helpers.Classifier:
     return helpers.load_model("toy", device="cpu")
 
 
 @pytest.fixture(scope="session")
-def random_toy() -> "helpers.Classifier":
+def random_toy() -> helpers.Classifier:
     """An untrained ToyCNN with a constant grey mean (accepts any input size): fast, and needs no weights file."""
     from helpers import toyworld
     from helpers.models import Classifier, freeze

@@ -24,8 +24,26 @@ def _run(argv: list[str]) -> int:
 @pytest.mark.slow
 def test_command_on_the_toy_model_writes_every_output(tmp_path: Path, toy, capsys) -> None:
     out = tmp_path / "toy_atlas"
-    rc = _run(["--classes", "circle,square,ring", "--model", "toy", "--judge", "toy", "--steps", "200",
-               "--size", "64", "--batch", "2", "--out", out, "--device", "cpu"])
+    rc = _run(
+        [
+            "--classes",
+            "circle,square,ring",
+            "--model",
+            "toy",
+            "--judge",
+            "toy",
+            "--steps",
+            "200",
+            "--size",
+            "64",
+            "--batch",
+            "2",
+            "--out",
+            out,
+            "--device",
+            "cpu",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     data = json.loads((out / "atlas.json").read_text())
     assert data["settings"] == {"model": "toy", "judge": "toy", "method": "paper", "steps": 200, "size": 64, "seed": 0}
@@ -73,7 +91,10 @@ def test_resume_skips_done_classes_and_gives_the_same_atlas(tmp_path: Path, toy,
     resumed = run_atlas(toy, "circle,star,cross", out=tmp_path / "resumed", **kwargs)
     assert generated == [[0, 4]]  # star (3) was already there
     assert [e.index for e in resumed.entries] == [0, 3, 4]
-    for c in (0, 4):  # an image does not depend on its batch (transforms depend on seed and step, init on seed and class)
+    for c in (
+        0,
+        4,
+    ):  # an image does not depend on its batch (transforms depend on seed and step, init on seed and class)
         assert np.abs(resumed.images[c].astype(int) - fresh.images[c].astype(int)).max() <= 1
     assert np.abs(alone.images[3].astype(int) - fresh.images[3].astype(int)).max() <= 1
     # a resumed class is read back from its PNG, which holds the contrast-stretched image
@@ -120,8 +141,13 @@ def test_judge_ranks_and_probabilities_match_the_model(lite0) -> None:
     photo = helpers.load_image("coffee")
     images = [np.ascontiguousarray(photo[:200, :200]), np.ascontiguousarray(photo[-200:, -200:])]
     scores = judge(lite0, images, ["espresso", "limousine"])
-    x = torch.nn.functional.interpolate(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255,
-                                        size=224, mode="bilinear", antialias=True, align_corners=False)
+    x = torch.nn.functional.interpolate(
+        torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255,
+        size=224,
+        mode="bilinear",
+        antialias=True,
+        align_corners=False,
+    )
     with torch.no_grad():
         probs = lite0.model(lite0.normalize(x)).softmax(1)
     for score, p, c in zip(scores, probs, [lite0.class_index("espresso"), lite0.class_index("limousine")]):
@@ -134,8 +160,13 @@ def test_judge_resizes_to_the_size_asked_for(lite0) -> None:
     """`size=` scores the images after another resize (the control of notebook 03), not at the judge's input size."""
     photo = helpers.load_image("coffee")
     images = [np.ascontiguousarray(photo[:200, :200])]
-    x = torch.nn.functional.interpolate(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255,
-                                        size=96, mode="bilinear", antialias=True, align_corners=False)
+    x = torch.nn.functional.interpolate(
+        torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255,
+        size=96,
+        mode="bilinear",
+        antialias=True,
+        align_corners=False,
+    )
     with torch.no_grad():
         expected = float(lite0.model(lite0.normalize(x)).softmax(1)[0, lite0.class_index("espresso")])
     at_96 = judge(lite0, images, ["espresso"], size=96)[0]
@@ -180,11 +211,16 @@ def test_methods_paper_unchanged_regularized_is_feature_visualization(toy, monke
 
     assert atlas_mod.METHODS == ("paper", "regularized", "jitter_blur")
     assert atlas_mod.method_settings("paper") == {"optimizer": "sgd", "regularizers": ()}
-    assert atlas_mod.method_settings("jitter_blur") == {"optimizer": "adam", "regularizers": (Jitter(), Blur(1.0, 4), Clip())}
+    assert atlas_mod.method_settings("jitter_blur") == {
+        "optimizer": "adam",
+        "regularizers": (Jitter(), Blur(1.0, 4), Clip()),
+    }
     called: list[str] = []
     real_fv, real_cmv = atlas_mod.feature_visualization, atlas_mod.class_model_visualization
     monkeypatch.setattr(atlas_mod, "feature_visualization", lambda *a, **k: called.append("fv") or real_fv(*a, **k))
-    monkeypatch.setattr(atlas_mod, "class_model_visualization", lambda *a, **k: called.append("cmv") or real_cmv(*a, **k))
+    monkeypatch.setattr(
+        atlas_mod, "class_model_visualization", lambda *a, **k: called.append("cmv") or real_cmv(*a, **k)
+    )
     for method in atlas_mod.METHODS:
         list(generate_class_images(toy, [1], method=method, steps=1, size=64, batch_size=1))
     assert called == ["cmv", "fv", "cmv"]
@@ -206,9 +242,17 @@ def test_default_batch_depends_on_the_device(monkeypatch) -> None:
 def test_sheet_and_page_are_written_once_and_pngs_are_stretched(tmp_path: Path, toy, monkeypatch) -> None:
     calls = {"sheet": 0, "json": 0}
     real_sheet, real_json = atlas_mod.contact_sheet, atlas_mod.write_json
-    monkeypatch.setattr(atlas_mod, "contact_sheet", lambda *a, **k: calls.__setitem__("sheet", calls["sheet"] + 1) or real_sheet(*a, **k))
-    monkeypatch.setattr(atlas_mod, "write_json", lambda *a, **k: calls.__setitem__("json", calls["json"] + 1) or real_json(*a, **k))
-    made = run_atlas(toy, "circle,star,cross", judge_model=toy, steps=3, size=64, batch_size=1, out=tmp_path, progress=False)
+    monkeypatch.setattr(
+        atlas_mod,
+        "contact_sheet",
+        lambda *a, **k: calls.__setitem__("sheet", calls["sheet"] + 1) or real_sheet(*a, **k),
+    )
+    monkeypatch.setattr(
+        atlas_mod, "write_json", lambda *a, **k: calls.__setitem__("json", calls["json"] + 1) or real_json(*a, **k)
+    )
+    made = run_atlas(
+        toy, "circle,star,cross", judge_model=toy, steps=3, size=64, batch_size=1, out=tmp_path, progress=False
+    )
     assert calls == {"sheet": 1, "json": 4}  # atlas.json after each of 3 batches, and once at the end
     for e in made.entries:
         saved = atlas_mod._read_png(tmp_path / e.file)
@@ -248,14 +292,22 @@ def test_help_shows_every_default_and_explains_every_option(capsys) -> None:
     with pytest.raises(SystemExit):
         _run(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for option, default in [("--steps", "150"), ("--size", "160"), ("--seed", "0"), ("--method", "paper"),
-                            ("--judge", "efficientnet_lite2"), ("--model", "efficientnet_lite0")]:
+    for option, default in [
+        ("--steps", "150"),
+        ("--size", "160"),
+        ("--seed", "0"),
+        ("--method", "paper"),
+        ("--judge", "efficientnet_lite2"),
+        ("--model", "efficientnet_lite0"),
+    ]:
         assert option in text and f"(default: {default})" in text
     for action in atlas_command.build_parser()._actions:
         assert action.help, f"{action.option_strings} has no help"
 
 
-def test_a_cpu_run_of_every_class_is_refused_with_the_estimate_and_a_smaller_command(capsys, lite0, monkeypatch) -> None:
+def test_a_cpu_run_of_every_class_is_refused_with_the_estimate_and_a_smaller_command(
+    capsys, lite0, monkeypatch
+) -> None:
     monkeypatch.setattr(atlas_mod, "run_atlas", lambda *a, **k: pytest.fail("the atlas must not start"))
     rc = _run(["--device", "cpu", "--judge", "none"])
     err = capsys.readouterr().err
@@ -265,18 +317,37 @@ def test_a_cpu_run_of_every_class_is_refused_with_the_estimate_and_a_smaller_com
 
 
 def test_a_cpu_run_with_classes_prints_its_estimate(tmp_path: Path, capsys, toy) -> None:
-    rc = _run(["--classes", "circle", "--model", "toy", "--judge", "none", "--steps", "1", "--size", "64",
-               "--device", "cpu", "--out", tmp_path / "a"])
+    rc = _run(
+        [
+            "--classes",
+            "circle",
+            "--model",
+            "toy",
+            "--judge",
+            "none",
+            "--steps",
+            "1",
+            "--size",
+            "64",
+            "--device",
+            "cpu",
+            "--out",
+            tmp_path / "a",
+        ]
+    )
     assert rc == 0 and "1 classes on the CPU: about" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--steps", "0"], r"--steps must be a positive integer.*got 0"),
-    (["--steps", "-3"], r"--steps must be a positive integer"),
-    (["--device", "gpu"], r"--device 'gpu' is not a device; valid choices on this machine: cpu"),
-    (["--judge", "nope"], r"--judge 'nope' is not a model this course loads: .*'none' to skip judging"),
-    (["--model", "nope", "--judge", "none"], r"--model 'nope' is not a model this course loads"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--steps", "0"], r"--steps must be a positive integer.*got 0"),
+        (["--steps", "-3"], r"--steps must be a positive integer"),
+        (["--device", "gpu"], r"--device 'gpu' is not a device; valid choices on this machine: cpu"),
+        (["--judge", "nope"], r"--judge 'nope' is not a model this course loads: .*'none' to skip judging"),
+        (["--model", "nope", "--judge", "none"], r"--model 'nope' is not a model this course loads"),
+    ],
+)
 def test_bad_options_name_the_option_and_the_valid_choices(argv, message, capsys, tmp_path) -> None:
     rc = _run(["--classes", "circle", "--model", "toy", "--judge", "toy", "--out", tmp_path / "x"] + argv)
     err = capsys.readouterr().err

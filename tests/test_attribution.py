@@ -29,9 +29,15 @@ def random_relu_net(seed: int = 0) -> nn.Module:
     """A small random conv net with ReLU modules, max-pooling and a linear head: 5 classes, 16 px input."""
     torch.manual_seed(seed)
     net = nn.Sequential(
-        nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 8, 3, padding=1), nn.ReLU(),
-        nn.Flatten(), nn.Linear(8 * 8 * 8, 16), nn.ReLU(), nn.Linear(16, 5),
+        nn.Conv2d(3, 6, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(8 * 8 * 8, 16),
+        nn.ReLU(),
+        nn.Linear(16, 5),
     )
     return net.eval().requires_grad_(False)
 
@@ -97,7 +103,9 @@ def test_gradient_rule_is_the_papers_map_computed_by_hand(toy, toy_batch, lite0)
     xl = lite0.preprocess(helpers.load_image("coffee"))
     c = lite0.class_index("espresso")
     gl = by_hand(lite0, xl, [c])
-    assert torch.allclose(A.backprop_saliency(lite0, xl, "espresso", rule="gradient"), gl.abs().amax(dim=1), rtol=1e-4, atol=1e-7)
+    assert torch.allclose(
+        A.backprop_saliency(lite0, xl, "espresso", rule="gradient"), gl.abs().amax(dim=1), rtol=1e-4, atol=1e-7
+    )
 
 
 def test_gradient_rule_through_the_mode_equals_autograd_on_functional_relu6(lite0) -> None:
@@ -165,7 +173,10 @@ def test_grad_cam_default_layer_on_lite0_is_the_head(lite0) -> None:
     xl = lite0.preprocess(helpers.load_image("coffee"))
     small = A.grad_cam(lite0, xl, "espresso", upsample=False)
     assert small.shape == (1, 7, 7)
-    assert torch.equal(A.grad_cam(lite0, xl, "espresso", layer="_blocks.15"), A.grad_cam(lite0, xl, "espresso", layer=lite0.model._blocks[15]))
+    assert torch.equal(
+        A.grad_cam(lite0, xl, "espresso", layer="_blocks.15"),
+        A.grad_cam(lite0, xl, "espresso", layer=lite0.model._blocks[15]),
+    )
 
 
 def test_integrated_gradients_match_captum_and_complete(toy, toy_batch, random_batch) -> None:
@@ -187,7 +198,8 @@ def test_integrated_gradients_delta_is_captums_convergence_delta(toy, toy_batch,
         baseline = torch.full_like(x, 0.2)
         ours, delta = A.integrated_gradients(model, x, t, baseline=baseline, steps=16, reduce=None, return_delta=True)
         theirs, their_delta = captum_attr.IntegratedGradients(model).attribute(
-            x, baselines=baseline, target=t, n_steps=16, method="riemann_middle", return_convergence_delta=True)
+            x, baselines=baseline, target=t, n_steps=16, method="riemann_middle", return_convergence_delta=True
+        )
         assert close(ours, theirs) and delta.shape == (x.shape[0],)
         scale = float(ours.abs().sum(dim=(1, 2, 3)).max())
         assert torch.allclose(delta, their_delta.to(delta.dtype), atol=1e-4 * scale)
@@ -238,7 +250,9 @@ def test_inplace_relu_with_unused_return_value_keeps_its_effect_under_a_rule(rul
     with A.relu_backward_rule(rule) as log:
         under_rule = inplace(x)
     assert log.rectifiers == 2 and torch.equal(under_rule, inplace(x))
-    assert torch.equal(A.backprop_saliency(inplace, x, [0, 1, 2], rule=rule), A.backprop_saliency(plain, x, [0, 1, 2], rule=rule))
+    assert torch.equal(
+        A.backprop_saliency(inplace, x, [0, 1, 2], rule=rule), A.backprop_saliency(plain, x, [0, 1, 2], rule=rule)
+    )
 
 
 def test_integrated_gradients_batching_does_not_change_the_result(toy, toy_batch) -> None:
@@ -246,7 +260,9 @@ def test_integrated_gradients_batching_does_not_change_the_result(toy, toy_batch
     one = A.integrated_gradients(toy, x, t, steps=8, batch_size=1)
     many = A.integrated_gradients(toy, x, t, steps=8, batch_size=1000)
     assert torch.allclose(one, many, rtol=1e-5, atol=1e-7)
-    assert torch.equal(A.integrated_gradients(toy, x, None, steps=4), A.integrated_gradients(toy, x, toy.model(x).argmax(1), steps=4))
+    assert torch.equal(
+        A.integrated_gradients(toy, x, None, steps=4), A.integrated_gradients(toy, x, toy.model(x).argmax(1), steps=4)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,8 +270,10 @@ def test_integrated_gradients_batching_does_not_change_the_result(toy, toy_batch
 
 
 def _no_hooks(model: nn.Module) -> bool:
-    return all(not (m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or getattr(m, "_backward_pre_hooks", {}))
-               for m in model.modules())
+    return all(
+        not (m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or getattr(m, "_backward_pre_hooks", {}))
+        for m in model.modules()
+    )
 
 
 def _plain_relu_backward() -> bool:
@@ -268,9 +286,13 @@ def test_no_hooks_no_parameter_grads_input_unchanged(toy, toy_batch) -> None:
     x, t = toy_batch
     before = x.clone()
     params = list(toy.model.parameters())
-    for fn in (lambda: A.backprop_saliency(toy, x, t, rule="deconvnet"), lambda: A.backprop_saliency(toy, x, t, rule="guided"),
-               lambda: A.grad_cam(toy, x, t), lambda: A.grad_cam(toy, x, t, layer="features.7"),
-               lambda: A.integrated_gradients(toy, x, t, steps=4)):
+    for fn in (
+        lambda: A.backprop_saliency(toy, x, t, rule="deconvnet"),
+        lambda: A.backprop_saliency(toy, x, t, rule="guided"),
+        lambda: A.grad_cam(toy, x, t),
+        lambda: A.grad_cam(toy, x, t, layer="features.7"),
+        lambda: A.integrated_gradients(toy, x, t, steps=4),
+    ):
         fn()
         assert _no_hooks(toy.model) and _plain_relu_backward()
         assert all(p.grad is None and not p.requires_grad for p in params)
@@ -367,8 +389,10 @@ def test_grad_cam_bad_layer(toy, toy_batch) -> None:
 
 def test_training_mode_is_refused() -> None:
     net = random_relu_net().train()
-    for fn in (lambda: A.backprop_saliency(net, torch.randn(1, 3, 16, 16), 0, rule="guided"),
-               lambda: A.grad_cam(net, torch.randn(1, 3, 16, 16), 0)):
+    for fn in (
+        lambda: A.backprop_saliency(net, torch.randn(1, 3, 16, 16), 0, rule="guided"),
+        lambda: A.grad_cam(net, torch.randn(1, 3, 16, 16), 0),
+    ):
         with pytest.raises(ValueError, match="training mode"):
             fn()
     assert _plain_relu_backward()
@@ -386,7 +410,9 @@ def test_fooling_image_reaches_the_target_with_a_small_change(lite0) -> None:
     assert result.reached and 1 <= result.steps <= 20
     assert result.image.dtype == np.uint8 and result.image.shape == (224, 224, 3)
     tabby = lite0.class_index("tabby")
-    assert int(A.classify_crop(lite0, result.image).argmax()) == tabby  # the uint8 image itself is classified as the target
+    assert (
+        int(A.classify_crop(lite0, result.image).argmax()) == tabby
+    )  # the uint8 image itself is classified as the target
     assert int(A.classify_crop(lite0, result.original).argmax()) != tabby
     assert np.array_equal(result.original, lite0.deprocess(lite0.preprocess(photo)))
     assert result.linf <= result.steps and result.linf <= 10  # one gray level per step at most

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 import time
 
+import browser_support as bs
 import nbformat
 import pytest
-
-import browser_support as bs
 
 WIDGET_ERROR = "Error displaying widget"
 NOTEBOOK_02 = "02_saliency_maps.ipynb"
@@ -66,9 +65,13 @@ def wait_for_cells(page, count: int, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     )
     prompts = page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
     ran = sum(bool(re.search(r"\[\d+\]", p)) for p in prompts)
-    stderr = page.locator(f'{NOTEBOOK} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
+    stderr = page.locator(
+        f'{NOTEBOOK} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+    ).all_inner_texts()
     tracebacks = [text for text in stderr if "Traceback" in text]  # JupyterLab shows errors as stderr
-    assert ran >= count and not tracebacks, f"{ran} of {count} code cells ran in the browser; errors:\n" + "\n".join(tracebacks)[-3000:]
+    assert ran >= count and not tracebacks, (
+        f"{ran} of {count} code cells ran in the browser; errors:\n" + "\n".join(tracebacks)[-3000:]
+    )
 
 
 def tagged_cells(name: str, lab: bs.JupyterLab, tags: tuple[str, ...]) -> list[int]:
@@ -130,7 +133,9 @@ def test_saliency_explorer_in_jupyterlab(jupyter_lab, page) -> None:
     first_src = wait_for_new_image(explorer, None)
     initial = snapshot(explorer, "02_explorer_1_initial.png")
 
-    explorer.locator(".widget-dropdown", has=page.locator("label", has_text="class")).locator("select").select_option(index=1)
+    explorer.locator(".widget-dropdown", has=page.locator("label", has_text="class")).locator("select").select_option(
+        index=1
+    )
     class_src = wait_for_new_image(explorer, first_src)
     other_class = snapshot(explorer, "02_explorer_2_second_class.png")
     assert_changed(initial, other_class, "changing the class")
@@ -168,7 +173,11 @@ def test_class_visualization_panel_in_jupyterlab(jupyter_lab, page) -> None:
     first = snapshot(panel, "03_panel_2_first_class.png")
     assert_changed(empty, first, "pressing Run")
 
-    second_class = panel.locator(".widget-dropdown", has=page.locator("label", has_text="class")).locator("select").select_option(index=1)[0]
+    second_class = (
+        panel.locator(".widget-dropdown", has=page.locator("label", has_text="class"))
+        .locator("select")
+        .select_option(index=1)[0]
+    )
     panel.locator(".widget-button", has_text="Run").click()
     wait_for_new_image(panel, src)
     panel.locator(".widget-label", has_text=f"{second_class}:").wait_for(timeout=UPDATE_TIMEOUT_MS)
@@ -193,6 +202,8 @@ def test_notebook_03_tags_the_panel_and_its_setup_cells() -> None:
     """The browser test runs only these cells of 03; without the tags it falls back to running all (minutes)."""
     nb = nbformat.read(bs.ROOT / "notebooks" / NOTEBOOK_03, as_version=4)
     tagged = {tag: [c for c in nb.cells if tag in c.metadata.get("tags", [])] for tag in ("widget-setup", "widget")}
-    assert len(tagged["widget"]) == 1 and "class_visualization_panel" in tagged["widget"][0].source, "tag the panel's cell 'widget'"
+    assert len(tagged["widget"]) == 1 and "class_visualization_panel" in tagged["widget"][0].source, (
+        "tag the panel's cell 'widget'"
+    )
     setup = "\n".join(c.source for c in tagged["widget-setup"])
     assert "import helpers" in setup and "load_model" in setup, "tag the cells the panel needs 'widget-setup'"

@@ -39,10 +39,10 @@ def test_claim_rejects_many_truth_values_and_empty_statements():
 
 def test_close_is_float_precision_not_bitwise():
     a = torch.randn(3, 8, generator=torch.Generator().manual_seed(0))
-    assert close(a, a * (1 + 1e-6))           # a reordered float32 sum differs in the last bits
-    assert not close(a, a * (1 + 1e-2))       # a real difference
-    assert not close(a, a[:2])                # another shape is never equal
-    assert close(a.numpy(), a)                # numpy and torch compare alike
+    assert close(a, a * (1 + 1e-6))  # a reordered float32 sum differs in the last bits
+    assert not close(a, a * (1 + 1e-2))  # a real difference
+    assert not close(a, a[:2])  # another shape is never equal
+    assert close(a.numpy(), a)  # numpy and torch compare alike
 
 
 def test_equal_to_float_precision_states_the_tolerance(capsys):

@@ -66,7 +66,9 @@ def test_l2_penalty_keeps_the_norm_bounded(toy) -> None:
 def test_no_gradient_reaches_the_weights_and_init_is_not_mutated(random_toy) -> None:
     init = torch.randn(1, 3, 64, 64)
     before = init.clone()
-    class_model_visualization(random_toy, 2, steps=5, init=init, optimizer="adam", regularizers=("jitter", "blur", "clip"), progress=False)
+    class_model_visualization(
+        random_toy, 2, steps=5, init=init, optimizer="adam", regularizers=("jitter", "blur", "clip"), progress=False
+    )
     assert torch.equal(init, before)
     assert all(p.grad is None and not p.requires_grad for p in random_toy.model.parameters())
 
@@ -109,7 +111,9 @@ def test_objectives_and_optimizers_all_raise_their_objective(toy) -> None:
         r = class_model_visualization(toy, "cross", steps=30, objective=objective, progress=False)
         assert r.history.target_prob[-1] > r.history.target_prob[0], objective
         assert r.settings["objective"] == objective
-    adam = class_model_visualization(toy, "cross", steps=30, optimizer="adam", regularizers=(Jitter(1), Blur(0.5, 5)), progress=False)
+    adam = class_model_visualization(
+        toy, "cross", steps=30, optimizer="adam", regularizers=(Jitter(1), Blur(0.5, 5)), progress=False
+    )
     assert adam.history.target_logit[-1] > adam.history.target_logit[0]
     assert adam.settings["regularizers"] == ("jitter", "blur")
 
@@ -244,8 +248,15 @@ def test_one_ascent_loop_serves_both_methods_and_any_objective(random_toy, monke
     with torch.no_grad():
         c = int(channels(x).argmax())  # a channel that is active at the start, so its gradient is not zero
     channel = torch.tensor([c])
-    history = ascent.ascend([x], lambda out: out[:, c], channel, steps=5, forward=lambda step: (channels(x), None, x),
-                            update=lambda step, grads: x.add_(grads[0], alpha=1.0), final=lambda: (channels(x), x))
+    history = ascent.ascend(
+        [x],
+        lambda out: out[:, c],
+        channel,
+        steps=5,
+        forward=lambda step: (channels(x), None, x),
+        update=lambda step, grads: x.add_(grads[0], alpha=1.0),
+        final=lambda: (channels(x), x),
+    )
     assert history.shape == (6, 4, 1)
     assert history[-1, 0, 0] > history[0, 0, 0]  # row 0: the channel's mean activation, which the ascent raised
     assert not any(p.grad is not None for p in random_toy.model.parameters())

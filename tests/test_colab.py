@@ -38,7 +38,9 @@ def test_set_repository_rewrites_the_setting_pyproject_and_every_badge(copies, t
     nbformat.write(nb, path)
     colab.sync_notebook(path)
     cells = json.loads(path.read_text())["cells"]
-    assert f"colab.research.google.com/github/a-lecturer/deep-inside-fork/blob/main/notebooks/09_t.ipynb" in "".join(cells[0]["source"])
+    assert "colab.research.google.com/github/a-lecturer/deep-inside-fork/blob/main/notebooks/09_t.ipynb" in "".join(
+        cells[0]["source"]
+    )
     assert f"git+{FORK}@main" in "".join(cells[1]["source"])
 
 
@@ -51,7 +53,7 @@ def test_a_repository_that_colab_cannot_open_is_refused(bad, capsys) -> None:
 
 def test_readme_documents_the_fork_command_first_in_the_colab_section() -> None:
     readme = (ROOT / "README.md").read_text()
-    colab_section = readme[readme.index("**Google Colab.**"):]
+    colab_section = readme[readme.index("**Google Colab.**") :]
     first_command = colab_section[: colab_section.index("\n\n")]
     assert "python -m helpers.course sync --repo" in first_command
 
@@ -65,7 +67,9 @@ def _run_setup_cell(monkeypatch) -> None:
 
 def test_a_failed_install_shows_pips_output_and_says_what_to_do(monkeypatch, capsys) -> None:
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "helpers" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "helpers" else real_find_spec(name, *a)
+    )
     failed = subprocess.CompletedProcess([], 1, stdout="", stderr="fatal: repository 'x' not found")
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: failed)
     with pytest.raises(RuntimeError, match=r"failed \(pip's messages above\).*COURSE_PIP_SOURCE.*re-run this cell"):

@@ -28,10 +28,17 @@ def test_a_changed_checked_output_is_listed_and_an_unchecked_one_is_not():
 
 def test_a_claim_whose_verdict_flips_is_listed_but_its_evidence_may_move():
     stmt = "A beats B"
-    old = _nb(_cell("claim(...)", f"holds on this run: {stmt} (3 vs 2)\n"), _cell("claim(...)", f"holds on this run: x (1)\n"))
-    new = _nb(_cell("claim(...)", f"on this run this does NOT hold: {stmt} (1 vs 2)\n"), _cell("claim(...)", "holds on this run: x (2)\n"))
+    old = _nb(
+        _cell("claim(...)", f"holds on this run: {stmt} (3 vs 2)\n"), _cell("claim(...)", "holds on this run: x (1)\n")
+    )
+    new = _nb(
+        _cell("claim(...)", f"on this run this does NOT hold: {stmt} (1 vs 2)\n"),
+        _cell("claim(...)", "holds on this run: x (2)\n"),
+    )
     (diff,) = compare_notebooks("x.ipynb", old, new)
-    assert diff.kind == "claim" and diff.cell == 1 and "does NOT hold" in diff.now and diff.committed.startswith("holds")
+    assert (
+        diff.kind == "claim" and diff.cell == 1 and "does NOT hold" in diff.now and diff.committed.startswith("holds")
+    )
 
 
 def test_identical_runs_report_nothing_and_addresses_do_not_count():
@@ -43,7 +50,9 @@ def test_identical_runs_report_nothing_and_addresses_do_not_count():
 
 def test_cell_text_and_claim_lines():
     cell = _cell("x", "holds on this run: a\nother\n")
-    cell.outputs.append(new_output("execute_result", data={"text/plain": "<Figure size 640x480 with 1 Axes>"}, execution_count=1))
+    cell.outputs.append(
+        new_output("execute_result", data={"text/plain": "<Figure size 640x480 with 1 Axes>"}, execution_count=1)
+    )
     assert cell_text(cell) == "holds on this run: a\nother"
     assert claim_lines(cell_text(cell)) == ["holds on this run: a"]
 
@@ -61,8 +70,15 @@ def test_compare_cli_runs_and_exits_nonzero_only_when_something_differs(tmp_path
     assert "as committed" in capsys.readouterr().out
     assert nbformat.read(same, as_version=4).cells[1].outputs[0]["text"] == "42\n"  # nothing written back
     flipped = tmp_path / "02_flipped.ipynb"
-    nbformat.write(_nb(_cell("from helpers.claims import claim\nclaim('two is less than one', 2 < 1)",
-                             "holds on this run: two is less than one\n")), flipped)
+    nbformat.write(
+        _nb(
+            _cell(
+                "from helpers.claims import claim\nclaim('two is less than one', 2 < 1)",
+                "holds on this run: two is less than one\n",
+            )
+        ),
+        flipped,
+    )
     assert run_notebooks.main([str(flipped), "--compare", "--no-progress"]) == 1
     out = capsys.readouterr().out
     assert "02_flipped.ipynb cell 1 (claim)" in out and "does NOT hold: two is less than one" in out

@@ -78,10 +78,14 @@ def test_margin_change_keeps_its_inputs_and_takes_tensors() -> None:
 def test_share_is_nan_where_the_margin_shrank_or_barely_grew() -> None:
     """A margin that shrank, did not move, or grew by a sliver of two large changes has no share (NaN), not +7."""
     start = np.zeros((4, 2))
-    end = np.array([[1.0, 2.0],      # margin -1: the others rose more than S_c
-                    [0.0, 0.0],      # nothing moved
-                    [8.0, 7.0],      # margin +1 of a movement of 15: 6.7%, defined
-                    [8.0, 7.95]])    # margin +0.05 of 15.95: 0.3%, a ratio of near-cancelling changes
+    end = np.array(
+        [
+            [1.0, 2.0],  # margin -1: the others rose more than S_c
+            [0.0, 0.0],  # nothing moved
+            [8.0, 7.0],  # margin +1 of a movement of 15: 6.7%, defined
+            [8.0, 7.95],
+        ]
+    )  # margin +0.05 of 15.95: 0.3%, a ratio of near-cancelling changes
     change = margin_change(start, end, [0, 0, 0, 0], "mean")
     assert change.share_defined.tolist() == [False, False, True, False]
     share = change.share_from_others
@@ -129,13 +133,15 @@ def test_median_interval_covers_the_median_as_often_as_it_says() -> None:
     assert np.mean(hits) > 0.95 - 3 * np.sqrt(0.95 * 0.05 / 2000)
 
 
-@pytest.mark.parametrize(("values", "level", "message"), [
-    ([1.0, 2.0, 3.0, 4.0, 5.0], 0.95, "at least 6"),
-    ([], 0.95, "got 0"),
-    ([1.0] * 6, 1.5, "strictly between"),
-    ([1.0, 2.0, np.nan, 4.0, 5.0, 6.0], 0.95, "finite"),
-])
+@pytest.mark.parametrize(
+    ("values", "level", "message"),
+    [
+        ([1.0, 2.0, 3.0, 4.0, 5.0], 0.95, "at least 6"),
+        ([], 0.95, "got 0"),
+        ([1.0] * 6, 1.5, "strictly between"),
+        ([1.0, 2.0, np.nan, 4.0, 5.0, 6.0], 0.95, "finite"),
+    ],
+)
 def test_median_interval_bad_input(values, level, message) -> None:
     with pytest.raises(ValueError, match=message):
         median_interval(values, level)
-

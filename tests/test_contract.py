@@ -22,8 +22,8 @@ import helpers
 from helpers import attribution as A
 from helpers import photos as P
 from helpers import saliency as S
-from helpers import views as V
 from helpers import toyworld
+from helpers import views as V
 from helpers.methods import METHODS
 
 N = 3
@@ -58,9 +58,13 @@ BATCH: dict[str, BatchFunction] = {
     "guided backprop": lambda m, x, t: A.backprop_saliency(m, x, t, rule="guided"),
     "grad_cam": lambda m, x, t: A.grad_cam(m, x, t),
     "integrated_gradients": lambda m, x, t: A.integrated_gradients(m, x, t, steps=4),
-    "noise_tunnel(guided)": lambda m, x, t: helpers.noise_tunnel(A.backprop_saliency, n_samples=2)(m, x, t, rule="guided"),
+    "noise_tunnel(guided)": lambda m, x, t: helpers.noise_tunnel(A.backprop_saliency, n_samples=2)(
+        m, x, t, rule="guided"
+    ),
     "noise_tunnel(grad_cam)": lambda m, x, t: helpers.noise_tunnel(A.grad_cam, n_samples=2)(m, x, t),
-    "noise_tunnel(integrated_gradients)": lambda m, x, t: helpers.noise_tunnel(A.integrated_gradients, n_samples=2)(m, x, t, steps=3),
+    "noise_tunnel(integrated_gradients)": lambda m, x, t: helpers.noise_tunnel(A.integrated_gradients, n_samples=2)(
+        m, x, t, steps=3
+    ),
 }
 
 ImageFunction = Callable[..., np.ndarray]
@@ -72,8 +76,11 @@ IMAGE: dict[str, ImageFunction] = {
     "ten_crop(grad_cam)": lambda m, im, t: helpers.ten_crop(A.grad_cam)(m, im, t),
     "ten_crop(guided)": lambda m, im, t: helpers.ten_crop(A.backprop_saliency)(m, im, t, rule="guided"),
     "ten_crop(noise_tunnel(integrated_gradients))": lambda m, im, t: helpers.ten_crop(
-        helpers.noise_tunnel(A.integrated_gradients, n_samples=2))(m, im, t, steps=2),
-    "whole_image(integrated_gradients)": lambda m, im, t: helpers.whole_image(A.integrated_gradients)(m, im, t, steps=4),
+        helpers.noise_tunnel(A.integrated_gradients, n_samples=2)
+    )(m, im, t, steps=2),
+    "whole_image(integrated_gradients)": lambda m, im, t: helpers.whole_image(A.integrated_gradients)(
+        m, im, t, steps=4
+    ),
     "photo_saliency": lambda m, im, t: P.photo_saliency(m, im, t),
     "gradcam_map": lambda m, im, t: P.gradcam_map(m, im, t),
     # every method of the registry (helpers.methods) keeps the image-level contract
@@ -110,7 +117,15 @@ def test_batch_target_none_is_each_images_top_class(fn, model, batch) -> None:
 @batch_functions
 def test_batch_int_name_and_per_image_targets_agree(fn, model, batch) -> None:
     expected = fn(model, batch, CLASS)
-    for target in (NAME, [CLASS] * N, [NAME] * N, torch.full((N,), CLASS), np.full(N, CLASS), np.int64(CLASS), torch.tensor(CLASS)):
+    for target in (
+        NAME,
+        [CLASS] * N,
+        [NAME] * N,
+        torch.full((N,), CLASS),
+        np.full(N, CLASS),
+        np.int64(CLASS),
+        torch.tensor(CLASS),
+    ):
         torch.testing.assert_close(fn(model, batch, target), expected, rtol=0, atol=0, msg=f"target {target!r}")
     other = fn(model, batch, [CLASS, 0, 5])
     torch.testing.assert_close(other[0], expected[0], rtol=0, atol=0)
@@ -148,27 +163,35 @@ def test_batch_float64_input_is_converted_to_the_models_dtype(fn, model, batch) 
 
 
 @batch_functions
-@pytest.mark.parametrize(("bad", "error", "words"), [
-    (lambda x: x[0], ValueError, "(N,C,H,W)"),
-    (lambda x: (x * 0).to(torch.uint8), ValueError, "floating-point"),
-    (lambda x: x.numpy(), TypeError, "tensor"),
-    (lambda x: x[:, :1], ValueError, "colour channels"),
-    (lambda x: x[..., :32], ValueError, "64x64"),
-], ids=["3-d", "uint8", "numpy", "one channel", "wrong size"])
+@pytest.mark.parametrize(
+    ("bad", "error", "words"),
+    [
+        (lambda x: x[0], ValueError, "(N,C,H,W)"),
+        (lambda x: (x * 0).to(torch.uint8), ValueError, "floating-point"),
+        (lambda x: x.numpy(), TypeError, "tensor"),
+        (lambda x: x[:, :1], ValueError, "colour channels"),
+        (lambda x: x[..., :32], ValueError, "64x64"),
+    ],
+    ids=["3-d", "uint8", "numpy", "one channel", "wrong size"],
+)
 def test_batch_bad_inputs_are_clear_errors(fn, model, batch, bad, error, words) -> None:
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
         fn(model, bad(batch), CLASS)
 
 
 @batch_functions
-@pytest.mark.parametrize(("target", "error", "words"), [
-    (2.5, TypeError, "int class index or a class name"),
-    (True, TypeError, "int class index or a class name"),
-    (6, IndexError, "out of range"),
-    ("hexagon", ValueError, "Unknown class name"),
-    ([0, 1], ValueError, "one per image"),
-    (np.zeros((N, 1), int), ValueError, "1-d"),
-], ids=["float", "bool", "out of range", "unknown name", "wrong count", "2-d"])
+@pytest.mark.parametrize(
+    ("target", "error", "words"),
+    [
+        (2.5, TypeError, "int class index or a class name"),
+        (True, TypeError, "int class index or a class name"),
+        (6, IndexError, "out of range"),
+        ("hexagon", ValueError, "Unknown class name"),
+        ([0, 1], ValueError, "one per image"),
+        (np.zeros((N, 1), int), ValueError, "1-d"),
+    ],
+    ids=["float", "bool", "out of range", "unknown name", "wrong count", "2-d"],
+)
 def test_batch_bad_targets_are_clear_errors(fn, model, batch, target, error, words) -> None:
     with pytest.raises(error, match=words):
         fn(model, batch, target)
@@ -215,12 +238,16 @@ def test_image_untouched_no_gradient_and_same_under_no_grad(fn, model, image) ->
 
 
 @image_functions
-@pytest.mark.parametrize(("bad", "error", "words"), [
-    (lambda im: im.astype(np.float64), ValueError, "uint8"),
-    (lambda im: np.dstack([im, im[..., :1]]), ValueError, "RGBA"),
-    (lambda im: torch.from_numpy(im), TypeError, "numpy array"),
-    (lambda im: im[:4, :4], ValueError, "too small"),
-], ids=["float64", "RGBA", "tensor", "tiny"])
+@pytest.mark.parametrize(
+    ("bad", "error", "words"),
+    [
+        (lambda im: im.astype(np.float64), ValueError, "uint8"),
+        (lambda im: np.dstack([im, im[..., :1]]), ValueError, "RGBA"),
+        (lambda im: torch.from_numpy(im), TypeError, "numpy array"),
+        (lambda im: im[:4, :4], ValueError, "too small"),
+    ],
+    ids=["float64", "RGBA", "tensor", "tiny"],
+)
 def test_image_bad_inputs_are_clear_errors(fn, model, image, bad, error, words) -> None:
     with pytest.raises(error, match=words):
         fn(model, bad(image), CLASS)
@@ -249,12 +276,19 @@ def test_smoothgrad_is_noise_tunnel_of_the_gradient_and_a_hand_written_average(m
 
 
 def test_ten_crop_and_whole_image_wrappers_are_the_image_functions(model, image) -> None:
-    np.testing.assert_array_equal(helpers.ten_crop(S.saliency_map)(model, image, CLASS), S.ten_crop_saliency(model, image, CLASS))
+    np.testing.assert_array_equal(
+        helpers.ten_crop(S.saliency_map)(model, image, CLASS), S.ten_crop_saliency(model, image, CLASS)
+    )
     tunnel = helpers.noise_tunnel(S.saliency_map, n_samples=2, seed=4)
-    np.testing.assert_array_equal(helpers.ten_crop(tunnel)(model, image, CLASS),
-                                  S.ten_crop_saliency(model, image, CLASS, n_samples=2, seed=4))
-    np.testing.assert_array_equal(helpers.whole_image(S.saliency_map)(model, image, CLASS), S.image_saliency(model, image, CLASS))
-    np.testing.assert_array_equal(helpers.whole_image(tunnel)(model, image, CLASS), S.image_smoothgrad(model, image, CLASS, n_samples=2, seed=4))
+    np.testing.assert_array_equal(
+        helpers.ten_crop(tunnel)(model, image, CLASS), S.ten_crop_saliency(model, image, CLASS, n_samples=2, seed=4)
+    )
+    np.testing.assert_array_equal(
+        helpers.whole_image(S.saliency_map)(model, image, CLASS), S.image_saliency(model, image, CLASS)
+    )
+    np.testing.assert_array_equal(
+        helpers.whole_image(tunnel)(model, image, CLASS), S.image_smoothgrad(model, image, CLASS, n_samples=2, seed=4)
+    )
 
 
 def test_noise_tunnel_refuses_bad_settings() -> None:
@@ -303,7 +337,9 @@ def test_pointing_scores_of_the_stack_are_the_known_values() -> None:
     assert helpers.pointing_hit(maps, masks).tolist() == [True, True, False]  # 10 px < 15 px; the corner is far
     assert helpers.pointing_hit(maps, masks, tolerance=10).tolist() == [True, False, False]  # strictly closer
     assert helpers.pointing_game(maps, masks).tolist() == [1.0, 0.0, 0.0]
-    assert helpers.centre_hit(masks).tolist() == [True] * 3  # centre (14.5, 19.5) is 5.5 px from the mask pixel (14, 14)
+    assert (
+        helpers.centre_hit(masks).tolist() == [True] * 3
+    )  # centre (14.5, 19.5) is 5.5 px from the mask pixel (14, 14)
     for bad in (masks[:2], masks[0], masks[..., :20]):
         with pytest.raises(ValueError, match="same"):
             helpers.pointing_hit(maps, bad)

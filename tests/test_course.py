@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.course import colab as course, run_notebooks
+from helpers.course import colab as course
+from helpers.course import run_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -69,9 +70,14 @@ def test_sync_strips_execution_times_from_markdown_cells_only(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_runner_executes_exports_html_and_summarises(tmp_path) -> None:
-    _tiny_notebook(tmp_path / "01_ok.ipynb", ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nprint(6 * 7)"])
+    _tiny_notebook(
+        tmp_path / "01_ok.ipynb",
+        ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nprint(6 * 7)"],
+    )
     _tiny_notebook(tmp_path / "02_fails.ipynb", ["raise ValueError('broken on purpose')"])
-    results = run_notebooks.run_series(run_notebooks.find_notebooks([tmp_path]), html_dir=tmp_path / "html", progress=False)
+    results = run_notebooks.run_series(
+        run_notebooks.find_notebooks([tmp_path]), html_dir=tmp_path / "html", progress=False
+    )
     assert [r.ok for r in results] == [True, False]
     assert "broken on purpose" in results[1].error
     html = (tmp_path / "html" / "01_ok.html").read_text()
@@ -109,7 +115,10 @@ def test_runner_cli_exit_status_and_bad_paths(tmp_path, capsys) -> None:
 
 @pytest.mark.slow
 def test_gallery_extracts_tagged_figures(tmp_path) -> None:
-    path = _tiny_notebook(tmp_path / "03_fig.ipynb", ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()", "print(1)"])
+    path = _tiny_notebook(
+        tmp_path / "03_fig.ipynb",
+        ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()", "print(1)"],
+    )
     nb = nbformat.read(path, as_version=4)
     nb.cells[1].metadata["tags"] = ["gallery"]
     nbformat.write(nb, path)
@@ -127,8 +136,14 @@ def test_setup_cell_names_a_helpers_that_hides_the_package(tmp_path, shadow: str
     (tmp_path / shadow).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / shadow).write_text("def my_function():\n    return 1\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COURSE_PIP_SOURCE": "/nonexistent/must-not-be-installed"}
-    run = subprocess.run([sys.executable, "-c", course.setup_cell_source()], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", course.setup_cell_source()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode != 0
     error = run.stderr.strip().splitlines()[-1]
     assert error.startswith("ImportError:") and "rename it" in error, run.stderr[-1000:]
@@ -141,18 +156,27 @@ def test_setup_cell_accepts_the_course_package(tmp_path) -> None:
     (tmp_path / "helpers").mkdir()
     (tmp_path / "helpers" / "notes.txt").write_text("my notes\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    run = subprocess.run([sys.executable, "-c", course.setup_cell_source()], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", course.setup_cell_source()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr[-1000:]
     assert "device:" in run.stdout
 
 
 def _kernel_report_notebook(path: Path) -> Path:
     """A notebook that prints its kernel's thread settings."""
-    return _tiny_notebook(path, [
-        "import os, torch\n"
-        "print('threads', *(os.environ.get(v) for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')), torch.get_num_threads())"
-    ])
+    return _tiny_notebook(
+        path,
+        [
+            "import os, torch\n"
+            "print('threads', *(os.environ.get(v) for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')), torch.get_num_threads())"
+        ],
+    )
 
 
 def _printed(path: Path) -> str:
@@ -199,29 +223,40 @@ def test_runner_hides_the_kernels_unencrypted_tcp_warning(tmp_path, monkeypatch,
 def test_setup_cell_installs_the_package_in_a_fresh_environment(tmp_path) -> None:
     """A fresh venv without `helpers` (but with torch & co. visible) runs the set-up cell from a wheel."""
     wheel_dir = tmp_path / "wheel"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheel_dir), str(ROOT)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheel_dir), str(ROOT)], check=True
+    )
     wheel = next(wheel_dir.glob("saliency_course-*.whl"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     # torch, jupyter etc. come from our environment as a plain path (its .pth files, hence our
     # editable `helpers`, are not processed), so only the course package itself is missing.
     Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # a PYTHONPATH to a checkout would provide helpers
+    clean = {
+        k: v for k, v in os.environ.items() if k != "PYTHONPATH"
+    }  # a PYTHONPATH to a checkout would provide helpers
     missing = subprocess.run([python, "-c", "import helpers"], cwd=tmp_path, env=clean, capture_output=True)
     assert missing.returncode != 0, "helpers must not be importable before the set-up cell runs"
 
     notebooks = tmp_path / "notebooks_copy"
     notebooks.mkdir()
-    nb = _tiny_notebook(notebooks / "01_colab.ipynb", [
-        course.setup_cell_source(),
-        "import helpers, torch\n"
-        "clf = helpers.load_model('toy', device='cpu')\n"
-        "print(helpers.__file__)\n"
-        "print(helpers.load_image('coffee').shape, len(clf.categories))",
-    ])
+    nb = _tiny_notebook(
+        notebooks / "01_colab.ipynb",
+        [
+            course.setup_cell_source(),
+            "import helpers, torch\n"
+            "clf = helpers.load_model('toy', device='cpu')\n"
+            "print(helpers.__file__)\n"
+            "print(helpers.load_image('coffee').shape, len(clf.categories))",
+        ],
+    )
     env = {**clean, "COURSE_PIP_SOURCE": str(wheel), "PIP_NO_DEPS": "1"}
     code = (
         "import nbformat, nbclient, sys\n"
@@ -281,8 +316,23 @@ def test_slide_deck_is_the_main_line_claims_as_notes_optional_sections_skipped()
         nbformat.v4.new_markdown_cell("## References"),
     ]
     course.add_slide_metadata(nb.cells)
-    assert _slide_types(nb.cells) == ["slide", "-", "notes", "-", "skip", "skip", "skip", "slide", "skip", "skip",
-                                      "subslide", "slide", "skip", "skip", "skip"]
+    assert _slide_types(nb.cells) == [
+        "slide",
+        "-",
+        "notes",
+        "-",
+        "skip",
+        "skip",
+        "skip",
+        "slide",
+        "skip",
+        "skip",
+        "subslide",
+        "slide",
+        "skip",
+        "skip",
+        "skip",
+    ]
 
 
 def test_sync_writes_slide_metadata_idempotently(tmp_path) -> None:

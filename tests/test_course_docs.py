@@ -22,15 +22,18 @@ def test_the_licence_file_is_the_one_pyproject_names() -> None:
 
 def _layer_table() -> str:
     start = README.index("| layer | module | what it holds |")
-    return README[start: README.index("\n\n", start)]
+    return README[start : README.index("\n\n", start)]
 
 
 def _modules() -> list[str]:
     """Dotted names of the library's modules and of the course and evaluation sub-packages' modules."""
     names = [f"helpers.{p.stem}" for p in (ROOT / "helpers").glob("*.py") if p.stem != "__init__"]
     for package in ("course", "evaluation"):
-        names += [f"helpers.{package}.{p.stem}" for p in (ROOT / "helpers" / package).glob("*.py")
-                  if not p.stem.startswith("__")]
+        names += [
+            f"helpers.{package}.{p.stem}"
+            for p in (ROOT / "helpers" / package).glob("*.py")
+            if not p.stem.startswith("__")
+        ]
     return sorted(names)
 
 

@@ -50,15 +50,22 @@ def _default_device_relu_gradient(w1, b1, v, x):
 # Exercise 1's mistakes: (id, student function, words its verdict must contain).
 RELU_MISTAKES = [
     ("ReLU derivative forgotten", lambda w1, b1, v, x: w1.T @ v, "derivative is missing"),
-    ("times relu(z), not relu'(z)", lambda w1, b1, v, x: w1.T @ (v * torch.relu(w1 @ x + b1)), "multiplied by relu(W1 x + b1)"),
+    (
+        "times relu(z), not relu'(z)",
+        lambda w1, b1, v, x: w1.T @ (v * torch.relu(w1 @ x + b1)),
+        "multiplied by relu(W1 x + b1)",
+    ),
     ("mask without the bias", lambda w1, b1, v, x: w1.T @ (v * (w1 @ x > 0)), "leaves out b1"),
     ("mask reversed", lambda w1, b1, v, x: w1.T @ (v * (w1 @ x + b1 < 0)), "mask is reversed"),
     ("W1 not transposed", lambda w1, b1, v, x: w1 @ x, "one value per hidden unit"),
     ("overwrites v", _in_place_relu_gradient, "in place"),
     ("torch.autograd.grad", _autograd_relu_gradient, "without autograd"),
     (".backward()", _backward_relu_gradient, "without autograd"),
-    ("torch.autograd.functional.jacobian", lambda w1, b1, v, x: torch.autograd.functional.jacobian(
-        lambda z: v @ torch.relu(w1 @ z + b1), x), "without autograd"),
+    (
+        "torch.autograd.functional.jacobian",
+        lambda w1, b1, v, x: torch.autograd.functional.jacobian(lambda z: v @ torch.relu(w1 @ z + b1), x),
+        "without autograd",
+    ),
     ("torch.zeros without device=", _default_device_relu_gradient, "not on a GPU"),
     ("a list", lambda w1, b1, v, x: (w1.T @ (v * (w1 @ x + b1 > 0))).tolist(), "should return a tensor"),
     ("returns None", lambda *args: None, "returned None"),
@@ -67,7 +74,9 @@ RELU_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in RELU_MISTAKES], ids=[i for i, _, _ in RELU_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"), [(w, words) for _, w, words in RELU_MISTAKES], ids=[i for i, _, _ in RELU_MISTAKES]
+)
 def test_relu_gradient_check_names_the_mistake(wrong, words) -> None:
     verdict = ex1.check_relu_gradient(wrong)
     assert not verdict and str(verdict).startswith("❌ Not yet:") and words in verdict.message, verdict.message
@@ -97,10 +106,14 @@ def _taylor(*, step=1.0, eps_step=True, eps_pred=True, under="predicted", absolu
     def taylor_error(s, x0, g, d, eps):
         predicted = (eps if eps_pred else 1.0) * (g * d).sum()
         actual = s(x0 + step * (eps if eps_step else 1.0) * d) - s(x0)
-        value = (actual - predicted) / {"predicted": predicted, "actual": actual, "score": s(x0), "none": 1.0}[under].abs() \
-            if under != "none" else actual - predicted
+        value = (
+            (actual - predicted) / {"predicted": predicted, "actual": actual, "score": s(x0), "none": 1.0}[under].abs()
+            if under != "none"
+            else actual - predicted
+        )
         value = value.abs() if absolute else value
         return float(value) if as_float else value
+
     return taylor_error
 
 
@@ -122,7 +135,9 @@ TAYLOR_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in TAYLOR_MISTAKES], ids=[i for i, _, _ in TAYLOR_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"), [(w, words) for _, w, words in TAYLOR_MISTAKES], ids=[i for i, _, _ in TAYLOR_MISTAKES]
+)
 def test_taylor_error_check_names_the_mistake(wrong, words) -> None:
     verdict = ex1.check_taylor_error(wrong)
     assert not verdict and str(verdict).startswith("❌ Not yet:") and words in verdict.message, verdict.message

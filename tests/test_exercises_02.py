@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.exercises import saliency as ex
 from helpers.evaluation.masks import pointing_hit as library_pointing_hit
+from helpers.exercises import saliency as ex
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions" / "02_solutions.py"
 
@@ -29,16 +29,22 @@ sol = _load_solutions()
 
 
 def test_solutions_pass() -> None:
-    for check, solution in ((ex.check_saliency_from_model, sol.saliency_from_model),
-                            (ex.check_ten_crop_average, sol.ten_crop_average),
-                            (ex.check_pointing_hit, sol.pointing_hit)):
+    for check, solution in (
+        (ex.check_saliency_from_model, sol.saliency_from_model),
+        (ex.check_ten_crop_average, sol.ten_crop_average),
+        (ex.check_pointing_hit, sol.pointing_hit),
+    ):
         verdict = check(solution)
         assert verdict, verdict.message
 
 
 @pytest.mark.parametrize("check", [ex.check_saliency_from_model, ex.check_ten_crop_average, ex.check_pointing_hit])
 def test_stubs_and_crashes_fail_clearly(check) -> None:
-    for bad, words in ((lambda *a: None, "returned None"), (lambda *a: 1 / 0, "ZeroDivisionError"), ("text", "should be a function")):
+    for bad, words in (
+        (lambda *a: None, "returned None"),
+        (lambda *a: 1 / 0, "ZeroDivisionError"),
+        ("text", "should be a function"),
+    ):
         verdict = check(bad)
         assert not verdict and words in verdict.message and str(verdict).startswith("❌ Not yet:")
 
@@ -57,7 +63,9 @@ def _grad(model, x, targets, prob=False):
 
 def _backward_on_weights(model, x, targets):
     xg = x.detach().clone().requires_grad_(True)
-    model(xg)[torch.arange(len(targets)), torch.tensor(targets)].sum().backward()  # fills .grad of the trainable weights
+    model(xg)[
+        torch.arange(len(targets)), torch.tensor(targets)
+    ].sum().backward()  # fills .grad of the trainable weights
     return xg.grad.abs().amax(dim=1)
 
 
@@ -95,7 +103,9 @@ SALIENCY_MISTAKES: list[tuple[str, Callable, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in SALIENCY_MISTAKES], ids=[i for i, _, _ in SALIENCY_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"), [(w, words) for _, w, words in SALIENCY_MISTAKES], ids=[i for i, _, _ in SALIENCY_MISTAKES]
+)
 def test_saliency_from_model_names_the_mistake(wrong, words) -> None:
     verdict = ex.check_saliency_from_model(wrong)
     assert not verdict and words in verdict.message, verdict.message
@@ -119,14 +129,20 @@ def _divide_by_ten(maps, offsets, work):
 
 
 TEN_CROP_MISTAKES: list[tuple[str, Callable, str]] = [
-    ("mirror not undone", lambda maps, o, w: sol.ten_crop_average(np.concatenate([maps[:5], maps[5:, :, ::-1]]), o, w), "flip them back"),
+    (
+        "mirror not undone",
+        lambda maps, o, w: sol.ten_crop_average(np.concatenate([maps[:5], maps[5:, :, ::-1]]), o, w),
+        "flip them back",
+    ),
     ("divide by 10", _divide_by_ten, "divide by 10"),
     ("sum", lambda maps, o, w: _divide_by_ten(maps, o, w) * 10, "return the sum"),
     ("no pasting", lambda maps, o, w: maps.mean(axis=0), "has shape"),
 ]
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in TEN_CROP_MISTAKES], ids=[i for i, _, _ in TEN_CROP_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"), [(w, words) for _, w, words in TEN_CROP_MISTAKES], ids=[i for i, _, _ in TEN_CROP_MISTAKES]
+)
 def test_ten_crop_average_names_the_mistake(wrong, words) -> None:
     verdict = ex.check_ten_crop_average(wrong)
     assert not verdict and words in verdict.message, verdict.message
@@ -136,12 +152,21 @@ def test_ten_crop_average_names_the_mistake(wrong, words) -> None:
 # Exercise 3
 
 
-def _student_pointing(*, compare=np.less, metric=cv2.DIST_L2, mask_size=cv2.DIST_MASK_PRECISE, swap_xy=False, of_mask=False, peak=np.argmax):
+def _student_pointing(
+    *,
+    compare=np.less,
+    metric=cv2.DIST_L2,
+    mask_size=cv2.DIST_MASK_PRECISE,
+    swap_xy=False,
+    of_mask=False,
+    peak=np.argmax,
+):
     def pointing_hit(saliency, mask, tolerance):
         y, x = np.unravel_index(peak(saliency), saliency.shape)
         source = mask if of_mask else ~mask
         distance = cv2.distanceTransform(source.astype(np.uint8), metric, mask_size)
         return bool(compare(distance[x, y] if swap_xy else distance[y, x], tolerance))
+
     return pointing_hit
 
 
@@ -158,7 +183,9 @@ POINTING_MISTAKES: list[tuple[str, Callable, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in POINTING_MISTAKES], ids=[i for i, _, _ in POINTING_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"), [(w, words) for _, w, words in POINTING_MISTAKES], ids=[i for i, _, _ in POINTING_MISTAKES]
+)
 def test_pointing_hit_names_the_mistake(wrong, words) -> None:
     verdict = ex.check_pointing_hit(wrong)
     assert not verdict and words in verdict.message, verdict.message
@@ -207,7 +234,9 @@ def test_quiz_q3_right_option_does_not_copy_the_notebook() -> None:
     """The right option is the idea in other words, not the notebook's sentence a student can match by eye."""
     import nbformat
 
-    notebook = nbformat.read(Path(__file__).resolve().parent.parent / "notebooks" / "02_saliency_maps.ipynb", as_version=4)
+    notebook = nbformat.read(
+        Path(__file__).resolve().parent.parent / "notebooks" / "02_saliency_maps.ipynb", as_version=4
+    )
     prose = " ".join(c.source for c in notebook.cells if c.cell_type == "markdown").lower()
     right = ex.Q3.options[ord(ex.Q3.answer) - ord("a")].lower()
     words = right.replace(",", " ").replace(":", " ").split()

@@ -38,14 +38,20 @@ def sol04() -> ModuleType:
 def test_objective_check(sol03) -> None:
     assert ex03.check_objective(sol03.objective)
     assert not ex03.check_objective(lambda logits, x, c, l2: None)
-    assert not ex03.check_objective(lambda logits, x, c, l2: logits[:, c] - l2 * x.norm())  # norm, not squared, not per image
+    assert not ex03.check_objective(
+        lambda logits, x, c, l2: logits[:, c] - l2 * x.norm()
+    )  # norm, not squared, not per image
     assert not ex03.check_objective(lambda logits, x, c, l2: logits[:, c] + l2 * (x**2).flatten(1).sum(1))
     assert not ex03.check_objective("not a function")
     verdict = ex03.check_objective(lambda *a: 1 / 0)
     assert not verdict and "ZeroDivisionError" in verdict.message
-    verdict = ex03.check_objective(lambda logits, x, c, l2: logits[:, c] - l2 * x.mul_(x).flatten(1).sum(1))  # squares x in place
+    verdict = ex03.check_objective(
+        lambda logits, x, c, l2: logits[:, c] - l2 * x.mul_(x).flatten(1).sum(1)
+    )  # squares x in place
     assert not verdict and "changed its inputs in place" in verdict.message
-    verdict = ex03.check_objective(lambda logits, x, c, l2: logits[:, c] - l2 * (x**2).flatten(1).sum(1) + torch.zeros(len(x)))
+    verdict = ex03.check_objective(
+        lambda logits, x, c, l2: logits[:, c] - l2 * (x**2).flatten(1).sum(1) + torch.zeros(len(x))
+    )
     assert not verdict and "not on a GPU" in verdict.message  # torch.zeros without device=
 
 
@@ -85,6 +91,7 @@ def test_starting_image_check_on_toy_mean_image(sol03, toy) -> None:
 
 def _student_loop(*, score="logit", penalty=2.0, direction=1.0, extra_steps=0, start=None, seed_start=False):
     """A class_image written as a student would, with one deliberate slip (the defaults are the right loop)."""
+
     def class_image(model, target, steps, lr, l2, size):
         device = next(model.parameters()).device
         if start == "random":
@@ -96,10 +103,13 @@ def _student_loop(*, score="logit", penalty=2.0, direction=1.0, extra_steps=0, s
         for _ in range(steps + extra_steps):
             x = x.detach().requires_grad_(True)
             logits = model(x)
-            s = {"logit": logits, "softmax": logits.softmax(dim=1), "log_softmax": logits.log_softmax(dim=1)}[score][0, target]
+            s = {"logit": logits, "softmax": logits.softmax(dim=1), "log_softmax": logits.log_softmax(dim=1)}[score][
+                0, target
+            ]
             (g,) = torch.autograd.grad(s, x)
             x = x.detach() + direction * lr * (g - penalty * l2 * x.detach())
         return x
+
     return class_image
 
 
@@ -147,7 +157,11 @@ CLASS_IMAGE_MISTAKES = [
     ("gradients on the weights", _trains_weights, "received gradients"),
     ("weights changed", _changes_weights, "weights changed"),
     ("training mode", _training_mode, "training mode"),
-    ("Classifier, not the bare module", lambda m, c, n, lr, l2, s: m.model(torch.zeros(1, 3, s, s)), "bare torch nn.Module"),
+    (
+        "Classifier, not the bare module",
+        lambda m, c, n, lr, l2, s: m.model(torch.zeros(1, 3, s, s)),
+        "bare torch nn.Module",
+    ),
 ]
 
 
@@ -161,7 +175,11 @@ def test_class_image_check_passes_the_solution_and_matches_the_library(sol03, to
     assert torch.allclose(ours, library, atol=1e-5)
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in CLASS_IMAGE_MISTAKES], ids=[i for i, _, _ in CLASS_IMAGE_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [(w, words) for _, w, words in CLASS_IMAGE_MISTAKES],
+    ids=[i for i, _, _ in CLASS_IMAGE_MISTAKES],
+)
 def test_class_image_check_names_the_mistake(wrong, words, toy) -> None:
     verdict = ex03.check_class_image(wrong, toy)
     assert not verdict and words.lower() in verdict.message.lower(), verdict.message
@@ -224,14 +242,21 @@ GRADIENT_MISTAKES = [
     ("P_c: only the logit term", "p", lambda j, p, c: p[c] * (1 - p[c]) * j[c], "only the logit term"),
     ("P_c: 1 - P_c for P_c", "p", lambda j, p, c: (1 - p[c]) * (j[c] - p @ j), "the factor is 1 - P_c"),
     ("P_c: sign reversed", "p", lambda j, p, c: p[c] * (p @ j - j[c]), "sign is reversed"),
-    ("P_c: competitors without P_c", "p", lambda j, p, c: p[c] * (1 - p[c]) * j[c] - _others(j, p, c), "lacks its factor P_c"),
+    (
+        "P_c: competitors without P_c",
+        "p",
+        lambda j, p, c: p[c] * (1 - p[c]) * j[c] - _others(j, p, c),
+        "lacks its factor P_c",
+    ),
     ("P_c: probs[c] -= 1", "p", _lowers_probs_in_place, "changed its inputs in place"),
     ("P_c: a list", "p", lambda j, p, c: (p[c] * (j[c] - p @ j)).tolist(), "should return a tensor"),
 ]
 CHECKS_04 = {"log": ex04.check_log_softmax_grad, "p": ex04.check_softmax_grad}
 
 
-@pytest.mark.parametrize(("check", "wrong", "words"), [m[1:] for m in GRADIENT_MISTAKES], ids=[m[0] for m in GRADIENT_MISTAKES])
+@pytest.mark.parametrize(
+    ("check", "wrong", "words"), [m[1:] for m in GRADIENT_MISTAKES], ids=[m[0] for m in GRADIENT_MISTAKES]
+)
 def test_gradient_checks_name_the_mistake(check, wrong, words) -> None:
     verdict = CHECKS_04[check](wrong)
     assert not verdict and words in verdict.message, verdict.message
@@ -319,8 +344,10 @@ def test_reference_gradient_matches_autograd() -> None:
 
 def _plain_loop(sol03):
     """Exercise 3's plain loop behind exercise 5's signature: no jitter, no blur, no clip (SGD at Lite0's lr)."""
+
     def jitter_blur_class_image(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every):
         return sol03.class_image(model, target, steps, 0.5, l2, size)
+
     return jitter_blur_class_image
 
 
@@ -346,8 +373,13 @@ def test_jitter_blur_check_refuses_broken_rules_before_judging(sol03, lite0) -> 
         model(x)[0, target].backward()  # .grad on every (trainable) weight
         return sol03.jitter_blur_class_image(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every)
 
-    for wrong, words in ((unclipped, "valid pixel range"), (trains, "training mode"), (backward, "received gradients"),
-                         (lambda *args: None, "returned None"), (lambda *args: torch.zeros(1, 3, 8, 8), "has shape")):
+    for wrong, words in (
+        (unclipped, "valid pixel range"),
+        (trains, "training mode"),
+        (backward, "received gradients"),
+        (lambda *args: None, "returned None"),
+        (lambda *args: torch.zeros(1, 3, 8, 8), "has shape"),
+    ):
         verdict = ex03.check_jitter_blur_class_image(wrong, lite0, None, _never_judged)
         assert not verdict and words in verdict.message, verdict.message
     assert all(p.grad is None and not p.requires_grad for p in lite0.model.parameters()) and not lite0.model.training

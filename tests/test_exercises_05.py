@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from helpers import localization as loc
-from helpers.exercises import localization as ex
 from helpers.evaluation import boxes as box_eval
+from helpers.exercises import localization as ex
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions" / "05_solutions.py"
 CHECKS = [ex.check_seeds, ex.check_seed_colour_models, ex.check_cut_and_box]
@@ -40,6 +40,7 @@ def test_stub_returning_none_fails(check) -> None:
 
 def _student_seeds(*, fg_op=np.greater_equal, bg_op=np.less_equal, quantile=np.quantile, from_top=False, sign=1):
     """A seeds() written as a student would, with one deliberate slip (the defaults are the right answer)."""
+
     def seeds(saliency, fg_quantile, bg_quantile):
         if from_top:
             fg_quantile, bg_quantile = 1 - fg_quantile, 1 - bg_quantile
@@ -48,6 +49,7 @@ def _student_seeds(*, fg_op=np.greater_equal, bg_op=np.less_equal, quantile=np.q
         out[fg_op(saliency, q_fg)] = sign
         out[bg_op(saliency, q_bg)] = -sign
         return out
+
     return seeds
 
 
@@ -64,7 +66,9 @@ SEED_MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in SEED_MISTAKES], ids=[i for i, _, _ in SEED_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"), [(w, words) for _, w, words in SEED_MISTAKES], ids=[i for i, _, _ in SEED_MISTAKES]
+)
 def test_seeds_check_names_the_mistake(wrong, words) -> None:
     verdict = ex.check_seeds(wrong)
     assert not verdict and words in verdict.message, verdict.message
@@ -72,12 +76,14 @@ def test_seeds_check_names_the_mistake(wrong, words) -> None:
 
 def _whole_image_models(unseeded):
     """seed_colour_models as a student might write it: GrabCut fits its models on the whole image."""
+
     def seed_colour_models(image, seeds):
         mask = np.full(seeds.shape, unseeded, np.uint8)
         mask[seeds == 1], mask[seeds == -1] = cv2.GC_FGD, cv2.GC_BGD
         bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
         cv2.grabCut(image, mask, None, bgd, fgd, 0, cv2.GC_INIT_WITH_MASK)
         return bgd, fgd
+
     return seed_colour_models
 
 
@@ -86,7 +92,11 @@ COLOUR_MODEL_MISTAKES = [
     ("whole image, unseeded probable background", _whole_image_models(cv2.GC_PR_BGD), "counted as probable background"),
     ("whole image, unseeded probable foreground", _whole_image_models(cv2.GC_PR_FGD), "counted as probable foreground"),
     ("models swapped", lambda image, seeds: sol_05().seed_colour_models(image, seeds)[::-1], "swapped"),
-    ("models fitted on inverted seeds", lambda image, seeds: sol_05().seed_colour_models(image, -seeds), "swapped"),  # the same models, swapped
+    (
+        "models fitted on inverted seeds",
+        lambda image, seeds: sol_05().seed_colour_models(image, -seeds),
+        "swapped",
+    ),  # the same models, swapped
     ("empty models", lambda image, seeds: (np.zeros((1, 65)), np.zeros((1, 65))), "agrees with the reference on only"),
     ("one array", lambda image, seeds: np.zeros(65), "(1, 65)"),
 ]
@@ -99,7 +109,11 @@ def sol_05():
     return module
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in COLOUR_MODEL_MISTAKES], ids=[i for i, _, _ in COLOUR_MODEL_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [(w, words) for _, w, words in COLOUR_MODEL_MISTAKES],
+    ids=[i for i, _, _ in COLOUR_MODEL_MISTAKES],
+)
 def test_colour_models_check_names_the_mistake(wrong, words) -> None:
     verdict = ex.check_seed_colour_models(wrong)
     assert not verdict and words in verdict.message, verdict.message
@@ -140,11 +154,16 @@ def test_synthetic_scenes_are_localizable_by_the_paper_pipeline() -> None:
     for seed in range(6):
         image, saliency, box = ex.synthetic_scene(seed)
         seeds = loc.saliency_seeds(saliency)
-        assert box_eval.iou(ex.cut_and_box_reference(image, seeds, *ex.seed_colour_models_reference(image, seeds)), box) >= 0.5
+        assert (
+            box_eval.iou(ex.cut_and_box_reference(image, seeds, *ex.seed_colour_models_reference(image, seeds)), box)
+            >= 0.5
+        )
 
 
 def test_quiz_right_answers_pass_wrong_ones_fail_with_the_explanation() -> None:
-    assert ex.Q1.check("b") and ex.Q2.check(0.333) and ex.Q2.check("1/3") and ex.Q2.check(" 1 / 3 ") and ex.Q3.check("a")
+    assert (
+        ex.Q1.check("b") and ex.Q2.check(0.333) and ex.Q2.check("1/3") and ex.Q2.check(" 1 / 3 ") and ex.Q3.check("a")
+    )
     for question, wrong in ((ex.Q1, "a"), (ex.Q2, 0.2), (ex.Q3, "b")):
         verdict = question.check(wrong)
         assert not verdict and question.explanation in verdict.message

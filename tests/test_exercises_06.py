@@ -25,9 +25,14 @@ def sol():
 
 
 def test_solutions_pass(sol) -> None:
-    for check, fn in ((ex.check_conv1d_input_gradient, sol.conv1d_input_gradient), (ex.check_maxpool2d_backward, sol.maxpool2d_backward),
-                      (ex.check_fooling_loop, sol.fooling_loop), (ex.check_deconvnet_rule, sol.deconvnet_relu),
-                      (ex.check_guided_rule, sol.guided_relu), (ex.check_rules_max_difference, sol.rules_max_difference)):
+    for check, fn in (
+        (ex.check_conv1d_input_gradient, sol.conv1d_input_gradient),
+        (ex.check_maxpool2d_backward, sol.maxpool2d_backward),
+        (ex.check_fooling_loop, sol.fooling_loop),
+        (ex.check_deconvnet_rule, sol.deconvnet_relu),
+        (ex.check_guided_rule, sol.guided_relu),
+        (ex.check_rules_max_difference, sol.rules_max_difference),
+    ):
         verdict = check(fn)
         assert verdict, verdict.message
 
@@ -35,6 +40,7 @@ def test_solutions_pass(sol) -> None:
 def test_other_correct_answers_pass() -> None:
     """The library's own layers are right answers where the exercise allows them: the checks accept any correct
     computation, not one recipe (the pooling indices are PyTorch's switches, ties included)."""
+
     def unpool(g, x, k):
         _, idx = F.max_pool2d(x, k, return_indices=True)
         return F.max_unpool2d(g, idx, k, output_size=x.shape[-2:])
@@ -91,21 +97,33 @@ def _conv_by_autograd(g, w, stride, length):
 CONV_MISTAKES: list[tuple[str, Callable, str]] = [
     ("flip forgotten", lambda g, w, s, n: _conv_backward(g, w, s, n, flip=False), "filter was not flipped"),
     ("channels not swapped", lambda g, w, s, n: _conv_backward(g, w, s, n, swap=False), "channel axes"),
-    ("neither flipped nor swapped", lambda g, w, s, n: _conv_backward(g, w, s, n, flip=False, swap=False), "not flipped"),
+    (
+        "neither flipped nor swapped",
+        lambda g, w, s, n: _conv_backward(g, w, s, n, flip=False, swap=False),
+        "not flipped",
+    ),
     ("stride ignored", lambda g, w, s, n: _conv_backward(g, w, s, n, use_stride=False), "stride was ignored"),
     ("tail not padded", lambda g, w, s, n: _conv_backward(g, w, s, n, tail=False), "Pad the result with zeros"),
-    ("stride ignored, padded to length", lambda g, w, s, n: F.pad(_conv_backward(g, w, 1, n, use_stride=False),
-                                                                   (0, n - g.shape[-1] - w.shape[-1] + 1)), "differs from autograd"),
+    (
+        "stride ignored, padded to length",
+        lambda g, w, s, n: F.pad(_conv_backward(g, w, 1, n, use_stride=False), (0, n - g.shape[-1] - w.shape[-1] + 1)),
+        "differs from autograd",
+    ),
     ("changes grad_out", lambda g, w, s, n: _conv_backward(g.add_(0.5), w, s, n), "in place"),
     ("returns a list", lambda g, w, s, n: _conv_backward(g, w, s, n).tolist(), "should return a tensor"),
-    ("F.conv_transpose1d", lambda g, w, s, n: F.pad(F.conv_transpose1d(g, w, stride=s), (0, n - (g.shape[-1] - 1) * s - w.shape[-1])),
-     "without conv_transpose"),
+    (
+        "F.conv_transpose1d",
+        lambda g, w, s, n: F.pad(F.conv_transpose1d(g, w, stride=s), (0, n - (g.shape[-1] - 1) * s - w.shape[-1])),
+        "without conv_transpose",
+    ),
     ("autograd", _conv_by_autograd, "without autograd"),
     ("torch.zeros without device=", lambda g, w, s, n: _conv_backward(g, w, s, n, default_device=True), "not on a GPU"),
 ]
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in CONV_MISTAKES], ids=[i for i, _, _ in CONV_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"), [(w, words) for _, w, words in CONV_MISTAKES], ids=[i for i, _, _ in CONV_MISTAKES]
+)
 def test_conv_backward_names_the_mistake(wrong, words) -> None:
     verdict = ex.check_conv1d_input_gradient(wrong)
     assert not verdict and words in verdict.message, verdict.message
@@ -141,22 +159,50 @@ POOL_MISTAKES: list[tuple[str, Callable, str]] = [
     ("average pooling", lambda g, x, k: g.repeat_interleave(k, 2).repeat_interleave(k, 3) / k**2, "average pooling"),
     ("to the minimum", lambda g, x, k: _pool_routes(g, x, k, lambda win: win.argmin(-1)), "minimum"),
     ("ReLU'd switches", lambda g, x, k: _pool_routes(g, x, k, lambda win: win.argmax(-1)) * (x > 0), "negative"),
-    ("window axes mixed up", lambda g, x, k: _pool_routes(g, x.transpose(2, 3), k, lambda win: win.argmax(-1)).transpose(2, 3)
-     if x.shape[2] == x.shape[3] else _pool_routes(g, x, k, lambda win: win.argmax(-1)).flip(-1), "differs from autograd"),
+    (
+        "window axes mixed up",
+        lambda g, x, k: (
+            _pool_routes(g, x.transpose(2, 3), k, lambda win: win.argmax(-1)).transpose(2, 3)
+            if x.shape[2] == x.shape[3]
+            else _pool_routes(g, x, k, lambda win: win.argmax(-1)).flip(-1)
+        ),
+        "differs from autograd",
+    ),
     ("pooled shape", lambda g, x, k: g, "expected x's shape"),
     ("max routing: every tied maximum", _max_routing, "every tied input"),
-    ("split among tied maxima", lambda g, x, k: _max_routing(g, x, k) / _up(F.avg_pool2d((x == _up(F.max_pool2d(x, k), k)).to(g.dtype), k) * k**2, k),
-     "split among the tied inputs"),
-    ("the last tied maximum", lambda g, x, k: _pool_routes(g, x, k, lambda win: k * k - 1 - win.flip(-1).argmax(-1)), "last tied input"),
-    ("autograd", lambda g, x, k: torch.autograd.grad(F.max_pool2d(x.clone().requires_grad_(True), k), x, g, allow_unused=True)[0],
-     "without autograd"),
-    ("changes x in place", lambda g, x, k: _pool_routes(g, x.mul_(1.0).add_(0.0).clamp_(min=-1e9).sub_(1e-3), k, lambda win: win.argmax(-1)),
-     "in place"),
+    (
+        "split among tied maxima",
+        lambda g, x, k: (
+            _max_routing(g, x, k) / _up(F.avg_pool2d((x == _up(F.max_pool2d(x, k), k)).to(g.dtype), k) * k**2, k)
+        ),
+        "split among the tied inputs",
+    ),
+    (
+        "the last tied maximum",
+        lambda g, x, k: _pool_routes(g, x, k, lambda win: k * k - 1 - win.flip(-1).argmax(-1)),
+        "last tied input",
+    ),
+    (
+        "autograd",
+        lambda g, x, k: torch.autograd.grad(F.max_pool2d(x.clone().requires_grad_(True), k), x, g, allow_unused=True)[
+            0
+        ],
+        "without autograd",
+    ),
+    (
+        "changes x in place",
+        lambda g, x, k: _pool_routes(
+            g, x.mul_(1.0).add_(0.0).clamp_(min=-1e9).sub_(1e-3), k, lambda win: win.argmax(-1)
+        ),
+        "in place",
+    ),
     ("torch.zeros without device=", _pool_default_device, "not on a GPU"),
 ]
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in POOL_MISTAKES], ids=[i for i, _, _ in POOL_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"), [(w, words) for _, w, words in POOL_MISTAKES], ids=[i for i, _, _ in POOL_MISTAKES]
+)
 def test_maxpool_backward_names_the_mistake(wrong, words) -> None:
     verdict = ex.check_maxpool2d_backward(wrong)
     assert not verdict and words in verdict.message, verdict.message
@@ -166,8 +212,26 @@ def test_maxpool_backward_names_the_mistake(wrong, words) -> None:
 # Exercise 3
 
 
-def _fool(model, x, target, eps, alpha, steps, *, sign=1.0, clip="original", pixel_range=True, unit=True, logp=False, once=False,
-          softmax=False, first_only=False, backward=False, train=False, default_device=False):
+def _fool(
+    model,
+    x,
+    target,
+    eps,
+    alpha,
+    steps,
+    *,
+    sign=1.0,
+    clip="original",
+    pixel_range=True,
+    unit=True,
+    logp=False,
+    once=False,
+    softmax=False,
+    first_only=False,
+    backward=False,
+    train=False,
+    default_device=False,
+):
     adv, grad = x.clone(), None
     if train:
         model.train()
@@ -205,7 +269,11 @@ FOOL_MISTAKES: list[tuple[str, Callable, str]] = [
     ("changes x in place", lambda m, x, t, e, a, s: x.add_(0.01), "in place"),
     ("returns one image", lambda m, x, t, e, a, s: _fool(m, x, t, e, a, s)[0], "shape"),
     ("softmax probability", lambda *a: _fool(*a, softmax=True), "the probability P_c"),
-    ("the perturbation, not the image", lambda m, x, t, e, a, s: _fool(m, x, t, e, a, s) - x, "returned the perturbation"),
+    (
+        "the perturbation, not the image",
+        lambda m, x, t, e, a, s: _fool(m, x, t, e, a, s) - x,
+        "returned the perturbation",
+    ),
     ("only the first image's score", lambda *a: _fool(*a, first_only=True), "only the first image moved"),
     (".backward()", lambda *a: _fool(*a, backward=True), "filled the model's .grad"),
     ("model.train()", lambda *a: _fool(*a, train=True), "training mode"),
@@ -213,7 +281,9 @@ FOOL_MISTAKES: list[tuple[str, Callable, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("wrong", "words"), [(w, words) for _, w, words in FOOL_MISTAKES], ids=[i for i, _, _ in FOOL_MISTAKES])
+@pytest.mark.parametrize(
+    ("wrong", "words"), [(w, words) for _, w, words in FOOL_MISTAKES], ids=[i for i, _, _ in FOOL_MISTAKES]
+)
 def test_fooling_loop_names_the_mistake(wrong, words) -> None:
     verdict = ex.check_fooling_loop(wrong)
     assert not verdict and words in verdict.message, verdict.message
@@ -225,11 +295,22 @@ def test_fooling_reference_raises_the_score_and_keeps_the_budget() -> None:
     adv = ex.fooling_loop_reference(net, x, 1, 0.03, 0.01, 6)
     assert float((adv - x).abs().max()) <= 0.03 + 1e-12 and 0 <= float(adv.min()) and float(adv.max()) <= 1
     assert bool((net(adv)[:, 1] > net(x)[:, 1]).all())
-    assert float((ex.fooling_loop_reference(net, x, 1, 0.03, 0.01, 6, budget=False) - x).abs().max()) > 0.03  # the budget binds
+    assert (
+        float((ex.fooling_loop_reference(net, x, 1, 0.03, 0.01, 6, budget=False) - x).abs().max()) > 0.03
+    )  # the budget binds
 
 
-@pytest.mark.parametrize("check", [ex.check_conv1d_input_gradient, ex.check_maxpool2d_backward, ex.check_fooling_loop,
-                                   ex.check_deconvnet_rule, ex.check_guided_rule, ex.check_rules_max_difference])
+@pytest.mark.parametrize(
+    "check",
+    [
+        ex.check_conv1d_input_gradient,
+        ex.check_maxpool2d_backward,
+        ex.check_fooling_loop,
+        ex.check_deconvnet_rule,
+        ex.check_guided_rule,
+        ex.check_rules_max_difference,
+    ],
+)
 def test_stubs_and_crashes_fail(check) -> None:
     assert "returned None" in check(lambda *args: None).message
     assert "raised ZeroDivisionError" in check(lambda *args: 1 / 0).message
@@ -240,13 +321,32 @@ RULE_MISTAKES: list[tuple[str, Callable, Callable, str]] = [
     ("guided <- gradient rule", ex.check_guided_rule, lambda g, x: g * (x > 0), "that is the gradient rule"),
     ("guided <- DeconvNet rule", ex.check_guided_rule, lambda g, x: g.clamp(min=0), "that is the DeconvNet rule"),
     ("guided <- x >= 0", ex.check_guided_rule, lambda g, x: g * ((x >= 0) & (g > 0)), "x >= 0"),
-    ("guided <- times relu(x)", ex.check_guided_rule, lambda g, x: g.clamp(min=0) * x.clamp(min=0), "multiplied by relu(x)"),
+    (
+        "guided <- times relu(x)",
+        ex.check_guided_rule,
+        lambda g, x: g.clamp(min=0) * x.clamp(min=0),
+        "multiplied by relu(x)",
+    ),
     ("guided <- in place", ex.check_guided_rule, lambda g, x: g.mul_((x > 0) & (g > 0)), "in place"),
-    ("guided <- default device", ex.check_guided_rule, lambda g, x: torch.zeros(g.shape, dtype=g.dtype) + g * ((x > 0) & (g > 0)),
-     "not on a GPU"),
-    ("guided <- a list", ex.check_guided_rule, lambda g, x: (g * ((x > 0) & (g > 0))).tolist(), "should return a tensor"),
+    (
+        "guided <- default device",
+        ex.check_guided_rule,
+        lambda g, x: torch.zeros(g.shape, dtype=g.dtype) + g * ((x > 0) & (g > 0)),
+        "not on a GPU",
+    ),
+    (
+        "guided <- a list",
+        ex.check_guided_rule,
+        lambda g, x: (g * ((x > 0) & (g > 0))).tolist(),
+        "should return a tensor",
+    ),
     ("DeconvNet <- gradient rule", ex.check_deconvnet_rule, lambda g, x: g * (x > 0), "that is the gradient rule"),
-    ("DeconvNet <- guided rule", ex.check_deconvnet_rule, lambda g, x: g * ((x > 0) & (g > 0)), "that is the guided rule"),
+    (
+        "DeconvNet <- guided rule",
+        ex.check_deconvnet_rule,
+        lambda g, x: g * ((x > 0) & (g > 0)),
+        "that is the guided rule",
+    ),
     ("DeconvNet <- |g|", ex.check_deconvnet_rule, lambda g, x: g.abs(), "Hint: DeconvNet ignores x"),
 ]
 
@@ -264,8 +364,15 @@ def test_rule_that_only_works_on_the_test_tensors_fails_inside_the_backward() ->
 
 
 def test_wrong_difference_fails(sol) -> None:
-    only_two = lambda m, x, t: float((A.backprop_saliency(m, x, t, rule="gradient", reduce=None)  # noqa: E731
-                                      - A.backprop_saliency(m, x, t, rule="guided", reduce=None)).abs().max() * 0.5)
+    only_two = lambda m, x, t: float(  # noqa: E731 - a wrong answer, written as a student would
+        (
+            A.backprop_saliency(m, x, t, rule="gradient", reduce=None)  # noqa: E731
+            - A.backprop_saliency(m, x, t, rule="guided", reduce=None)
+        )
+        .abs()
+        .max()
+        * 0.5
+    )
     assert not ex.check_rules_max_difference(only_two)
     assert not ex.check_rules_max_difference(lambda m, x, t: 1.0)
     assert "one number" in ex.check_rules_max_difference(lambda m, x, t: [1.0, 2.0]).message

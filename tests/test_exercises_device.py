@@ -32,6 +32,7 @@ from helpers.exercises.rules import DefaultDeviceElsewhere
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
 @contextmanager
 def model_elsewhere() -> Iterator[DefaultDeviceElsewhere]:
     with DefaultDeviceElsewhere() as mode:
@@ -40,7 +41,9 @@ def model_elsewhere() -> Iterator[DefaultDeviceElsewhere]:
 
 
 def _solutions(number: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"solutions_{number}_device", ROOT / "solutions" / f"{number}_solutions.py")
+    spec = importlib.util.spec_from_file_location(
+        f"solutions_{number}_device", ROOT / "solutions" / f"{number}_solutions.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -118,11 +121,17 @@ def _device_cases() -> list[tuple[str, object, str]]:
     from helpers.exercises import linear as ex01
     from helpers.exercises import logits as ex04
 
-    return [("01 ex1", ex01.check_relu_gradient, "01.relu_gradient"), ("01 ex2", ex01.check_taylor_error, "01.taylor_error"),
-            ("04 ex1", ex04.check_score_jacobian, "04.score_jacobian"), ("04 ex2", ex04.check_log_softmax_grad, "04.log_softmax_grad"),
-            ("04 ex3", ex04.check_softmax_grad, "04.softmax_grad"), ("06 ex1", ex06.check_conv1d_input_gradient, "06.conv1d_input_gradient"),
-            ("06 ex2", ex06.check_maxpool2d_backward, "06.maxpool2d_backward"), ("06 ex3", ex06.check_fooling_loop, "06.fooling_loop"),
-            ("06 ex4", ex06.check_guided_rule, "06.guided_relu")]
+    return [
+        ("01 ex1", ex01.check_relu_gradient, "01.relu_gradient"),
+        ("01 ex2", ex01.check_taylor_error, "01.taylor_error"),
+        ("04 ex1", ex04.check_score_jacobian, "04.score_jacobian"),
+        ("04 ex2", ex04.check_log_softmax_grad, "04.log_softmax_grad"),
+        ("04 ex3", ex04.check_softmax_grad, "04.softmax_grad"),
+        ("06 ex1", ex06.check_conv1d_input_gradient, "06.conv1d_input_gradient"),
+        ("06 ex2", ex06.check_maxpool2d_backward, "06.maxpool2d_backward"),
+        ("06 ex3", ex06.check_fooling_loop, "06.fooling_loop"),
+        ("06 ex4", ex06.check_guided_rule, "06.guided_relu"),
+    ]
 
 
 @needs_gpu
@@ -145,9 +154,15 @@ def test_checks_pass_the_solutions_on_the_gpu(check, solution) -> None:
 @needs_gpu
 def test_a_default_device_bug_fails_on_the_gpu_with_the_same_message() -> None:
     """The bug of issue 32 (torch.zeros without device=) fails on the GPU as under the 'meta' trick on the CPU."""
+
     def default_device_pool(g, x, k):
         return torch.zeros(x.shape, dtype=x.dtype) + _solutions("06").maxpool2d_backward(g, x, k)
 
-    on_gpu, on_cpu = ex06.check_maxpool2d_backward(default_device_pool, device=GPU), ex06.check_maxpool2d_backward(default_device_pool)
+    on_gpu, on_cpu = (
+        ex06.check_maxpool2d_backward(default_device_pool, device=GPU),
+        ex06.check_maxpool2d_backward(default_device_pool),
+    )
     assert not on_gpu and not on_cpu and "not on a GPU" in on_cpu.message
-    assert "Expected all tensors to be on the same device" in on_gpu.message or "device" in on_gpu.message, on_gpu.message
+    assert "Expected all tensors to be on the same device" in on_gpu.message or "device" in on_gpu.message, (
+        on_gpu.message
+    )

@@ -70,7 +70,9 @@ def test_random_transform_is_seeded_differentiable_and_checks_names() -> None:
     assert grad.abs().sum() > 0
     assert random_transform(x, (), torch.Generator()) is x
     padded = random_transform(x, ("pad",), torch.Generator())
-    assert padded.shape[-1] == 32 + 2 * 3 and float(padded[0, 0, 0, 0].detach()) == 0.5  # 12 px at 128 -> 3 px at 32, grey
+    assert (
+        padded.shape[-1] == 32 + 2 * 3 and float(padded[0, 0, 0, 0].detach()) == 0.5
+    )  # 12 px at 128 -> 3 px at 32, grey
     with pytest.raises(ValueError, match="Unknown transform"):
         random_transform(x, ("shear",), torch.Generator())
 
@@ -102,8 +104,14 @@ def test_feature_visualization_is_deterministic_and_batch_independent(random_toy
     c = feature_visualization(random_toy, "star", seed=2, **kwargs)
     assert np.abs(a[1].image.astype(int) - b.image.astype(int)).max() <= 1
     assert not np.array_equal(b.image, c.image)
-    for options in ({"param": "pixel"}, {"decorrelate": False}, {"transforms": ()}, {"l2": 1.0}, {"model_size": 32},
-                    {"model_size": None}):
+    for options in (
+        {"param": "pixel"},
+        {"decorrelate": False},
+        {"transforms": ()},
+        {"l2": 1.0},
+        {"model_size": 32},
+        {"model_size": None},
+    ):
         r = feature_visualization(random_toy, "ring", steps=2, size=32, progress=False, **options)
         assert r.image.shape == (32, 32, 3)
 

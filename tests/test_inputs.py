@@ -26,10 +26,13 @@ def test_model_input_moves_to_the_models_device_and_dtype(toy, x):
     assert torch.allclose(saliency_map(toy, double, 0), saliency_map(toy, x, 0))
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("efficientnet_lite0", r"Load it first: model = helpers.load_model\('efficientnet_lite0'\)"),
-    (42, "Expected a helpers.Classifier or an nn.Module"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("efficientnet_lite0", r"Load it first: model = helpers.load_model\('efficientnet_lite0'\)"),
+        (42, "Expected a helpers.Classifier or an nn.Module"),
+    ],
+)
 def test_a_model_that_is_not_a_model_names_the_fix(x, bad, message):
     with pytest.raises(TypeError, match=message):
         saliency_map(bad, x, 0)
@@ -93,9 +96,13 @@ def coffee_224():
     return cv2.resize(helpers.load_image("coffee"), (224, 224), interpolation=cv2.INTER_AREA)
 
 
-@pytest.mark.parametrize("function", [photos.photo_saliency, photos.localize_photo, photos.localize_photo_paper, photos.gradcam_map])
+@pytest.mark.parametrize(
+    "function", [photos.photo_saliency, photos.localize_photo, photos.localize_photo_paper, photos.gradcam_map]
+)
 def test_photo_functions_name_the_fix_for_a_model_name_or_a_bare_module(lite0, coffee_224, function):
-    with pytest.raises(TypeError, match=rf"{function.__name__} needs a helpers.Classifier.*helpers.load_model\('efficientnet_lite0'\)"):
+    with pytest.raises(
+        TypeError, match=rf"{function.__name__} needs a helpers.Classifier.*helpers.load_model\('efficientnet_lite0'\)"
+    ):
         function("efficientnet_lite0", coffee_224)
     with pytest.raises(TypeError, match=r"not its bare module \(clf.model\)"):
         function(lite0.model, coffee_224)
@@ -117,8 +124,8 @@ def test_an_unlikely_target_warns_and_says_what_the_map_means(lite0, coffee_224)
         photos.photo_saliency(lite0, coffee_224, "kite")
     with warnings.catch_warnings():
         warnings.simplefilter("error", photos.UnlikelyTargetWarning)
-        photos.localize_photo(lite0, coffee_224, "espresso")   # the top class: no warning
-        photos.localize_photo(lite0, coffee_224)                # None = the top class
+        photos.localize_photo(lite0, coffee_224, "espresso")  # the top class: no warning
+        photos.localize_photo(lite0, coffee_224)  # None = the top class
         photos.without_unlikely_warnings(photos.localize_photo)(lite0, coffee_224, "kite")  # evaluations stay quiet
 
 

@@ -30,15 +30,20 @@ def test_readme_plans_give_every_notebook_a_slot_and_fill_the_sessions() -> None
 def test_notebook_time_line_matches_its_headings_and_the_readme(path: Path) -> None:
     plan = lecture.read_plan(path)
     number = path.name[:2]
-    print(f"{plan.name}: main line {plan.main_line} min, headings {plan.heading_minutes} min, "
-          f"{plan.main_line_words} main-line words, {plan.live_cells} live cell(s)")
+    print(
+        f"{plan.name}: main line {plan.main_line} min, headings {plan.heading_minutes} min, "
+        f"{plan.main_line_words} main-line words, {plan.live_cells} live cell(s)"
+    )
     assert plan.main_line is not None, f"{path.name}: the first cell needs '**Time.** Main line: N min'"
     assert plan.heading_minutes == plan.main_line, (
-        f"{path.name}: the main line's headings add up to {plan.heading_minutes} min, the time line says {plan.main_line}")
+        f"{path.name}: the main line's headings add up to {plan.heading_minutes} min, the time line says {plan.main_line}"
+    )
     assert plan.two_session == plan.main_line == SLOTS["two"][number], (
-        f"{path.name}: two-session plan {plan.two_session} min, main line {plan.main_line} min, README {SLOTS['two'][number]} min")
+        f"{path.name}: two-session plan {plan.two_session} min, main line {plan.main_line} min, README {SLOTS['two'][number]} min"
+    )
     assert plan.one_session == SLOTS["one"][number], (
-        f"{path.name}: one-session plan {plan.one_session} min, README {SLOTS['one'][number]} min")
+        f"{path.name}: one-session plan {plan.one_session} min, README {SLOTS['one'][number]} min"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -47,7 +52,8 @@ def test_notebook_has_a_live_cell_and_a_short_main_line(path: Path) -> None:
     assert plan.live_cells >= 1, f"{path.name}: tag at least one code cell `live` (a lecturer runs it in class)"
     assert plan.main_line_words <= lecture.MAX_MAIN_LINE_WORDS, (
         f"{path.name}: {plan.main_line_words} words on the main line (at most {lecture.MAX_MAIN_LINE_WORDS}); "
-        "move depth to an Optional section or 'Going further'")
+        "move depth to an Optional section or 'Going further'"
+    )
 
 
 def _notebook(*sources: str) -> Path:

@@ -36,7 +36,9 @@ def test_generate_centred_is_deterministic_balanced_and_exact(centred) -> None:
     assert train.boxes[k].tolist() == [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
 
 
-@pytest.mark.parametrize("bad", [dict(n=0), dict(n=2.5), dict(n=10, size=16), dict(n=10, jitter=20.0), dict(n=10, jitter=-1.0)])
+@pytest.mark.parametrize(
+    "bad", [dict(n=0), dict(n=2.5), dict(n=10, size=16), dict(n=10, jitter=20.0), dict(n=10, jitter=-1.0)]
+)
 def test_generate_centred_refuses_bad_arguments(bad) -> None:
     with pytest.raises(ValueError):
         linear.generate_centred(**bad)

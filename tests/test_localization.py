@@ -10,8 +10,7 @@ import torch
 from helpers import localization as loc
 from helpers import toyworld
 from helpers.evaluation import boxes as box_eval
-from helpers.evaluation import ilsvrc
-from helpers.evaluation import voc
+from helpers.evaluation import ilsvrc, voc
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +180,9 @@ def test_bad_images_raise(image: object, match: str) -> None:
         loc.localize(image, np.random.default_rng(0).random((32, 32)))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("saliency, match", [(np.zeros((2, 32, 32)), "2-D"), (np.zeros(10), "2-D"), ("map", "numpy array")])
+@pytest.mark.parametrize(
+    "saliency, match", [(np.zeros((2, 32, 32)), "2-D"), (np.zeros(10), "2-D"), ("map", "numpy array")]
+)
 def test_bad_saliency_shapes_raise(saliency: object, match: str) -> None:
     with pytest.raises((ValueError, TypeError), match=match):
         loc.localize(np.zeros((32, 32, 3), np.uint8), saliency)  # type: ignore[arg-type]
@@ -217,7 +218,10 @@ def test_iou_cases() -> None:
     # apart along one axis only: the other axis overlaps, so an unclipped negative width would give a negative IoU
     assert box_eval.iou((0, 0, 10, 10), (20, 0, 30, 10)) == 0.0
     assert box_eval.iou((0, 0, 10, 10), (0, 20, 10, 30)) == 0.0
-    assert box_eval.box_ious(np.array([[0, 0, 10, 10]] * 2), np.array([[20, 0, 30, 10], [0, 20, 10, 30]])).tolist() == [0.0, 0.0]
+    assert box_eval.box_ious(np.array([[0, 0, 10, 10]] * 2), np.array([[20, 0, 30, 10], [0, 20, 10, 30]])).tolist() == [
+        0.0,
+        0.0,
+    ]
     assert box_eval.iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(50 / 150)
     assert box_eval.iou((0, 0, 10, 10), (2, 2, 4, 4)) == pytest.approx(4 / 100)  # contained
     assert box_eval.iou((0, 0, 10, 10), (5, 5, 5, 5)) == 0.0  # empty box
@@ -272,7 +276,9 @@ def test_localize_boxes_falls_back_to_the_whole_image_when_asked(world: toyworld
 
 
 def test_voc_round_trip(tmp_path) -> None:
-    ann = voc.VocAnnotation("a.png", 64, 48, (voc.VocObject("star", (0, 3, 64, 48)), voc.VocObject("ring", (5, 6, 7, 8))))
+    ann = voc.VocAnnotation(
+        "a.png", 64, 48, (voc.VocObject("star", (0, 3, 64, 48)), voc.VocObject("ring", (5, 6, 7, 8)))
+    )
     voc.write_voc(tmp_path / "a.xml", ann)
     text = (tmp_path / "a.xml").read_text()
     assert "<xmin>1</xmin>" in text and "<xmax>64</xmax>" in text  # VOC: 1-based, inclusive
@@ -320,8 +326,22 @@ def test_ilsvrc_cli_on_toy_fixture(tmp_path, toy, capsys) -> None:
     bad = ilsvrc.ilsvrc_localization_error(toy, ilsvrc.pair_images_and_boxes(images_bad, boxes_bad), progress=False)
     assert bad.localization_error == 1.0 and bad.classification_error == top5.classification_error
     # the command line gives the same numbers
-    code = ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu",
-                     "--batch-size", "16", "--no-progress"])
+    code = ilsvrc.main(
+        [
+            "evaluate",
+            "--images",
+            str(images),
+            "--boxes",
+            str(boxes),
+            "--model",
+            "toy",
+            "--device",
+            "cpu",
+            "--batch-size",
+            "16",
+            "--no-progress",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert f"top-5 localization error {100 * top5.localization_error:.1f}%" in out
@@ -330,11 +350,29 @@ def test_ilsvrc_cli_on_toy_fixture(tmp_path, toy, capsys) -> None:
 def test_ilsvrc_cli_errors(tmp_path, capsys) -> None:
     data = toyworld.generate(3, seed=5)
     images, boxes = write_fixture(tmp_path / "wnid", data, names=["n01440764"] * 3)
-    assert ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu",
-                     "--no-progress"]) == 2
+    assert (
+        ilsvrc.main(
+            [
+                "evaluate",
+                "--images",
+                str(images),
+                "--boxes",
+                str(boxes),
+                "--model",
+                "toy",
+                "--device",
+                "cpu",
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     assert "--synsets" in capsys.readouterr().err
     (boxes / "toy_0000.xml").unlink()
-    assert ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu"]) == 2
+    assert (
+        ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu"])
+        == 2
+    )
     assert "no XML box file" in capsys.readouterr().err
 
 
@@ -421,20 +459,45 @@ def test_ilsvrc_method_paper_runs_the_papers_pipeline(tmp_path, toy, capsys, mon
     monkeypatch.setattr(ilsvrc, "localize_photo", lambda *a, **k: pytest.fail("--method paper ran localize_photo"))
     result = ilsvrc.ilsvrc_localization_error(toy, pairs, top_k=1, progress=False, method="paper")
     assert sorted(calls) == sorted(int(k) for k in data.labels)  # the toy CNN guesses every class right
-    right = [box_eval.iou(original(toy, data.images[i], int(data.labels[i])).box, tuple(data.boxes[i])) >= 0.5
-             for i in range(len(data))]
+    right = [
+        box_eval.iou(original(toy, data.images[i], int(data.labels[i])).box, tuple(data.boxes[i])) >= 0.5
+        for i in range(len(data))
+    ]
     assert result.localization_error == pytest.approx(1.0 - np.mean(right))
     full = ilsvrc.ilsvrc_localization_error(toy, pairs, top_k=1, progress=False, method="full_image")
     assert full.localization_error == 1.0  # toy objects are far smaller than the frame
-    assert ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "toy", "--device", "cpu",
-                        "--top-k", "1", "--method", "paper", "--no-progress"]) == 0
-    assert f"paper: 6 images | top-1 localization error {100 * result.localization_error:.1f}%" in capsys.readouterr().out
+    assert (
+        ilsvrc.main(
+            [
+                "evaluate",
+                "--images",
+                str(images),
+                "--boxes",
+                str(boxes),
+                "--model",
+                "toy",
+                "--device",
+                "cpu",
+                "--top-k",
+                "1",
+                "--method",
+                "paper",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    assert (
+        f"paper: 6 images | top-1 localization error {100 * result.localization_error:.1f}%" in capsys.readouterr().out
+    )
 
 
 def test_ilsvrc_rejects_an_unknown_method(tmp_path, toy) -> None:
     images, boxes = write_fixture(tmp_path, toyworld.generate(2, seed=1))
     with pytest.raises(ValueError, match="method must be one of"):
-        ilsvrc.ilsvrc_localization_error(toy, ilsvrc.pair_images_and_boxes(images, boxes), progress=False, method="graphcut")
+        ilsvrc.ilsvrc_localization_error(
+            toy, ilsvrc.pair_images_and_boxes(images, boxes), progress=False, method="graphcut"
+        )
 
 
 # ---------------------------------------------------------------------------------------------- intervals and paired tests

@@ -12,12 +12,10 @@ import pytest
 import helpers
 from helpers import cam as cam_protocol
 from helpers import localization as loc
-from helpers import photos
-from helpers import toyworld
+from helpers import photos, toyworld
 from helpers.evaluation import boxes as box_eval
-from helpers.evaluation import ilsvrc
+from helpers.evaluation import ilsvrc, voc
 from helpers.evaluation import photo_localization as photo_eval
-from helpers.evaluation import voc
 
 
 def paper_reference(image: np.ndarray, saliency: np.ndarray) -> np.ndarray:
@@ -27,7 +25,9 @@ def paper_reference(image: np.ndarray, saliency: np.ndarray) -> np.ndarray:
     bgr = np.ascontiguousarray(image[:, :, ::-1])
     cv2.setRNGSeed(0)
     seed_pixels = np.ascontiguousarray(np.concatenate([bgr[fg], bgr[bg]])[None])
-    seed_labels = np.concatenate([np.full(fg.sum(), cv2.GC_FGD, np.uint8), np.full(bg.sum(), cv2.GC_BGD, np.uint8)])[None]
+    seed_labels = np.concatenate([np.full(fg.sum(), cv2.GC_FGD, np.uint8), np.full(bg.sum(), cv2.GC_BGD, np.uint8)])[
+        None
+    ]
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.grabCut(seed_pixels, seed_labels, None, bgd, fgd, 0, cv2.GC_INIT_WITH_MASK)  # fit the two GMMs on the seeds
     mask = np.full(saliency.shape, cv2.GC_PR_BGD, np.uint8)
@@ -42,9 +42,16 @@ def small_photo(name: str, side: int = 224) -> tuple[np.ndarray, tuple[int, int,
     """A bundled photo resized to `side` px on its longer side, with its hand-drawn box scaled alike (keeps tests quick)."""
     image = helpers.load_image(name)
     scale = side / max(image.shape[:2])
-    small = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA
+    )
     x0, y0, x1, y1 = helpers.photo_info(name).box
-    return small, (int(x0 * scale), int(y0 * scale), min(small.shape[1], round(x1 * scale)), min(small.shape[0], round(y1 * scale)))
+    return small, (
+        int(x0 * scale),
+        int(y0 * scale),
+        min(small.shape[1], round(x1 * scale)),
+        min(small.shape[0], round(y1 * scale)),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +69,12 @@ def photo_maps(lite0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for name in ("coffee", "flower", "motorcycle"):
         image = small_photo(name)[0]
-        out[name] = (image, photos.quantise_map(photos.method_saliency(lite0, image, helpers.photo_info(name).imagenet[0], "smoothgrad")))
+        out[name] = (
+            image,
+            photos.quantise_map(
+                photos.method_saliency(lite0, image, helpers.photo_info(name).imagenet[0], "smoothgrad")
+            ),
+        )
     return out
 
 
@@ -74,7 +86,12 @@ def test_paper_mode_is_the_papers_pipeline_exactly(toy_maps) -> None:
     for image, saliency in zip(data.images, maps):
         result = loc.localize(image, saliency, loc.PAPER)
         assert np.array_equal(result.mask, paper_reference(image, saliency))
-    assert (loc.PAPER.fg_quantile, loc.PAPER.bg_quantile, loc.PAPER.iterations, loc.PAPER.init) == (0.95, 0.30, 1, "seeds")
+    assert (loc.PAPER.fg_quantile, loc.PAPER.bg_quantile, loc.PAPER.iterations, loc.PAPER.init) == (
+        0.95,
+        0.30,
+        1,
+        "seeds",
+    )
 
 
 @pytest.mark.slow
@@ -89,7 +106,9 @@ def test_settings_override_the_object_they_are_given_not_default(toy_maps) -> No
     assert loc.localize_settings(loc.PAPER, iterations=5) == dataclasses.replace(loc.PAPER, iterations=5)
     assert loc.localize_settings(loc.PAPER, iterations=loc.PAPER.iterations, init=loc.PAPER.init) == loc.PAPER
     three = loc.localize(data.images[0], maps[0], loc.PAPER, iterations=3)
-    assert np.array_equal(three.mask, loc.localize(data.images[0], maps[0], dataclasses.replace(loc.PAPER, iterations=3)).mask)
+    assert np.array_equal(
+        three.mask, loc.localize(data.images[0], maps[0], dataclasses.replace(loc.PAPER, iterations=3)).mask
+    )
     with pytest.raises(TypeError, match=r"unknown setting.*'paper'.*localize\(image, saliency, PAPER\)"):
         loc.localize_settings(paper=True, iterations=5)
 
@@ -115,8 +134,10 @@ def test_localize_photo_is_gradcam_and_the_cam_protocol(lite0) -> None:
     assert helpers.localize_photo is photos.localize_photo and cam_protocol.CAM_THRESHOLD == 0.20
 
 
-@pytest.mark.parametrize("name, target, box, true_iou", [("coffee", "espresso", (105, 0, 488, 300), 0.611),
-                                                          ("chelsea", "Egyptian cat", (0, 0, 427, 300), 0.960)])
+@pytest.mark.parametrize(
+    "name, target, box, true_iou",
+    [("coffee", "espresso", (105, 0, 488, 300), 0.611), ("chelsea", "Egyptian cat", (0, 0, 427, 300), 0.960)],
+)
 def test_localize_photo_boxes_on_bundled_photos(lite0, name: str, target: str, box: tuple, true_iou: float) -> None:
     """Pinned boxes at full resolution (the map is quantised, so 1 or 2 threads give the same box)."""
     result = photos.localize_photo(lite0, helpers.load_image(name), target)
@@ -135,9 +156,9 @@ def test_localize_photo_paper_is_the_papers_pipeline_on_the_10_crop_map(lite0) -
 
 def test_cam_localization_keeps_the_largest_component_above_the_threshold() -> None:
     cam = np.zeros((40, 60), np.float32)
-    cam[5:15, 5:15] = 1.0     # 100 px at the maximum
+    cam[5:15, 5:15] = 1.0  # 100 px at the maximum
     cam[20:35, 30:55] = 0.25  # 375 px above 20% of it: the largest component wins, not the brightest
-    cam[0:3, 50:60] = 0.1     # below 20%
+    cam[0:3, 50:60] = 0.1  # below 20%
     r = cam_protocol.cam_localization(cam)
     assert r.box == (30, 20, 55, 35) and int(r.mask.sum()) == 375 and int(r.segmentation.sum()) == 475
     assert cam_protocol.cam_box(cam, threshold=0.3) == (5, 5, 15, 15)  # 0.25 < 30% of the max: only the bright square
@@ -228,10 +249,21 @@ def test_benchmark_results_ship_and_read_as_measured() -> None:
 def test_benchmark_photo_cases_are_two_report_split_photos_scored_as_the_benchmark(lite0) -> None:
     import json
 
-    split = {r["id"]: r for r in json.loads((photo_eval.BENCHMARK_DIR.parent.parent / "benchmarks" / "photo_splits.json").read_text())["splits"]["report"]} \
-        if (photo_eval.BENCHMARK_DIR.parent.parent / "benchmarks").is_dir() else None
+    split = (
+        {
+            r["id"]: r
+            for r in json.loads(
+                (photo_eval.BENCHMARK_DIR.parent.parent / "benchmarks" / "photo_splits.json").read_text()
+            )["splits"]["report"]
+        }
+        if (photo_eval.BENCHMARK_DIR.parent.parent / "benchmarks").is_dir()
+        else None
+    )
     cases = photo_eval.benchmark_photo_cases(lite0)
-    assert [(c.name, c.category, lite0.categories[c.target]) for c in cases] == [("coco_194", "pizza", "pizza"), ("coco_529", "motorcycle", "moped")]
+    assert [(c.name, c.category, lite0.categories[c.target]) for c in cases] == [
+        ("coco_194", "pizza", "pizza"),
+        ("coco_529", "motorcycle", "moped"),
+    ]
     assert [c.boxes for c in cases] == [((1, 40, 640, 474),), ((17, 238, 380, 588),)]
     if split is not None:  # a checkout: the boxes are the split's truth
         assert [list(c.boxes[0]) for c in cases] == [split[194]["box"], split[529]["box"]]
@@ -243,11 +275,15 @@ def test_benchmark_photo_cases_are_two_report_split_photos_scored_as_the_benchma
 @pytest.mark.slow
 def test_ilsvrc_command_runs_the_photo_pipeline_on_two_photos(tmp_path, lite0, capsys, monkeypatch) -> None:
     images, boxes = tmp_path / "images", tmp_path / "boxes"
-    images.mkdir(); boxes.mkdir()
+    images.mkdir()
+    boxes.mkdir()
     for name, cls in (("coffee", "espresso"), ("flower", "daisy")):
         image, box = small_photo(name)
         cv2.imwrite(str(images / f"{name}.png"), image[:, :, ::-1])
-        voc.write_voc(boxes / f"{name}.xml", voc.VocAnnotation(f"{name}.png", image.shape[1], image.shape[0], (voc.VocObject(cls, box),)))
+        voc.write_voc(
+            boxes / f"{name}.xml",
+            voc.VocAnnotation(f"{name}.png", image.shape[1], image.shape[0], (voc.VocObject(cls, box),)),
+        )
     calls = []
     original = photos.localize_photo
     monkeypatch.setattr(ilsvrc, "localize_photo", lambda *a, **k: calls.append(a[2]) or original(*a, **k))
@@ -260,7 +296,19 @@ def test_ilsvrc_command_runs_the_photo_pipeline_on_two_photos(tmp_path, lite0, c
         expected_right.append(box_eval.iou(photos.localize_photo(lite0, image, cls).box, box) >= 0.5)
     assert result.localization_error == pytest.approx(1.0 - np.mean(expected_right)) and result.n_failed == 0
     monkeypatch.setattr(ilsvrc, "localize_photo", original)
-    code = ilsvrc.main(["evaluate", "--images", str(images), "--boxes", str(boxes), "--model", "efficientnet_lite0",
-                     "--device", "cpu", "--no-progress"])
+    code = ilsvrc.main(
+        [
+            "evaluate",
+            "--images",
+            str(images),
+            "--boxes",
+            str(boxes),
+            "--model",
+            "efficientnet_lite0",
+            "--device",
+            "cpu",
+            "--no-progress",
+        ]
+    )
     assert code == 0
     assert f"top-5 localization error {100 * result.localization_error:.1f}%" in capsys.readouterr().out

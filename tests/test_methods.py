@@ -57,12 +57,18 @@ def test_each_name_is_the_function_it_says(toy, image) -> None:
 def test_the_photo_pipeline_reads_the_registry(toy, image) -> None:
     assert set(photos.PHOTO_METHODS) < set(methods.METHODS)
     for name, method in methods.METHODS.items():
-        np.testing.assert_array_equal(photos.method_saliency(toy, image, CLASS, name), method(toy, image, CLASS), err_msg=name)
+        np.testing.assert_array_equal(
+            photos.method_saliency(toy, image, CLASS, name), method(toy, image, CLASS), err_msg=name
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", photos.UnlikelyTargetWarning)
-        np.testing.assert_array_equal(photos.photo_saliency(toy, image, CLASS),
-                                      photos.quantise_map(methods.METHODS[photos.PHOTO_METHOD](toy, image, CLASS)))
-    np.testing.assert_array_equal(photos.gradcam_map(toy, image, CLASS), photos.quantise_map(methods.METHODS["gradcam"](toy, image, CLASS)))
+        np.testing.assert_array_equal(
+            photos.photo_saliency(toy, image, CLASS),
+            photos.quantise_map(methods.METHODS[photos.PHOTO_METHOD](toy, image, CLASS)),
+        )
+    np.testing.assert_array_equal(
+        photos.gradcam_map(toy, image, CLASS), photos.quantise_map(methods.METHODS["gradcam"](toy, image, CLASS))
+    )
     with pytest.raises(ValueError, match="method must be one of"):
         photos.method_saliency(toy, image, CLASS, "magic")  # type: ignore[arg-type]
 
@@ -77,7 +83,10 @@ def test_the_photo_benchmark_kinds_are_the_registry_and_the_photo_map(toy, image
             raw = method(toy, image, CLASS)
             want = raw if name in photo_eval.RAW_KINDS else photos.quantise_map(raw)  # the paper's maps stay raw
             np.testing.assert_array_equal(kinds[name](toy, image, CLASS), want, err_msg=name)
-        np.testing.assert_array_equal(kinds["smoothgrad"](toy, image, CLASS), photos.quantise_map(photos.method_saliency(toy, image, CLASS, "smoothgrad")))
+        np.testing.assert_array_equal(
+            kinds["smoothgrad"](toy, image, CLASS),
+            photos.quantise_map(photos.method_saliency(toy, image, CLASS, "smoothgrad")),
+        )
         np.testing.assert_array_equal(kinds["gradcam"](toy, image, CLASS), photos.gradcam_map(toy, image, CLASS))
         np.testing.assert_array_equal(kinds["photo"](toy, image, CLASS), photos.photo_saliency(toy, image, CLASS))
 
@@ -89,4 +98,6 @@ def test_the_saliency_explorer_reads_the_registry(toy, image) -> None:
     assert set(widgets.MODE_METHODS.values()) <= set(methods.METHODS)
     explorer = widgets.saliency_explorer(toy, {"toy": image})
     for mode, name in widgets.MODE_METHODS.items():
-        np.testing.assert_array_equal(explorer.compute("toy", "triangle", mode), methods.METHODS[name](toy, image, "triangle"))
+        np.testing.assert_array_equal(
+            explorer.compute("toy", "triangle", mode), methods.METHODS[name](toy, image, "triangle")
+        )

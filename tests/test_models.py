@@ -216,8 +216,10 @@ def test_offline_models_do_not_import_torchvision():
     import subprocess
     import sys
 
-    code = ("import sys, helpers; helpers.load_model('efficientnet_lite0'); helpers.load_model('toy'); "
-            "helpers.photos.VGG16_WEIGHTS_URL; print('torchvision' in sys.modules)")
+    code = (
+        "import sys, helpers; helpers.load_model('efficientnet_lite0'); helpers.load_model('toy'); "
+        "helpers.photos.VGG16_WEIGHTS_URL; print('torchvision' in sys.modules)"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1] == "False"

@@ -21,8 +21,15 @@ CONDA_TO_PYPI = {"pytorch": "torch"}
 # Top-level modules that several packages provide, by conda-forge or PyPI name: installing two of
 # them (e.g. conda's py-opencv and pip's opencv-python-headless) leaves two copies of the module.
 SHARED_MODULES: dict[str, set[str]] = {
-    "cv2": {"py-opencv", "opencv", "libopencv", "opencv-python", "opencv-python-headless",
-            "opencv-contrib-python", "opencv-contrib-python-headless"},
+    "cv2": {
+        "py-opencv",
+        "opencv",
+        "libopencv",
+        "opencv-python",
+        "opencv-python-headless",
+        "opencv-contrib-python",
+        "opencv-contrib-python-headless",
+    },
     "torch": {"pytorch", "pytorch-cpu", "pytorch-gpu", "torch"},
     "PIL": {"pillow", "pil"},
 }
@@ -92,7 +99,8 @@ def test_environment_yml_installs_each_module_once() -> None:
 def test_duplicate_module_check_catches_conda_opencv_beside_pip_opencv() -> None:
     """The pair this environment once had: py-opencv from conda, opencv-python-headless via `-e .[test]`."""
     assert duplicated_modules(["python", "py-opencv"], ["-e .[test]"]) == {
-        "cv2": ["conda py-opencv", "pip opencv-python-headless"]}
+        "cv2": ["conda py-opencv", "pip opencv-python-headless"]
+    }
     assert duplicated_modules(["pytorch"], ["-e .[test]"]) == {}  # conda's pytorch satisfies pip's torch
 
 
@@ -180,7 +188,10 @@ def test_ci_runs_exactly_the_readme_commands() -> None:
 def test_readme_python_example_runs() -> None:
     block = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)[0]
     namespace: dict = {}
-    exec(compile(block.replace("helpers.load_model()", "helpers.load_model(device='cpu')"), "README.md", "exec"), namespace)
+    exec(
+        compile(block.replace("helpers.load_model()", "helpers.load_model(device='cpu')"), "README.md", "exec"),
+        namespace,
+    )
     assert namespace["clf"].predict(namespace["image"], k=1)[0][0] == "espresso"
     assert tuple(namespace["saliency"].shape) == (1, 224, 224)
     x0, y0, x1, y1 = namespace["box"]
@@ -205,9 +216,13 @@ def test_package_data_patterns_ship_every_data_file() -> None:
     """Every file under data/ (photos, toy model, benchmark results and photos) matches a package-data pattern."""
     import fnmatch
 
-    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["helpers.data"]
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "helpers.data"
+    ]
     files = [p.relative_to(ROOT / "data").as_posix() for p in (ROOT / "data").rglob("*") if p.is_file()]
-    unshipped = [f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)]
+    unshipped = [
+        f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)
+    ]
     assert not unshipped, f"add patterns for {unshipped} to [tool.setuptools.package-data]"
     assert "benchmarks/photo_benchmark.json" in files and "benchmarks/photos/instances.json" in files
 
@@ -218,10 +233,28 @@ def test_wheel_ships_the_benchmark_results_and_photos(tmp_path) -> None:
     import sys
     import zipfile
 
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+    )
     names = set(zipfile.ZipFile(next(tmp_path.glob("saliency_course-*.whl"))).namelist())
-    for f in ("helpers/data/benchmarks/photo_benchmark.json", "helpers/data/benchmarks/photos/instances.json",
-              "helpers/data/benchmarks/photos/LICENSES.md", "helpers/data/benchmarks/photos/000000000529.jpg"):
+    for f in (
+        "helpers/data/benchmarks/photo_benchmark.json",
+        "helpers/data/benchmarks/photos/instances.json",
+        "helpers/data/benchmarks/photos/LICENSES.md",
+        "helpers/data/benchmarks/photos/000000000529.jpg",
+    ):
         assert f in names, f
 
 
@@ -233,7 +266,11 @@ def test_version_is_written_once_and_the_changelog_describes_it() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" in pyproject["project"]["dynamic"]
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "helpers.__version__"}
-    released = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", (ROOT / "CHANGELOG.md").read_text(), flags=re.M)
-    assert released and released[0] == helpers.__version__, f"CHANGELOG's newest release {released[:1]} != {helpers.__version__}"
+    released = re.findall(
+        r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", (ROOT / "CHANGELOG.md").read_text(), flags=re.M
+    )
+    assert released and released[0] == helpers.__version__, (
+        f"CHANGELOG's newest release {released[:1]} != {helpers.__version__}"
+    )
     wheels = set(re.findall(r"saliency_course-([\d.]+)-py3-none-any\.whl", (ROOT / "README.md").read_text()))
     assert wheels == {helpers.__version__}, wheels

@@ -15,8 +15,14 @@ def vgg16_available(monkeypatch):
     monkeypatch.setattr(photos, "photo_model_name", lambda timeout=3.0: photos.ONLINE_PHOTO_MODEL)
     loaded = []
     real = photos.load_model
-    monkeypatch.setattr(photos, "load_model", lambda name, device=None, **kw: loaded.append(name) or (
-        pytest.fail("VGG16 must not be loaded") if name == "vgg16" else real(name, device, **kw)))
+    monkeypatch.setattr(
+        photos,
+        "load_model",
+        lambda name, device=None, **kw: (
+            loaded.append(name)
+            or (pytest.fail("VGG16 must not be loaded") if name == "vgg16" else real(name, device, **kw))
+        ),
+    )
     return loaded
 
 

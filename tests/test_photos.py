@@ -63,7 +63,9 @@ def test_bundled_photos_have_compatible_instance_fields() -> None:
     info = photo_info("chelsea")
     assert info.boxes == (info.box,) and info.categories == ("cat",) and not info.has_masks
     (mask,) = info.masks
-    assert mask.shape == (info.height, info.width) and mask.sum() == (info.box[2] - info.box[0]) * (info.box[3] - info.box[1])
+    assert mask.shape == (info.height, info.width) and mask.sum() == (info.box[2] - info.box[0]) * (
+        info.box[3] - info.box[1]
+    )
     names = imagenet_categories()
     assert {names[i] for i in info.imagenet_indices("cat")} == set(info.imagenet)
 
@@ -77,7 +79,9 @@ def test_coco_to_imagenet_table_names_real_classes_and_covers_the_photos() -> No
     assert set(C.COCO_TO_IMAGENET) == coco_names
     cats = [imagenet_categories()[i] for i in C.imagenet_classes("cat")]
     assert cats == ["tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"]
-    assert len(C.imagenet_classes("dog")) == 118 and "moped" in [imagenet_categories()[i] for i in C.imagenet_classes("motorcycle")]
+    assert len(C.imagenet_classes("dog")) == 118 and "moped" in [
+        imagenet_categories()[i] for i in C.imagenet_classes("motorcycle")
+    ]
 
 
 def test_category_without_imagenet_counterpart_is_a_clear_error() -> None:
@@ -105,8 +109,11 @@ def test_missing_and_malformed_coco_files_are_clear_errors(tmp_path) -> None:
     bad.write_text('{"images": [], "annotations": []}')
     with pytest.raises(CocoFormatError, match="lacks the field.*categories"):
         read_coco(bad)
-    doc = {"images": [{"id": 1, "file_name": "a.jpg", "height": 4, "width": 4}], "categories": [{"id": 1, "name": "cat"}],
-           "annotations": [{"image_id": 1, "category_id": 7, "bbox": [0, 0, 1, 1], "segmentation": []}]}
+    doc = {
+        "images": [{"id": 1, "file_name": "a.jpg", "height": 4, "width": 4}],
+        "categories": [{"id": 1, "name": "cat"}],
+        "annotations": [{"image_id": 1, "category_id": 7, "bbox": [0, 0, 1, 1], "segmentation": []}],
+    }
     bad.write_text(json.dumps(doc))
     with pytest.raises(CocoFormatError, match="unknown category id 7"):
         read_coco(bad)
@@ -128,7 +135,7 @@ def test_polygon_and_rle_masks_rasterise_as_expected() -> None:
 
 def test_polygon_masks_have_cocos_area() -> None:
     info = photo_info("coco_599")
-    for mask, area, crowd in zip(info.masks, info.areas, info.crowd):
+    for mask, area, _crowd in zip(info.masks, info.areas, info.crowd):
         assert abs(int(mask.sum()) - area) <= 0.05 * area + 10, (mask.sum(), area)
 
 
@@ -136,8 +143,8 @@ def test_polygon_masks_have_cocos_area() -> None:
 # Stage 2: pointing game, photo saliency, the photo model
 
 from helpers import photos  # noqa: E402
-from helpers import views as V  # noqa: E402
 from helpers import saliency as S  # noqa: E402
+from helpers import views as V  # noqa: E402
 from helpers.evaluation import masks as mask_eval  # noqa: E402
 from helpers.evaluation import pointing  # noqa: E402
 
@@ -147,9 +154,13 @@ def test_pointing_hit_uses_a_tolerance_in_pixels_and_centre_baseline() -> None:
     mask[10:20, 10:20] = True
     saliency = np.zeros((60, 80))
     saliency[19 + 10, 15] = 1.0  # 10 px below the mask
-    assert mask_eval.pointing_hit(saliency, mask, tolerance=15) and not mask_eval.pointing_hit(saliency, mask, tolerance=5)
+    assert mask_eval.pointing_hit(saliency, mask, tolerance=15) and not mask_eval.pointing_hit(
+        saliency, mask, tolerance=5
+    )
     assert mask_eval.pointing_game(saliency, mask) == 0.0  # the strict variant: the maximum is not inside
-    assert not mask_eval.centre_hit(mask) and mask_eval.centre_hit(mask, tolerance=30)  # centre (29.5, 39.5) is ~22.4 px away
+    assert not mask_eval.centre_hit(mask) and mask_eval.centre_hit(
+        mask, tolerance=30
+    )  # centre (29.5, 39.5) is ~22.4 px away
     tied = np.zeros((60, 80))
     tied[5, 5] = tied[5, 7] = tied[5, 9] = 1.0
     assert mask_eval.saliency_peak(tied) == (5, 7)
@@ -212,8 +223,12 @@ def test_evaluate_pointing_on_one_photo(lite0) -> None:
     info = photo_info("coco_599")
     for pair in result.pairs:
         mask = photo_info(pair.photo).category_mask(pair.category)
-        saliency = photos.quantise_map(photos.method_saliency(lite0, load_image(pair.photo), lite0.class_index(pair.target), "single"))
-        distance = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[mask_eval.saliency_peak(saliency)]
+        saliency = photos.quantise_map(
+            photos.method_saliency(lite0, load_image(pair.photo), lite0.class_index(pair.target), "single")
+        )
+        distance = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[
+            mask_eval.saliency_peak(saliency)
+        ]
         assert pair.hit == (distance < mask_eval.POINTING_TOLERANCE), (pair, distance)
         assert pair.centre_hit == mask_eval.centre_hit(mask)
         assert pair.mass_in_mask == pytest.approx(saliency[mask].sum() / saliency.sum(), rel=1e-5)
@@ -221,7 +236,9 @@ def test_evaluate_pointing_on_one_photo(lite0) -> None:
         assert lite0.class_index(pair.target) in photo_info(pair.photo).imagenet_indices(pair.category)
     cat = next(p for p in result.pairs if p.category == "cat")
     assert cat.target in {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
-    assert result.centre_hits == sum(mask_eval.centre_hit(info.category_mask(c)) for c in ("cat", "couch", "potted plant", "remote")) + int(mask_eval.centre_hit(photo_info("chelsea").category_mask("cat")))
+    assert result.centre_hits == sum(
+        mask_eval.centre_hit(info.category_mask(c)) for c in ("cat", "couch", "potted plant", "remote")
+    ) + int(mask_eval.centre_hit(photo_info("chelsea").category_mask("cat")))
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ def test_known_values():
 
 def test_zero_and_all_hits_have_width_and_stay_in_range():
     low, high = wilson_interval(0, 10)
-    assert low == 0.0 and 0.25 < high < 0.35          # 0.2775: not the zero-width Wald interval
+    assert low == 0.0 and 0.25 < high < 0.35  # 0.2775: not the zero-width Wald interval
     low, high = wilson_interval(10, 10)
     assert 0.65 < low < 0.75 and high == 1.0
 

@@ -90,22 +90,33 @@ def prose() -> dict[str, str]:
     out = {"README.md": (ROOT / "README.md").read_text()}
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cells = json.loads(path.read_text())["cells"]
-        out[str(path.relative_to(ROOT))] = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        out[str(path.relative_to(ROOT))] = "\n".join(
+            "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+        )
     return out
 
 
 USES = sorted(
     {(name, where) for where, source in sources().items() for name in used_names(source)}
-    | {(name, where) for where, text in prose().items() for name in re.findall(r"`(helpers(?:\.\w+)+)", text)
-       if not name.endswith(".py")}  # a file name such as `helpers.py`, not a module
+    | {
+        (name, where)
+        for where, text in prose().items()
+        for name in re.findall(r"`(helpers(?:\.\w+)+)", text)
+        if not name.endswith(".py")
+    }  # a file name such as `helpers.py`, not a module
 )
 
 
 def test_the_sources_use_many_names() -> None:
     """The extraction works: notebooks 02 and 05 reach names through module aliases (mask_eval.mass_inside_mask, loc.localize)."""
     names = {n for n, _ in USES}
-    assert {"helpers.evaluation.masks.mass_inside_mask", "helpers.evaluation.pointing.evaluate_pointing",
-            "helpers.evaluation.boxes.iou", "helpers.localization.localize", "helpers.load_model"} <= names
+    assert {
+        "helpers.evaluation.masks.mass_inside_mask",
+        "helpers.evaluation.pointing.evaluate_pointing",
+        "helpers.evaluation.boxes.iou",
+        "helpers.localization.localize",
+        "helpers.load_model",
+    } <= names
     assert len(names) > 100
 
 

@@ -43,7 +43,13 @@ def test_repr_shows_the_question_but_never_the_answer():
 
 
 def test_multiple_choice_explains_the_misconception_of_the_chosen_option():
-    q = MultipleChoice("2 + 2?", ["3", "4", "5"], "b", "Because 2 + 2 = 4.", why_wrong={"a": "One short: MISC-A.", "c": "Added one: MISC-C."})
+    q = MultipleChoice(
+        "2 + 2?",
+        ["3", "4", "5"],
+        "b",
+        "Because 2 + 2 = 4.",
+        why_wrong={"a": "One short: MISC-A.", "c": "Added one: MISC-C."},
+    )
     a, c = q.check("a"), q.check("c")
     assert "MISC-A" in a.message and "MISC-C" not in a.message and "Because" in a.message
     assert "MISC-C" in c.message and "MISC-A" not in c.message
@@ -103,8 +109,11 @@ def _course_questions():
         saliency,
     )
 
-    return [(f"{m.__name__.rsplit('.', 1)[-1]}.Q{i + 1}", q) for m in (linear, saliency, classvis, logits, localization, attribution)
-            for i, q in enumerate(m.QUIZ)]
+    return [
+        (f"{m.__name__.rsplit('.', 1)[-1]}.Q{i + 1}", q)
+        for m in (linear, saliency, classvis, logits, localization, attribution)
+        for i, q in enumerate(m.QUIZ)
+    ]
 
 
 @pytest.mark.parametrize(("name", "question"), _course_questions(), ids=[n for n, _ in _course_questions()])

@@ -26,7 +26,10 @@ def test_slides_and_html_say_where_they_went(tmp_path: Path, capsys) -> None:
     path = tmp_path / "01_tiny.ipynb"
     nbformat.write(nb, path)
     decks, pages = tmp_path / "decks", tmp_path / "pages"
-    assert run_notebooks.main([str(path), "--no-execute", "--no-progress", "--slides", str(decks), "--html", str(pages)]) == 0
+    assert (
+        run_notebooks.main([str(path), "--no-execute", "--no-progress", "--slides", str(decks), "--html", str(pages)])
+        == 0
+    )
     out = capsys.readouterr().out
     assert f"slide decks: {decks.resolve()}/<name>.slides.html (1 written)" in out
     assert f"HTML pages: {pages.resolve()}/<name>.html (1 written)" in out

@@ -9,18 +9,24 @@ from torch import nn
 
 import helpers
 from helpers import saliency as S
-from helpers import views as V
-from helpers.evaluation import randomization as R
 from helpers import toyworld
+from helpers import views as V
 from helpers.evaluation import masks as mask_eval
+from helpers.evaluation import randomization as R
 
 
 def _tiny_net(dtype: torch.dtype = torch.float32) -> nn.Module:
     """A small conv net with smooth and piecewise-linear parts, frozen."""
     torch.manual_seed(0)
     net = nn.Sequential(
-        nn.Conv2d(3, 6, 3, padding=1), nn.Tanh(), nn.MaxPool2d(2), nn.Conv2d(6, 8, 3, padding=1), nn.ReLU(),
-        nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(32, 5),
+        nn.Conv2d(3, 6, 3, padding=1),
+        nn.Tanh(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32, 5),
     )
     return net.to(dtype).eval().requires_grad_(False)
 
@@ -29,8 +35,13 @@ def _random_toy_classifier() -> helpers.Classifier:
     """A randomly initialised ToyCNN wrapped as a Classifier (works before trained weights exist)."""
     torch.manual_seed(1)
     return helpers.Classifier(
-        name="toy-random", model=toyworld.ToyCNN().eval().requires_grad_(False), device=torch.device("cpu"),
-        categories=list(toyworld.CLASSES), mean=torch.full((3, 64, 64), 0.5), std=torch.full((3, 1, 1), 0.26), input_size=64,
+        name="toy-random",
+        model=toyworld.ToyCNN().eval().requires_grad_(False),
+        device=torch.device("cpu"),
+        categories=list(toyworld.CLASSES),
+        mean=torch.full((3, 64, 64), 0.5),
+        std=torch.full((3, 1, 1), 0.26),
+        input_size=64,
     )
 
 
@@ -94,14 +105,21 @@ def test_reductions_are_ordered_and_differ() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "error"),
-    [({"x": np.zeros((1, 3, 8, 8))}, TypeError), ({"x": torch.zeros(3, 8, 8)}, ValueError),
-     ({"target": 99}, IndexError), ({"target": [0]}, ValueError), ({"target": "cat"}, TypeError),
-     ({"reduce": "mean"}, ValueError)],
+    [
+        ({"x": np.zeros((1, 3, 8, 8))}, TypeError),
+        ({"x": torch.zeros(3, 8, 8)}, ValueError),
+        ({"target": 99}, IndexError),
+        ({"target": [0]}, ValueError),
+        ({"target": "cat"}, TypeError),
+        ({"reduce": "mean"}, ValueError),
+    ],
 )
 def test_bad_input_gives_clear_errors(kwargs, error) -> None:
     args = {"x": torch.zeros(2, 3, 8, 8), "target": 0} | kwargs
     with pytest.raises(error):
-        S.saliency_map(_tiny_net(), args["x"], args["target"], **({"reduce": kwargs["reduce"]} if "reduce" in kwargs else {}))
+        S.saliency_map(
+            _tiny_net(), args["x"], args["target"], **({"reduce": kwargs["reduce"]} if "reduce" in kwargs else {})
+        )
 
 
 def test_training_mode_model_is_refused() -> None:
@@ -127,8 +145,9 @@ def test_ten_crop_maps_crops_back_to_image_coordinates() -> None:
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return torch.stack([x[:, 0, 10, 20], x[:, 0, 10, 20] * 0], dim=1)
 
-    clf = helpers.Classifier("one-pixel", OnePixel().eval(), torch.device("cpu"), ["a", "b"],
-                             torch.zeros(3, 1, 1), torch.ones(3, 1, 1), 32)
+    clf = helpers.Classifier(
+        "one-pixel", OnePixel().eval(), torch.device("cpu"), ["a", "b"], torch.zeros(3, 1, 1), torch.ones(3, 1, 1), 32
+    )
     image = np.zeros((40, 60, 3), np.uint8)
     m = S.ten_crop_saliency(clf, image, 0, crop_fraction=0.8)  # working image 40x60, 32-px crops: no resizing
     crops = V.ten_crop_boxes(clf, image.shape, crop_fraction=0.8)
@@ -242,7 +261,9 @@ def test_mass_relative_to_area() -> None:
     small, large = np.zeros((4, 5), bool), np.zeros((4, 5), bool)
     small[1, 1], large[:, :3] = True, True
     uniform = np.ones((4, 5))
-    np.testing.assert_allclose(mask_eval.mass_relative_to_area(np.stack([uniform, uniform]), np.stack([small, large])), [1.0, 1.0])
+    np.testing.assert_allclose(
+        mask_eval.mass_relative_to_area(np.stack([uniform, uniform]), np.stack([small, large])), [1.0, 1.0]
+    )
     inside = np.zeros((4, 5))
     inside[1, 1] = 2.0
     assert mask_eval.mass_relative_to_area(inside, small) == pytest.approx(20.0)
@@ -298,12 +319,12 @@ def test_pointing_defaults_are_pinned_torchrays_15_px_and_the_centre_of_a_non_sq
 
     assert masks.POINTING_TOLERANCE == 15
     mask = np.zeros((60, 200), bool)
-    mask[28:32, 98:102] = True                       # a small object at the centre of a wide image
-    assert masks.centre_hit(mask)                    # swapped (x, y) would look at row 99: outside the image
+    mask[28:32, 98:102] = True  # a small object at the centre of a wide image
+    assert masks.centre_hit(mask)  # swapped (x, y) would look at row 99: outside the image
     peak = np.zeros((60, 200), np.float32)
-    peak[30, 101 + 14] = 1.0                         # 14 px right of the object's last column (101)
-    assert masks.pointing_hit(peak, mask)            # closer than the default 15 px
-    peak[30, 115], peak[30, 116] = 0.0, 1.0          # exactly 15 px away: TorchRay counts d^2 < tol^2 only
+    peak[30, 101 + 14] = 1.0  # 14 px right of the object's last column (101)
+    assert masks.pointing_hit(peak, mask)  # closer than the default 15 px
+    peak[30, 115], peak[30, 116] = 0.0, 1.0  # exactly 15 px away: TorchRay counts d^2 < tol^2 only
     assert not masks.pointing_hit(peak, mask)
     assert masks.pointing_hit(peak, mask, tolerance=15.5)
     on_object = np.zeros((60, 200), np.float32)
@@ -348,9 +369,11 @@ def test_centre_crop_is_centred_on_a_landscape_image(shape: tuple[int, int]) -> 
 
 def _recording_rule(seen: list[torch.Tensor]):
     """A batch rule whose map is the sum of its (noisy) input's channels; it keeps every batch it is given."""
+
     def rule(model, x: torch.Tensor, target) -> torch.Tensor:
         seen.append(x.detach().clone())
         return x.sum(dim=1)
+
     return rule
 
 
@@ -362,7 +385,9 @@ def test_noise_tunnel_kinds_follow_their_definitions(toy, kind: str) -> None:
     seen: list[torch.Tensor] = []
     got = helpers.noise_tunnel(_recording_rule(seen), n_samples=5, batch_size=4, kind=kind)(toy, x, 0)
     maps = torch.cat(seen).view(5, 2, *x.shape[1:]).sum(dim=2)  # (samples, images, H, W)
-    want = {"smoothgrad": maps.mean(0), "smoothgrad_sq": maps.pow(2).mean(0), "vargrad": maps.var(0, unbiased=False)}[kind]
+    want = {"smoothgrad": maps.mean(0), "smoothgrad_sq": maps.pow(2).mean(0), "vargrad": maps.var(0, unbiased=False)}[
+        kind
+    ]
     torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4 * float(want.abs().max()))
     if kind == "smoothgrad":
         assert torch.equal(got, helpers.noise_tunnel(_recording_rule([]), n_samples=5, batch_size=4)(toy, x, 0))

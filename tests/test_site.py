@@ -14,10 +14,10 @@ import socket
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import browser_support as bs
 import nbformat
 import pytest
 
-import browser_support as bs
 from helpers.course import run_notebooks, site
 
 NOTEBOOKS = sorted((bs.ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -62,7 +62,9 @@ def test_site_has_a_page_per_notebook_and_solutions(site_dir: Path) -> None:
     for nb in NOTEBOOKS:
         number = nb.stem.split("_")[0]
         assert (site_dir / f"{nb.stem}.html").is_file()
-        assert (site_dir / f"{number}_solutions.html").is_file() == (site.SOLUTIONS_DIR / f"{number}_solutions.py").is_file()
+        assert (site_dir / f"{number}_solutions.html").is_file() == (
+            site.SOLUTIONS_DIR / f"{number}_solutions.py"
+        ).is_file()
     assert len(list((site_dir / "docs" / "gallery").glob("*.png"))) >= 3
 
 
@@ -82,8 +84,10 @@ def test_home_page_links_notebooks_exercises_solutions_and_colab(site_dir: Path)
         assert exercises, f"no exercises link for {nb.name} on the home page"
         anchor = html.unescape(unquote(exercises.group(1)))
         page = (site_dir / f"{nb.stem}.html").read_text(encoding="utf-8")
-        assert f'id="{html.escape(anchor, quote=True)}"' in page or f'id="{anchor}"' in page, f"{nb.name}: #{anchor} is no id there"
-        assert f"colab.research.google.com/github/" in home and nb.name in home
+        assert f'id="{html.escape(anchor, quote=True)}"' in page or f'id="{anchor}"' in page, (
+            f"{nb.name}: #{anchor} is no id there"
+        )
+        assert "colab.research.google.com/github/" in home and nb.name in home
     assert 'href="02_solutions.html"' in home
     assert "notebooks/02_saliency_maps.ipynb" not in re.sub(r"colab[^\"]*", "", home)  # README links now point to pages
 
@@ -110,15 +114,18 @@ def test_run_times_are_read_from_the_saved_notebooks() -> None:
 
 def test_run_times_count_code_cells_only() -> None:
     """A markdown cell's stale execution timestamps (an editor's earlier session) do not stretch the run time."""
+
     def timed(cell, start: str, end: str):
         cell.metadata["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
         return cell
 
-    nb = nbformat.v4.new_notebook(cells=[
-        timed(nbformat.v4.new_markdown_cell("stale"), "2026-11-26T10:00:00.000000Z", "2026-11-26T10:00:01.000000Z"),
-        timed(nbformat.v4.new_code_cell("1"), "2026-11-30T01:00:00.000000Z", "2026-11-30T01:00:02.000000Z"),
-        timed(nbformat.v4.new_code_cell("2"), "2026-11-30T01:00:05.000000Z", "2026-11-30T01:00:12.500000Z"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            timed(nbformat.v4.new_markdown_cell("stale"), "2026-11-26T10:00:00.000000Z", "2026-11-26T10:00:01.000000Z"),
+            timed(nbformat.v4.new_code_cell("1"), "2026-11-30T01:00:00.000000Z", "2026-11-30T01:00:02.000000Z"),
+            timed(nbformat.v4.new_code_cell("2"), "2026-11-30T01:00:05.000000Z", "2026-11-30T01:00:12.500000Z"),
+        ]
+    )
     assert site.recorded_seconds(nb) == pytest.approx(12.5)
 
 
@@ -133,17 +140,23 @@ def test_committed_notebooks_carry_no_markdown_execution_times(path: Path) -> No
 
 def test_exercises_anchor_is_the_whole_heading_as_nbconvert_writes_it() -> None:
     """The home page and the navigation jump to the exercises heading even when it says more than 'Exercises'."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"),
-                                         nbformat.v4.new_markdown_cell("## Exercises (12 min): build it")])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# T"), nbformat.v4.new_markdown_cell("## Exercises (12 min): build it")]
+    )
     assert site.exercises_anchor(nb) == "Exercises-(12-min):-build-it"
-    assert site.exercises_anchor(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Exercises")])) == "Exercises"
+    assert (
+        site.exercises_anchor(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Exercises")]))
+        == "Exercises"
+    )
     page = site.NotebookPage(SMALL_NOTEBOOK, "01", 1.0, site.exercises_anchor(nb))
     assert "#Exercises-%2812-min%29:-build-it" in site._build_table([page])
 
 
 def test_readme_links_become_site_links() -> None:
     pages = [site.NotebookPage(SMALL_NOTEBOOK, "01", 1.0)]
-    text = site._site_links(f"[a](notebooks/{SMALL_NOTEBOOK.name}) [b](solutions/) ![g](docs/gallery/02_1.png) [c](https://x.org/y)", pages)
+    text = site._site_links(
+        f"[a](notebooks/{SMALL_NOTEBOOK.name}) [b](solutions/) ![g](docs/gallery/02_1.png) [c](https://x.org/y)", pages
+    )
     assert f"[a]({SMALL_NOTEBOOK.stem}.html)" in text
     assert "[b](https://github.com/" in text and "/tree/main/solutions)" in text
     assert "![g](docs/gallery/02_1.png)" in text and "[c](https://x.org/y)" in text
@@ -214,24 +227,32 @@ def test_site_notebook_page_loads_with_every_figure(site_dir: Path, offline) -> 
 def test_page_watch_catches_errors_and_broken_figures(tmp_path: Path, offline) -> None:
     """The checks above can fail: a script error and a missing local image are both reported."""
     broken = tmp_path / "broken.html"
-    broken.write_text('<div class="jp-OutputArea-output"><img src="missing.png"></div><script>undefined_name()</script>')
+    broken.write_text(
+        '<div class="jp-OutputArea-output"><img src="missing.png"></div><script>undefined_name()</script>'
+    )
     page, watch = bs.open_watched(offline, broken.as_uri())
     assert any("undefined_name" in e for e in watch.errors)
-    assert bs.image_report(page, ".jp-OutputArea-output img") == [{"src": (tmp_path / "missing.png").as_uri(), "decoded": False}]
+    assert bs.image_report(page, ".jp-OutputArea-output img") == [
+        {"src": (tmp_path / "missing.png").as_uri(), "decoded": False}
+    ]
 
 
 @pytest.mark.slow
 def test_site_after_executing_uses_the_fresh_outputs_and_times(tmp_path: Path) -> None:
     """Without --no-execute the notebooks run first, and their pages show this run's outputs."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 09 · A tiny notebook"), nbformat.v4.new_code_cell("print(6 * 7)")],
-                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# 09 · A tiny notebook"), nbformat.v4.new_code_cell("print(6 * 7)")],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     path = tmp_path / "09_tiny.ipynb"
     nbformat.write(nb, path)
     assert run_notebooks.main([str(path), "--site", str(tmp_path / "site"), "--no-progress"]) == 0
     page = (tmp_path / "site" / "09_tiny.html").read_text(encoding="utf-8")
     assert "42" in page and "09 · A tiny notebook" in page
     assert nbformat.read(path, as_version=4).cells[1].outputs == []  # the file itself is left as it was
-    assert "measured while executing them for this site" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "measured while executing them for this site" in (tmp_path / "site" / "index.html").read_text(
+        encoding="utf-8"
+    )
 
 
 @pytest.mark.slow
@@ -246,7 +267,9 @@ def test_site_has_the_class_atlas_page(site_dir: Path) -> None:
     assert 'src="atlas/contact_sheet.jpg"' in page
     top5 = sum(e["judge_rank"] <= 5 for e in data["classes"])
     assert f"{top5} of {len(rows)}" in page  # the headline is computed from the atlas, not typed
-    assert site.ATLAS_PAGE in _links_by_class((site_dir / "index.html").read_text(encoding="utf-8")).get("course-atlas", [])
+    assert site.ATLAS_PAGE in _links_by_class((site_dir / "index.html").read_text(encoding="utf-8")).get(
+        "course-atlas", []
+    )
 
 
 def test_committed_atlas_is_small_and_complete() -> None:
@@ -269,6 +292,6 @@ def test_live_cells_are_marked_on_the_site(site_dir: Path) -> None:
         nb = nbformat.read(path, as_version=4)
         live = sum("live" in c.metadata.get("tags", []) for c in nb.cells)
         page = (site_dir / f"{path.stem}.html").read_text(encoding="utf-8")
-        assert page.count("celltag_live\"") + page.count("celltag_live ") >= live, path.name
+        assert page.count('celltag_live"') + page.count("celltag_live ") >= live, path.name
         if live:
             assert "run live" in page

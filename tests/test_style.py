@@ -24,4 +24,6 @@ def _ruff() -> list[str]:
 @pytest.mark.parametrize("command", [["check", "."], ["format", "--check", "."]], ids=["lint", "format"])
 def test_ruff_finds_nothing(command: list[str]) -> None:
     run = subprocess.run(_ruff() + command, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, f"ruff {' '.join(command)}:\n{run.stdout}{run.stderr}\nfix: ruff format . && ruff check --fix ."
+    assert run.returncode == 0, (
+        f"ruff {' '.join(command)}:\n{run.stdout}{run.stderr}\nfix: ruff format . && ruff check --fix ."
+    )

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 import helpers
-from helpers import atlas, localization as loc, toyworld
+from helpers import atlas, toyworld
+from helpers import localization as loc
 from helpers.classvis import GENERIC_SGD_DEFAULT, SGD_DEFAULTS, default_settings
 from helpers.geometry import check_positive_int
 from helpers.paths import DATA_DIR
@@ -20,7 +21,13 @@ CATS = ["circle", "square", "triangle", "star", "cross", "ring"]
 
 
 def test_class_index_takes_ints_names_and_0d_tensors_and_refuses_the_rest() -> None:
-    assert class_index(CATS, 3) == class_index(CATS, "Star") == class_index(CATS, " star ") == class_index(CATS, np.int64(3)) == 3
+    assert (
+        class_index(CATS, 3)
+        == class_index(CATS, "Star")
+        == class_index(CATS, " star ")
+        == class_index(CATS, np.int64(3))
+        == 3
+    )
     assert class_index(CATS, torch.tensor(3)) == class_index(CATS, np.array(3)) == 3
     assert class_index(CATS, "tri") == 2  # a unique substring
     assert class_index(None, 7) == 7  # no categories: no names and no range to check
@@ -95,7 +102,9 @@ def test_localize_takes_settings_objects_and_keyword_overrides() -> None:
     assert np.array_equal(paper.mask, loc.localize(image, saliency, **dataclasses.asdict(loc.PAPER)).mask)
     assert np.array_equal(loc.localize(image, saliency).mask, loc.localize(image, saliency, settings=loc.DEFAULT).mask)
     three = dataclasses.replace(loc.PAPER, iterations=3)
-    assert np.array_equal(loc.localize(image, saliency, three).mask, loc.localize(image, saliency, loc.PAPER, iterations=3).mask)
+    assert np.array_equal(
+        loc.localize(image, saliency, three).mask, loc.localize(image, saliency, loc.PAPER, iterations=3).mask
+    )
     with pytest.raises(TypeError, match="unknown setting"):
         loc.localize(image, saliency, iteration=3)
     with pytest.raises(TypeError, match="LocalizeSettings"):
@@ -122,4 +131,7 @@ def test_removed_old_names_are_gone() -> None:
     assert toyworld.TOY_DIR == DATA_DIR / "toy"
     assert not hasattr(toyworld, "DATA_DIR")
     for function in (atlas.run_atlas, atlas.generate_class_images):
-        assert "batch" not in inspect.signature(function).parameters and "batch_size" in inspect.signature(function).parameters
+        assert (
+            "batch" not in inspect.signature(function).parameters
+            and "batch_size" in inspect.signature(function).parameters
+        )

@@ -78,7 +78,7 @@ def test_objects_contrast_with_local_background(data: tw.ToyDataset) -> None:
         m = data.masks[i]
         x0, y0, x1, y1 = data.boxes[i]
         ring = np.zeros_like(m)
-        ring[max(y0 - 3, 0):y1 + 3, max(x0 - 3, 0):x1 + 3] = True
+        ring[max(y0 - 3, 0) : y1 + 3, max(x0 - 3, 0) : x1 + 3] = True
         ring &= ~m
         ring[y0:y1, x0:x1] = False
         dist = np.linalg.norm(img[i][m].mean(0) - img[i][ring].mean(0))
@@ -133,8 +133,9 @@ def test_cnn_shapes_and_budget() -> None:
 def test_short_training_learns(tmp_path: Path) -> None:
     # 375 steps at a constant-ish peak: long enough to leave the initial ln(6) plateau (about 0.7
     # accuracy here), short enough for CI. The shipped weights' accuracy is tested separately.
-    res = tw.train(n_train=2400, epochs=5, seed=3, batch_size=32, lr=3e-3, n_heldout=300, progress=False,
-                   out_dir=tmp_path)
+    res = tw.train(
+        n_train=2400, epochs=5, seed=3, batch_size=32, lr=3e-3, n_heldout=300, progress=False, out_dir=tmp_path
+    )
     assert res.losses[-1] < 0.8 * res.losses[0]
     assert res.accuracy > 2.5 / len(tw.CLASSES)  # chance is 1/6
     assert (tmp_path / tw.WEIGHTS_PATH.name).is_file() and (tmp_path / tw.MEAN_IMAGE_PATH.name).is_file()
@@ -204,7 +205,9 @@ def test_distractors_share_the_object_colour_and_leave_the_truth_alone() -> None
         colour = np.median(img[mask], axis=0)
         same = np.all(np.abs(img.astype(int) - colour) <= 2 * tw._NOISE_AMPLITUDE, axis=2)
         near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        with_blob += (same & ~near).sum() >= 0.4 * mask.sum()  # an object-coloured region at least 40% of the object's size
+        with_blob += (
+            same & ~near
+        ).sum() >= 0.4 * mask.sum()  # an object-coloured region at least 40% of the object's size
     assert with_blob >= 0.6 * len(d), f"only {with_blob} of {len(d)} images have an object-coloured distractor"
 
 

@@ -91,8 +91,13 @@ def _notebooks() -> list[Path]:
 
 def _photo_notebooks() -> list[Path]:
     """The notebooks with a code cell that asks for the photo model."""
-    return [p for p in _notebooks()
-            if any(c.cell_type == "code" and USES_PHOTO_MODEL.search(c.source) for c in nbformat.read(p, as_version=4).cells)]
+    return [
+        p
+        for p in _notebooks()
+        if any(
+            c.cell_type == "code" and USES_PHOTO_MODEL.search(c.source) for c in nbformat.read(p, as_version=4).cells
+        )
+    ]
 
 
 def _tagged(cell) -> bool:
@@ -103,7 +108,11 @@ def _tagged(cell) -> bool:
 def test_cells_using_the_photo_model_are_tagged(path: Path) -> None:
     """Every code cell that uses the photo model is tagged, so the branch test below runs it."""
     nb = nbformat.read(path, as_version=4)
-    untagged = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and USES_PHOTO_MODEL.search(c.source) and not _tagged(c)]
+    untagged = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and USES_PHOTO_MODEL.search(c.source) and not _tagged(c)
+    ]
     assert not untagged, f"{path.name}: code cells {untagged} use the photo model but are not tagged {TAG!r}"
 
 
@@ -148,11 +157,15 @@ def test_photo_cells_run_with_vgg16(path: Path, vgg16_torch_home: Path, monkeypa
     # The kernel inherits this environment: the cached VGG16, and the course package from this checkout.
     monkeypatch.setenv("TORCH_HOME", str(vgg16_torch_home))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
-    client = NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+    client = NotebookClient(
+        nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK_DIR)}}
+    )
     start = time.perf_counter()
     client.execute()  # raises CellExecutionError, with the cell and its traceback, if a cell fails
     seconds = time.perf_counter() - start
 
     last = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
     assert f"photo cells ran with: vgg16 at {VGG16_TEST_SIZE} px" in last, f"{path.name}: {last!r}"
-    print(f"{path.name}: {len(tagged)} tagged cells with VGG16 (random weights, {MAX_PHOTOS} benchmark photos) in {seconds:.0f} s")
+    print(
+        f"{path.name}: {len(tagged)} tagged cells with VGG16 (random weights, {MAX_PHOTOS} benchmark photos) in {seconds:.0f} s"
+    )

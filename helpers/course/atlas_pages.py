@@ -41,7 +41,7 @@ def contact_sheet(atlas: Any, *, thumb: int = 128, columns: int | None = None):
 def atlas_table(entries: Any) -> str:
     """The sortable HTML table of atlas entries (click a header to sort) with its script; images link to `e.file`."""
     rows = "\n".join(
-        f"<tr><td>{e.index}</td><td>{html.escape(e.name)}</td><td><img src=\"{html.escape(e.file)}\" width=96></td>"
+        f'<tr><td>{e.index}</td><td>{html.escape(e.name)}</td><td><img src="{html.escape(e.file)}" width=96></td>'
         f"<td>{e.model_rank}</td><td>{e.model_prob:.4f}</td>"
         f"<td>{'' if e.judge_rank is None else e.judge_rank}</td><td>{'' if e.judge_prob is None else f'{e.judge_prob:.4f}'}</td></tr>"
         for e in entries
@@ -69,7 +69,9 @@ def html_page(atlas: Any) -> str:
         headline = f"recognisability (judge top-5): {atlas.recognisability():.1%} of {len(atlas.entries)} classes"
     except ValueError:  # an atlas without a judge (AtlasError)
         headline = f"{len(atlas.entries)} classes, no judge"
-    title = html.escape(f"Class atlas: {s['model']}, {s['method']} method, {s['steps']} steps, {s['size']} px, judge {s['judge']}")
+    title = html.escape(
+        f"Class atlas: {s['model']}, {s['method']} method, {s['steps']} steps, {s['size']} px, judge {s['judge']}"
+    )
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif}} th{{cursor:pointer;background:#eee}} td,th{{padding:2px 8px;text-align:left}}</style>

@@ -58,24 +58,24 @@ def setup_cell_source() -> str:
     return (
         f"{SETUP_MARKER}: on Colab, or wherever `helpers` is missing, install the course package first.\n"
         "import importlib.util, os, subprocess, sys\n"
-        "if importlib.util.find_spec(\"helpers\") is None:\n"
-        f"    source = os.environ.get(\"COURSE_PIP_SOURCE\", \"git+{REPO_URL}@{BRANCH}\")\n"
-        "    pip = subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", source], capture_output=True, text=True)\n"
+        'if importlib.util.find_spec("helpers") is None:\n'
+        f'    source = os.environ.get("COURSE_PIP_SOURCE", "git+{REPO_URL}@{BRANCH}")\n'
+        '    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], capture_output=True, text=True)\n'
         "    if pip.returncode != 0:\n"
-        "        print(pip.stdout[-3000:], pip.stderr[-3000:], sep=\"\\n\")\n"
-        "        raise RuntimeError(f\"Installing the course package from {source} failed (pip's messages above): check that the \"\n"
-        "                           \"address is right and public, or set COURSE_PIP_SOURCE in a cell above (README, Google Colab); re-run this cell.\")\n"
+        '        print(pip.stdout[-3000:], pip.stderr[-3000:], sep="\\n")\n'
+        '        raise RuntimeError(f"Installing the course package from {source} failed (pip\'s messages above): check that the "\n'
+        '                           "address is right and public, or set COURSE_PIP_SOURCE in a cell above (README, Google Colab); re-run this cell.")\n'
         "    importlib.invalidate_caches()\n"
         "try:  # on Colab, ipywidgets 8 widgets render only with its custom widget manager\n"
         "    from google.colab import output as colab_output; colab_output.enable_custom_widget_manager()\n"
         "except (ImportError, AttributeError): pass\n"
         "import helpers\n"
-        f"if not hasattr(helpers, \"{PACKAGE_ATTRIBUTE}\"):  # another `helpers` hides the course package\n"
-        "    where = getattr(helpers, \"__file__\", None) or list(getattr(helpers, \"__path__\", []))\n"
-        "    raise ImportError(f\"{where} is not the course package `helpers` but hides it: rename it (e.g. to my_helpers.py), then restart the kernel.\")\n"
+        f'if not hasattr(helpers, "{PACKAGE_ATTRIBUTE}"):  # another `helpers` hides the course package\n'
+        '    where = getattr(helpers, "__file__", None) or list(getattr(helpers, "__path__", []))\n'
+        '    raise ImportError(f"{where} is not the course package `helpers` but hides it: rename it (e.g. to my_helpers.py), then restart the kernel.")\n'
         "helpers.plotting.use_notebook_style()\n"
         "threads = helpers.runtime.configure_threads()  # half the cores (1-4) unless COURSE_THREADS says otherwise\n"
-        "print(\"helpers\", helpers.__version__, \"| device:\", helpers.default_device(), \"|\", threads)"
+        'print("helpers", helpers.__version__, "| device:", helpers.default_device(), "|", threads)'
     )
 
 
@@ -193,8 +193,10 @@ def check_repository_url(url: str) -> str:
     """A public GitHub repository's address (https://github.com/OWNER/NAME), as Colab's badges need it."""
     url = url.strip().removesuffix("/").removesuffix(".git")
     if not GITHUB_REPO.fullmatch(url):
-        raise ValueError(f"--repo must be a GitHub repository's address, https://github.com/OWNER/NAME "
-                         f"(Colab opens notebooks from GitHub); got {url!r}.")
+        raise ValueError(
+            f"--repo must be a GitHub repository's address, https://github.com/OWNER/NAME "
+            f"(Colab opens notebooks from GitHub); got {url!r}."
+        )
     return url
 
 
@@ -219,13 +221,20 @@ def _rewrite(path: Path, pattern: str, line: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """CLI: `python -m helpers.course sync [--repo URL] [NOTEBOOK...]`."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.course", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sync = sub.add_parser("sync", help="write the Colab badge, the set-up cell and the slide metadata into notebooks")
-    sync.add_argument("notebooks", nargs="*", type=Path, help="notebooks to sync (default: the repository's notebooks/)")
-    sync.add_argument("--repo", metavar="URL", help="your fork on GitHub (https://github.com/OWNER/NAME): written into "
-                      "helpers/course/colab.py and pyproject.toml, then into every badge and set-up cell")
+    sync.add_argument(
+        "notebooks", nargs="*", type=Path, help="notebooks to sync (default: the repository's notebooks/)"
+    )
+    sync.add_argument(
+        "--repo",
+        metavar="URL",
+        help="your fork on GitHub (https://github.com/OWNER/NAME): written into "
+        "helpers/course/colab.py and pyproject.toml, then into every badge and set-up cell",
+    )
     args = parser.parse_args(argv)
     if args.repo is not None:
         try:

@@ -29,9 +29,11 @@ class Difference:
     now: str
 
     def __str__(self) -> str:
-        return (f"{self.notebook} cell {self.cell} ({self.kind}):\n"
-                f"    committed: {_one_line(self.committed)}\n"
-                f"    this run:  {_one_line(self.now)}")
+        return (
+            f"{self.notebook} cell {self.cell} ({self.kind}):\n"
+            f"    committed: {_one_line(self.committed)}\n"
+            f"    this run:  {_one_line(self.now)}"
+        )
 
 
 def _one_line(text: str, limit: int = 400) -> str:
@@ -65,7 +67,7 @@ def _claim_key(line: str) -> str:
     """A claim's statement without its verdict and evidence, to pair it across runs."""
     for prefix in CLAIM_PREFIXES:
         if line.startswith(prefix):
-            line = line[len(prefix):]
+            line = line[len(prefix) :]
     return re.sub(r"\s*\([^()]*\)\s*$", "", line).strip()
 
 
@@ -73,7 +75,9 @@ def compare_notebooks(name: str, committed: Any, executed: Any) -> list[Differen
     """Every checked output and claim line of `executed` that differs from `committed` (same notebook)."""
     old_cells, new_cells = committed.cells, executed.cells
     if [c.cell_type for c in old_cells] != [c.cell_type for c in new_cells]:
-        raise ValueError(f"{name}: the executed notebook's cells are not the committed notebook's; compare a run of the same file.")
+        raise ValueError(
+            f"{name}: the executed notebook's cells are not the committed notebook's; compare a run of the same file."
+        )
     differences: list[Difference] = []
     for index, (old, new) in enumerate(zip(old_cells, new_cells)):
         if old.cell_type != "code":

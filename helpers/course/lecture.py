@@ -75,8 +75,12 @@ def read_plan(path: Path) -> LecturePlan:
         m = re.search(pattern, first)
         return int(m.group(1)) if m else None
 
-    plan = LecturePlan(path.stem, stated(r"Main line:\s*(\d+)\s*min"), stated(r"One-session plan\s*\((\d+)\s*min\)"),
-                       stated(r"Two-session plan\s*\((\d+)\s*min\)"))
+    plan = LecturePlan(
+        path.stem,
+        stated(r"Main line:\s*(\d+)\s*min"),
+        stated(r"One-session plan\s*\((\d+)\s*min\)"),
+        stated(r"Two-session plan\s*\((\d+)\s*min\)"),
+    )
     optional_level: int | None = None
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -112,7 +116,7 @@ def _split_at_headings(markdown: str) -> list[tuple[int | None, str, str]]:
     pieces: list[tuple[int | None, str, str]] = []
     last, level, title = 0, None, ""
     for m in _HEADING.finditer(markdown):
-        pieces.append((level, title, markdown[last:m.start()]))
+        pieces.append((level, title, markdown[last : m.start()]))
         level, title, last = len(m.group(1)), m.group(2), m.end()
     pieces.append((level, title, markdown[last:]))
     return [p for p in pieces if p[0] is not None or p[2].strip()]
@@ -128,7 +132,7 @@ def readme_slots(readme: str) -> dict[str, dict[str, int]]:
 def _section(text: str, start: str, end: str) -> str:
     i = text.index(start)
     j = text.find(end, i + len(start))
-    return text[i: j if j > 0 else len(text)]
+    return text[i : j if j > 0 else len(text)]
 
 
 def _slots(table: str) -> dict[str, int]:

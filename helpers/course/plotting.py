@@ -94,7 +94,9 @@ def show_images(
     return fig
 
 
-def overlay(image: np.ndarray, saliency: np.ndarray | torch.Tensor, *, alpha: float = 0.5, cmap: str = "jet") -> np.ndarray:
+def overlay(
+    image: np.ndarray, saliency: np.ndarray | torch.Tensor, *, alpha: float = 0.5, cmap: str = "jet"
+) -> np.ndarray:
     """Blend a saliency map (any resolution) over an RGB image; returns uint8 HxWx3."""
     import cv2
 
@@ -132,14 +134,18 @@ def show_saliency(
     view, never the only one). Each map is rescaled to [0, 1] on its own, so maps are not comparable in magnitude.
     """
     if len(images) == 0 or len(images) != len(saliencies):
-        raise ValueError(f"Need as many saliency maps as images (at least one); got {len(images)} and {len(saliencies)}.")
+        raise ValueError(
+            f"Need as many saliency maps as images (at least one); got {len(images)} and {len(saliencies)}."
+        )
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"Need one title per image; got {len(titles)} for {len(images)} images.")
     check_positive_int("per_row", per_row)
     panels_each = 3 if with_overlay else 2
     across = min(per_row, len(images))
     rows = -(-len(images) // across)
-    fig, grid = plt.subplots(rows, across * panels_each, figsize=(size * across * panels_each, size * rows), squeeze=False)
+    fig, grid = plt.subplots(
+        rows, across * panels_each, figsize=(size * across * panels_each, size * rows), squeeze=False
+    )
     for ax in grid.flat:
         ax.axis("off")
     for k, (image, saliency) in enumerate(zip(images, saliencies)):

@@ -101,8 +101,13 @@ def execute_notebook(
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": str(path.parent)}},
-                            extra_arguments=list(QUIET_KERNEL_ARGS))
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=list(QUIET_KERNEL_ARGS),
+    )
     env = kernel_environment(threads)
     start = time.perf_counter()
     error = None
@@ -174,7 +179,9 @@ def run_series(
         raise ValueError(f"jobs must be a positive int; got {jobs!r}.")
     results = []
     bar = tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress)
-    for path, (nb, result) in zip(bar, _executed(notebooks, execute=execute, timeout=timeout, threads=threads, jobs=jobs)):
+    for path, (nb, result) in zip(
+        bar, _executed(notebooks, execute=execute, timeout=timeout, threads=threads, jobs=jobs)
+    ):
         bar.set_postfix_str(path.name)
         if html_dir is not None:
             export_html(nb, html_dir / (path.stem + ".html"))
@@ -216,9 +223,13 @@ def extract_gallery(notebooks: list[Path], out_dir: Path) -> list[Path]:
         nb = nbformat.read(path, as_version=4)
         tagged = [c for c in nb.cells if c.cell_type == "code" and "gallery" in c.metadata.get("tags", [])]
         for n, cell in enumerate(tagged, start=1):
-            png = next((o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})), None)
+            png = next(
+                (o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})), None
+            )
             if png is None:
-                raise ValueError(f"{path.name}: a cell tagged 'gallery' has no figure output; execute the notebook first.")
+                raise ValueError(
+                    f"{path.name}: a cell tagged 'gallery' has no figure output; execute the notebook first."
+                )
             target = out_dir / f"{path.stem.split('_')[0]}_{n}.png"
             target.write_bytes(base64.b64decode(png))
             written.append(target)
@@ -226,18 +237,31 @@ def extract_gallery(notebooks: list[Path], out_dir: Path) -> list[Path]:
 
 
 def build_site_cli(
-    notebooks: list[Path], site_dir: Path, *, execute: bool, timeout: int, progress: bool, threads: int | None = None, jobs: int = 1
+    notebooks: list[Path],
+    site_dir: Path,
+    *,
+    execute: bool,
+    timeout: int,
+    progress: bool,
+    threads: int | None = None,
+    jobs: int = 1,
 ) -> int:
     """--site: build the course website, from the saved notebooks or after executing them; the exit status."""
     from .site import build_site
 
     executed: dict[Path, nbformat.NotebookNode] = {}
     began = time.perf_counter()
-    results = run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed, jobs=jobs) if execute else []
+    results = (
+        run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed, jobs=jobs)
+        if execute
+        else []
+    )
     if results:
         print(summary(results, wall=time.perf_counter() - began, jobs=jobs))
     ok = [r for r in results if r.ok]
-    build_site(notebooks, site_dir, executed={r.path: executed[r.path] for r in ok}, seconds={r.path: r.seconds for r in ok})
+    build_site(
+        notebooks, site_dir, executed={r.path: executed[r.path] for r in ok}, seconds={r.path: r.seconds for r in ok}
+    )
     print(f"site written to {site_dir / 'index.html'}")
     return 0 if all(r.ok for r in results) else 1
 
@@ -253,7 +277,9 @@ def summary(results: list[RunResult], *, wall: float | None = None, jobs: int = 
     total = f"{sum(r.seconds for r in results):7.1f}" if any(r.executed for r in results) else f"{'-':>7}"
     rows.append(f"{'total'.ljust(width)}  {total}  {len(results) - failed} ok, {failed} failed")
     if wall is not None and jobs > 1:
-        rows.append(f"{'wall clock'.ljust(width)}  {wall:7.1f}  ({jobs} kernels at a time; each notebook's seconds include waiting for a core)")
+        rows.append(
+            f"{'wall clock'.ljust(width)}  {wall:7.1f}  ({jobs} kernels at a time; each notebook's seconds include waiting for a core)"
+        )
     return "\n".join(rows)
 
 
@@ -271,33 +297,61 @@ def compare_cli(notebooks: list[Path], *, timeout: int, progress: bool, threads:
     began = time.perf_counter()
     results = run_series(notebooks, timeout=timeout, progress=progress, threads=threads, keep=executed, jobs=jobs)
     print(summary(results, wall=time.perf_counter() - began, jobs=jobs))
-    differences = [d for r in results if r.ok for d in compare_notebooks(r.path.name, committed[r.path], executed[r.path])]
+    differences = [
+        d for r in results if r.ok for d in compare_notebooks(r.path.name, committed[r.path], executed[r.path])
+    ]
     print(report(differences, sum(r.ok for r in results)))
     return 0 if all(r.ok for r in results) and not differences else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit status (1 when a notebook failed)."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.course.run_notebooks", description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks or folders (default: the repository's notebooks/)")
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.course.run_notebooks", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="notebooks or folders (default: the repository's notebooks/)"
+    )
     parser.add_argument("--html", type=Path, metavar="DIR", help="export each executed notebook as DIR/<name>.html")
     parser.add_argument("--inplace", action="store_true", help="write the executed notebooks back (outputs included)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
-    parser.add_argument("--gallery", type=Path, metavar="DIR", help="only extract the figures of cells tagged 'gallery' into DIR")
+    parser.add_argument(
+        "--gallery", type=Path, metavar="DIR", help="only extract the figures of cells tagged 'gallery' into DIR"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--threads", type=_positive_int, metavar="N",
-                        help="threads per kernel for torch, OpenMP, MKL and OpenBLAS (sets "
-                             + ", ".join(THREAD_ENV_VARS) + "; default: all cores). Use 1-2 on a shared or busy machine.")
-    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                        help="run N notebooks at a time, each in its own kernel (default 1). With --threads 1, N = the number "
-                             "of cores uses the whole machine; each notebook's time then includes waiting for a core")
-    parser.add_argument("--site", type=Path, metavar="DIR", help="build the course website into DIR (home page, one page per notebook)")
-    parser.add_argument("--slides", type=Path, metavar="DIR", help="export each notebook as a reveal.js deck DIR/<name>.slides.html")
-    parser.add_argument("--compare", action="store_true",
-                        help="re-execute (writing nothing back) and list every checked output and claim line that differs "
-                             "from the committed notebooks: the check to run on your own machine before class")
-    parser.add_argument("--no-execute", action="store_true",
-                        help="use the notebooks as saved (already executed) for --html/--slides/--site; run nothing")
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        metavar="N",
+        help="threads per kernel for torch, OpenMP, MKL and OpenBLAS (sets "
+        + ", ".join(THREAD_ENV_VARS)
+        + "; default: all cores). Use 1-2 on a shared or busy machine.",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="run N notebooks at a time, each in its own kernel (default 1). With --threads 1, N = the number "
+        "of cores uses the whole machine; each notebook's time then includes waiting for a core",
+    )
+    parser.add_argument(
+        "--site", type=Path, metavar="DIR", help="build the course website into DIR (home page, one page per notebook)"
+    )
+    parser.add_argument(
+        "--slides", type=Path, metavar="DIR", help="export each notebook as a reveal.js deck DIR/<name>.slides.html"
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="re-execute (writing nothing back) and list every checked output and claim line that differs "
+        "from the committed notebooks: the check to run on your own machine before class",
+    )
+    parser.add_argument(
+        "--no-execute",
+        action="store_true",
+        help="use the notebooks as saved (already executed) for --html/--slides/--site; run nothing",
+    )
     args = parser.parse_args(argv)
     try:
         notebooks = find_notebooks(args.notebooks)
@@ -307,20 +361,42 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--inplace writes executed notebooks back; it cannot be combined with --no-execute.")
     if args.compare:
         if args.inplace or args.no_execute:
-            parser.error("--compare re-executes and writes nothing back; it cannot be combined with --inplace or --no-execute.")
-        return compare_cli(notebooks, timeout=args.timeout, progress=not args.no_progress, threads=args.threads, jobs=args.jobs)
+            parser.error(
+                "--compare re-executes and writes nothing back; it cannot be combined with --inplace or --no-execute."
+            )
+        return compare_cli(
+            notebooks, timeout=args.timeout, progress=not args.no_progress, threads=args.threads, jobs=args.jobs
+        )
     if args.gallery is not None:
         for path in extract_gallery(notebooks, args.gallery):
             print(path)
         return 0
     if args.site is not None:
-        return build_site_cli(notebooks, args.site, execute=not args.no_execute, timeout=args.timeout, progress=not args.no_progress,
-                              threads=args.threads, jobs=args.jobs)
+        return build_site_cli(
+            notebooks,
+            args.site,
+            execute=not args.no_execute,
+            timeout=args.timeout,
+            progress=not args.no_progress,
+            threads=args.threads,
+            jobs=args.jobs,
+        )
     if args.no_execute and args.html is None and args.slides is None:
-        parser.error("--no-execute needs --html DIR, --slides DIR or --site DIR (there is nothing else to do without running).")
+        parser.error(
+            "--no-execute needs --html DIR, --slides DIR or --site DIR (there is nothing else to do without running)."
+        )
     began = time.perf_counter()
-    results = run_series(notebooks, html_dir=args.html, inplace=args.inplace, timeout=args.timeout, progress=not args.no_progress,
-                         threads=args.threads, slides_dir=args.slides, execute=not args.no_execute, jobs=args.jobs)
+    results = run_series(
+        notebooks,
+        html_dir=args.html,
+        inplace=args.inplace,
+        timeout=args.timeout,
+        progress=not args.no_progress,
+        threads=args.threads,
+        slides_dir=args.slides,
+        execute=not args.no_execute,
+        jobs=args.jobs,
+    )
     print(summary(results, wall=time.perf_counter() - began, jobs=args.jobs))
     for kind, folder, suffix in (("HTML pages", args.html, ".html"), ("slide decks", args.slides, ".slides.html")):
         if folder is not None:

@@ -28,7 +28,9 @@ from .colab import LIVE_CELL_CSS, REPO_URL, badge_markdown
 
 SOLUTIONS_DIR = ROOT / "solutions"
 README = ROOT / "README.md"
-ATLAS_DIR = ROOT / "docs" / "atlas"  # a committed small atlas (atlas.json, its PNGs, contact_sheet.jpg): the site's atlas page
+ATLAS_DIR = (
+    ROOT / "docs" / "atlas"
+)  # a committed small atlas (atlas.json, its PNGs, contact_sheet.jpg): the site's atlas page
 ATLAS_PAGE = "atlas.html"
 
 # One template for every page: JupyterLab's look plus a navigation bar, passed in as resources["course_nav"].
@@ -132,8 +134,11 @@ def _exporter(*, exclude_input: bool = False):
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(extra_loaders=[DictLoader({"course_site.html.j2": SITE_TEMPLATE})], template_file="course_site.html.j2",
-                        exclude_input=exclude_input)
+    return HTMLExporter(
+        extra_loaders=[DictLoader({"course_site.html.j2": SITE_TEMPLATE})],
+        template_file="course_site.html.j2",
+        exclude_input=exclude_input,
+    )
 
 
 def _link(href: str, text: str, css: str = "") -> str:
@@ -167,8 +172,9 @@ def navigation(pages: list[NotebookPage], current: int | None, *, solutions_of: 
 def _write_page(nb: nbformat.NotebookNode, target: Path, nav: str, title: str, *, exclude_input: bool = False) -> Path:
     nb = nbformat.from_dict(nb)  # a copy: the caller's notebook stays as it was
     nb.metadata["title"] = title
-    body, _ = _exporter(exclude_input=exclude_input).from_notebook_node(nb, resources={"course_nav": nav, "live_css": LIVE_CELL_CSS,
-                                                                                     "metadata": {"name": title}})
+    body, _ = _exporter(exclude_input=exclude_input).from_notebook_node(
+        nb, resources={"course_nav": nav, "live_css": LIVE_CELL_CSS, "metadata": {"name": title}}
+    )
     target.write_text(body, encoding="utf-8")
     return target
 
@@ -183,7 +189,11 @@ def _site_links(markdown: str, pages: list[NotebookPage]) -> str:
             return match.group(0)
         if target in by_path:
             return f"[{text}]({by_path[target]})"
-        return f"[{text}]({REPO_URL}/blob/main/{target.rstrip('/')})" if "." in Path(target).name else f"[{text}]({REPO_URL}/tree/main/{target.rstrip('/')})"
+        return (
+            f"[{text}]({REPO_URL}/blob/main/{target.rstrip('/')})"
+            if "." in Path(target).name
+            else f"[{text}]({REPO_URL}/tree/main/{target.rstrip('/')})"
+        )
 
     return re.sub(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)", fix, markdown)
 
@@ -199,17 +209,24 @@ def _build_table(pages: list[NotebookPage]) -> str:
     for p in pages:
         seconds = f"{p.seconds:.0f} s" if p.seconds is not None else "not run"
         solutions = f"[solutions]({p.solutions_href})" if p.solutions_href else "—"
-        rows.append(f"| {p.number} | [{p.title}]({p.href}) | {seconds} | [exercises]({_markdown_href(p.exercises_href)}) | {solutions} | {badge_markdown(p.source)} |")
+        rows.append(
+            f"| {p.number} | [{p.title}]({p.href}) | {seconds} | [exercises]({_markdown_href(p.exercises_href)}) | {solutions} | {badge_markdown(p.source)} |"
+        )
     total = sum(p.seconds or 0.0 for p in pages)
     rows.append(f"| | **whole series** | **{total / 60:.1f} min** | | | |")
     return "\n".join(rows)
 
 
-def home_notebook(pages: list[NotebookPage], readme: Path = README, *, executed_now: bool = False) -> nbformat.NotebookNode:
+def home_notebook(
+    pages: list[NotebookPage], readme: Path = README, *, executed_now: bool = False
+) -> nbformat.NotebookNode:
     """The home page as a notebook: the README (links fixed for the site) and the table of this build."""
     text = _site_links(readme.read_text(encoding="utf-8"), pages)
-    timing = ("measured while executing them for this site (headless, each in a fresh kernel)" if executed_now
-              else "from the timings saved in the executed notebooks (first cell's start to last cell's end)")
+    timing = (
+        "measured while executing them for this site (headless, each in a fresh kernel)"
+        if executed_now
+        else "from the timings saved in the executed notebooks (first cell's start to last cell's end)"
+    )
     table = f"## The pages of this site\n\nRun times of the notebooks {timing}:\n\n" + _build_table(pages)
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text), nbformat.v4.new_markdown_cell(table)])
 
@@ -220,8 +237,9 @@ def solutions_notebook(page: NotebookPage) -> nbformat.NotebookNode:
     heading = f"# Solutions to the exercises of {page.title}\n\nThe exercises are at the end of [the notebook]({_markdown_href(page.exercises_href)})."
     code = nbformat.v4.new_code_cell(source)
     code.metadata["language"] = "python"
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(heading), code],
-                                    metadata={"language_info": {"name": "python"}})
+    return nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell(heading), code], metadata={"language_info": {"name": "python"}}
+    )
 
 
 def atlas_notebook(folder: Path) -> nbformat.NotebookNode:
@@ -241,8 +259,14 @@ def atlas_notebook(folder: Path) -> nbformat.NotebookNode:
         "![contact sheet: every class image with its name and the judge's rank](atlas/contact_sheet.jpg)"
     )
     table = nbformat.v4.new_code_cell("")
-    table.outputs = [nbformat.v4.new_output("display_data", data={"text/html": atlas_table(
-        [SimpleNamespace(**{**vars(e), "file": f"atlas/{e.file}"}) for e in entries])})]
+    table.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": atlas_table([SimpleNamespace(**{**vars(e), "file": f"atlas/{e.file}"}) for e in entries])
+            },
+        )
+    ]
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(intro), table])
 
 
@@ -255,8 +279,12 @@ def _write_atlas(folder: Path, out_dir: Path, nav: str) -> list[Path]:
 
 
 def build_site(
-    notebooks: list[Path], out_dir: Path, *, executed: dict[Path, nbformat.NotebookNode] | None = None,
-    seconds: dict[Path, float] | None = None, readme: Path = README,
+    notebooks: list[Path],
+    out_dir: Path,
+    *,
+    executed: dict[Path, nbformat.NotebookNode] | None = None,
+    seconds: dict[Path, float] | None = None,
+    readme: Path = README,
 ) -> list[Path]:
     """Write the site into out_dir (index.html, one page per notebook and per solutions file, the gallery).
 
@@ -265,18 +293,37 @@ def build_site(
     """
     executed, seconds = executed or {}, seconds or {}
     nbs = {path: executed.get(path) or nbformat.read(path, as_version=4) for path in notebooks}
-    pages = [NotebookPage(path, notebook_title(nbs[path], path.stem), seconds.get(path, recorded_seconds(nbs[path])),
-                          exercises_anchor(nbs[path])) for path in notebooks]
+    pages = [
+        NotebookPage(
+            path,
+            notebook_title(nbs[path], path.stem),
+            seconds.get(path, recorded_seconds(nbs[path])),
+            exercises_anchor(nbs[path]),
+        )
+        for path in notebooks
+    ]
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for i, page in enumerate(pages):
         written.append(_write_page(nbs[page.source], out_dir / page.href, navigation(pages, i), page.title))
         if page.solutions_href:
-            written.append(_write_page(solutions_notebook(page), out_dir / page.solutions_href,
-                                       navigation(pages, None, solutions_of=i), f"Solutions {page.number}"))
+            written.append(
+                _write_page(
+                    solutions_notebook(page),
+                    out_dir / page.solutions_href,
+                    navigation(pages, None, solutions_of=i),
+                    f"Solutions {page.number}",
+                )
+            )
     executed_now = bool(notebooks) and all(path in seconds for path in notebooks)
-    written.append(_write_page(home_notebook(pages, readme, executed_now=executed_now), out_dir / "index.html", navigation(pages, None),
-                               "Deep Inside Convolutional Networks: a hands-on course"))
+    written.append(
+        _write_page(
+            home_notebook(pages, readme, executed_now=executed_now),
+            out_dir / "index.html",
+            navigation(pages, None),
+            "Deep Inside Convolutional Networks: a hands-on course",
+        )
+    )
     written += _write_atlas(readme.parent / "docs" / "atlas", out_dir, navigation(pages, None))
     gallery = readme.parent / "docs" / "gallery"
     if gallery.is_dir():

@@ -14,7 +14,10 @@ import numpy as np
 from ..models import Classifier
 
 SALIENCY_MODES: tuple[str, ...] = ("single pass", "10 crops")
-MODE_METHODS: dict[str, str] = {"single pass": "single", "10 crops": "ten_crop"}  # the buttons' methods in helpers.methods
+MODE_METHODS: dict[str, str] = {
+    "single pass": "single",
+    "10 crops": "ten_crop",
+}  # the buttons' methods in helpers.methods
 COLOUR_MAPS: tuple[str, ...] = ("jet", "inferno", "gray", "viridis")
 
 
@@ -99,7 +102,9 @@ class SaliencyExplorer:
         self.status.value = f"{name}: {cls} ({mode}); top-5: " + ", ".join(f"{c} {p:.0%}" for c, p in self.top5(name))
 
 
-def saliency_explorer(classifier: Classifier | None = None, images: Mapping[str, np.ndarray] | None = None) -> SaliencyExplorer:
+def saliency_explorer(
+    classifier: Classifier | None = None, images: Mapping[str, np.ndarray] | None = None
+) -> SaliencyExplorer:
     """Explore saliency maps: choose a photo, a class among its top-5, single pass or 10 crops, a colour map.
 
     Display `explorer.widget` in a notebook; `explorer.update()` redraws from code (as the tests do).
@@ -125,7 +130,14 @@ def saliency_explorer(classifier: Classifier | None = None, images: Mapping[str,
         image=w.Image(format="png"),
         status=w.Label(),
     )
-    explorer.widget = w.VBox([w.HBox([explorer.photo, explorer.target]), w.HBox([explorer.mode, explorer.cmap]), explorer.image, explorer.status])
+    explorer.widget = w.VBox(
+        [
+            w.HBox([explorer.photo, explorer.target]),
+            w.HBox([explorer.mode, explorer.cmap]),
+            explorer.image,
+            explorer.status,
+        ]
+    )
     explorer.on_photo_change()
     explorer.photo.observe(explorer.on_photo_change, names="value")
     for control in (explorer.target, explorer.mode, explorer.cmap):
@@ -164,9 +176,15 @@ class ClassVisualizationPanel:
         self.status.value = "running..."
         try:
             r = self.result = class_model_visualization(
-                self.classifier, self.target.value, steps=int(self.steps.value), lr=float(self.lr.value),
-                l2=float(self.l2.value), optimizer=self.optimizer.value, regularizers=tuple(self.regularizers.value),
-                seed=self.seed, progress=False,
+                self.classifier,
+                self.target.value,
+                steps=int(self.steps.value),
+                lr=float(self.lr.value),
+                l2=float(self.l2.value),
+                optimizer=self.optimizer.value,
+                regularizers=tuple(self.regularizers.value),
+                seed=self.seed,
+                progress=False,
             )
         except ValueError as err:  # e.g. a diverging lr: a button callback's exception would go unseen
             self.status.value = f"stopped: {err}"
@@ -185,8 +203,10 @@ class ClassVisualizationPanel:
 
         self.image.value = render_png(draw, figsize=(7.0, 3.0))
         regs = ", ".join(self.regularizers.value) or "none (the paper)"
-        self.status.value = (f"{r.class_name}: S_c = {r.final_logit:.2f}, P_c = {r.final_prob:.3f} after {r.settings['steps']} "
-                             f"{r.settings['optimizer']} steps (lr {r.settings['lr']:g}, lambda {r.settings['l2']:g}; beyond the paper: {regs})")
+        self.status.value = (
+            f"{r.class_name}: S_c = {r.final_logit:.2f}, P_c = {r.final_prob:.3f} after {r.settings['steps']} "
+            f"{r.settings['optimizer']} steps (lr {r.settings['lr']:g}, lambda {r.settings['l2']:g}; beyond the paper: {regs})"
+        )
 
 
 def class_visualization_panel(
@@ -222,10 +242,16 @@ def class_visualization_panel(
         status=w.Label(value="choose settings and press Run"),
         seed=seed,
     )
-    panel.widget = w.VBox([
-        w.HBox([panel.target, panel.steps]), w.HBox([panel.l2, panel.lr]),
-        w.HBox([panel.regularizers, panel.optimizer]), panel.run_button, panel.image, panel.status,
-    ])
+    panel.widget = w.VBox(
+        [
+            w.HBox([panel.target, panel.steps]),
+            w.HBox([panel.l2, panel.lr]),
+            w.HBox([panel.regularizers, panel.optimizer]),
+            panel.run_button,
+            panel.image,
+            panel.status,
+        ]
+    )
     panel.run_button.on_click(panel.run)
 
     def on_optimizer(change: Any) -> None:

@@ -18,7 +18,9 @@ def as_box(box: Sequence[float] | np.ndarray, name: str = "box") -> tuple[float,
     if b.shape != (4,) or not np.isfinite(b).all():
         raise ValueError(f"{name} must be four finite numbers (x0, y0, x1, y1); got {box!r}.")
     if b[2] < b[0] or b[3] < b[1]:
-        raise ValueError(f"{name} {tuple(b.tolist())} has x1 < x0 or y1 < y0; expected (x0, y0, x1, y1), x1/y1 exclusive.")
+        raise ValueError(
+            f"{name} {tuple(b.tolist())} has x1 < x0 or y1 < y0; expected (x0, y0, x1, y1), x1/y1 exclusive."
+        )
     return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
 

@@ -29,7 +29,11 @@ MIN_MARGIN_FRACTION = 0.01  # a margin gain below 1% of |d(S_c)| + |d(competitor
 
 def _as_logits(name: str, logits: torch.Tensor | np.ndarray) -> np.ndarray:
     """(N, K) float64 logits with K >= 2, finite, as numpy (gradients and devices dropped)."""
-    a = torch.as_tensor(logits).detach().cpu().double().numpy() if isinstance(logits, torch.Tensor) else np.asarray(logits, float)
+    a = (
+        torch.as_tensor(logits).detach().cpu().double().numpy()
+        if isinstance(logits, torch.Tensor)
+        else np.asarray(logits, float)
+    )
     if a.ndim != 2 or a.shape[1] < 2:
         raise ValueError(f"{name} must be an (N, K) array of logits with K >= 2 classes; got shape {a.shape}.")
     if not np.isfinite(a).all():
@@ -41,14 +45,17 @@ def _as_targets(targets: torch.Tensor | np.ndarray | list[int], n: int, k: int) 
     """(N,) int class indices in [0, K)."""
     t = np.asarray(torch.as_tensor(targets).cpu() if isinstance(targets, torch.Tensor) else targets)
     if t.shape != (n,) or not np.issubdtype(t.dtype, np.integer):
-        raise ValueError(f"targets must be {n} integer class indices, one per row of the logits; got {t.dtype} of shape {t.shape}.")
+        raise ValueError(
+            f"targets must be {n} integer class indices, one per row of the logits; got {t.dtype} of shape {t.shape}."
+        )
     if t.min() < 0 or t.max() >= k:
         raise ValueError(f"targets must lie in [0, {k}); got values from {t.min()} to {t.max()}.")
     return t.astype(np.int64)
 
 
-def competitor_score(logits: torch.Tensor | np.ndarray, targets: torch.Tensor | np.ndarray | list[int],
-                     summary: str) -> np.ndarray:
+def competitor_score(
+    logits: torch.Tensor | np.ndarray, targets: torch.Tensor | np.ndarray | list[int], summary: str
+) -> np.ndarray:
     """(N,) one number per row for the classes other than its target: their mean, log-sum-exp or maximum."""
     if summary not in SUMMARIES:
         raise ValueError(f"summary must be one of {SUMMARIES}; got {summary!r}.")
@@ -94,20 +101,26 @@ class MarginChange:
         return np.where(defined, -self.competitor_change / margin, np.nan)
 
 
-def margin_change(start: torch.Tensor | np.ndarray, end: torch.Tensor | np.ndarray,
-                  targets: torch.Tensor | np.ndarray | list[int], summary: str) -> MarginChange:
+def margin_change(
+    start: torch.Tensor | np.ndarray,
+    end: torch.Tensor | np.ndarray,
+    targets: torch.Tensor | np.ndarray | list[int],
+    summary: str,
+) -> MarginChange:
     """How S_c and the competitors (`summary`) moved from the `start` logits to the `end` logits, row by row."""
     s0, s1 = _as_logits("start", start), _as_logits("end", end)
     if s0.shape != s1.shape:
         raise ValueError(f"start and end must have the same shape (one row per image); got {s0.shape} and {s1.shape}.")
     t = _as_targets(targets, *s0.shape)
     rows = np.arange(len(t))
-    return MarginChange(summary, s1[rows, t] - s0[rows, t],
-                        competitor_score(s1, t, summary) - competitor_score(s0, t, summary))
+    return MarginChange(
+        summary, s1[rows, t] - s0[rows, t], competitor_score(s1, t, summary) - competitor_score(s0, t, summary)
+    )
 
 
-def margin_decomposition(start: torch.Tensor | np.ndarray, end: torch.Tensor | np.ndarray,
-                         targets: torch.Tensor | np.ndarray | list[int]) -> dict[str, MarginChange]:
+def margin_decomposition(
+    start: torch.Tensor | np.ndarray, end: torch.Tensor | np.ndarray, targets: torch.Tensor | np.ndarray | list[int]
+) -> dict[str, MarginChange]:
     """`margin_change` for every summary in SUMMARIES (mean, log-sum-exp, runner-up)."""
     return {summary: margin_change(start, end, targets, summary) for summary in SUMMARIES}
 
@@ -124,7 +137,9 @@ def median_interval(values: np.ndarray | list[float], level: float = 0.95) -> tu
         raise ValueError(f"level must lie strictly between 0 and 1; got {level!r}.")
     coverage = [1 - 2 * sum(math.comb(n, i) for i in range(j)) / 2**n for j in range(1, n // 2 + 1)]
     if not coverage or not np.isfinite(x).all() or coverage[0] < level:
-        raise ValueError(f"An interval for the median at level {level:g} needs at least "
-                         f"{math.ceil(math.log2(2 / (1 - level)))} finite values; got {n}.")
+        raise ValueError(
+            f"An interval for the median at level {level:g} needs at least "
+            f"{math.ceil(math.log2(2 / (1 - level)))} finite values; got {n}."
+        )
     j = max(j for j, c in enumerate(coverage, start=1) if c >= level)
     return float(x[j - 1]), float(x[n - j]), float(coverage[j - 1])

@@ -19,16 +19,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..geometry import check_positive_int
-from ..targets import class_index
+from ..geometry import Box, check_positive_int
 from ..images import load_image
 from ..localization import LocalizationError
 from ..models import Classifier, load_model
-from ..geometry import Box
 from ..photos import localize_photo, localize_photo_paper, without_unlikely_warnings
+from ..targets import class_index
 from .boxes import iou
 from .voc import read_voc
-
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 METHODS = ("gradcam", "paper", "full_image")  # how a guessed class is boxed (see the module's docstring)
@@ -181,14 +179,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev = sub.add_parser("evaluate", help="ILSVRC top-5 localization error over a folder of images and VOC XML boxes")
     ev.add_argument("--images", type=Path, required=True, help="folder of images")
     ev.add_argument("--boxes", type=Path, required=True, help="folder of VOC XML files, one <image stem>.xml per image")
-    ev.add_argument("--model", default="efficientnet_lite0", help="efficientnet_lite0, toy, or a torchvision name (e.g. vgg16)")
+    ev.add_argument(
+        "--model", default="efficientnet_lite0", help="efficientnet_lite0, toy, or a torchvision name (e.g. vgg16)"
+    )
     ev.add_argument("--weights", type=Path, default=None, help="local weights file for the model")
-    ev.add_argument("--synsets", type=Path, default=None, help="WordNet id -> index file, when the XML names classes by wnid")
+    ev.add_argument(
+        "--synsets", type=Path, default=None, help="WordNet id -> index file, when the XML names classes by wnid"
+    )
     ev.add_argument("--batch-size", type=int, default=32)
     ev.add_argument("--top-k", type=int, default=5)
-    ev.add_argument("--method", choices=METHODS, default="gradcam",
-                    help="how a guessed class is boxed: gradcam (localize_photo, default), paper (the paper's 10-crop "
-                         "gradient and GraphCut, localize_photo_paper) or full_image (the trivial reference)")
+    ev.add_argument(
+        "--method",
+        choices=METHODS,
+        default="gradcam",
+        help="how a guessed class is boxed: gradcam (localize_photo, default), paper (the paper's 10-crop "
+        "gradient and GraphCut, localize_photo_paper) or full_image (the trivial reference)",
+    )
     ev.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     ev.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     ev.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -198,8 +204,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         classifier = load_model(args.model, args.device, weights=args.weights)
         synsets = read_synsets(args.synsets) if args.synsets else None
         result = ilsvrc_localization_error(
-            classifier, pairs, batch_size=args.batch_size, top_k=args.top_k, synsets=synsets,
-            progress=not args.no_progress, method=args.method,
+            classifier,
+            pairs,
+            batch_size=args.batch_size,
+            top_k=args.top_k,
+            synsets=synsets,
+            progress=not args.no_progress,
+            method=args.method,
         )
     except (ValueError, FileNotFoundError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -56,11 +56,15 @@ def _numpy(value: np.ndarray | torch.Tensor) -> np.ndarray:
     return np.asarray(value.detach().cpu() if isinstance(value, torch.Tensor) else value)
 
 
-def _map_and_mask(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+def _map_and_mask(
+    saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor
+) -> tuple[np.ndarray, np.ndarray]:
     """Float (N,H,W) maps and bool (N,H,W) masks of matching shapes, checked."""
     s, m = np.asarray(_numpy(saliency), np.float64), _numpy(mask)
     if s.shape != m.shape or s.ndim not in (2, 3):
-        raise ValueError(f"Saliency and mask must both be (H,W) or (N,H,W) of the same shape; got {s.shape} and {m.shape}.")
+        raise ValueError(
+            f"Saliency and mask must both be (H,W) or (N,H,W) of the same shape; got {s.shape} and {m.shape}."
+        )
     if m.dtype != bool:
         raise ValueError(f"The mask must be boolean; got {m.dtype}.")
     if np.any(s < 0) or not np.all(np.isfinite(s)):
@@ -144,8 +148,9 @@ def point_hits_mask(point: tuple[float, float], mask: np.ndarray, tolerance: flo
     return bool(d2.min() < tolerance**2)  # TorchRay: strictly less
 
 
-def pointing_hit(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor,
-                 tolerance: float = POINTING_TOLERANCE) -> bool | np.ndarray:
+def pointing_hit(
+    saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor, tolerance: float = POINTING_TOLERANCE
+) -> bool | np.ndarray:
     """Zhang et al.'s pointing game: a hit when the map's maximum is closer than `tolerance` px to the object's mask.
 
     `saliency` and `mask` are (H, W) at the image's own size, so the tolerance is in image pixels
@@ -155,7 +160,9 @@ def pointing_hit(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.T
     """
     s, m = _numpy(saliency), _numpy(mask)
     if s.shape != m.shape or s.ndim not in (2, 3):
-        raise ValueError(f"Saliency and mask must have the same (H, W), or the same (N, H, W) for a stack; got {s.shape} and {m.shape}.")
+        raise ValueError(
+            f"Saliency and mask must have the same (H, W), or the same (N, H, W) for a stack; got {s.shape} and {m.shape}."
+        )
     if s.ndim == 2:
         return point_hits_mask(saliency_peak(s), m, tolerance)
     return np.array([point_hits_mask(saliency_peak(one), one_mask, tolerance) for one, one_mask in zip(s, m)], bool)

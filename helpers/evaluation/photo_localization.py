@@ -10,20 +10,19 @@ the paper's pipeline and `localize_photo` (Grad-CAM + the CAM protocol), call th
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 
-import json
-from functools import lru_cache
-
+from ..cam import CAM_THRESHOLD, cam_box
 from ..categories import NoImageNetCounterpart, best_imagenet_class, imagenet_classes
 from ..coco import read_coco
 from ..geometry import Box
 from ..images import list_images, load_image, photo_info
-from ..cam import CAM_THRESHOLD, cam_box
 from ..localization import PAPER, LocalizationError, centred_box, localize, threshold_box
 from ..methods import METHODS, AttributionMethod
 from ..models import Classifier
@@ -63,13 +62,21 @@ def photo_cases(classifier: Classifier, names: Sequence[str] | None = None) -> l
             continue
         image = load_image(name)
         scores = whole_image_scores(classifier, image)
-        boxes = tuple(b for b, c, crowd in zip(info.boxes, info.categories, info.crowd) if c == dominant.category and not crowd)
-        cases.append(PhotoCase(name, image, dominant.category, best_imagenet_class(scores, classes), boxes, dominant.area_fraction))
+        boxes = tuple(
+            b for b, c, crowd in zip(info.boxes, info.categories, info.crowd) if c == dominant.category and not crowd
+        )
+        cases.append(
+            PhotoCase(
+                name, image, dominant.category, best_imagenet_class(scores, classes), boxes, dominant.area_fraction
+            )
+        )
     return cases
 
 
 Method = Literal["graphcut", "cam", "threshold", "centred", "full_image"]
-SaliencyKind = Literal["smoothgrad", "photo", "ten_crop", "single", "gradcam", "ten_crop_smoothgrad"]  # saliency_functions()
+SaliencyKind = Literal[
+    "smoothgrad", "photo", "ten_crop", "single", "gradcam", "ten_crop_smoothgrad"
+]  # saliency_functions()
 
 
 @dataclass(frozen=True)
@@ -108,10 +115,25 @@ def _graphcut(label: str, saliency: SaliencyKind, beyond: bool = True, **setting
 
 # The rows of benchmarks/bench_photo_localization.py. "paper" = the paper's method exactly (= localize_photo_paper).
 PHOTO_LOCALIZERS: tuple[Localizer, ...] = (
-    _graphcut("paper: 10-crop saliency, GraphCut 95/30, one cut, full size", "ten_crop", beyond=False, **dataclasses.asdict(PAPER)),
-    _graphcut("paper's GraphCut at 224 px", "ten_crop", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
+    _graphcut(
+        "paper: 10-crop saliency, GraphCut 95/30, one cut, full size",
+        "ten_crop",
+        beyond=False,
+        **dataclasses.asdict(PAPER),
+    ),
+    _graphcut(
+        "paper's GraphCut at 224 px",
+        "ten_crop",
+        max_side=224,
+        **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")},
+    ),
     _graphcut("10-crop saliency, default GraphCut", "ten_crop"),
-    _graphcut("SmoothGrad saliency, paper's GraphCut at 224 px", "smoothgrad", max_side=224, **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")}),
+    _graphcut(
+        "SmoothGrad saliency, paper's GraphCut at 224 px",
+        "smoothgrad",
+        max_side=224,
+        **{k: getattr(PAPER, k) for k in ("iterations", "init", "smooth")},
+    ),
     _graphcut("SmoothGrad, seeds-only colour models (paper's init)", "smoothgrad", init="seeds"),
     _graphcut("SmoothGrad, no blur of the map", "smoothgrad", smooth=0.0),
     _graphcut("SmoothGrad, foreground quantile 99%", "smoothgrad", fg_quantile=0.99),
@@ -152,10 +174,14 @@ class PhotoEvaluation:
         rows = self.summary(max_area)
         width = max(len(str(r["label"])) for r in rows) + 2
         n_small, n_all = rows[0]["n_small"], rows[0]["n_all"]
-        lines = [f"{'localizer':<{width}}{f'object < {max_area:.0%} ({n_small})':>22}{'mIoU':>6}{f'all ({n_all})':>12}{'mIoU':>6}"]
+        lines = [
+            f"{'localizer':<{width}}{f'object < {max_area:.0%} ({n_small})':>22}{'mIoU':>6}{f'all ({n_all})':>12}{'mIoU':>6}"
+        ]
         for r in rows:
-            lines.append(f"{str(r['label']):<{width}}{r['hits_small']:>17} hits{r['mean_iou_small']:>6.2f}"
-                         f"{r['hits_all']:>7} hits{r['mean_iou_all']:>6.2f}")
+            lines.append(
+                f"{str(r['label']):<{width}}{r['hits_small']:>17} hits{r['mean_iou_small']:>6.2f}"
+                f"{r['hits_all']:>7} hits{r['mean_iou_all']:>6.2f}"
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -174,6 +200,7 @@ def saliency_functions() -> dict[str, Callable[[Classifier, np.ndarray, int], np
     1/1024, so it does not change with the thread count; "smoothgrad" is `photo_saliency(..., method="smoothgrad")`, "gradcam" is
     `gradcam_map`), except the paper's maps (`RAW_KINDS`), which the paper's pipeline takes raw.
     """
+
     def quantised(method: AttributionMethod) -> Callable[[Classifier, np.ndarray, int], np.ndarray]:
         return lambda classifier, image, target: quantise_map(method(classifier, image, target))
 
@@ -205,7 +232,9 @@ def evaluate_photos(
         raise ValueError(f"Unknown saliency kind(s) {sorted(unknown)}; choose from {sorted(fns)}.")
     ious = np.zeros((len(localizers), len(cases)))
     for j, case in enumerate(tqdm(cases, disable=not progress, desc="photos", unit="photo")):
-        maps = {kind: fns[kind](classifier, case.image, case.target) for kind in {l.saliency for l in localizers} - {None}}
+        maps = {
+            kind: fns[kind](classifier, case.image, case.target) for kind in {l.saliency for l in localizers} - {None}
+        }
         for i, localizer in enumerate(localizers):
             box = localizer.box(case.image, maps.get(localizer.saliency) if localizer.saliency else None)
             ious[i, j] = max(iou(box, b) for b in case.boxes)
@@ -218,8 +247,12 @@ def evaluate_photos(
 BENCHMARK_DIR = DATA_DIR / "benchmarks"
 BENCHMARK_FILE = BENCHMARK_DIR / "photo_benchmark.json"  # written by benchmarks/photo_localization_protocol.py summary
 BENCHMARK_PHOTOS = BENCHMARK_DIR / "photos"  # two report-split photos whose licence allows copying (LICENSES.md there)
-BENCHMARK_ROWS = {"paper_full": "the paper's pipeline (10-crop map, GraphCut)", "cam20": "localize_photo (Grad-CAM, CAM protocol)",
-                  "full": "baseline: the full image", "centred": "baseline: centred box, 50% of the sides"}
+BENCHMARK_ROWS = {
+    "paper_full": "the paper's pipeline (10-crop map, GraphCut)",
+    "cam20": "localize_photo (Grad-CAM, CAM protocol)",
+    "full": "baseline: the full image",
+    "centred": "baseline: centred box, 50% of the sides",
+}
 
 
 @lru_cache(maxsize=1)
@@ -234,10 +267,12 @@ def benchmark_table(split: str = "report", rows: dict[str, str] | None = None) -
     rows = BENCHMARK_ROWS if rows is None else rows
     n, n_small = result["n"], result["n_small"]
     width = max(len(label) for label in rows.values()) + 2
-    lines = [f"{split} split: {n} COCO photos ({n_small} small: the object's box < 50% of the frame), {result['model']}, "
-             "hit = IoU >= 0.5 with the dominant object's box",
-             "[95% Wilson interval]; W/L = photos where only this row hits / where only the paper's pipeline hits",
-             f"{'localizer':<{width}}{'all':>18}{'small':>18}{'W/L (sign test p)':>22}"]
+    lines = [
+        f"{split} split: {n} COCO photos ({n_small} small: the object's box < 50% of the frame), {result['model']}, "
+        "hit = IoU >= 0.5 with the dominant object's box",
+        "[95% Wilson interval]; W/L = photos where only this row hits / where only the paper's pipeline hits",
+        f"{'localizer':<{width}}{'all':>18}{'small':>18}{'W/L (sign test p)':>22}",
+    ]
     for key, label in rows.items():
         v = result["localizers"][key]
         a, sm, c = v["all"], v["small"], v["vs_paper"]
@@ -258,5 +293,14 @@ def benchmark_photo_cases(classifier: Classifier) -> list[PhotoCase]:
         dominant = max((i for i in im.instances if not i.crowd), key=lambda i: i.area)
         image = load_image(BENCHMARK_PHOTOS / im.file_name)
         target = best_imagenet_class(whole_image_scores(classifier, image), imagenet_classes(dominant.category))
-        cases.append(PhotoCase(f"coco_{image_id}", image, dominant.category, target, (dominant.box,), dominant.area / (im.height * im.width)))
+        cases.append(
+            PhotoCase(
+                f"coco_{image_id}",
+                image,
+                dominant.category,
+                target,
+                (dominant.box,),
+                dominant.area / (im.height * im.width),
+            )
+        )
     return cases

@@ -112,8 +112,16 @@ def evaluate_pointing(
         start = time.perf_counter()
         saliency = quantise_map(method_saliency(classifier, image, target, method))
         seconds = time.perf_counter() - start
-        results.append(PointingPair(
-            name, category, classifier.categories[target], pointing_hit(saliency, mask, tolerance), centre_hit(mask, tolerance),
-            float(mass_inside_mask(saliency, mask)), float(mask.mean()), seconds,
-        ))
+        results.append(
+            PointingPair(
+                name,
+                category,
+                classifier.categories[target],
+                pointing_hit(saliency, mask, tolerance),
+                centre_hit(mask, tolerance),
+                float(mass_inside_mask(saliency, mask)),
+                float(mask.mean()),
+                seconds,
+            )
+        )
     return PointingResult(classifier.name, method, tuple(results))

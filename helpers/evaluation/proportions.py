@@ -28,7 +28,13 @@ def wilson_interval(hits: int, n: int, level: float = 0.95) -> tuple[float, floa
 
 def sign_test(wins: int, losses: int) -> float:
     """Two-sided exact sign test: the chance of a split of the discordant pairs at least this uneven under a fair coin."""
-    if isinstance(wins, bool) or isinstance(losses, bool) or int(wins) != wins or int(losses) != losses or min(wins, losses) < 0:
+    if (
+        isinstance(wins, bool)
+        or isinstance(losses, bool)
+        or int(wins) != wins
+        or int(losses) != losses
+        or min(wins, losses) < 0
+    ):
         raise ValueError(f"sign_test needs whole, non-negative counts; got wins={wins!r}, losses={losses!r}.")
     n = int(wins) + int(losses)
     if n == 0:

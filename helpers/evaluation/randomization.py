@@ -24,7 +24,9 @@ def parameterized_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [
         (name, m)
         for name, m in model.named_modules()
-        if hasattr(m, "reset_parameters") and not isinstance(m, _NORM_TYPES) and any(True for _ in m.parameters(recurse=False))
+        if hasattr(m, "reset_parameters")
+        and not isinstance(m, _NORM_TYPES)
+        and any(True for _ in m.parameters(recurse=False))
     ]
 
 

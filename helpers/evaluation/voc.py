@@ -65,7 +65,9 @@ def read_voc(path: str | Path) -> VocAnnotation:
             box = (max(0, int(x0) - 1), max(0, int(y0) - 1), min(width, int(x1)), min(height, int(y1)))
             objects.append(VocObject(str(node.findtext("name", "")).strip(), box))
     except ValueError as err:
-        raise ValueError(f"{str(path)!r} lacks a number in size/width, size/height or an object's bndbox ({err}).") from err
+        raise ValueError(
+            f"{str(path)!r} lacks a number in size/width, size/height or an object's bndbox ({err})."
+        ) from err
     if not objects:
         raise ValueError(f"{str(path)!r} holds no <object> with a box.")
     return VocAnnotation(root.findtext("filename", path.stem) or path.stem, width, height, tuple(objects))

@@ -58,7 +58,9 @@ def call_student(
     return out, None
 
 
-def compare_arrays(name: str, got: object, expected: np.ndarray | torch.Tensor, *, rtol: float = 1e-4, atol: float = 1e-5) -> CheckResult:
+def compare_arrays(
+    name: str, got: object, expected: np.ndarray | torch.Tensor, *, rtol: float = 1e-4, atol: float = 1e-5
+) -> CheckResult:
     """Compare a student's array with the reference: type, shape, then values, saying what differs."""
     if isinstance(expected, torch.Tensor):
         expected = expected.detach().cpu().numpy()
@@ -87,7 +89,17 @@ BARE_MODULE_HINT = (
 
 def explain_bare_module_error(err: Exception) -> str:
     """The hint for an AttributeError that treats a bare nn.Module as a Classifier (model.model, model.device, ...)."""
-    classifier_only = ("model", "device", "input_size", "preprocess", "deprocess", "normalize", "categories", "mean", "std")
+    classifier_only = (
+        "model",
+        "device",
+        "input_size",
+        "preprocess",
+        "deprocess",
+        "normalize",
+        "categories",
+        "mean",
+        "std",
+    )
     if isinstance(err, AttributeError) and any(f"'{name}'" in str(err) for name in classifier_only):
         return BARE_MODULE_HINT
     return ""

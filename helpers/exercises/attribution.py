@@ -18,9 +18,17 @@ from torch import nn
 
 from .. import attribution as A
 from . import CheckResult, call_student, compare_arrays, failed, passed
-from .quiz import MultipleChoice, NumericAnswer
 from .adversarial import FOOLING_MISTAKES, check_fooling_loop, fooling_check_net, fooling_loop_reference  # noqa: F401 - 06's exercise 3
-from .rules import changed_inputs, close, default_device_problem, exercise_dtype, first_problem, not_a_tensor, run_student
+from .quiz import MultipleChoice, NumericAnswer
+from .rules import (
+    changed_inputs,
+    close,
+    default_device_problem,
+    exercise_dtype,
+    first_problem,
+    not_a_tensor,
+    run_student,
+)
 
 StudentRule = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -36,8 +44,15 @@ def _random_signal(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 def tiny_relu_net() -> nn.Module:
     """A fixed small conv net with ReLUs (3 classes, 12 px input), for checking rules end to end."""
     torch.manual_seed(60)
-    net = nn.Sequential(nn.Conv2d(3, 5, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(5, 6, 3), nn.ReLU(),
-                        nn.Flatten(), nn.Linear(6 * 4 * 4, 3))
+    net = nn.Sequential(
+        nn.Conv2d(3, 5, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(5, 6, 3),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(6 * 4 * 4, 3),
+    )
     return net.eval().requires_grad_(False)
 
 
@@ -56,16 +71,20 @@ class LinearConvNet(nn.Module):
 # The other two rules, named when a student writes one of them instead of the one asked for.
 RULE_MISTAKES: dict[str, str] = {
     "gradient": "that is the gradient rule (the chain rule): it masks by the forward input, x > 0, and passes negative "
-                "signals too",
+    "signals too",
     "deconvnet": "that is the DeconvNet rule: it keeps the positive backward signal wherever the unit was, ignoring x",
     "guided": "that is the guided rule: both masks at once, x > 0 and grad_out > 0",
 }
 # Further usual slips: (words, function of (grad_out, x)).
 OTHER_RULE_MISTAKES: tuple[tuple[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]], ...] = (
-    ("at x = 0 the unit is off (PyTorch's relu'(0) is 0): mask with x > 0, not x >= 0",
-     lambda g, x: g * ((x >= 0) & (g > 0))),
-    ("you multiplied by relu(x), the unit's output; the rule uses the mask x > 0 (0 or 1), not the value",
-     lambda g, x: g.clamp(min=0) * x.clamp(min=0)),
+    (
+        "at x = 0 the unit is off (PyTorch's relu'(0) is 0): mask with x > 0, not x >= 0",
+        lambda g, x: g * ((x >= 0) & (g > 0)),
+    ),
+    (
+        "you multiplied by relu(x), the unit's output; the rule uses the mask x > 0 (0 or 1), not the value",
+        lambda g, x: g.clamp(min=0) * x.clamp(min=0),
+    ),
 )
 
 
@@ -96,27 +115,39 @@ def _check_rule(fn: StudentRule, rule: str, name: str, hint: str, seed: int, dev
         mine = A.backprop_saliency(net, image, [0, 2], rule=lambda go, xi, upper: fn(go, xi), reduce=None)
     except Exception as err:  # the student's rule runs inside autograd; report, don't crash
         return failed(f"{name} works on tensors but failed inside the backward pass: {type(err).__name__}: {err}")
-    verdict = compare_arrays(f"the {rule} map of a small ReLU network", mine, A.backprop_saliency(net, image, [0, 2], rule=rule, reduce=None))
+    verdict = compare_arrays(
+        f"the {rule} map of a small ReLU network", mine, A.backprop_saliency(net, image, [0, 2], rule=rule, reduce=None)
+    )
     if not verdict:
         return verdict
     problem = default_device_problem(fn, lambda: _random_signal(seed), name)
-    return problem if problem is not None else passed(f"your rule, swapped in at every ReLU, reproduces the {rule} map.")
+    return (
+        problem if problem is not None else passed(f"your rule, swapped in at every ReLU, reproduces the {rule} map.")
+    )
 
 
 def check_deconvnet_rule(fn: StudentRule, device: str | torch.device = "cpu") -> CheckResult:
     """`fn(grad_out, x) -> grad_in` must be DeconvNet's ReLU rule (the gradient and guided rules are named), on `device`."""
-    verdict = _check_rule(fn, "deconvnet", "deconvnet_relu", "Hint: DeconvNet ignores x; it applies a ReLU to grad_out.", 62, device)
+    verdict = _check_rule(
+        fn, "deconvnet", "deconvnet_relu", "Hint: DeconvNet ignores x; it applies a ReLU to grad_out.", 62, device
+    )
     if verdict:
-        return passed("DeconvNet passes only the positive part of the backward signal, wherever the unit was. " + verdict.message)
+        return passed(
+            "DeconvNet passes only the positive part of the backward signal, wherever the unit was. " + verdict.message
+        )
     return verdict
 
 
 def check_guided_rule(fn: StudentRule, device: str | torch.device = "cpu") -> CheckResult:
     """Exercise 4: `fn(grad_out, x) -> grad_in` must be guided backprop's ReLU rule (the gradient and DeconvNet rules are
     named); the inputs unchanged, a tensor of their shape on their device (every tensor is made on `device`)."""
-    verdict = _check_rule(fn, "guided", "guided_relu", "Hint: keep grad_out only where x > 0 AND grad_out > 0.", 63, device)
+    verdict = _check_rule(
+        fn, "guided", "guided_relu", "Hint: keep grad_out only where x > 0 AND grad_out > 0.", 63, device
+    )
     if verdict:
-        return passed("guided backprop = the gradient's mask (x > 0) and DeconvNet's (grad_out > 0). " + verdict.message)
+        return passed(
+            "guided backprop = the gradient's mask (x > 0) and DeconvNet's (grad_out > 0). " + verdict.message
+        )
     return verdict
 
 
@@ -141,22 +172,32 @@ def check_rules_max_difference(fn: Callable[[nn.Module, torch.Tensor, int], floa
     without, with_relu = results
     expected = rules_max_difference_reference(tiny_relu_net(), x, 1)
     if abs(without) > 1e-6:
-        return failed(f"on the network without ReLU you got {without:.3g}; the three rules differ only at ReLUs, so expect 0. "
-                      "Hint: compare the signed signals (reduce=None) of all three rules.")
+        return failed(
+            f"on the network without ReLU you got {without:.3g}; the three rules differ only at ReLUs, so expect 0. "
+            "Hint: compare the signed signals (reduce=None) of all three rules."
+        )
     if abs(with_relu - expected) > 1e-4 * max(1.0, expected):
-        return failed(f"on a network with ReLUs you got {with_relu:.4g}; expected {expected:.4g}. Hint: the maximum over all "
-                      "pixels of |a - b|, for every pair of rules.")
-    return passed(f"without ReLU the three rules are one and the same gradient (difference {without:.1g}); "
-                  f"with ReLUs they differ (up to {with_relu:.3g}).")
+        return failed(
+            f"on a network with ReLUs you got {with_relu:.4g}; expected {expected:.4g}. Hint: the maximum over all "
+            "pixels of |a - b|, for every pair of rules."
+        )
+    return passed(
+        f"without ReLU the three rules are one and the same gradient (difference {without:.1g}); "
+        f"with ReLUs they differ (up to {with_relu:.3g})."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Exercise 1: a convolution's backward pass is the transposed convolution (flipped filters, swapped channels, stride).
 
 
-def conv1d_input_gradient_reference(grad_out: torch.Tensor, weight: torch.Tensor, stride: int, length: int) -> torch.Tensor:
+def conv1d_input_gradient_reference(
+    grad_out: torch.Tensor, weight: torch.Tensor, stride: int, length: int
+) -> torch.Tensor:
     """dL/dx of y = conv1d(x, weight, stride) (no padding, no bias) for x of `length`, given dL/dy: by autograd."""
-    x = torch.zeros(grad_out.shape[0], weight.shape[1], length, dtype=grad_out.dtype, device=grad_out.device, requires_grad=True)
+    x = torch.zeros(
+        grad_out.shape[0], weight.shape[1], length, dtype=grad_out.dtype, device=grad_out.device, requires_grad=True
+    )
     with torch.enable_grad():
         y = F.conv1d(x, weight, stride=stride)
         (grad,) = torch.autograd.grad(y, x, grad_out)
@@ -175,13 +216,16 @@ def _conv_inputs(device: str | torch.device) -> list[tuple[torch.Tensor, torch.T
     gen, dtype, out = torch.Generator().manual_seed(65), exercise_dtype(device), []
     for c_in, c_out, taps, stride, length, batch in CONV_CASES:
         weight = torch.randn(c_out, c_in, taps, generator=gen, dtype=torch.float64, device="cpu")
-        grad_out = torch.randn(batch, c_out, (length - taps) // stride + 1, generator=gen, dtype=torch.float64, device="cpu")
+        grad_out = torch.randn(
+            batch, c_out, (length - taps) // stride + 1, generator=gen, dtype=torch.float64, device="cpu"
+        )
         out.append((grad_out.to(device, dtype), weight.to(device, dtype)))
     return out
 
 
-def check_conv1d_input_gradient(fn: Callable[[torch.Tensor, torch.Tensor, int, int], torch.Tensor],
-                                device: str | torch.device = "cpu") -> CheckResult:
+def check_conv1d_input_gradient(
+    fn: Callable[[torch.Tensor, torch.Tensor, int, int], torch.Tensor], device: str | torch.device = "cpu"
+) -> CheckResult:
     """Exercise 1: `fn(grad_out (N,C_out,L_out), weight (C_out,C_in,K), stride, length) -> (N,C_in,length)`, dL/dx of conv1d.
 
     Compared with autograd on three cases, each built to expose one usual mistake: the filter not flipped, the
@@ -196,52 +240,74 @@ def check_conv1d_input_gradient(fn: Callable[[torch.Tensor, torch.Tensor, int, i
         out, problem = run_student(fn, *given, stride, length, name="conv1d_input_gradient", forbid=FORBID_CONV)
         if problem is not None:
             if c_in != c_out and "raised RuntimeError" in problem.message:
-                return failed(f"{problem.message} {case} Hint: the backward pass takes C_out channels in and gives C_in "
-                              "out, so the filter bank needs its two channel axes swapped: weight.transpose(0, 1).")
+                return failed(
+                    f"{problem.message} {case} Hint: the backward pass takes C_out channels in and gives C_in "
+                    "out, so the filter bank needs its two channel axes swapped: weight.transpose(0, 1)."
+                )
             return problem
-        problem = first_problem(changed_inputs(given, (grad_out, weight), "conv1d_input_gradient"),
-                                not_a_tensor(out, "conv1d_input_gradient"))
+        problem = first_problem(
+            changed_inputs(given, (grad_out, weight), "conv1d_input_gradient"),
+            not_a_tensor(out, "conv1d_input_gradient"),
+        )
         if problem is not None:
             return problem
         expected = conv1d_input_gradient_reference(grad_out, weight, stride, length)
         if tuple(out.shape) != tuple(expected.shape):
             covered = (l_out - 1) * stride + taps
             if out.ndim == 3 and out.shape[-1] == l_out + taps - 1 and stride > 1:
-                hint = (f"the length {out.shape[-1]} = L_out + K - 1 is what stride 1 gives: the stride was ignored. Put each "
-                        f"value of grad_out at position stride * p, with stride - 1 zeros in between, before the full convolution.")
+                hint = (
+                    f"the length {out.shape[-1]} = L_out + K - 1 is what stride 1 gives: the stride was ignored. Put each "
+                    f"value of grad_out at position stride * p, with stride - 1 zeros in between, before the full convolution."
+                )
             elif out.ndim == 3 and out.shape[-1] == covered and covered < length:
-                hint = (f"the last {length - covered} input value(s) lie in no window: they do not affect the output, so "
-                        "their gradient is 0. Pad the result with zeros to `length`.")
+                hint = (
+                    f"the last {length - covered} input value(s) lie in no window: they do not affect the output, so "
+                    "their gradient is 0. Pad the result with zeros to `length`."
+                )
             elif out.ndim == 3 and out.shape[1] == c_out != c_in:
                 hint = "it has C_out channels: the backward pass sums over the output channels, so swap the weight's channel axes."
             else:
                 hint = "expected (N, C_in, length)."
-            return failed(f"conv1d_input_gradient {case} has shape {tuple(out.shape)}; expected {tuple(expected.shape)}: {hint}")
+            return failed(
+                f"conv1d_input_gradient {case} has shape {tuple(out.shape)}; expected {tuple(expected.shape)}: {hint}"
+            )
         out = out.detach().to(expected.device, expected.dtype)
         if close(out, expected):
             continue
         named = [
-            ("the filter was not flipped: the backward pass correlates with the flipped filter, K(-s) (use weight.flip(-1))",
-             conv1d_input_gradient_reference(grad_out, weight.flip(-1), stride, length)),
+            (
+                "the filter was not flipped: the backward pass correlates with the flipped filter, K(-s) (use weight.flip(-1))",
+                conv1d_input_gradient_reference(grad_out, weight.flip(-1), stride, length),
+            ),
         ]
         if c_in == c_out:
             swapped = weight.transpose(0, 1)
             named += [
-                ("the channel axes were not swapped: input channel i collects from every output channel o through "
-                 "K(o, i, .), so the backward filter bank is weight.transpose(0, 1)",
-                 conv1d_input_gradient_reference(grad_out, swapped, stride, length)),
-                ("neither flipped nor channel-swapped: use weight.flip(-1).transpose(0, 1)",
-                 conv1d_input_gradient_reference(grad_out, swapped.flip(-1), stride, length)),
+                (
+                    "the channel axes were not swapped: input channel i collects from every output channel o through "
+                    "K(o, i, .), so the backward filter bank is weight.transpose(0, 1)",
+                    conv1d_input_gradient_reference(grad_out, swapped, stride, length),
+                ),
+                (
+                    "neither flipped nor channel-swapped: use weight.flip(-1).transpose(0, 1)",
+                    conv1d_input_gradient_reference(grad_out, swapped.flip(-1), stride, length),
+                ),
             ]
         for words, wrong in named:
             if close(out, wrong):
                 return failed(f"conv1d_input_gradient {case}: {words}.")
         worst = float((out - expected).abs().max())
-        return failed(f"conv1d_input_gradient {case} differs from autograd's gradient by up to {worst:.3g}. Hint: upsample "
-                      "grad_out with stride - 1 zeros between values, pad K - 1 zeros on both sides, then F.conv1d with "
-                      "weight.flip(-1).transpose(0, 1); pad the result to `length`.")
-    problem = default_device_problem(fn, lambda: (*_conv_inputs("cpu")[2], CONV_CASES[2][3], CONV_CASES[2][4]),
-                                     "conv1d_input_gradient", forbid=FORBID_CONV)
+        return failed(
+            f"conv1d_input_gradient {case} differs from autograd's gradient by up to {worst:.3g}. Hint: upsample "
+            "grad_out with stride - 1 zeros between values, pad K - 1 zeros on both sides, then F.conv1d with "
+            "weight.flip(-1).transpose(0, 1); pad the result to `length`."
+        )
+    problem = default_device_problem(
+        fn,
+        lambda: (*_conv_inputs("cpu")[2], CONV_CASES[2][3], CONV_CASES[2][4]),
+        "conv1d_input_gradient",
+        forbid=FORBID_CONV,
+    )
     if problem is not None:
         return problem
     return passed(
@@ -276,8 +342,12 @@ def _pool_inputs(device: str | torch.device) -> list[tuple[torch.Tensor, torch.T
     for k, (n, c, h, w), ties in POOL_CASES:
         x = torch.randn(n, c, h, w, generator=gen, dtype=torch.float64, device="cpu")
         if ties:
-            x = torch.randint(0, 3, (n, c, h, w), generator=gen, device="cpu").to(torch.float64)  # many windows with a tied maximum
-            x[0, 0, :k, :k] = torch.tensor([[0.0, 2.0], [2.0, 1.0]], dtype=torch.float64, device="cpu")  # the tie is not the first input
+            x = torch.randint(0, 3, (n, c, h, w), generator=gen, device="cpu").to(
+                torch.float64
+            )  # many windows with a tied maximum
+            x[0, 0, :k, :k] = torch.tensor(
+                [[0.0, 2.0], [2.0, 1.0]], dtype=torch.float64, device="cpu"
+            )  # the tie is not the first input
         x[0, 0, :k, :k] -= 5.0  # one window whose maximum is negative: the switch, not a ReLU, decides
         grad_out = torch.randn(n, c, h // k, w // k, generator=gen, dtype=torch.float64, device="cpu")
         out.append((grad_out.to(device, dtype), x.to(device, dtype)))
@@ -295,25 +365,46 @@ def _pool_mistakes(grad_out: torch.Tensor, x: torch.Tensor, k: int) -> list[tupl
     ties = _upsample(F.avg_pool2d(tied, k) * k**2, k)
     last = maxpool2d_backward_reference(grad_out.flip(-1, -2), x.flip(-1, -2), k).flip(-1, -2)
     return [
-        ("the signal went to every input of the window: only the window's maximum (its switch) affected the output, "
-         "so only it gets the gradient; the others get 0", spread),
-        ("the signal was divided among the window's inputs: that is average pooling's backward pass; max-pooling "
-         "passes it whole to the maximum", spread / k**2),
-        ("the signal went to the window's minimum: the switch is the arg max", maxpool2d_backward_reference(grad_out, -x, k)),
-        ("in a window whose maximum is tied, your signal went to every tied input (a mask x == max): max-pooling's "
-         "gradient routes it to one input only, the one PyTorch picks, the first in row-major order (argmax of the "
-         "flattened window, or F.max_pool2d's indices)", spread * tied),
-        ("in a window whose maximum is tied, your signal was split among the tied inputs: max-pooling's gradient "
-         "routes it whole to one input, the first in row-major order (argmax of the flattened window)", spread * tied / ties),
-        ("in a window whose maximum is tied, your signal went to the last tied input: PyTorch picks the first, in "
-         "row-major order (argmax of the flattened window, or F.max_pool2d's indices)", last),
-        ("a window whose maximum is negative got no signal; the switch is the arg max whatever its sign (no ReLU here)",
-         maxpool2d_backward_reference(grad_out, x, k) * (x > 0)),
+        (
+            "the signal went to every input of the window: only the window's maximum (its switch) affected the output, "
+            "so only it gets the gradient; the others get 0",
+            spread,
+        ),
+        (
+            "the signal was divided among the window's inputs: that is average pooling's backward pass; max-pooling "
+            "passes it whole to the maximum",
+            spread / k**2,
+        ),
+        (
+            "the signal went to the window's minimum: the switch is the arg max",
+            maxpool2d_backward_reference(grad_out, -x, k),
+        ),
+        (
+            "in a window whose maximum is tied, your signal went to every tied input (a mask x == max): max-pooling's "
+            "gradient routes it to one input only, the one PyTorch picks, the first in row-major order (argmax of the "
+            "flattened window, or F.max_pool2d's indices)",
+            spread * tied,
+        ),
+        (
+            "in a window whose maximum is tied, your signal was split among the tied inputs: max-pooling's gradient "
+            "routes it whole to one input, the first in row-major order (argmax of the flattened window)",
+            spread * tied / ties,
+        ),
+        (
+            "in a window whose maximum is tied, your signal went to the last tied input: PyTorch picks the first, in "
+            "row-major order (argmax of the flattened window, or F.max_pool2d's indices)",
+            last,
+        ),
+        (
+            "a window whose maximum is negative got no signal; the switch is the arg max whatever its sign (no ReLU here)",
+            maxpool2d_backward_reference(grad_out, x, k) * (x > 0),
+        ),
     ]
 
 
-def check_maxpool2d_backward(fn: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor],
-                             device: str | torch.device = "cpu") -> CheckResult:
+def check_maxpool2d_backward(
+    fn: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor], device: str | torch.device = "cpu"
+) -> CheckResult:
     """Exercise 2: `fn(grad_out (N,C,H/k,W/k), x (N,C,H,W), k) -> (N,C,H,W)`, dL/dx of max_pool2d(x, k).
 
     Compared with autograd, on windows with and without tied maxima (a tie routes to one input, the one PyTorch
@@ -325,12 +416,15 @@ def check_maxpool2d_backward(fn: Callable[[torch.Tensor, torch.Tensor, int], tor
         given = (grad_out.clone(), x.clone())
         case = f"(k={k}, x of shape {shape})"
         out, problem = run_student(fn, *given, k, name="maxpool2d_backward", forbid=FORBID_POOL)
-        problem = first_problem(problem, changed_inputs(given, (grad_out, x), "maxpool2d_backward"),
-                                not_a_tensor(out, "maxpool2d_backward"))
+        problem = first_problem(
+            problem, changed_inputs(given, (grad_out, x), "maxpool2d_backward"), not_a_tensor(out, "maxpool2d_backward")
+        )
         if problem is not None:
             return problem
         if tuple(out.shape) != tuple(x.shape):
-            return failed(f"maxpool2d_backward {case} has shape {tuple(out.shape)}; expected x's shape {tuple(x.shape)}.")
+            return failed(
+                f"maxpool2d_backward {case} has shape {tuple(out.shape)}; expected x's shape {tuple(x.shape)}."
+            )
         out = out.detach().to(x.device, x.dtype)
         expected = maxpool2d_backward_reference(grad_out, x, k)
         if close(out, expected):
@@ -339,10 +433,14 @@ def check_maxpool2d_backward(fn: Callable[[torch.Tensor, torch.Tensor, int], tor
             if close(out, wrong):
                 return failed(f"maxpool2d_backward {case}: {words}.")
         worst = float((out - expected).abs().max())
-        return failed(f"maxpool2d_backward {case} differs from autograd's gradient by up to {worst:.3g}. Hint: "
-                      "F.max_pool2d(x, k, return_indices=True) gives the switches; F.max_unpool2d puts grad_out there.")
+        return failed(
+            f"maxpool2d_backward {case} differs from autograd's gradient by up to {worst:.3g}. Hint: "
+            "F.max_pool2d(x, k, return_indices=True) gives the switches; F.max_unpool2d puts grad_out there."
+        )
     k = POOL_CASES[-1][0]
-    problem = default_device_problem(fn, lambda: (*_pool_inputs("cpu")[-1], k), "maxpool2d_backward", forbid=FORBID_POOL)
+    problem = default_device_problem(
+        fn, lambda: (*_pool_inputs("cpu")[-1], k), "maxpool2d_backward", forbid=FORBID_POOL
+    )
     if problem is not None:
         return problem
     return passed(
@@ -374,9 +472,11 @@ Q2 = NumericAnswer(
     2.0,
     1e-6,
     "Guided keeps g where x > 0 and g > 0: (0, 0, 2), sum 2. The gradient gives (-1, 0, 2), DeconvNet (0, 4, 2).",
-    mistakes=[(1.0, "that is the gradient's signal (-1, 0, 2): guided backprop also drops the negative g."),
-              (6.0, "that is DeconvNet's signal (0, 4, 2): guided backprop also masks by the forward input (x > 0)."),
-              (5.0, "that is the sum of g: the ReLU's backward rule passes only part of it.")],
+    mistakes=[
+        (1.0, "that is the gradient's signal (-1, 0, 2): guided backprop also drops the negative g."),
+        (6.0, "that is DeconvNet's signal (0, 4, 2): guided backprop also masks by the forward input (x > 0)."),
+        (5.0, "that is the sum of g: the ReLU's backward rule passes only part of it."),
+    ],
 )
 
 Q3 = MultipleChoice(
@@ -397,9 +497,9 @@ Q3 = MultipleChoice(
     why_wrong={
         "a": "Invisible to us is not unused by the model: the change moved the score because the model is sensitive to those pixels.",
         "c": "The change is a fine texture over the whole image, and the 'tabby' map of the coffee photo outlines the cup: "
-             "following the gradient raises S_c without drawing the object.",
+        "following the gradient raises S_c without drawing the object.",
         "d": "The fooling change is a few whole gray levels, far above any rounding; the pixels stay on the 8-bit grid "
-             "only so that the fooled image is exactly the one that was classified.",
+        "only so that the fooled image is exactly the one that was classified.",
     },
 )
 
@@ -419,11 +519,11 @@ Q4 = MultipleChoice(
     "output channels. That is the transposed (fractionally strided) convolution, the layer DeconvNet applies.",
     why_wrong={
         "a": "The same convolution would shrink R again and take C_in channels in; the backward pass goes the other way: "
-             "C_out channels in, C_in out, the output longer than R, and the filters flipped.",
+        "C_out channels in, C_in out, the output longer than R, and the filters flipped.",
         "b": "The backward pass multiplies by the transposed matrix A^T, not by the inverse A^-1: it does not recover the "
-             "input. 'Deconvolution' in Zeiler & Fergus is this transposed convolution, not an inverse.",
+        "input. 'Deconvolution' in Zeiler & Fergus is this transposed convolution, not an inverse.",
         "d": "Only max-pooling routes the signal to one input; a convolution is linear, so every input in a window "
-             "receives R weighted by the filter.",
+        "receives R weighted by the filter.",
     },
 )
 

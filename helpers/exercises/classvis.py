@@ -42,7 +42,9 @@ def _objective_cases(device: str | torch.device) -> list[tuple[torch.Tensor, tor
     return cases
 
 
-def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor], device: str | torch.device = "cpu") -> CheckResult:
+def check_objective(
+    fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor], device: str | torch.device = "cpu"
+) -> CheckResult:
     """Exercise 1: `fn(logits (N, K) tensor, x (N, 3, H, W) tensor, target int, l2 float)` -> S_c - l2*||x||^2, shape (N,).
 
     The rules it checks: the inputs unchanged, a tensor on their device (every tensor is made on `device`).
@@ -64,11 +66,20 @@ def check_objective(fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch
 def _step_cases(device: str | torch.device) -> list[tuple[torch.Tensor, torch.Tensor, float, float]]:
     """(x, grad_score, lr, l2) for three settings, made on the CPU then moved to `device`."""
     gen = torch.Generator().manual_seed(4)
-    return [(torch.randn(2, 3, 8, 8, generator=gen, device="cpu").to(device), torch.randn(2, 3, 8, 8, generator=gen, device="cpu").to(device),
-             lr, l2) for lr, l2 in [(1.0, 0.0), (0.5, 0.1), (2.0, 1e-3)]]
+    return [
+        (
+            torch.randn(2, 3, 8, 8, generator=gen, device="cpu").to(device),
+            torch.randn(2, 3, 8, 8, generator=gen, device="cpu").to(device),
+            lr,
+            l2,
+        )
+        for lr, l2 in [(1.0, 0.0), (0.5, 0.1), (2.0, 1e-3)]
+    ]
 
 
-def check_ascent_step(fn: Callable[[torch.Tensor, torch.Tensor, float, float], torch.Tensor], device: str | torch.device = "cpu") -> CheckResult:
+def check_ascent_step(
+    fn: Callable[[torch.Tensor, torch.Tensor, float, float], torch.Tensor], device: str | torch.device = "cpu"
+) -> CheckResult:
     """Exercise 2: `fn(x, grad_score, lr, l2)` (tensors of one shape, floats) -> x + lr * (grad_score - 2*l2*x), a new tensor.
 
     The rules it checks: x and grad_score unchanged, a tensor on their device (every tensor is made on `device`).
@@ -106,13 +117,23 @@ def check_starting_image(image: Any, classifier: Any) -> CheckResult:
         return failed(f"The image has shape {image.shape}; the model's input is {expected.shape}.")
     worst = int(np.abs(image.astype(int) - expected.astype(int)).max())
     if worst > 1:
-        return failed(f"Pixels differ from the right answer by up to {worst}/255. Hint: zero in normalised space is the mean.")
+        return failed(
+            f"Pixels differ from the right answer by up to {worst}/255. Hint: zero in normalised space is the mean."
+        )
     return passed("the zero input is the training-set mean image in pixel space.")
 
 
 def ascent_variant(
-    model: torch.nn.Module, target: int, steps: int, lr: float, l2: float, size: int,
-    *, score: str = "logit", penalty_factor: float = 2.0, direction: float = 1.0,
+    model: torch.nn.Module,
+    target: int,
+    steps: int,
+    lr: float,
+    l2: float,
+    size: int,
+    *,
+    score: str = "logit",
+    penalty_factor: float = 2.0,
+    direction: float = 1.0,
 ) -> torch.Tensor:
     """Eq. (1) by SGD from the zero (mean) image on the model's device, or a wrong variant of it.
 
@@ -129,22 +150,42 @@ def ascent_variant(
     return x.detach()
 
 
-def reference_class_image(model: torch.nn.Module, target: int, steps: int, lr: float, l2: float, size: int) -> torch.Tensor:
+def reference_class_image(
+    model: torch.nn.Module, target: int, steps: int, lr: float, l2: float, size: int
+) -> torch.Tensor:
     """The paper's class model, Eq. (1), by plain SGD ascent from the zero (mean) image; returns (1,3,size,size)."""
     return ascent_variant(model, target, steps, lr, l2, size)
 
 
 # The usual mistakes of exercise 3, as the settings of `ascent_variant` that reproduce each, with the message.
 CLASS_IMAGE_MISTAKES: dict[str, tuple[dict[str, Any], str]] = {
-    "softmax": ({"score": "softmax"}, "you ascend the softmax probability P_c; the paper ascends the score S_c, the logit: model(x)[0, target]."),
-    "log_softmax": ({"score": "log_softmax"}, "you ascend log P_c (log_softmax); the paper ascends the score S_c, the logit: model(x)[0, target]."),
-    "factor 2": ({"penalty_factor": 1.0}, "the penalty's gradient is missing its 2: d(lambda ||I||^2)/dI = 2 * lambda * I."),
-    "penalty twice": ({"penalty_factor": 4.0}, "the penalty is counted twice (its gradient is 4 * lambda * I): if your objective already "
-                      "includes -lambda ||I||^2, do not subtract 2 * lambda * I again in the step."),
+    "softmax": (
+        {"score": "softmax"},
+        "you ascend the softmax probability P_c; the paper ascends the score S_c, the logit: model(x)[0, target].",
+    ),
+    "log_softmax": (
+        {"score": "log_softmax"},
+        "you ascend log P_c (log_softmax); the paper ascends the score S_c, the logit: model(x)[0, target].",
+    ),
+    "factor 2": (
+        {"penalty_factor": 1.0},
+        "the penalty's gradient is missing its 2: d(lambda ||I||^2)/dI = 2 * lambda * I.",
+    ),
+    "penalty twice": (
+        {"penalty_factor": 4.0},
+        "the penalty is counted twice (its gradient is 4 * lambda * I): if your objective already "
+        "includes -lambda ||I||^2, do not subtract 2 * lambda * I again in the step.",
+    ),
     "no penalty": ({"penalty_factor": 0.0}, "the L2 penalty is missing: the step is lr * (dS_c/dI - 2 * lambda * I)."),
-    "sign of lambda": ({"penalty_factor": -2.0}, "the penalty has the wrong sign: the objective is S_c - lambda ||I||^2, so the step "
-                       "subtracts 2 * lambda * I (it pulls the image back to the mean)."),
-    "descent": ({"direction": -1.0}, "you descend: gradient *ascent* adds lr times the objective's gradient (x + lr * grad)."),
+    "sign of lambda": (
+        {"penalty_factor": -2.0},
+        "the penalty has the wrong sign: the objective is S_c - lambda ||I||^2, so the step "
+        "subtracts 2 * lambda * I (it pulls the image back to the mean).",
+    ),
+    "descent": (
+        {"direction": -1.0},
+        "you descend: gradient *ascent* adds lr times the objective's gradient (x + lr * grad).",
+    ),
 }
 
 
@@ -152,7 +193,9 @@ def _same(got: Any, expected: torch.Tensor) -> bool:
     return bool(compare_arrays("", got, expected, rtol=1e-3, atol=1e-4))
 
 
-def _diagnose_class_image(fn: Callable[..., torch.Tensor], model: torch.nn.Module, got: Any, case: tuple[int, int, float, float], size: int) -> str:
+def _diagnose_class_image(
+    fn: Callable[..., torch.Tensor], model: torch.nn.Module, got: Any, case: tuple[int, int, float, float], size: int
+) -> str:
     """Name the mistake a wrong class image reflects, by comparing it with reference variants (as 02's exercise 1 does)."""
     target, steps, lr, l2 = case
     for settings, message in CLASS_IMAGE_MISTAKES.values():
@@ -165,11 +208,15 @@ def _diagnose_class_image(fn: Callable[..., torch.Tensor], model: torch.nn.Modul
     zeros = torch.zeros(1, 3, size, size, device=model_device(model))
     if all(isinstance(s, torch.Tensor) for s in start) and not _same(start[0], zeros):
         if not _same(start[1], start[0]):
-            return ("with steps=0 your function returns a different image at each call: you start from random noise; "
-                    "the paper starts from the mean image, torch.zeros(1, 3, size, size) in normalised space.")
+            return (
+                "with steps=0 your function returns a different image at each call: you start from random noise; "
+                "the paper starts from the mean image, torch.zeros(1, 3, size, size) in normalised space."
+            )
         return "with steps=0 your function does not return zeros: start from the mean image, torch.zeros(1, 3, size, size) in normalised space."
-    return ("Start from torch.zeros(1, 3, size, size, device=next(model.parameters()).device) (the mean image), take the gradient of "
-            "S_c - l2*||I||^2 with respect to the image, and step *up* by lr times it, `steps` times.")
+    return (
+        "Start from torch.zeros(1, 3, size, size, device=next(model.parameters()).device) (the mean image), take the gradient of "
+        "S_c - l2*||I||^2 with respect to the image, and step *up* by lr times it, `steps` times."
+    )
 
 
 def _trainable_copy(model: torch.nn.Module) -> torch.nn.Module:
@@ -180,8 +227,10 @@ def _trainable_copy(model: torch.nn.Module) -> torch.nn.Module:
 def _model_side_effect(model: torch.nn.Module, original: torch.nn.Module) -> CheckResult | None:
     """What a student's loop changed in the model that it must not: .grad, the weights, the eval mode."""
     if any(p.grad is not None for p in model.parameters()):
-        return failed("the model's weights received gradients (.backward() fills .grad of every trainable weight): "
-                      "differentiate with respect to the image only, torch.autograd.grad(score, x).")
+        return failed(
+            "the model's weights received gradients (.backward() fills .grad of every trainable weight): "
+            "differentiate with respect to the image only, torch.autograd.grad(score, x)."
+        )
     if any(not torch.equal(p, q) for p, q in zip(model.parameters(), original.parameters())):
         return failed("the model's weights changed: only the image is optimised; the model stays fixed.")
     if model.training:
@@ -202,18 +251,27 @@ def check_class_image(fn: Callable[..., torch.Tensor], classifier: Any) -> Check
     size = classifier.input_size
     for case in [(0, 5, 0.5, 0.03), (5, 12, 0.5, 0.1)]:
         target, steps, lr, l2 = case
-        out, bad = call_student(fn, model, target, steps, lr, l2, size, name="class_image", explain=explain_bare_module_error)
+        out, bad = call_student(
+            fn, model, target, steps, lr, l2, size, name="class_image", explain=explain_bare_module_error
+        )
         if bad is not None:
             return bad
         side_effect = _model_side_effect(model, original)
         if side_effect is not None:
             return side_effect
-        verdict = compare_arrays(f"class_image (target {target}, {steps} steps, l2={l2})", out, reference_class_image(model, target, steps, lr, l2, size),
-                                 rtol=1e-3, atol=1e-4)
+        verdict = compare_arrays(
+            f"class_image (target {target}, {steps} steps, l2={l2})",
+            out,
+            reference_class_image(model, target, steps, lr, l2, size),
+            rtol=1e-3,
+            atol=1e-4,
+        )
         if not verdict:
             diagnosis = _diagnose_class_image(fn, model, out, case, size)
             return failed(f"{verdict.message} {diagnosis[0].upper()}{diagnosis[1:]}")
-    return passed("your loop is the paper's class-model visualization (Eq. 1, SGD from the mean image); the model is untouched.")
+    return passed(
+        "your loop is the paper's class-model visualization (Eq. 1, SGD from the mean image); the model is untouched."
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,7 +282,15 @@ def check_class_image(fn: Callable[..., torch.Tensor], classifier: Any) -> Check
 # steps, two seeds; then 8 classes, 100 steps, three seeds): with the solution, jellyfish and volcano were in Lite2's
 # top-5 for every seed, and 3 to 5 of these five classes in all; the plain loop of exercise 3 put none there.
 JITTER_BLUR_CLASSES: tuple[str, ...] = ("jellyfish", "volcano", "lemon", "tiger", "fig")
-JITTER_BLUR_SETTING: dict[str, float] = {"steps": 100, "lr": 0.05, "l2": 0.01, "size": 96, "jitter": 4, "sigma": 1.0, "blur_every": 4}
+JITTER_BLUR_SETTING: dict[str, float] = {
+    "steps": 100,
+    "lr": 0.05,
+    "l2": 0.01,
+    "size": 96,
+    "jitter": 4,
+    "sigma": 1.0,
+    "blur_every": 4,
+}
 MIN_RECOGNISED = 2  # of JITTER_BLUR_CLASSES with the target in the judge's top-5
 JUDGE_TOP_K = 5
 
@@ -240,28 +306,56 @@ def pixel_bounds(classifier: Any, size: int) -> tuple[torch.Tensor, torch.Tensor
 
 def _jitter_blur_args(model: torch.nn.Module, target: int, steps: int, lo: torch.Tensor, hi: torch.Tensor) -> tuple:
     s = JITTER_BLUR_SETTING
-    return (model, target, steps, s["lr"], s["l2"], int(s["size"]), lo, hi, int(s["jitter"]), s["sigma"], int(s["blur_every"]))
+    return (
+        model,
+        target,
+        steps,
+        s["lr"],
+        s["l2"],
+        int(s["size"]),
+        lo,
+        hi,
+        int(s["jitter"]),
+        s["sigma"],
+        int(s["blur_every"]),
+    )
 
 
-def _run_jitter_blur(fn: Callable[..., torch.Tensor], model: torch.nn.Module, original: torch.nn.Module, target: int,
-                     steps: int, seed: int, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor | None, CheckResult | None]:
+def _run_jitter_blur(
+    fn: Callable[..., torch.Tensor],
+    model: torch.nn.Module,
+    original: torch.nn.Module,
+    target: int,
+    steps: int,
+    seed: int,
+    lo: torch.Tensor,
+    hi: torch.Tensor,
+) -> tuple[torch.Tensor | None, CheckResult | None]:
     """One call of the student's loop with the global generator seeded; a verdict for a crash, a side effect or a wrong type."""
     torch.manual_seed(seed)
     name = "jitter_blur_class_image"
-    out, problem = run_student(fn, *_jitter_blur_args(model, target, steps, lo, hi), name=name, explain=explain_bare_module_error)
+    out, problem = run_student(
+        fn, *_jitter_blur_args(model, target, steps, lo, hi), name=name, explain=explain_bare_module_error
+    )
     problem = first_problem(problem, _model_side_effect(model, original), not_a_tensor(out, name, lo.shape))
     if problem is not None:
         return None, problem
     out = out.detach()
     if out.device != lo.device:
-        return None, failed(f"{name} returned a tensor on {out.device}; the model is on {lo.device}: create the image there.")
+        return None, failed(
+            f"{name} returned a tensor on {out.device}; the model is on {lo.device}: create the image there."
+        )
     if bool((out < lo - 1e-4).any() or (out > hi + 1e-4).any()):
-        return None, failed(f"{name}'s image leaves the valid pixel range: clip it after every step, "
-                            "x.copy_(torch.maximum(torch.minimum(x, hi), lo)) inside torch.no_grad().")
+        return None, failed(
+            f"{name}'s image leaves the valid pixel range: clip it after every step, "
+            "x.copy_(torch.maximum(torch.minimum(x, hi), lo)) inside torch.no_grad()."
+        )
     return out, None
 
 
-def check_jitter_blur_class_image(fn: Callable[..., torch.Tensor], classifier: Any, judge_model: Any, judge: Judge) -> CheckResult:
+def check_jitter_blur_class_image(
+    fn: Callable[..., torch.Tensor], classifier: Any, judge_model: Any, judge: Judge
+) -> CheckResult:
     """Exercise 5: `fn(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every) -> (1, 3, size, size)`.
 
     Exercise 3's loop with jitter, Adam, blur and clipping, run on `classifier`'s model (e.g. Lite0, a copy with
@@ -282,10 +376,12 @@ def check_jitter_blur_class_image(fn: Callable[..., torch.Tensor], classifier: A
             return problem
         probes.append(out)
     if torch.equal(probes[0], probes[1]):
-        return failed("jitter_blur_class_image gives the same image whatever the random seed, as the plain loop of exercise 3 "
-                      "does: there is no jitter. Before each forward pass shift the image by a random (dy, dx) in "
-                      "[-jitter, jitter]: dy, dx = torch.randint(-jitter, jitter + 1, (2,)).tolist(), then "
-                      "torch.roll(x, shifts=(dy, dx), dims=(2, 3)).")
+        return failed(
+            "jitter_blur_class_image gives the same image whatever the random seed, as the plain loop of exercise 3 "
+            "does: there is no jitter. Before each forward pass shift the image by a random (dy, dx) in "
+            "[-jitter, jitter]: dy, dx = torch.randint(-jitter, jitter + 1, (2,)).tolist(), then "
+            "torch.roll(x, shifts=(dy, dx), dims=(2, 3))."
+        )
     targets, images = [classifier.class_index(name) for name in JITTER_BLUR_CLASSES], []
     for seed, target in enumerate(targets):
         out, problem = _run_jitter_blur(fn, model, original, target, int(JITTER_BLUR_SETTING["steps"]), seed, lo, hi)
@@ -296,12 +392,16 @@ def check_jitter_blur_class_image(fn: Callable[..., torch.Tensor], classifier: A
     recognised = sum(rank <= JUDGE_TOP_K for rank in ranks)
     listing = ", ".join(f"{name} {rank}" for name, rank in zip(JITTER_BLUR_CLASSES, ranks))
     if recognised < MIN_RECOGNISED:
-        return failed(f"the judge puts {recognised} of {len(ranks)} class images in its top-{JUDGE_TOP_K} (its rank of each "
-                      f"target: {listing}); at least {MIN_RECOGNISED} expected. Hint: Adam (maximize=True) instead of SGD, a "
-                      "fresh random shift before every forward pass, the blur every `blur_every` steps, the clip after each step.")
-    return passed(f"the judge, which made none of these images, puts {recognised} of {len(ranks)} in its top-{JUDGE_TOP_K} "
-                  f"(its rank of each target: {listing}): jitter, blur and clipping choose, among the many images that Lite0 "
-                  "scores highly, ones that another network recognises; compare the plain method's images in the atlas above.")
+        return failed(
+            f"the judge puts {recognised} of {len(ranks)} class images in its top-{JUDGE_TOP_K} (its rank of each "
+            f"target: {listing}); at least {MIN_RECOGNISED} expected. Hint: Adam (maximize=True) instead of SGD, a "
+            "fresh random shift before every forward pass, the blur every `blur_every` steps, the clip after each step."
+        )
+    return passed(
+        f"the judge, which made none of these images, puts {recognised} of {len(ranks)} in its top-{JUDGE_TOP_K} "
+        f"(its rank of each target: {listing}): jitter, blur and clipping choose, among the many images that Lite0 "
+        "scores highly, ones that another network recognises; compare the plain method's images in the atlas above."
+    )
 
 
 Q1_WHY_LOGITS = MultipleChoice(
@@ -313,11 +413,13 @@ Q1_WHY_LOGITS = MultipleChoice(
         "P_c is slower to compute than S_c.",
     ],
     answer="a",
-    explanation=("That is the paper's reason: P_c = exp(S_c) / sum_k exp(S_k) also grows when other scores fall. "
-                 "Notebook 04 measures what happens: the posterior objectives raise the strongest competitors less "
-                 "than S_c does, but still gain most of their margin by raising S_c; what makes their "
-                 "images nearly blank is that their gradient fades like 1 - P_c once P_c is high. S_c is not "
-                 "bounded: that is what the L2 term is for."),
+    explanation=(
+        "That is the paper's reason: P_c = exp(S_c) / sum_k exp(S_k) also grows when other scores fall. "
+        "Notebook 04 measures what happens: the posterior objectives raise the strongest competitors less "
+        "than S_c does, but still gain most of their margin by raising S_c; what makes their "
+        "images nearly blank is that their gradient fades like 1 - P_c once P_c is high. S_c is not "
+        "bounded: that is what the L2 term is for."
+    ),
     why_wrong={
         "b": "The softmax is smooth and differentiable everywhere (notebook 04 differentiates it); the reason is what P_c rewards.",
         "c": "S_c is not bounded (that is why the L2 penalty is there); P_c is the bounded one, at most 1.",
@@ -326,38 +428,54 @@ Q1_WHY_LOGITS = MultipleChoice(
 )
 
 Q2_PENALTY_SHRINK = NumericAnswer(
-    question=("With Lite0's defaults (lr = 0.5, lambda = 0.01), if the score's gradient were zero, each SGD step "
-              "would multiply the image (its difference from the mean) by which factor?"),
+    question=(
+        "With Lite0's defaults (lr = 0.5, lambda = 0.01), if the score's gradient were zero, each SGD step "
+        "would multiply the image (its difference from the mean) by which factor?"
+    ),
     answer=0.99,
     tolerance=0.002,
-    explanation=("The step is I <- I + lr * (dS_c/dI - 2 lambda I); with dS_c/dI = 0 that is I <- (1 - 2 lr lambda) I "
-                 "= (1 - 0.01) I = 0.99 I. The penalty pulls the image back to the mean by 1% per step, which is "
-                 "why the norm levels off where the score's gradient balances it."),
+    explanation=(
+        "The step is I <- I + lr * (dS_c/dI - 2 lambda I); with dS_c/dI = 0 that is I <- (1 - 2 lr lambda) I "
+        "= (1 - 0.01) I = 0.99 I. The penalty pulls the image back to the mean by 1% per step, which is "
+        "why the norm levels off where the score's gradient balances it."
+    ),
     mistakes=[
         (0.995, "that is 1 - lr * lambda: the penalty's gradient is 2 * lambda * I, not lambda * I."),
-        (1.01, "the penalty pulls the image back towards the mean, so the factor is below 1: the step subtracts 2 lr lambda I."),
-        (0.01, "that is how much the image shrinks per step (2 lr lambda); the factor that multiplies it is 1 minus that."),
+        (
+            1.01,
+            "the penalty pulls the image back towards the mean, so the factor is below 1: the step subtracts 2 lr lambda I.",
+        ),
+        (
+            0.01,
+            "that is how much the image shrinks per step (2 lr lambda); the factor that multiplies it is 1 minus that.",
+        ),
         (0.98, "2 * lr * lambda = 2 x 0.5 x 0.01 = 0.01, not 0.02: the lr of 0.5 halves the penalty's effect."),
     ],
 )
 
 Q3_NOISE_SOURCE = MultipleChoice(
-    question=("The paper's plain method gives colour noise on EfficientNet-Lite0. Which explanation does this "
-              "notebook's measurement leave standing (as a hypothesis it supports, not a proof)?"),
+    question=(
+        "The paper's plain method gives colour noise on EfficientNet-Lite0. Which explanation does this "
+        "notebook's measurement leave standing (as a hypothesis it supports, not a proof)?"
+    ),
     options=[
         "The objective S_c - lambda ||I||^2: it asks for noise.",
-        ("Lite0's input gradient: already mostly high frequencies at the mean image, raised where it passes back "
-         "through the two stride-2 convolutions next to the image."),
+        (
+            "Lite0's input gradient: already mostly high frequencies at the mean image, raised where it passes back "
+            "through the two stride-2 convolutions next to the image."
+        ),
         "Batch-norm layers folded into the convolutions.",
         "ReLU6 saturating at 6.",
     ],
     answer="b",
-    explanation=("The same objective gives structured images on the toy CNN; folding batch norm leaves the gradient "
-                 "unchanged (same function), and replacing ReLU6 by ReLU does not make it smoother. What remains: "
-                 "the first step is already high-frequency, and the share jumps at the two stride-2 convolutions "
-                 "nearest the pixels. It is a hypothesis, not a proof: the deeper stride-2 convolutions lower the "
-                 "share, and the finished class images of the two models differ less in this share than their "
-                 "first steps do (the notebook prints both)."),
+    explanation=(
+        "The same objective gives structured images on the toy CNN; folding batch norm leaves the gradient "
+        "unchanged (same function), and replacing ReLU6 by ReLU does not make it smoother. What remains: "
+        "the first step is already high-frequency, and the share jumps at the two stride-2 convolutions "
+        "nearest the pixels. It is a hypothesis, not a proof: the deeper stride-2 convolutions lower the "
+        "share, and the finished class images of the two models differ less in this share than their "
+        "first steps do (the notebook prints both)."
+    ),
     why_wrong={
         "a": "The same objective gives structured class images on the toy CNN, so the objective alone cannot be what asks for noise.",
         "c": "Folding batch norm into a convolution computes the same function, so its gradient is the same.",

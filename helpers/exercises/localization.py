@@ -52,7 +52,12 @@ def synthetic_scene(seed: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int, 
     object_mask = np.zeros((h, w), np.uint8)
     cv2.ellipse(object_mask, centre, axes, 0, 0, 360, 1, -1)
     image[object_mask.astype(bool)] = colour
-    for x0, y0 in ((1, 1), (w - 7, 1), (1, h - 7), (w - 7, h - 7)):  # a small patch of the object's colour: a stray component
+    for x0, y0 in (
+        (1, 1),
+        (w - 7, 1),
+        (1, h - 7),
+        (w - 7, h - 7),
+    ):  # a small patch of the object's colour: a stray component
         if not object_mask[y0 : y0 + 6, x0 : x0 + 6].any():
             image[y0 : y0 + 6, x0 : x0 + 6] = colour
             break
@@ -90,7 +95,9 @@ def unseeded_colour_scene(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return image, saliency
 
 
-def whole_image_colour_models(image: np.ndarray, seeds: np.ndarray, unseeded: int = cv2.GC_PR_BGD) -> tuple[np.ndarray, np.ndarray]:
+def whole_image_colour_models(
+    image: np.ndarray, seeds: np.ndarray, unseeded: int = cv2.GC_PR_BGD
+) -> tuple[np.ndarray, np.ndarray]:
     """The mistake the paper avoids: GMMs fitted on the whole image, unseeded pixels labelled `unseeded` (GC_PR_BGD or GC_PR_FGD)."""
     mask = np.full(seeds.shape, unseeded, np.uint8)
     mask[seeds == 1], mask[seeds == -1] = cv2.GC_FGD, cv2.GC_BGD
@@ -111,14 +118,20 @@ def seed_colour_models_reference(image: np.ndarray, seeds: np.ndarray) -> tuple[
     return bgd_model, fgd_model
 
 
-def frozen_cut_reference(image: np.ndarray, seeds: np.ndarray, bgd_model: np.ndarray, fgd_model: np.ndarray) -> np.ndarray:
+def frozen_cut_reference(
+    image: np.ndarray, seeds: np.ndarray, bgd_model: np.ndarray, fgd_model: np.ndarray
+) -> np.ndarray:
     """One graph cut with the colour models frozen; seeds are soft (GC_PR_*), so the cut may relabel them."""
     mask = np.where(seeds == 1, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
-    cv2.grabCut(np.ascontiguousarray(image), mask, None, bgd_model.copy(), fgd_model.copy(), 1, cv2.GC_EVAL_FREEZE_MODEL)
+    cv2.grabCut(
+        np.ascontiguousarray(image), mask, None, bgd_model.copy(), fgd_model.copy(), 1, cv2.GC_EVAL_FREEZE_MODEL
+    )
     return (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
 
 
-def cut_and_box_reference(image: np.ndarray, seeds: np.ndarray, bgd_model: np.ndarray, fgd_model: np.ndarray) -> tuple[int, int, int, int]:
+def cut_and_box_reference(
+    image: np.ndarray, seeds: np.ndarray, bgd_model: np.ndarray, fgd_model: np.ndarray
+) -> tuple[int, int, int, int]:
     """The box (x0, y0, x1, y1; x1/y1 exclusive) of the largest 8-connected component of the frozen cut."""
     return loc.mask_box(loc.largest_component(frozen_cut_reference(image, seeds, bgd_model, fgd_model)))
 
@@ -132,7 +145,9 @@ def _quantised_maps(seed: int = 1, n: int = 3) -> list[np.ndarray]:
     return [np.round(m / m.max() * 20) / 20 for m in _random_maps(seed, n)]
 
 
-def _seed_map(saliency: np.ndarray, fg_q: float, bg_q: float, *, strict_fg: bool = False, strict_bg: bool = False) -> np.ndarray:
+def _seed_map(
+    saliency: np.ndarray, fg_q: float, bg_q: float, *, strict_fg: bool = False, strict_bg: bool = False
+) -> np.ndarray:
     """A seed map by thresholds at the two quantiles, with `>`/`<` instead of `>=`/`<=` where asked (the usual slip)."""
     q_fg, q_bg = np.quantile(saliency, [fg_q, bg_q])
     out = np.zeros(saliency.shape, np.int64)
@@ -141,16 +156,27 @@ def _seed_map(saliency: np.ndarray, fg_q: float, bg_q: float, *, strict_fg: bool
     return out
 
 
-AT_OR_ABOVE = ("pixels exactly at a quantile are seeds too: 'at or above' the foreground quantile means >=, "
-               "'at or below' the background quantile means <= (this map has ties at the quantiles).")
+AT_OR_ABOVE = (
+    "pixels exactly at a quantile are seeds too: 'at or above' the foreground quantile means >=, "
+    "'at or below' the background quantile means <= (this map has ties at the quantiles)."
+)
 
 # The usual mistakes of exercise 1: the seed map each produces, and what to say (one-sided slips first: on a map
 # tied at one quantile only, both-sided gives the same map).
 SEED_MISTAKES: dict[str, tuple[Callable[[np.ndarray, float, float], np.ndarray], str]] = {
-    "strict foreground": (lambda s, f, b: _seed_map(s, f, b, strict_fg=True), "you use > for the foreground: " + AT_OR_ABOVE),
-    "strict background": (lambda s, f, b: _seed_map(s, f, b, strict_bg=True), "you use < for the background: " + AT_OR_ABOVE),
+    "strict foreground": (
+        lambda s, f, b: _seed_map(s, f, b, strict_fg=True),
+        "you use > for the foreground: " + AT_OR_ABOVE,
+    ),
+    "strict background": (
+        lambda s, f, b: _seed_map(s, f, b, strict_bg=True),
+        "you use < for the background: " + AT_OR_ABOVE,
+    ),
     "strict": (lambda s, f, b: _seed_map(s, f, b, strict_fg=True, strict_bg=True), "you use > and <: " + AT_OR_ABOVE),
-    "swapped": (lambda s, f, b: -_seed_map(s, f, b), "+1 and -1 are swapped: +1 marks the most salient pixels (foreground), -1 the least salient."),
+    "swapped": (
+        lambda s, f, b: -_seed_map(s, f, b),
+        "+1 and -1 are swapped: +1 marks the most salient pixels (foreground), -1 the least salient.",
+    ),
     "percentile": (
         lambda s, f, b: _seed_map(s, f / 100, b / 100),
         "np.percentile takes percents (95), np.quantile fractions (0.95): use np.quantile(saliency, fg_quantile).",
@@ -197,10 +223,17 @@ def check_seeds(fn: Callable[[np.ndarray, float, float], np.ndarray]) -> CheckRe
 
 
 def _is_gmm(model: object) -> bool:
-    return isinstance(model, np.ndarray) and model.shape == (1, 65) and model.dtype == np.float64 and np.isfinite(model).all()
+    return (
+        isinstance(model, np.ndarray)
+        and model.shape == (1, 65)
+        and model.dtype == np.float64
+        and np.isfinite(model).all()
+    )
 
 
-def _cut_agreement(image: np.ndarray, seeds: np.ndarray, models: tuple[np.ndarray, np.ndarray], expected: np.ndarray) -> float:
+def _cut_agreement(
+    image: np.ndarray, seeds: np.ndarray, models: tuple[np.ndarray, np.ndarray], expected: np.ndarray
+) -> float:
     """The share of pixels that one frozen cut with `models` labels as `expected` does."""
     return float(np.mean(frozen_cut_reference(image, seeds, *models) == expected))
 
@@ -217,16 +250,25 @@ def _colour_model_scenes() -> list[tuple[str, np.ndarray, np.ndarray]]:
     return scenes
 
 
-def _diagnose_colour_models(image: np.ndarray, seeds: np.ndarray, out: tuple[np.ndarray, np.ndarray], expected: np.ndarray) -> str | None:
+def _diagnose_colour_models(
+    image: np.ndarray, seeds: np.ndarray, out: tuple[np.ndarray, np.ndarray], expected: np.ndarray
+) -> str | None:
     """Name the mistake whose models give the student's cut: swapped models, or models fitted on the whole image."""
     got = frozen_cut_reference(image, seeds, *out)
     if _cut_agreement(image, seeds, (out[1], out[0]), expected) >= 0.98:
-        return "the two models are swapped: cv2.grabCut's arguments are (..., bgdModel, fgdModel, ...), background first."
+        return (
+            "the two models are swapped: cv2.grabCut's arguments are (..., bgdModel, fgdModel, ...), background first."
+        )
     for label, name in ((cv2.GC_PR_BGD, "probable background"), (cv2.GC_PR_FGD, "probable foreground")):
-        if float(np.mean(got == frozen_cut_reference(image, seeds, *whole_image_colour_models(image, seeds, label)))) >= 0.98:
-            return (f"your models were fitted on the whole image, with the unseeded pixels counted as {name}: their colours, which "
-                    "no seed has, entered a model and flipped a region. Fit on the seed pixels alone: a 1xK image of the foreground "
-                    "then background seed colours, labelled GC_FGD / GC_BGD.")
+        if (
+            float(np.mean(got == frozen_cut_reference(image, seeds, *whole_image_colour_models(image, seeds, label))))
+            >= 0.98
+        ):
+            return (
+                f"your models were fitted on the whole image, with the unseeded pixels counted as {name}: their colours, which "
+                "no seed has, entered a model and flipped a region. Fit on the seed pixels alone: a 1xK image of the foreground "
+                "then background seed colours, labelled GC_FGD / GC_BGD."
+            )
     return None
 
 
@@ -245,7 +287,9 @@ def check_seed_colour_models(fn: Callable[[np.ndarray, np.ndarray], tuple[np.nda
         if verdict is not None:
             return verdict
         if not (isinstance(out, tuple) and len(out) == 2 and all(_is_gmm(m) for m in out)):
-            return failed("return the pair (bgd_model, fgd_model): two float64 arrays of shape (1, 65), as cv2.grabCut fills them.")
+            return failed(
+                "return the pair (bgd_model, fgd_model): two float64 arrays of shape (1, 65), as cv2.grabCut fills them."
+            )
         expected = frozen_cut_reference(image, seeds, *seed_colour_models_reference(image, seeds))
         agree = _cut_agreement(image, seeds, out, expected)
         if agree < 0.98:
@@ -257,7 +301,9 @@ def check_seed_colour_models(fn: Callable[[np.ndarray, np.ndarray], tuple[np.nda
                 "the seed pixels alone: a 1xK image of the foreground then background seed colours, labelled GC_FGD / GC_BGD, "
                 "cv2.grabCut(..., iterCount=0, mode=cv2.GC_INIT_WITH_MASK)."
             )
-    return passed("two 5-component colour GMMs estimated from the seeds only, as the paper says; unseeded pixels play no part.")
+    return passed(
+        "two 5-component colour GMMs estimated from the seeds only, as the paper says; unseeded pixels play no part."
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -274,7 +320,9 @@ def check_cut_and_box(fn: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarr
         image, saliency, _ = synthetic_scene(seed)
         seeds = loc.saliency_seeds(saliency)
         models = seed_colour_models_reference(image, seeds)
-        out, verdict = call_student(fn, image.copy(), seeds.copy(), models[0].copy(), models[1].copy(), name="cut_and_box")
+        out, verdict = call_student(
+            fn, image.copy(), seeds.copy(), models[0].copy(), models[1].copy(), name="cut_and_box"
+        )
         if verdict is not None:
             return verdict
         try:
@@ -318,13 +366,16 @@ Q1 = MultipleChoice(
 
 Q2 = NumericAnswer(
     "A predicted box is (10, 10, 50, 50) and the true box (30, 10, 70, 50) (x1, y1 exclusive). What is their IoU "
-    "(a fraction between 0 and 1, e.g. 0.25 or \"1/4\")? Does it count as a correct localization under the ILSVRC rule?",
+    '(a fraction between 0 and 1, e.g. 0.25 or "1/4")? Does it count as a correct localization under the ILSVRC rule?',
     1 / 3,
     0.01,
     "Intersection 20 x 40 = 800, union 1600 + 1600 - 800 = 2400, IoU = 1/3 < 0.5: wrong, although the box covers "
     "half of the object. The 0.5 threshold asks for a box that is both in the right place and about the right size.",
     mistakes=[
-        (0.5, "that is the share of the true box that the prediction covers (800 / 1600); IoU divides by the union, 2400."),
+        (
+            0.5,
+            "that is the share of the true box that the prediction covers (800 / 1600); IoU divides by the union, 2400.",
+        ),
         (800.0, "that is the intersection's area in pixels; IoU divides it by the area of the union."),
         (2400.0, "that is the union's area in pixels; IoU is the intersection divided by it."),
     ],

@@ -13,7 +13,15 @@ import torch
 
 from . import CheckResult, failed, passed
 from .quiz import MultipleChoice, NumericAnswer
-from .rules import changed_inputs, close, default_device_problem, exercise_dtype, first_problem, not_a_tensor, run_student
+from .rules import (
+    changed_inputs,
+    close,
+    default_device_problem,
+    exercise_dtype,
+    first_problem,
+    not_a_tensor,
+    run_student,
+)
 
 Jacobian = torch.Tensor  # (K, D): row k is dS_k/dI, flattened
 
@@ -35,7 +43,9 @@ def _random_cases(seed: int, device: str | torch.device = "cpu") -> list[tuple[t
     for k, d in [(2, 5), (6, 12), (10, 7)]:
         jac = torch.randn(k, d, generator=gen, dtype=torch.float64, device="cpu")
         probs = torch.randn(k, generator=gen, dtype=torch.float64, device="cpu").mul(2).softmax(0)
-        cases.append((jac.to(device, dtype), probs.to(device, dtype), int(torch.randint(k, (1,), generator=gen, device="cpu"))))
+        cases.append(
+            (jac.to(device, dtype), probs.to(device, dtype), int(torch.randint(k, (1,), generator=gen, device="cpu")))
+        )
     return cases
 
 
@@ -48,30 +58,53 @@ def _others(jacobian: Jacobian, probs: torch.Tensor, c: int) -> torch.Tensor:
 LOG_SOFTMAX_MISTAKES: tuple[tuple[str, Callable], ...] = (
     ("that is dS_c/dI, the logit's gradient alone: the log-sum-exp adds - sum_k P_k dS_k/dI", lambda j, p, c: j[c]),
     ("the sign is reversed: d log P_c/dI = dS_c/dI - sum_k P_k dS_k/dI", lambda j, p, c: p @ j - j[c]),
-    ("the weights are uniform (a mean over the classes); the log-sum-exp weights each row by its probability P_k",
-     lambda j, p, c: j[c] - j.mean(0)),
-    ("the sum leaves out k = c: sum_k P_k dS_k/dI runs over every class, c included (its P_c enters too)",
-     lambda j, p, c: j[c] - _others(j, p, c)),
+    (
+        "the weights are uniform (a mean over the classes); the log-sum-exp weights each row by its probability P_k",
+        lambda j, p, c: j[c] - j.mean(0),
+    ),
+    (
+        "the sum leaves out k = c: sum_k P_k dS_k/dI runs over every class, c included (its P_c enters too)",
+        lambda j, p, c: j[c] - _others(j, p, c),
+    ),
     ("that is the softmax's gradient dP_c/dI = P_c d log P_c/dI: exercise 2 asks for log P_c", reference_softmax_grad),
 )
 SOFTMAX_MISTAKES: tuple[tuple[str, Callable], ...] = (
     ("the factor P_c is missing: that is d log P_c/dI; dP_c/dI = P_c * d log P_c/dI", reference_log_softmax_grad),
-    ("only the logit term P_c (1 - P_c) dS_c/dI: the competitors' term - P_c sum_{k != c} P_k dS_k/dI is missing",
-     lambda j, p, c: p[c] * (1 - p[c]) * j[c]),
-    ("the factor is 1 - P_c, not P_c: dP_c/dI = P_c * d log P_c/dI", lambda j, p, c: (1 - p[c]) * reference_log_softmax_grad(j, p, c)),
-    ("the sign is reversed: dP_c/dI = P_c (dS_c/dI - sum_k P_k dS_k/dI)", lambda j, p, c: -reference_softmax_grad(j, p, c)),
-    ("the competitors' term lacks its factor P_c: dP_c/dI = P_c (1 - P_c) dS_c/dI - P_c sum_{k != c} P_k dS_k/dI",
-     lambda j, p, c: p[c] * (1 - p[c]) * j[c] - _others(j, p, c)),
+    (
+        "only the logit term P_c (1 - P_c) dS_c/dI: the competitors' term - P_c sum_{k != c} P_k dS_k/dI is missing",
+        lambda j, p, c: p[c] * (1 - p[c]) * j[c],
+    ),
+    (
+        "the factor is 1 - P_c, not P_c: dP_c/dI = P_c * d log P_c/dI",
+        lambda j, p, c: (1 - p[c]) * reference_log_softmax_grad(j, p, c),
+    ),
+    (
+        "the sign is reversed: dP_c/dI = P_c (dS_c/dI - sum_k P_k dS_k/dI)",
+        lambda j, p, c: -reference_softmax_grad(j, p, c),
+    ),
+    (
+        "the competitors' term lacks its factor P_c: dP_c/dI = P_c (1 - P_c) dS_c/dI - P_c sum_{k != c} P_k dS_k/dI",
+        lambda j, p, c: p[c] * (1 - p[c]) * j[c] - _others(j, p, c),
+    ),
 )
 
 
-def _check_gradient(name: str, fn: Callable, reference: Callable, mistakes: tuple[tuple[str, Callable], ...], hint: str,
-                    seed: int, device: str | torch.device) -> CheckResult:
+def _check_gradient(
+    name: str,
+    fn: Callable,
+    reference: Callable,
+    mistakes: tuple[tuple[str, Callable], ...],
+    hint: str,
+    seed: int,
+    device: str | torch.device,
+) -> CheckResult:
     """Compare the student's gradient function with the reference on random Jacobians; name a usual mistake."""
     for jac, probs, c in _random_cases(seed, device):
         given = (jac.clone(), probs.clone())
         out, problem = run_student(fn, *given, c, name=name)
-        problem = first_problem(problem, changed_inputs(given, (jac, probs), name), not_a_tensor(out, name, (jac.shape[1],)))
+        problem = first_problem(
+            problem, changed_inputs(given, (jac, probs), name), not_a_tensor(out, name, (jac.shape[1],))
+        )
         if problem is not None:
             return problem
         expected = reference(jac, probs, c)
@@ -79,34 +112,60 @@ def _check_gradient(name: str, fn: Callable, reference: Callable, mistakes: tupl
         if not close(got, expected):
             named = [words for words, wrong in mistakes if close(got, wrong(jac, probs, c))]
             worst = float((got - expected).abs().max())
-            return failed(f"{name} (K={jac.shape[0]}) differs from the reference by up to {worst:.3g}: {named[0] if named else hint}.")
+            return failed(
+                f"{name} (K={jac.shape[0]}) differs from the reference by up to {worst:.3g}: {named[0] if named else hint}."
+            )
     problem = default_device_problem(fn, lambda: _random_cases(seed)[1], name)
-    return problem if problem is not None else passed(f"{name} matches the reference on random Jacobians, with the inputs left as they were.")
+    return (
+        problem
+        if problem is not None
+        else passed(f"{name} matches the reference on random Jacobians, with the inputs left as they were.")
+    )
 
 
-def check_log_softmax_grad(fn: Callable[[Jacobian, torch.Tensor, int], torch.Tensor], device: str | torch.device = "cpu") -> CheckResult:
+def check_log_softmax_grad(
+    fn: Callable[[Jacobian, torch.Tensor, int], torch.Tensor], device: str | torch.device = "cpu"
+) -> CheckResult:
     """Exercise 2: `fn(jacobian (K,D), probs (K,), c) -> (D,)` must return d log P_c/dI = J[c] - sum_k P_k J[k].
 
     The rules it checks: a (D,) tensor, the inputs unchanged, the inputs' device (every tensor is made on `device`).
     """
-    return _check_gradient("log_softmax_grad", fn, reference_log_softmax_grad, LOG_SOFTMAX_MISTAKES,
-                           "Hint: log P_c = S_c - log sum_k exp(S_k); differentiate the log-sum-exp", seed=5, device=device)
+    return _check_gradient(
+        "log_softmax_grad",
+        fn,
+        reference_log_softmax_grad,
+        LOG_SOFTMAX_MISTAKES,
+        "Hint: log P_c = S_c - log sum_k exp(S_k); differentiate the log-sum-exp",
+        seed=5,
+        device=device,
+    )
 
 
-def check_softmax_grad(fn: Callable[[Jacobian, torch.Tensor, int], torch.Tensor], device: str | torch.device = "cpu") -> CheckResult:
+def check_softmax_grad(
+    fn: Callable[[Jacobian, torch.Tensor, int], torch.Tensor], device: str | torch.device = "cpu"
+) -> CheckResult:
     """Exercise 3: `fn(jacobian (K,D), probs (K,), c) -> (D,)` must return dP_c/dI = P_c (J[c] - sum_k P_k J[k]).
 
     The rules it checks: a (D,) tensor, the inputs unchanged, the inputs' device (every tensor is made on `device`).
     """
-    return _check_gradient("softmax_grad", fn, reference_softmax_grad, SOFTMAX_MISTAKES,
-                           "Hint: dP_c/dI = P_c * d log P_c/dI = P_c (1 - P_c) J[c] - P_c sum_{k != c} P_k J[k]", seed=6, device=device)
+    return _check_gradient(
+        "softmax_grad",
+        fn,
+        reference_softmax_grad,
+        SOFTMAX_MISTAKES,
+        "Hint: dP_c/dI = P_c * d log P_c/dI = P_c (1 - P_c) J[c] - P_c sum_{k != c} P_k J[k]",
+        seed=6,
+        device=device,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 1: the Jacobian of the class scores, one backward pass per class.
 
 
-def _small_network(seed: int, dim: int, hidden: int, classes: int, device: str | torch.device = "cpu") -> Callable[[torch.Tensor], torch.Tensor]:
+def _small_network(
+    seed: int, dim: int, hidden: int, classes: int, device: str | torch.device = "cpu"
+) -> Callable[[torch.Tensor], torch.Tensor]:
     """A random two-layer tanh network x (D,) -> scores (K,) on `device`, standing in for a CNN."""
     gen, dtype = torch.Generator().manual_seed(seed), exercise_dtype(device)
     w1 = torch.randn(hidden, dim, generator=gen, dtype=torch.float64, device="cpu").to(device, dtype)
@@ -122,9 +181,13 @@ def reference_score_jacobian(score_fn: Callable[[torch.Tensor], torch.Tensor], x
 def _jacobian_cases(device: str | torch.device) -> list[tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor]]:
     """(score_fn, x) pairs of two sizes (D != K), on `device`."""
     gen = torch.Generator().manual_seed(7)
-    return [(_small_network(dim * classes, dim, hidden, classes, device),
-             torch.randn(dim, generator=gen, dtype=torch.float64, device="cpu").to(device, exercise_dtype(device)))
-            for dim, hidden, classes in [(4, 6, 3), (10, 8, 6)]]
+    return [
+        (
+            _small_network(dim * classes, dim, hidden, classes, device),
+            torch.randn(dim, generator=gen, dtype=torch.float64, device="cpu").to(device, exercise_dtype(device)),
+        )
+        for dim, hidden, classes in [(4, 6, 3), (10, 8, 6)]
+    ]
 
 
 def _diagnose_jacobian(out: torch.Tensor, expected: Jacobian) -> str:
@@ -133,13 +196,16 @@ def _diagnose_jacobian(out: torch.Tensor, expected: Jacobian) -> str:
     if tuple(out.shape) != tuple(expected.shape):
         return f"expected the shape (K, D) = {tuple(expected.shape)}: one row per class"
     if close(out, expected.sum(0).expand_as(expected)):
-        return ("every row is the gradient of the summed scores: one backward pass of scores.sum() mixes the classes; "
-                "take one torch.autograd.grad(scores[k], x, retain_graph=True) per class k")
+        return (
+            "every row is the gradient of the summed scores: one backward pass of scores.sum() mixes the classes; "
+            "take one torch.autograd.grad(scores[k], x, retain_graph=True) per class k"
+        )
     return "one torch.autograd.grad(scores[k], x, retain_graph=True) per class k; stack the rows"
 
 
-def check_score_jacobian(fn: Callable[[Callable[[torch.Tensor], torch.Tensor], torch.Tensor], Jacobian],
-                         device: str | torch.device = "cpu") -> CheckResult:
+def check_score_jacobian(
+    fn: Callable[[Callable[[torch.Tensor], torch.Tensor], torch.Tensor], Jacobian], device: str | torch.device = "cpu"
+) -> CheckResult:
     """Exercise 1: `fn(score_fn, x (D,)) -> (K, D)`, row k = dS_k/dx, without changing x (values or requires_grad).
 
     Every tensor is made on `device` (pass the notebook's); the result must be a (K, D) tensor.
@@ -147,16 +213,32 @@ def check_score_jacobian(fn: Callable[[Callable[[torch.Tensor], torch.Tensor], t
     for score_fn, x in _jacobian_cases(device):
         given = x.clone()
         out, problem = run_student(fn, score_fn, given, name="score_jacobian")
-        problem = first_problem(problem, changed_inputs((given,), (x,), "score_jacobian", " (its values or requires_grad: "
-                                                        "work on x.detach().requires_grad_(True))"), not_a_tensor(out, "score_jacobian"))
+        problem = first_problem(
+            problem,
+            changed_inputs(
+                (given,),
+                (x,),
+                "score_jacobian",
+                " (its values or requires_grad: work on x.detach().requires_grad_(True))",
+            ),
+            not_a_tensor(out, "score_jacobian"),
+        )
         if problem is not None:
             return problem
         expected = reference_score_jacobian(score_fn, x)
         got = out.detach().to(expected.device, expected.dtype)
         if got.shape != expected.shape or not close(got, expected):
-            return failed(f"score_jacobian (K={expected.shape[0]}, D={expected.shape[1]}) is not the Jacobian: {_diagnose_jacobian(got, expected)}.")
+            return failed(
+                f"score_jacobian (K={expected.shape[0]}, D={expected.shape[1]}) is not the Jacobian: {_diagnose_jacobian(got, expected)}."
+            )
     problem = default_device_problem(fn, lambda: _jacobian_cases("cpu")[0], "score_jacobian")
-    return problem if problem is not None else passed("row k is dS_k/dI, one backward pass per class, as `log_softmax_gradient_identity` does on the toy CNN.")
+    return (
+        problem
+        if problem is not None
+        else passed(
+            "row k is dS_k/dI, one backward pass per class, as `log_softmax_gradient_identity` does on the toy CNN."
+        )
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -186,9 +268,14 @@ Q2 = NumericAnswer(
     "P_c (1 - P_c) = 0.99 x 0.01 = 0.0099. The competitor term is of the same order, not smaller: its weights P_c P_k "
     "add up to P_c (1 - P_c) as well, so both terms are of order (1 - P_c) |dS_c/dI| (on the toy it is sometimes the "
     "larger). A confident prediction has a nearly flat P_c map, fainter by a factor of the order of 1 - P_c.",
-    mistakes=[(0.99, "that is P_c itself; the logit term is weighted by P_c (1 - P_c)."),
-              (0.01, "that is 1 - P_c: the factor P_c is missing. The weight of the logit term is P_c (1 - P_c) = 0.99 x 0.01."),
-              (0.9801, "that is P_c squared; the weight is P_c times (1 - P_c).")],
+    mistakes=[
+        (0.99, "that is P_c itself; the logit term is weighted by P_c (1 - P_c)."),
+        (
+            0.01,
+            "that is 1 - P_c: the factor P_c is missing. The weight of the logit term is P_c (1 - P_c) = 0.99 x 0.01.",
+        ),
+        (0.9801, "that is P_c squared; the weight is P_c times (1 - P_c)."),
+    ],
 )
 
 Q3 = MultipleChoice(

@@ -49,7 +49,9 @@ class MultipleChoice:
             raise ValueError(f"why_wrong explains wrong options only ({sorted(wrong)}); got {sorted(self.why_wrong)}.")
 
     def __str__(self) -> str:
-        lines = [self.question] + [f"  ({letter}) {text}" for letter, text in zip(_letters(len(self.options)), self.options)]
+        lines = [self.question] + [
+            f"  ({letter}) {text}" for letter, text in zip(_letters(len(self.options)), self.options)
+        ]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -62,16 +64,22 @@ class MultipleChoice:
         """Grade a letter ('a', 'B', ' c '): a wrong one gets its misconception, then the explanation."""
         letters = _letters(len(self.options))
         if not isinstance(response, str) or response.strip().lower() not in letters:
-            return failed(f"answer with one letter out of {', '.join(letters)} (as a string, e.g. \"{letters[0]}\"); got {response!r}.")
+            return failed(
+                f'answer with one letter out of {", ".join(letters)} (as a string, e.g. "{letters[0]}"); got {response!r}.'
+            )
         letter = response.strip().lower()
         if letter == self.answer.strip().lower():
             return passed(self.explanation)
         chosen = self.options[letters.index(letter)]
         misconception = self.why_wrong.get(letter, "")
-        return failed(f"({letter}) \u201c{chosen}\u201d is not right. {misconception + ' ' if misconception else ''}{self.explanation}")
+        return failed(
+            f"({letter}) \u201c{chosen}\u201d is not right. {misconception + ' ' if misconception else ''}{self.explanation}"
+        )
 
 
-MINUS_SIGNS = "\u2212\u2012\u2013\u2014\ufe63\uff0d"  # Unicode minus, figure/en/em dash, small and full-width hyphen-minus
+MINUS_SIGNS = (
+    "\u2212\u2012\u2013\u2014\ufe63\uff0d"  # Unicode minus, figure/en/em dash, small and full-width hyphen-minus
+)
 
 
 def parse_number(response: object) -> float | None:
@@ -139,19 +147,25 @@ class NumericAnswer:
         answer is a fraction, and anything else gets a message that says what format is expected."""
         percent = parse_percentage(response)
         if percent is not None and not self._is_fraction():
-            return failed(f"this question asks for a plain number, not a percentage: answer e.g. {_example(self.answer)} "
-                          f"(you wrote {response!r}, which reads as {percent / 100:g}).")
+            return failed(
+                f"this question asks for a plain number, not a percentage: answer e.g. {_example(self.answer)} "
+                f"(you wrote {response!r}, which reads as {percent / 100:g})."
+            )
         value = percent / 100 if percent is not None else parse_number(response)
         if value is None:
             also = ' (or a percentage, "25%")' if self._is_fraction() else ""
-            return failed(f'answer with a number, e.g. {_example(self.answer)}, "1/4" or "-0.5"{also}; got {response!r}.')
+            return failed(
+                f'answer with a number, e.g. {_example(self.answer)}, "1/4" or "-0.5"{also}; got {response!r}.'
+            )
         if not math.isfinite(value):
             return failed(f"answer with a finite number; got {value}.")
         if abs(value - self.answer) <= self.tolerance:
             return passed(self.explanation)
         if percent is None and self._is_fraction() and value > 1 and abs(value / 100 - self.answer) <= self.tolerance:
-            return failed(f"give a fraction, not a percentage: {value:g}% is {value / 100:g}. Answer with a number between 0 "
-                          "and 1 (or write the % sign).")
+            return failed(
+                f"give a fraction, not a percentage: {value:g}% is {value / 100:g}. Answer with a number between 0 "
+                "and 1 (or write the % sign)."
+            )
         for wrong, misconception in self.mistakes:
             if abs(value - wrong) <= self.tolerance:
                 return failed(f"{value:g} is not right: {misconception} {self.explanation}")

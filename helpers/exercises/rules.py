@@ -26,17 +26,37 @@ from torch.overrides import TorchFunctionMode
 from . import CheckResult, call_student, failed
 
 # What each forbidden kind of call is called in a message, and the torch functions that make it.
-FORBIDDEN_WORDS = {"autograd": "autograd (torch.autograd.grad, .backward())", "conv_transpose": "conv_transpose1d/2d/3d"}
+FORBIDDEN_WORDS = {
+    "autograd": "autograd (torch.autograd.grad, .backward())",
+    "conv_transpose": "conv_transpose1d/2d/3d",
+}
 _AUTOGRAD = (torch.autograd.grad, torch.autograd.backward, torch.Tensor.backward)
 _CONV_TRANSPOSE = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)
 
-FACTORIES = frozenset({
-    torch.zeros, torch.ones, torch.full, torch.tensor, torch.as_tensor, torch.asarray, torch.rand, torch.randn,
-    torch.randint, torch.randperm, torch.arange, torch.empty, torch.linspace, torch.logspace, torch.eye,
-})
+FACTORIES = frozenset(
+    {
+        torch.zeros,
+        torch.ones,
+        torch.full,
+        torch.tensor,
+        torch.as_tensor,
+        torch.asarray,
+        torch.rand,
+        torch.randn,
+        torch.randint,
+        torch.randperm,
+        torch.arange,
+        torch.empty,
+        torch.linspace,
+        torch.logspace,
+        torch.eye,
+    }
+)
 
-DEVICE_HINT = ("create every tensor on the device of the inputs (torch.zeros(..., device=x.device), x.new_zeros(...), "
-               "torch.zeros_like(x)); a tensor made without device= lands on the CPU and meets the inputs on the GPU.")
+DEVICE_HINT = (
+    "create every tensor on the device of the inputs (torch.zeros(..., device=x.device), x.new_zeros(...), "
+    "torch.zeros_like(x)); a tensor made without device= lands on the CPU and meets the inputs on the GPU."
+)
 
 
 class ForbiddenCall(BaseException):
@@ -47,8 +67,12 @@ class ForbiddenCall(BaseException):
         self.kind, self.call = kind, call
 
 
-_CALL_NAMES = {torch.autograd.grad: "torch.autograd.grad", torch.autograd.backward: "torch.autograd.backward",
-               torch.Tensor.backward: ".backward()", **{f: f"F.{f.__name__}" for f in _CONV_TRANSPOSE}}
+_CALL_NAMES = {
+    torch.autograd.grad: "torch.autograd.grad",
+    torch.autograd.backward: "torch.autograd.backward",
+    torch.Tensor.backward: ".backward()",
+    **{f: f"F.{f.__name__}" for f in _CONV_TRANSPOSE},
+}
 
 
 def _call_name(func: Any) -> str:
@@ -72,6 +96,7 @@ class _RefuseCalls(TorchFunctionMode):
 def _refusing(kind: str, name: str) -> Callable[..., Any]:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise ForbiddenCall(kind, name)
+
     return refuse
 
 
@@ -91,20 +116,25 @@ def _patched_autograd(kinds: Sequence[str]) -> Iterator[None]:
     if "autograd" not in kinds:
         yield
         return
-    with mock.patch.object(torch.autograd, "grad", _refusing("autograd", "torch.autograd.grad")), \
-            mock.patch.object(torch.Tensor, "backward", _refusing("autograd", ".backward()")):
+    with (
+        mock.patch.object(torch.autograd, "grad", _refusing("autograd", "torch.autograd.grad")),
+        mock.patch.object(torch.Tensor, "backward", _refusing("autograd", ".backward()")),
+    ):
         yield
 
 
-def run_student(fn: Any, *args: Any, name: str, forbid: Sequence[str] = (),
-                explain: Callable[[Exception], str] | None = None) -> tuple[Any, CheckResult | None]:
+def run_student(
+    fn: Any, *args: Any, name: str, forbid: Sequence[str] = (), explain: Callable[[Exception], str] | None = None
+) -> tuple[Any, CheckResult | None]:
     """`call_student` with the exercise's forbidden calls refused: a forbidden call is a verdict that names it."""
     try:
         with refused_calls(forbid):
             return call_student(fn, *args, name=name, explain=explain)
     except ForbiddenCall as call:
-        return None, failed(f"{name} called {call.call}: the exercise asks you to write this without "
-                            f"{FORBIDDEN_WORDS[call.kind]}; that is the point of the exercise.")
+        return None, failed(
+            f"{name} called {call.call}: the exercise asks you to write this without "
+            f"{FORBIDDEN_WORDS[call.kind]}; that is the point of the exercise."
+        )
 
 
 class DefaultDeviceElsewhere(TorchFunctionMode):
@@ -131,8 +161,9 @@ def _on_meta(out: Any) -> bool:
     return any(isinstance(t, torch.Tensor) and t.device.type == "meta" for t in items)
 
 
-def default_device_problem(fn: Callable[..., Any], make_args: Callable[[], tuple], name: str,
-                           forbid: Sequence[str] = ()) -> CheckResult | None:
+def default_device_problem(
+    fn: Callable[..., Any], make_args: Callable[[], tuple], name: str, forbid: Sequence[str] = ()
+) -> CheckResult | None:
     """Run `fn(*make_args())` with factories defaulting elsewhere (see the module's docstring); a verdict if it breaks.
 
     `make_args` builds fresh CPU inputs (outside the mode, so the inputs themselves stay on the CPU).
@@ -143,16 +174,22 @@ def default_device_problem(fn: Callable[..., Any], make_args: Callable[[], tuple
     if problem is None and not _on_meta(out) and mode.from_numpy == 0:
         return None
     made = ", ".join(f"torch.{name}" for name in sorted(set(mode.defaulted))) or "torch.from_numpy"
-    return failed(f"{name} works on the CPU but not on a GPU: it makes a tensor with {made} and no device=, so with "
-                  f"the inputs on a GPU that tensor is on the CPU. Hint: {DEVICE_HINT}")
+    return failed(
+        f"{name} works on the CPU but not on a GPU: it makes a tensor with {made} and no device=, so with "
+        f"the inputs on a GPU that tensor is on the CPU. Hint: {DEVICE_HINT}"
+    )
 
 
 def changed_inputs(given: Sequence[Any], originals: Sequence[Any], name: str, why: str = "") -> CheckResult | None:
     """A verdict when the student's function changed a tensor input in place (values or requires_grad), else None."""
     for g, o in zip(given, originals):
-        if isinstance(g, torch.Tensor) and (g.requires_grad != o.requires_grad or not torch.equal(g.detach(), o.detach())):
-            return failed(f"{name} changed its inputs in place{why}: the caller's tensors must stay as they were (+=, -=, "
-                          "[...] = and methods ending in _ change them); compute a new tensor instead.")
+        if isinstance(g, torch.Tensor) and (
+            g.requires_grad != o.requires_grad or not torch.equal(g.detach(), o.detach())
+        ):
+            return failed(
+                f"{name} changed its inputs in place{why}: the caller's tensors must stay as they were (+=, -=, "
+                "[...] = and methods ending in _ change them); compute a new tensor instead."
+            )
     return None
 
 
@@ -175,8 +212,10 @@ def not_a_float(out: Any, name: str) -> CheckResult | None:
     if isinstance(out, float):
         return None
     if isinstance(out, torch.Tensor) and out.numel() == 1:
-        return failed(f"{name} returned a {out.dim()}-d tensor; the exercise asks for a Python float: return float(value) "
-                      "(a tensor would keep the computation graph and its device).")
+        return failed(
+            f"{name} returned a {out.dim()}-d tensor; the exercise asks for a Python float: return float(value) "
+            "(a tensor would keep the computation graph and its device)."
+        )
     return failed(f"{name} should return one Python float; got {type(out).__name__}.")
 
 

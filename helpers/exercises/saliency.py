@@ -15,9 +15,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..evaluation.masks import pointing_hit as library_pointing_hit
 from ..saliency import saliency_map
 from ..views import paste_average
-from ..evaluation.masks import pointing_hit as library_pointing_hit
 from . import CheckResult, call_student, compare_arrays, explain_bare_module_error, failed, model_device, passed
 from .quiz import MultipleChoice, NumericAnswer
 
@@ -33,8 +33,13 @@ def _tiny_model(seed: int = 0) -> nn.Module:
     """
     torch.manual_seed(seed)
     model = nn.Sequential(
-        nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.Conv2d(6, 6, 3, padding=1), nn.ReLU(),
-        nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(24, 5),
+        nn.Conv2d(3, 6, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(6, 6, 3, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(24, 5),
     )
     return model.eval()
 
@@ -71,11 +76,17 @@ def _hint_for_map(model: nn.Module, x: torch.Tensor, targets: list[int], got: np
 def _side_effect(model: nn.Module, x: torch.Tensor, x_before: torch.Tensor) -> CheckResult | None:
     """What a student's function changed that it must not: x's values, requires_grad or .grad; the model's .grad."""
     if x.requires_grad:
-        return failed("your function switched on requires_grad of the caller's x; work on a copy: x.detach().clone().requires_grad_(True).")
+        return failed(
+            "your function switched on requires_grad of the caller's x; work on a copy: x.detach().clone().requires_grad_(True)."
+        )
     if x.grad is not None:
-        return failed("your function left a .grad on the caller's x; work on a copy: x.detach().clone().requires_grad_(True).")
+        return failed(
+            "your function left a .grad on the caller's x; work on a copy: x.detach().clone().requires_grad_(True)."
+        )
     if not torch.equal(x, x_before):
-        return failed("your function changed the input x in place; work on x.detach().clone() (or x.detach().requires_grad_()).")
+        return failed(
+            "your function changed the input x in place; work on x.detach().clone() (or x.detach().requires_grad_())."
+        )
     if any(p.grad is not None for p in model.parameters()):
         return failed(
             "gradients were written to the model's parameters (.backward() fills .grad of every trainable weight); "
@@ -97,24 +108,32 @@ def check_saliency_from_model(fn: Callable[[nn.Module, torch.Tensor, list[int]],
     x = torch.randn(3, 3, 11, 9, generator=gen).to(device)
     targets = [1, 4, 2]
     x_before = x.clone()
-    out, problem = call_student(fn, model, x, list(targets), name="saliency_from_model", explain=explain_bare_module_error)
+    out, problem = call_student(
+        fn, model, x, list(targets), name="saliency_from_model", explain=explain_bare_module_error
+    )
     if problem is not None:
         return problem
     side_effect = _side_effect(model, x, x_before)
     if side_effect is not None:
         return side_effect
     got = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
-    verdict = compare_arrays("saliency_from_model(model, x, targets)", got, saliency_from_model_reference(model, x, targets))
+    verdict = compare_arrays(
+        "saliency_from_model(model, x, targets)", got, saliency_from_model_reference(model, x, targets)
+    )
     if not verdict:
         return failed(verdict.message + _hint_for_map(model, x, targets, got))
-    return passed("w = dS_c/dI at I0 (Eq. 4) by one backward pass, then M_ij = max_c |w_h(i,j,c)| (Sect. 3.1); x and the model untouched.")
+    return passed(
+        "w = dS_c/dI at I0 (Eq. 4) by one backward pass, then M_ij = max_c |w_h(i,j,c)| (Sect. 3.1); x and the model untouched."
+    )
 
 
 # ----------------------------------------------------------------------------------------------
 # Exercise 2: the 10-crop average with the mirror un-done
 
 
-def ten_crop_average_reference(maps: np.ndarray, offsets: Sequence[tuple[int, int]], work_hw: tuple[int, int]) -> np.ndarray:
+def ten_crop_average_reference(
+    maps: np.ndarray, offsets: Sequence[tuple[int, int]], work_hw: tuple[int, int]
+) -> np.ndarray:
     """Average of 10 crop maps (the last 5 of mirrored crops) pasted at their (top, left) in a work_hw canvas."""
     unmirrored = np.concatenate([maps[:5], maps[5:, :, ::-1]])
     return paste_average(unmirrored, offsets, work_hw)
@@ -129,7 +148,9 @@ def _ten_crop_case(seed: int) -> tuple[np.ndarray, list[tuple[int, int]], tuple[
     return rng.random((10, s, s)).astype(np.float32), offsets, (h, w)
 
 
-def check_ten_crop_average(fn: Callable[[np.ndarray, list[tuple[int, int]], tuple[int, int]], np.ndarray]) -> CheckResult:
+def check_ten_crop_average(
+    fn: Callable[[np.ndarray, list[tuple[int, int]], tuple[int, int]], np.ndarray],
+) -> CheckResult:
     """Exercise 2: `fn(maps, offsets, work_hw) -> (H, W)` float array: un-mirror maps 5..9, paste, average over coverage.
 
     `maps` is a float (10, S, S) array, `offsets` a list of 10 (top, left) int pairs, `work_hw` an (H, W) pair.
@@ -146,16 +167,25 @@ def check_ten_crop_average(fn: Callable[[np.ndarray, list[tuple[int, int]], tupl
             continue
         if got.shape == expected.shape:
             if np.allclose(got, paste_average(maps, offsets, work), atol=1e-5):
-                return failed("the maps of the mirrored crops (5..9) are pasted as they are: flip them back first (m[:, ::-1]).")
+                return failed(
+                    "the maps of the mirrored crops (5..9) are pasted as they are: flip them back first (m[:, ::-1])."
+                )
             total = np.zeros(work, np.float64)
             for m, (t, l) in zip(np.concatenate([maps[:5], maps[5:, :, ::-1]]), offsets):
                 total[t : t + m.shape[0], l : l + m.shape[1]] += m
             if np.allclose(got, total / 10, atol=1e-5):
-                return failed("you divide by 10 everywhere; divide each pixel by the number of crops that cover it (corners are covered less).")
+                return failed(
+                    "you divide by 10 everywhere; divide each pixel by the number of crops that cover it (corners are covered less)."
+                )
             if np.allclose(got, total, atol=1e-5):
                 return failed("you return the sum; divide each pixel by the number of crops that cover it.")
-        return failed(verdict.message + " Hint: flip maps[5:] left-right, add each map into a canvas at (top, left), count coverage, divide.")
-    return passed("mirrored maps flipped back, each pixel averaged over the crops that cover it, as in the paper's 10-crop test.")
+        return failed(
+            verdict.message
+            + " Hint: flip maps[5:] left-right, add each map into a canvas at (top, left), count coverage, divide."
+        )
+    return passed(
+        "mirrored maps flipped back, each pixel averaged over the crops that cover it, as in the paper's 10-crop test."
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -169,7 +199,9 @@ def pointing_hit_reference(saliency: np.ndarray, mask: np.ndarray, tolerance: fl
     return library_pointing_hit(saliency, mask, tolerance)
 
 
-def _distance_to_object(mask: np.ndarray, metric: int = cv2.DIST_L2, mask_size: int = cv2.DIST_MASK_PRECISE) -> np.ndarray:
+def _distance_to_object(
+    mask: np.ndarray, metric: int = cv2.DIST_L2, mask_size: int = cv2.DIST_MASK_PRECISE
+) -> np.ndarray:
     """Every pixel's distance to the nearest object pixel (0 on the object)."""
     return cv2.distanceTransform((~mask).astype(np.uint8), metric, mask_size)
 
@@ -194,7 +226,9 @@ POINTING_MISTAKES: dict[str, tuple[Callable[[np.ndarray, np.ndarray, float], boo
         "you take the map's minimum: the pointing game looks at its maximum (np.argmax).",
     ),
     "transform of the mask": (
-        lambda s, m, t: bool(cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[_peak(s)] < t),
+        lambda s, m, t: bool(
+            cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[_peak(s)] < t
+        ),
         "you apply cv2.distanceTransform to the mask itself, which gives each object pixel its distance to the background; "
         "give it the complement, (~mask).astype(np.uint8), so every pixel gets its distance to the object.",
     ),
@@ -213,9 +247,13 @@ POINTING_MISTAKES: dict[str, tuple[Callable[[np.ndarray, np.ndarray, float], boo
 }
 
 
-def _one_pixel_case(shape: tuple[int, int], obj: tuple[int, int], peak: tuple[int, int], tolerance: float) -> PointingCase:
+def _one_pixel_case(
+    shape: tuple[int, int], obj: tuple[int, int], peak: tuple[int, int], tolerance: float
+) -> PointingCase:
     """A one-pixel object and a single maximum: the distance is known exactly."""
-    saliency = np.linspace(0.0, 0.5, shape[0] * shape[1]).reshape(shape)[::-1, ::-1].copy()  # smooth background, no ties
+    saliency = (
+        np.linspace(0.0, 0.5, shape[0] * shape[1]).reshape(shape)[::-1, ::-1].copy()
+    )  # smooth background, no ties
     saliency[peak] = 2.0
     mask = np.zeros(shape, bool)
     mask[obj] = True
@@ -230,10 +268,10 @@ def pointing_cases() -> list[PointingCase]:
     inside[12, 15] = 2.0  # the maximum on the object
     cases: list[PointingCase] = [
         (inside, block, 0.0),
-        _one_pixel_case((30, 30), (10, 10), (10, 13), 3.0),    # 3 px straight: exactly the tolerance
-        _one_pixel_case((30, 30), (10, 10), (13, 14), 5.0),    # 3-4-5: exactly the tolerance, diagonally
-        _one_pixel_case((30, 30), (10, 10), (13, 14), 4.9),    # just beyond
-        _one_pixel_case((30, 30), (20, 5), (20, 5), 0.0),      # one-pixel object, maximum on it, tolerance 0
+        _one_pixel_case((30, 30), (10, 10), (10, 13), 3.0),  # 3 px straight: exactly the tolerance
+        _one_pixel_case((30, 30), (10, 10), (13, 14), 5.0),  # 3-4-5: exactly the tolerance, diagonally
+        _one_pixel_case((30, 30), (10, 10), (13, 14), 4.9),  # just beyond
+        _one_pixel_case((30, 30), (20, 5), (20, 5), 0.0),  # one-pixel object, maximum on it, tolerance 0
     ]
     rng = np.random.default_rng(22)
     for trial in range(40):
@@ -263,13 +301,17 @@ def check_pointing_hit(fn: Callable[[np.ndarray, np.ndarray, float], bool]) -> C
     cases = pointing_cases()
     answers = []
     for saliency, mask, tolerance in cases:
-        out, problem = call_student(fn, saliency.copy(), mask.copy(), tolerance, name="pointing_hit", explain=_explain_index_error)
+        out, problem = call_student(
+            fn, saliency.copy(), mask.copy(), tolerance, name="pointing_hit", explain=_explain_index_error
+        )
         if problem is not None:
             return problem
         answers.append(bool(out))
     expected = [pointing_hit_reference(*case) for case in cases]
     if answers == expected:
-        return passed("a hit when the maximum is closer than the tolerance to the object (distance < tolerance; TorchRay uses 15 px).")
+        return passed(
+            "a hit when the maximum is closer than the tolerance to the object (distance < tolerance; TorchRay uses 15 px)."
+        )
     for mistake, message in POINTING_MISTAKES.values():
         if answers == [mistake(*case) for case in cases]:
             return failed(message)
@@ -299,24 +341,30 @@ Q1 = MultipleChoice(
     "sensitive without being on the object, which is why we measure the maps against masks.",
     why_wrong={
         "a": "That reads the map as an attribution (how much of S_c the pixel makes); a derivative says how S_c would "
-             "change, and a pixel can have a large gradient and contribute nothing at its current value.",
+        "change, and a pixel can have a large gradient and contribute nothing at its current value.",
         "c": "That reads the map as a segmentation; the map is not normalised to a probability and is often bright "
-             "on edges and background that the score happens to be sensitive to.",
+        "on edges and background that the score happens to be sensitive to.",
     },
 )
 
 Q2 = NumericAnswer(
     "A saliency map that is the same everywhere is scored on an image whose object covers 12.8% of the pixels. "
-    "What share of its mass lies inside the mask? Give a fraction between 0 and 1 (e.g. 0.5 or \"1/2\").",
+    'What share of its mass lies inside the mask? Give a fraction between 0 and 1 (e.g. 0.5 or "1/2").',
     0.128,
     0.005,
     "A uniform map puts mass in proportion to area, so it scores the mask's area fraction, 0.128: the baseline "
     "every map must beat before it tells us anything about the object.",
     mistakes=[
-        (0.5, "a uniform map does not split its mass half inside, half outside: each pixel holds the same mass, so the "
-              "share follows the area."),
+        (
+            0.5,
+            "a uniform map does not split its mass half inside, half outside: each pixel holds the same mass, so the "
+            "share follows the area.",
+        ),
         (0.872, "that is the share outside the mask."),
-        (1.0, "only a map that is zero outside the object puts all its mass inside; a uniform one also fills the background."),
+        (
+            1.0,
+            "only a map that is zero outside the object puts all its mass inside; a uniform one also fills the background.",
+        ),
     ],
 )
 
@@ -339,9 +387,9 @@ Q3 = MultipleChoice(
     "even random filters respond to the image's edges.",
     why_wrong={
         "a": "If the maps only showed the image, randomizing layers would hardly change them; the correlation falls "
-             "steadily as layers are randomized, so the weights matter.",
+        "steadily as layers are randomized, so the weights matter.",
         "b": "A random network has learned nothing, and a rank correlation is not a share of knowledge: it also counts "
-             "agreement that comes from the architecture (e.g. weaker gradients near the padded border).",
+        "agreement that comes from the architecture (e.g. weaker gradients near the padded border).",
     },
 )
 
