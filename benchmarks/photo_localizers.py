@@ -13,7 +13,6 @@ benchmark can cache the maps and re-run only the cheap box step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,6 +21,7 @@ import helpers
 from helpers.cam import CAM_THRESHOLD
 from helpers.categories import best_imagenet_class, imagenet_classes
 from helpers.evaluation.boxes import iou as box_iou  # noqa: F401  (the benchmark's IoU is the package's)
+from helpers.evaluation.proportions import sign_test, wilson_interval  # noqa: F401  (sign_test: the package's, used by the protocol)
 from helpers.localization import PAPER, LocalizationError, centred_box, localize, threshold_box
 from helpers.photos import gradcam_map
 from helpers.views import whole_image_scores
@@ -98,23 +98,9 @@ def localize_paper(classifier: helpers.Classifier, image: np.ndarray, target: in
 # Scores and statistics
 
 
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion k/n."""
-    if n == 0:
-        return (float("nan"), float("nan"))
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def sign_test(wins: int, losses: int) -> float:
-    """Two-sided exact sign test (binomial, p = 1/2) of wins vs losses; ties are left out. 1.0 when there are none."""
-    n = wins + losses
-    if n == 0:
-        return 1.0
-    k = min(wins, losses)
-    return min(1.0, 2.0 * sum(math.comb(n, i) for i in range(k + 1)) / 2.0**n)
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion k/n (helpers.evaluation.proportions); NaN for an empty sample."""
+    return (float("nan"), float("nan")) if n == 0 else wilson_interval(k, n)
 
 
 def per_class_mean(hits: Sequence[bool], classes: Sequence[str]) -> float:
