@@ -48,7 +48,6 @@ print("helpers", helpers.__version__, "| device:", helpers.default_device(), "|"
 
 # %% tags=["photo"]
 import time
-from math import comb
 
 import numpy as np
 import torch
@@ -58,6 +57,7 @@ from helpers import toyworld, linear
 from helpers import saliency as S, views as V
 from helpers.evaluation import masks as mask_eval, randomization as rand_eval
 from helpers.claims import claim, equal_to_float_precision
+from helpers.evaluation.proportions import sign_test  # two-sided exact sign test of paired wins and losses
 from helpers.course.plotting import FIGURE_DPI, draw_box, normalize_map, show_images, show_saliency
 
 PANEL = 320 / FIGURE_DPI   # inches per panel: over 300 px after tight_layout's trim, for a projector; at most three a row
@@ -287,12 +287,6 @@ ten_maps = S.ten_crop_saliency_many(toy, heldout.images[sub], heldout.labels[sub
 rows = {"uniform map (baseline)": (np.ones_like(maps), slice(None)), "saliency, single pass": (maps, slice(None)),
         "  same, first 150 images": (maps[sub], sub), "  10 crops, first 150": (ten_maps, sub)}
 scores = {k: (mask_eval.mass_inside_mask(m, heldout.masks[s]).mean(), mask_eval.pointing_game(m, heldout.masks[s]).mean()) for k, (m, s) in rows.items()}
-
-
-def sign_test(wins, losses):
-    """Two-sided exact sign test: how likely a split of the discordant pairs at least this uneven is by chance."""
-    n = wins + losses
-    return 1.0 if n == 0 else min(1.0, 2 * sum(comb(n, k) for k in range(min(wins, losses) + 1)) / 2**n)
 
 
 def paired_change(a, b):

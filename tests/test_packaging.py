@@ -144,7 +144,11 @@ def _undeclared(sources: list[str], extras: tuple[str, ...]) -> dict[str, str]:
 @pytest.mark.slow
 def test_package_and_notebooks_import_only_the_dependencies() -> None:
     """What Colab installs (no extras) is enough for the package and every notebook; the runner needs [lab]."""
-    runner = ("run_notebooks.py", "site.py")  # the headless runner and the website it builds
+    runner = (
+        "run_notebooks.py",
+        "site.py",
+        "lecture.py",
+    )  # the headless runner, the website it builds, the plans it reads
     package = [p.read_text() for p in sorted((ROOT / "helpers").rglob("*.py")) if p.name not in runner]
     assert _undeclared(package + _notebook_sources(), ()) == {}
     assert _undeclared([(ROOT / "helpers" / "course" / name).read_text() for name in runner], ("lab",)) == {}
