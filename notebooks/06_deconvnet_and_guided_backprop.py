@@ -78,7 +78,7 @@ print("models on", lite0.device)
 # So DeconvNet is the gradient except at the ReLU, and gradient-based visualisation generalises it (any layer, fully connected ones too). **Guided backprop** uses both masks: $R_{n+1} \cdot \mathbb{1}(X_n > 0) \cdot \mathbb{1}(R_{n+1} > 0)$.
 
 # %% [markdown]
-# ### Optional: why the table holds, the derivation · 6 min
+# ## Optional: why the table holds, the derivation · 6 min
 #
 # We write 1-D signals with one index; 2-D images have two indices and the same algebra.
 #
@@ -97,7 +97,7 @@ print("models on", lite0.device)
 # **Where the backward pass starts.** Zeiler & Fergus start from *one activation of one feature map* in an intermediate layer (all other activations of that layer set to zero) and pass it down. The paper starts from the class score, $R = \partial S_c / \partial X_L$, through the fully connected layers. For the layers in the table the two passes are the same computation, which is why the paper can say that gradient-based visualisation generalises DeconvNet: the gradient can start from any unit of any layer, fully connected ones included.
 
 # %% [markdown]
-# ### A 1-D example, by hand and by the code · 3 min
+# ## A 1-D example, by hand and by the code · 3 min
 #
 # Ten inputs → max-pooling (windows of 2) → a 3-tap asymmetric convolution → ReLU → a linear score $S = v^\top Y$, every backward step by hand with NumPy (`np.convolve` correlates with the *flipped* filter).
 
@@ -163,7 +163,7 @@ for rule in A.RULES:
 # %% [markdown]
 # What you should see: at the ReLU the first unit ($Z>0$, $v>0$) passes under every rule, the second ($Z>0$, $v<0$) only for the gradient, the third ($Z<0$, $v>0$) only for DeconvNet; everything after the ReLU is shared. `helpers.backprop_saliency` reproduces each hand computation, and the unflipped filter gives a different $\partial S/\partial P$: the flip matters.
 #
-# ### Optional: how the code swaps the rule · 2 min
+# ## Optional: how the code swaps the rule · 2 min
 #
 # EfficientNet-Lite0 uses ReLU6, $\min(\max(x, 0), 6)$, which is also flat for $x \ge 6$. Our convention: the gradient and guided rules mask by $\mathbb{1}(0 < X_n < 6)$ (the derivative is 0 on both flat sides); DeconvNet ignores the forward input, so it is the same for ReLU and ReLU6.
 #
@@ -484,7 +484,7 @@ claim("every method's map changes more with all layers random than with the top 
 # %% [markdown]
 # What you should see: with only the top layer random, guided backprop's map hardly changes, as Adebayo et al. found; the others change. With all layers random SmoothGrad keeps the most: its noisy average keeps the image's structure.
 #
-# ### Optional: the same check on a photo · 3 min
+# ## Optional: the same check on a photo · 3 min
 #
 # Lite0's gradient, DeconvNet and guided-backprop maps for "tabby" on chelsea, as more and more of its top layers are re-initialised.
 
@@ -644,7 +644,7 @@ fig.tight_layout()
 # %% [markdown]
 # What you should see: a few one-gray-level steps make Lite0 call the espresso a "tabby"; the change is a fine texture, not a cat on the cup. Yet the "tabby" map of the unchanged photo outlines the cup: an object-shaped map is no evidence that the model sees class $c$ there.
 #
-# ### Optional: where this comes from · 1 min
+# ## Optional: where adversarial examples come from · 1 min
 #
 # This is beyond the paper. Such imperceptible changes that flip a classifier's decision are *adversarial examples* (Szegedy et al. 2014, [arXiv:1312.6199](https://arxiv.org/abs/1312.6199)); a step along the sign of the gradient is the fast gradient sign method (Goodfellow et al. 2015, [arXiv:1412.6572](https://arxiv.org/abs/1412.6572)), and repeating it in steps of one gray level is the basic iterative method (Kurakin et al. 2016, [arXiv:1607.02533](https://arxiv.org/abs/1607.02533)); we ascend the target class's score rather than descend the true class's. (The function is named `fooling_image`; the unrecognisable, confidently classified "fooling images" of Nguyen et al. (2015) are met in notebook 04.)
 
