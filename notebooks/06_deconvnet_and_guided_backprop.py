@@ -256,6 +256,7 @@ for r, (image, title, maps) in enumerate(rows):
 for ax in axes.flat:
     ax.axis("off")
 fig.tight_layout()
+fig.set_dpi(72)  # photo-like panels compress poorly: 274 px a panel keeps the notebook light
 
 
 # %% [markdown]
@@ -509,6 +510,7 @@ for c, (title, rule, row) in enumerate(zip(["gradient", "DeconvNet", "guided bac
         axes[r, c].set_title(f"{title}: " + ("trained" if n == 0 else f"top {n} random, rho {rhos[rule][r - 1]:.2f}"))
         axes[r, c].axis("off")
 fig.tight_layout()
+fig.set_dpi(72)  # photo-like panels compress poorly: 274 px a panel keeps the notebook light
 print(f"Lite0 has {len(lite_layers)} weight layers (convolutions and the classifier)")
 for rule, r in rhos.items():
     print(f"{rule:>9}: rank correlation with the trained map, top " + ", ".join(f"{n}: {x:.2f}" for n, x in zip(lite_levels[1:], r)))
@@ -640,6 +642,7 @@ for r, (name, result) in enumerate(fooled.items()):
         ax.set_title(title)
         ax.axis("off")
 fig.tight_layout()
+fig.set_dpi(72)  # photo-like panels compress poorly: 274 px a panel keeps the notebook light
 
 # %% [markdown]
 # What you should see: a few one-gray-level steps make Lite0 call the espresso a "tabby"; the change is a fine texture, not a cat on the cup. Yet the "tabby" map of the unchanged photo outlines the cup: an object-shaped map is no evidence that the model sees class $c$ there.
