@@ -1,7 +1,7 @@
 """A linear (softmax) classifier on toy images, S_c(I) = w_c^T I + b_c (paper, Eq. 2): saliency is exactly the weights.
 
 Notebook 01 trains it in seconds; as a `Classifier` it works with every saliency helper. On the cluttered toy
-world (any position, size, rotation and colour) no template fits a class and the model is at chance; on the
+world (any position, size, rotation and colour) no template fits a class and the model is near chance; on the
 centred-shape world of `generate_centred` (one colour, upright, near the centre) it is almost always right and
 its templates w_c are readable pictures of what separates the classes.
 """
@@ -137,6 +137,7 @@ def train_linear_classifier(
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+    opt.zero_grad(set_to_none=True)  # the returned model carries no training gradients
     dev = torch.device(device)
     return Classifier(
         name="linear",
@@ -159,3 +160,58 @@ def toy_inputs(classifier: Classifier, images: np.ndarray) -> torch.Tensor:
 def accuracy(classifier: Classifier, data: toyworld.ToyDataset, batch_size: int = 500) -> float:
     """Top-1 accuracy of a toy-world classifier on a dataset (`helpers.toyworld.top1_accuracy` on its inputs)."""
     return toyworld.top1_accuracy(classifier.model, data, lambda images: toy_inputs(classifier, images), batch_size)
+
+
+def predict(classifier: Classifier, data: toyworld.ToyDataset, batch_size: int = 500) -> np.ndarray:
+    """The top-scoring class of every image, (N,) int64: per-image answers, for paired comparisons of two models."""
+    check_positive_int("batch_size", batch_size)
+    with torch.no_grad():
+        parts = [
+            classifier.model(toy_inputs(classifier, data.images[s : s + batch_size])).argmax(1).cpu().numpy()
+            for s in range(0, len(data), batch_size)
+        ]
+    return np.concatenate(parts).astype(np.int64)
+
+
+def per_image_loss(classifier: Classifier, data: toyworld.ToyDataset, batch_size: int = 500) -> np.ndarray:
+    """The cross-entropy of every image, (N,) float64: the training objective image by image, for paired tests."""
+    check_positive_int("batch_size", batch_size)
+    labels = torch.from_numpy(data.labels).to(classifier.device)
+    with torch.no_grad():
+        parts = [
+            F.cross_entropy(
+                classifier.model(toy_inputs(classifier, data.images[s : s + batch_size])).double(),
+                labels[s : s + batch_size],
+                reduction="none",
+            )
+            .cpu()
+            .numpy()
+            for s in range(0, len(data), batch_size)
+        ]
+    return np.concatenate(parts)
+
+
+def importance_by_coverage(classifier: Classifier, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per class, the mean importance max_colour |w_c| on pixels some mask covers and on pixels none covers.
+
+    Both means come from one model, so the comparison needs no second model as a reference and does not depend
+    on how long a reference was trained. `masks` is a bool (N,S,S) stack, e.g. a training set's object masks.
+    Returns two (classes,) float64 arrays: (covered, never covered).
+    """
+    model = classifier.model
+    if not isinstance(model, LinearClassifier):
+        raise TypeError(
+            f"importance_by_coverage needs a linear model (from train_linear_classifier); got {type(model).__name__}."
+        )
+    masks = np.asarray(masks)
+    size = model.image_size
+    if masks.dtype != bool or masks.ndim != 3 or masks.shape[1:] != (size, size):
+        raise ValueError(f"masks must be a bool (N,{size},{size}) array; got {masks.dtype} {masks.shape}.")
+    covered = torch.from_numpy(masks.any(axis=0))
+    if bool(covered.all()) or not bool(covered.any()):
+        raise ValueError(
+            "masks must cover some pixels and leave some uncovered (the comparison needs both); "
+            f"they cover {int(covered.sum())} of {size * size}."
+        )
+    importance = model.templates().abs().amax(dim=1).cpu().double()  # (classes, S, S)
+    return importance[:, covered].mean(1).numpy(), importance[:, ~covered].mean(1).numpy()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -69,7 +71,71 @@ def test_sgd_and_adamw_are_deterministic_and_other_optimizers_refused(centred) -
 
 
 @pytest.mark.slow
-def test_linear_model_is_at_chance_on_the_cluttered_toy_world() -> None:
+def test_linear_model_is_near_chance_on_the_cluttered_toy_world() -> None:
     train, heldout = toyworld.generate(600, seed=1), toyworld.generate(300, seed=toyworld.HELDOUT_SEED_OFFSET + 1)
     lin = linear.train_linear_classifier(train, epochs=10, lr=1e-3, weight_decay=0.0, optimizer="sgd", seed=0)
     assert linear.accuracy(lin, heldout) < 0.3
+
+
+@pytest.fixture(scope="module")
+def tiny_linear(centred):
+    """A linear Classifier trained for one epoch on 60 images; tests set its weights by hand."""
+    train, _ = centred
+    return linear.train_linear_classifier(train.subset(slice(0, 60)), epochs=1, optimizer="sgd", weight_decay=0.0)
+
+
+def test_importance_by_coverage_compares_covered_and_never_covered_pixels_within_one_model(tiny_linear) -> None:
+    lin = copy.deepcopy(tiny_linear)
+    size = lin.model.image_size
+    weights = torch.zeros(6, 3, size, size)
+    weights[:, 1, :10, :] = -2.0  # max over colours of |w|: 2 on the covered rows
+    weights[3, 0, :10, :] = 5.0  # class 3: 5 there
+    weights[:, 2, 10:, :] = 0.5  # 0.5 on the rows no mask covers
+    with torch.no_grad():
+        lin.model.linear.weight.copy_(weights.flatten(1))
+    masks = np.zeros((4, size, size), bool)
+    masks[0, :5] = True
+    masks[2, 5:10] = True  # together the masks cover rows 0-9
+    covered, never = linear.importance_by_coverage(lin, masks)
+    assert covered.shape == never.shape == (6,) and covered.dtype == np.float64
+    assert np.allclose(covered, [2, 2, 2, 5, 2, 2]) and np.allclose(never, 0.5)
+
+
+@pytest.mark.parametrize(
+    "masks, words",
+    [
+        (np.zeros((2, 64, 64), bool), "cover some"),
+        (np.ones((2, 64, 64), bool), "cover some"),
+        (np.zeros((2, 32, 32), bool), "bool"),
+        (np.zeros((2, 64, 64), np.uint8), "bool"),
+    ],
+)
+def test_importance_by_coverage_refuses_masks_it_cannot_compare(tiny_linear, masks, words) -> None:
+    with pytest.raises(ValueError, match=words):
+        linear.importance_by_coverage(tiny_linear, masks)
+
+
+def test_importance_by_coverage_needs_a_linear_model(tiny_linear) -> None:
+    not_linear = copy.copy(tiny_linear)
+    object.__setattr__(not_linear, "model", torch.nn.Identity())
+    with pytest.raises(TypeError, match="linear model"):
+        linear.importance_by_coverage(not_linear, np.zeros((1, 64, 64), bool))
+
+
+def test_predict_and_per_image_loss_agree_with_accuracy_and_the_mean_loss(tiny_linear, centred) -> None:
+    _, heldout = centred
+    data = heldout.subset(slice(0, 70))
+    pred = linear.predict(tiny_linear, data, batch_size=32)  # batches of 32: the last one is short
+    assert pred.shape == (70,) and pred.dtype == np.int64
+    assert np.mean(pred == data.labels) == pytest.approx(linear.accuracy(tiny_linear, data))
+    loss = linear.per_image_loss(tiny_linear, data, batch_size=32)
+    with torch.no_grad():
+        logits = tiny_linear.model(linear.toy_inputs(tiny_linear, data.images))
+    expected = torch.nn.functional.cross_entropy(logits.double(), torch.from_numpy(data.labels), reduction="none")
+    assert loss.shape == (70,) and np.allclose(loss, expected.numpy(), rtol=1e-6)
+
+
+def test_trained_model_carries_no_gradients_and_is_frozen(tiny_linear) -> None:
+    params = list(tiny_linear.model.parameters())
+    assert all(p.grad is None for p in params), "training left .grad on the returned model's weights"
+    assert not tiny_linear.model.training and not any(p.requires_grad for p in params)
