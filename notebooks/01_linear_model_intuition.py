@@ -9,7 +9,7 @@
 #
 # $$S_c(I) \approx w^\top I + b \quad (3), \qquad w = \left.\frac{\partial S_c}{\partial I}\right|_{I_0} \quad (4).$$
 #
-# We check both numerically: a linear classifier on a simple shape task, whose gradient is its template $w_c$ for *every* image, and the toy CNN, whose gradient changes from image to image and is a local linear model only very close to $I_0$.
+# We check both numerically: a linear classifier on a simple shape task, whose gradient is its template $w_c$ for *every* image, and the toy CNN, whose gradient changes from image to image and is exactly a linear model only very close to $I_0$.
 #
 # **Time.** Main line: 20 min (the section headings' minutes add up to it); optional sections: 3 min.
 #

@@ -329,7 +329,9 @@ Q3 = MultipleChoice(
     "a",
     "Inside one linear piece the network *is* w^T I + b with w = dS_c/dI at I0 (Eqs. 3-4). A random direction "
     "crosses a ReLU or pooling boundary after a very short distance, and from there the expansion is only "
-    "approximate: |w| describes the score's response to small changes of *this* image.",
+    "approximate, though it does not fail at once: the gradient turns only slowly across the next pieces (the "
+    "notebook measures its cosine one grey level away). |w| describes the score's response to small changes of "
+    "*this* image.",
     why_wrong={
         "b": "For a smooth curved score the relative error grows in proportion to the step from the smallest step on "
         "(exercise 2's quadratic); it would not sit at rounding level and then jump. The jump is a kink: a ReLU switching.",
