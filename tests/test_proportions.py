@@ -54,5 +54,13 @@ def test_sign_test_matches_the_binomial_by_hand() -> None:
     assert sign_test(5, 0) == pytest.approx(2 / 32)  # both tails of 5 fair coins all one way
     assert sign_test(7, 3) == pytest.approx(2 * (1 + 10 + 45 + 120) / 1024)
     assert sign_test(3, 7) == sign_test(7, 3)
+
+
+def test_sign_test_works_beyond_a_thousand_pairs() -> None:
+    from helpers.evaluation.proportions import sign_test
+
+    assert sign_test(600, 600) == 1.0  # a float 2.0**1200 overflowed here
+    assert 0 < sign_test(1100, 1000) < 0.05  # about 2.2 standard errors of a fair coin
+    assert sign_test(3000, 0) == 0.0  # underflows to zero instead of raising
     with pytest.raises(ValueError, match="whole, non-negative"):
         sign_test(-1, 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from statistics import NormalDist
 
 
@@ -39,4 +40,5 @@ def sign_test(wins: int, losses: int) -> float:
     n = int(wins) + int(losses)
     if n == 0:
         return 1.0
-    return min(1.0, 2.0 * sum(math.comb(n, k) for k in range(int(min(wins, losses)) + 1)) / 2.0**n)
+    tail = sum(math.comb(n, k) for k in range(int(min(wins, losses)) + 1))
+    return min(1.0, float(Fraction(2 * tail, 2**n)))  # exact integers: 2.0**n overflows a float beyond n = 1023
