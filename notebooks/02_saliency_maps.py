@@ -627,8 +627,8 @@ claim("SmoothGrad does not beat the centre pixel in the pointing game", not lead
 # %% [markdown]
 # ## Optional: Explore · 5 min
 #
-# Choose a photo, one of its top-5 classes, single pass or the paper's 10 crops, and a colour map. (10 crops take a
-# few seconds on a CPU; results are cached.)
+# Choose a photo, one of its top-5 classes, single pass or 10 crops (the equal-variance average), and a colour map.
+# (10 crops take a few seconds on a CPU; results are cached.)
 
 # %% tags=["photo"]
 explorer = helpers.saliency_explorer(PHOTO_MODEL)
