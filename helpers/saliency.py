@@ -22,7 +22,7 @@ from .geometry import check_positive_int
 from .inputs import as_module, categories_of, model_input
 from .models import DEFAULT_CROP_FRACTION, Classifier
 from .targets import TargetSpec, resolve_targets
-from .views import N_CROPS, ten_crop_average, ten_crops
+from .views import N_CROPS, check_average, ten_crop_average, ten_crops
 from .wrappers import SMOOTHGRAD_NOISE, SMOOTHGRAD_SAMPLES, noise_tunnel, ten_crop, whole_image
 
 Reduce = Literal["max", "sum", "l2"]
@@ -137,9 +137,15 @@ def ten_crop_saliency_many(
     crop_fraction: float = DEFAULT_CROP_FRACTION,
     reduce: Reduce = "max",
     batch_size: int = 64,
+    average: str = "equal_variance",
 ) -> np.ndarray:
-    """`ten_crop_saliency` for a stack of same-sized images (N,H,W,3), `batch_size` images x 10 crops per pass; (N,H,W)."""
+    """`ten_crop_saliency` for a stack of same-sized images (N,H,W,3), `batch_size` images x 10 crops per pass; (N,H,W).
+
+    `average="plain"` averages the crop maps as the paper does, instead of the equal-variance average
+    (`helpers.views.ten_crop_average`), so the two estimators can be compared on the same images and crops.
+    """
     check_positive_int("batch_size", batch_size)
+    check_average(average)
     images = np.asarray(images)
     if images.ndim != 4 or len(targets) != len(images):
         raise ValueError(f"Expected images (N,H,W,3) and N targets; got {images.shape} and {len(targets)} targets.")
@@ -150,7 +156,9 @@ def ten_crop_saliency_many(
         batch = torch.cat([c.batch for c in crops])
         maps = saliency_map(classifier, batch, [t for i in chunk for t in [targets[i]] * N_CROPS], reduce=reduce)
         for k, (i, c) in enumerate(zip(chunk, crops)):
-            out[i] = ten_crop_average(maps[k * N_CROPS : (k + 1) * N_CROPS], c, "ten_crop_saliency_many")
+            out[i] = ten_crop_average(
+                maps[k * N_CROPS : (k + 1) * N_CROPS], c, "ten_crop_saliency_many", average=average
+            )
     return out
 
 

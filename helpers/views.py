@@ -187,8 +187,26 @@ def ten_crop_coverage(
     return count[np.ix_(rows, cols)].astype(np.int64)
 
 
-def ten_crop_average(maps: torch.Tensor, crops: TenCrops, function: str = "ten_crop") -> np.ndarray:
-    """The crops' (10,S,S) maps -> the image's (H, W) map: check the size, un-mirror, paste, equal-variance average, resize."""
+AVERAGES = {"equal_variance": equal_variance_average, "plain": paste_average}  # ours (the default), the paper's
+
+
+def check_average(average: str) -> None:
+    """Refuse an unknown 10-crop estimator by name, before any pass is paid for."""
+    if average not in AVERAGES:
+        raise ValueError(
+            f"average must be one of {sorted(AVERAGES)} (equal_variance: ours; plain: the paper's); got {average!r}."
+        )
+
+
+def ten_crop_average(
+    maps: torch.Tensor, crops: TenCrops, function: str = "ten_crop", *, average: str = "equal_variance"
+) -> np.ndarray:
+    """The crops' (10,S,S) maps -> the image's (H, W) map: check the size, un-mirror, paste, average, resize.
+
+    `average` "equal_variance" (the default, `equal_variance_average`) or "plain" (the paper's plain average,
+    `paste_average`), so the two estimators can be compared on the same crop maps.
+    """
+    check_average(average)
     size = tuple(crops.batch.shape[-2:])
     if maps.ndim != 3 or maps.shape[0] != N_CROPS or tuple(maps.shape[-2:]) != size:
         raise ValueError(
@@ -196,4 +214,4 @@ def ten_crop_average(maps: torch.Tensor, crops: TenCrops, function: str = "ten_c
             f"{tuple(maps.shape)}. Make the rule return maps at its input's size (grad_cam: upsample=True)."
         )
     maps = torch.cat([maps[: N_CROPS // 2], maps[N_CROPS // 2 :].flip(-1)])  # un-mirror
-    return resize_map(equal_variance_average(as_numpy_map(maps), crops.offsets, crops.work_hw), *crops.image_hw)
+    return resize_map(AVERAGES[average](as_numpy_map(maps), crops.offsets, crops.work_hw), *crops.image_hw)

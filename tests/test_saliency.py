@@ -13,6 +13,7 @@ from helpers import toyworld
 from helpers import views as V
 from helpers.evaluation import masks as mask_eval
 from helpers.evaluation import randomization as R
+from helpers.geometry import resize_map
 
 
 def _tiny_net(dtype: torch.dtype = torch.float32) -> nn.Module:
@@ -216,6 +217,42 @@ def test_ten_crop_many_equals_one_by_one() -> None:
     many = S.ten_crop_saliency_many(clf, images, [0, 2, "ring"], batch_size=2)
     single = np.stack([S.ten_crop_saliency(clf, im, t) for im, t in zip(images, [0, 2, 5])])
     np.testing.assert_allclose(many, single, rtol=1e-4, atol=1e-7)
+
+
+def test_ten_crop_many_offers_the_papers_plain_average_on_the_same_crops() -> None:
+    """average="plain" is paste_average of the same un-mirrored crop maps; the default stays equal-variance."""
+    clf = _random_toy_classifier()
+    images = np.random.default_rng(2).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
+    plain = S.ten_crop_saliency_many(clf, images, [0, 3], average="plain")
+    equal = S.ten_crop_saliency_many(clf, images, [0, 3])
+    for image, target, got_plain, got_equal in zip(images, [0, 3], plain, equal):
+        crops = V.ten_crops(clf, image)
+        maps = S.saliency_map(clf, crops.batch, target).cpu().numpy()
+        maps = np.concatenate([maps[:5], maps[5:, :, ::-1]])
+        expected = V.paste_average(maps, crops.offsets, crops.work_hw)
+        np.testing.assert_allclose(got_plain, resize_map(expected, *crops.image_hw), rtol=1e-4, atol=1e-7)
+        expected = V.equal_variance_average(maps, crops.offsets, crops.work_hw)
+        np.testing.assert_allclose(got_equal, resize_map(expected, *crops.image_hw), rtol=1e-4, atol=1e-7)
+    assert not np.allclose(plain, equal)
+    with pytest.raises(ValueError, match="equal_variance"):
+        S.ten_crop_saliency_many(clf, images, [0, 3], average="mean")
+
+
+def test_rank_correlations_pair_maps_and_leave_out_the_border() -> None:
+    """Per-pair Spearman correlations; with a margin a shared border band no longer counts as agreement."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((3, 20, 20)), rng.random((3, 20, 20))
+    a[:, :4], b[:, :4] = 10 + a[:, :4], 10 + b[:, :4]  # a bright band both maps share, over independent noise
+    whole = R.rank_correlations(a, b)
+    np.testing.assert_allclose(whole, [mask_eval.rank_correlation(x, y) for x, y in zip(a, b)])
+    inner = R.rank_correlations(a, b, margin=4)
+    np.testing.assert_allclose(inner, [mask_eval.rank_correlation(x[4:-4, 4:-4], y[4:-4, 4:-4]) for x, y in zip(a, b)])
+    assert whole.min() > 0.3 and np.abs(inner).max() < 0.3
+    for bad in (-1, 10, 1.5, True):
+        with pytest.raises(ValueError, match="margin"):
+            R.rank_correlations(a, b, margin=bad)
+    with pytest.raises(ValueError, match="same shape"):
+        R.rank_correlations(a, b[:2])
 
 
 def test_smoothgrad_is_deterministic_and_reduces_to_saliency_without_noise() -> None:

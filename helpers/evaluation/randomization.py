@@ -10,11 +10,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..inputs import as_module
 from ..models import Classifier
+from .masks import rank_correlation
 
 _NORM_TYPES = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
 
@@ -52,3 +54,18 @@ def randomize_top_layers(model: nn.Module | Classifier, n: int, *, seed: int = 0
     if isinstance(model, Classifier):
         return dataclasses.replace(model, model=clone, name=f"{model.name} (top {n} layers random)")
     return clone
+
+
+def rank_correlations(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor, *, margin: int = 0) -> np.ndarray:
+    """Spearman correlation of map i of `a` with map i of `b` (N,H,W), leaving out a `margin`-px border; (N,).
+
+    A border band that every map of the architecture shares (padding) counts as agreement over the whole frame;
+    `margin` > 0 measures the interior only, so that shared band cannot make two maps look alike.
+    """
+    a, b = (np.asarray(v.detach().cpu() if isinstance(v, torch.Tensor) else v, np.float64) for v in (a, b))
+    if a.ndim != 3 or a.shape != b.shape:
+        raise ValueError(f"Expected two (N, H, W) stacks of maps of the same shape; got {a.shape} and {b.shape}.")
+    if isinstance(margin, bool) or not isinstance(margin, int) or margin < 0 or 2 * margin >= min(a.shape[1:]):
+        raise ValueError(f"margin must be an int >= 0 that leaves pixels of the {a.shape[1:]} maps; got {margin!r}.")
+    inner = (slice(None), slice(margin, a.shape[1] - margin), slice(margin, a.shape[2] - margin))
+    return np.array([rank_correlation(x, y) for x, y in zip(a[inner], b[inner])], np.float64)

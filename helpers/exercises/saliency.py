@@ -375,21 +375,23 @@ Q3 = MultipleChoice(
         "the maps mostly show the image (its edges), not the model: Adebayo et al.'s warning applies to the gradient",
         "the random network still knows part of what the trained one learned: a correlation of about a quarter means "
         "about a quarter of the knowledge",
-        "not much: part of it is spatial structure that two maps of this architecture share whatever the weights, and "
-        "part is the image's own edges, which a random network's gradient also follows; the level to compare with is "
-        "the correlation of unrelated maps, not zero",
+        "not much about learning: over the whole picture some of it is a band along the edge of the frame that any two "
+        "maps of this architecture share; away from that band the rest is the picture itself, whose edges even random "
+        "filters respond to; compare it with the correlation of unrelated maps, not with zero",
     ],
     "c",
     "The correlation falls steadily as layers are randomized, so the maps do depend on the learned weights, the "
-    "property Adebayo et al. ask of a method that explains the model. What is left is partly shared spatial "
-    "structure (a random network's map still correlates with the trained map of a different image) and partly "
-    "the image itself: it correlates more with the same image's trained map than with another image's, because "
-    "even random filters respond to the image's edges.",
+    "property Adebayo et al. ask of a method that explains the model. What is left has two parts. Over the whole "
+    "frame, a border band that padded convolutions give every map: two trained maps of different images share it, "
+    "and the all-random level ends below theirs. Inside an 8-px border the order flips: the all-random map agrees "
+    "more with the same image's trained map than with another image's, and more than two different images' trained "
+    "maps agree, because even random filters respond to the image's edges. That part is the image, not the model.",
     why_wrong={
-        "a": "If the maps only showed the image, randomizing layers would hardly change them; the correlation falls "
-        "steadily as layers are randomized, so the weights matter.",
+        "a": "If the maps mostly showed the image, randomizing layers would hardly change them; the correlation falls "
+        "from the top layer to all six by more than what is left, so the weights matter. The image's edges are "
+        "what remains, not most of the map.",
         "b": "A random network has learned nothing, and a rank correlation is not a share of knowledge: it also counts "
-        "agreement that comes from the architecture (e.g. weaker gradients near the padded border).",
+        "agreement that comes from the architecture (a band along the padded border) and from the image's edges.",
     },
 )
 
