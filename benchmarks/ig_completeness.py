@@ -5,7 +5,7 @@ relative gap (divided by |S_c(x) - S_c(x')|), for the toy CNN (40 images of anot
 for Lite0 (five photos, whole photo, shorter side 224, its top-1 class), at 8 to 512 steps, with the seconds one
 photo takes at each count on this machine. Notebook 06 fixes its steps from this table (Sundararajan et al. 2017
 accept a gap within 5%). Run:
-    python -m benchmarks.ig_completeness              (about 15 minutes on one CPU core)
+    python -m benchmarks.ig_completeness              (about 30 minutes on one CPU core; 512 steps: 3.5 min a photo)
     python -m benchmarks.ig_completeness --steps 8 64 (fewer counts)
 """
 

@@ -203,8 +203,8 @@ equal_to_float_precision("the gradient rule gives helpers.saliency_map", helpers
 # Integrated gradients' number of steps, fixed before the images below are scored (Sundararajan et al.: "within 5%").
 IG_TOLERANCE = 0.05   # |completeness gap| / |S_c(x) - S_c(x')| that Sundararajan et al. accept
 # Lite0: benchmarks/ig_completeness.py, on five photos not scored here, brings every photo within the tolerance only at
-# 256-512 steps (the gap jumps up and down below that); a class cannot wait for that on a CPU, so the notebook runs the
-# package default, prints the gap and the time 512 steps would take, and leaves Lite0's integrated gradients unranked.
+# 512 steps (at 256 most still miss it; the gap jumps up and down below that); a class cannot wait for that on a CPU, so
+# the notebook runs the package default, prints the gap and the time 512 steps would take, and leaves them unranked.
 LITE0_IG_STEPS = 32
 LITE0_IG_CONVERGED_STEPS = 512   # what the benchmark needs on every photo: the count the class-time estimate uses
 
@@ -891,5 +891,5 @@ print(Q4.check(None))
 #
 # - **Why Lite0's DeconvNet map is fixed.** Lite0's convolutions, batch norm in eval mode and global average are linear, and DeconvNet's ReLU rule ignores the forward input, so nothing in its backward pass depends on the image. With internet, the fingerprint cell also runs VGG16 (five max-pooling layers), whose switches tie DeconvNet to the image.
 # - **What adversarial examples mean for saliency maps.** A saliency map is the magnitude of $\partial S_c/\partial I$: where a small change would move the score. The adversarial example follows that same gradient and shows that such directions need not look like the object at all; check maps against masks and with the randomization test before reading them as explanations.
-# - **Integrated gradients' convergence.** `python -m benchmarks.ig_completeness` prints the completeness gap against the number of steps on images this notebook does not score; on Lite0 it shrinks unevenly and reaches the tolerance on every photo only at hundreds of steps, a sign that the path crosses many ReLU6 kinks. `python benchmarks/bench_method_pointing.py ../shared/photos/coco_val128` (in a checkout with the COCO128 photos) re-makes the stored COCO table. A smoother baseline or path (e.g. a blurred image, or averaging over several baselines) is a good project.
+# - **Integrated gradients' convergence.** `python -m benchmarks.ig_completeness` prints the completeness gap against the number of steps on images this notebook does not score; on Lite0 it shrinks unevenly and reaches the tolerance on every photo only at hundreds of steps, a sign that the path crosses many ReLU6 kinks. `python benchmarks/bench_method_pointing.py FOLDER` (in a checkout; FOLDER holds COCO photos and their `instances.json`) re-makes the stored COCO table. A smoother baseline or path (e.g. a blurred image, or averaging over several baselines) is a good project.
 # - **Grad-CAM's layer.** `helpers.grad_cam(..., layer=...)` takes any block; the toy measurement compares the last block with the one before.

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from itertools import product
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
 import torch
 
 import helpers
-from benchmarks import bench_method_pointing as bench
-from benchmarks import ig_completeness
 from helpers import linear, spectrum, toyworld
 from helpers.evaluation import masks as mask_eval
 from helpers.evaluation import method_pointing as mp
+
+
+def _benchmark(name: str) -> ModuleType:
+    """A script of benchmarks/ as a module, whatever the working directory (benchmarks/ is not a package)."""
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _benchmark("bench_method_pointing")
+ig_completeness = _benchmark("ig_completeness")
 
 NOTEBOOK_06_ROWS = ("gradient (paper)", "DeconvNet", "guided backprop", "Grad-CAM", "SmoothGrad")
 BASELINE_ROWS = ("centre point", "centred Gaussian", "colour contrast", "uniform map")
