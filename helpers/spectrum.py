@@ -159,3 +159,58 @@ def _conv_bn_pairs(model: nn.Module) -> list[tuple[nn.Module, str, str]]:
             ):
                 pairs.append((owner, conv_name, bn_name))
     return pairs
+
+
+# ----------------------------------------------------------------------------------------------
+# Periodic patterns in a saliency map (notebook 06: Lite0's DeconvNet grid at its total stride)
+
+
+def _map_power(saliency_map: np.ndarray | torch.Tensor, period: int) -> np.ndarray:
+    """The 2-D power spectrum of one (H,W) map, mean removed; both sides must be multiples of `period`."""
+    m = np.asarray(saliency_map.detach().cpu() if isinstance(saliency_map, torch.Tensor) else saliency_map, np.float64)
+    if m.ndim != 2 or not np.all(np.isfinite(m)):
+        raise ValueError(f"Expected one finite (H, W) map; got shape {m.shape}.")
+    if isinstance(period, bool) or int(period) != period or period < 1 or any(n % period for n in m.shape):
+        raise ValueError(f"period must be a whole number of pixels that divides both sides {m.shape}; got {period!r}.")
+    return np.abs(np.fft.fft2(m - m.mean())) ** 2
+
+
+def _on_grid(shape: tuple[int, ...], period: int) -> np.ndarray:
+    """Bool (H,W): the frequencies k/n (both axes) at which a pattern repeating every `period` px can have power."""
+    rows, cols = (np.arange(n) % (n // period) == 0 for n in shape)
+    return rows[:, None] & cols[None, :]
+
+
+def periodic_power_share(saliency_map: np.ndarray | torch.Tensor, period: int) -> float:
+    """Share of a map's power (mean removed) at frequencies that repeat every `period` px on both axes.
+
+    Those frequencies include every shorter period that divides `period` (a 2-px checkerboard scores 1 at
+    period 32): `period_specific_shares` separates them. A map with no periodic structure scores about
+    (period / side)^2, the share of such frequencies.
+    """
+    power = _map_power(saliency_map, period)
+    total = power.sum()
+    if total == 0:
+        raise ValueError("The map is constant: it has no power to share out.")
+    return float(power[_on_grid(power.shape, period)].sum() / total)
+
+
+def period_specific_shares(
+    saliency_map: np.ndarray | torch.Tensor, periods: Sequence[int] = (32, 16, 8, 4, 2)
+) -> dict[int, tuple[float, float]]:
+    """Per even period p: (share of the map's power, share of all frequencies) that repeat every p px but not p/2.
+
+    These sets do not overlap, so the shares add up, and a share well above its chance level (the second number,
+    what a map without that period would show) is structure specific to that period.
+    """
+    out = {}
+    for p in periods:
+        if isinstance(p, bool) or int(p) != p or p < 2 or p % 2:
+            raise ValueError(f"periods must be even whole numbers of pixels >= 2; got {p!r}.")
+        power = _map_power(saliency_map, p)
+        total = power.sum()
+        if total == 0:
+            raise ValueError("The map is constant: it has no power to share out.")
+        own = _on_grid(power.shape, p) & ~_on_grid(power.shape, p // 2)
+        out[int(p)] = (float(power[own].sum() / total), float(own.mean()))
+    return out

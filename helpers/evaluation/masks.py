@@ -181,3 +181,56 @@ def centre_hit(mask: np.ndarray | torch.Tensor, tolerance: float = POINTING_TOLE
     if m.ndim == 2:
         return point_hits_mask(centre, m, tolerance)
     return np.array([point_hits_mask(centre, one, tolerance) for one in m], bool)
+
+
+# ----------------------------------------------------------------------------------------------
+# A threshold-free score, and the no-network maps every method must beat
+
+
+def mask_auc(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.Tensor) -> float | np.ndarray:
+    """Area under the ROC curve of the map's values as a detector of the mask's pixels (0.5 = chance, 1 = perfect).
+
+    The chance that a random object pixel outranks a random background pixel (ties count half), so unlike the
+    mass inside the mask it does not reward a few very large values: a second view of "how much is on the object".
+    Same shapes and return rule as `mass_inside_mask`; a mask that is empty or covers everything is a ValueError.
+    """
+    s, m = _map_and_mask(saliency, mask)
+    out = np.empty(len(s))
+    for i, (one, inside) in enumerate(zip(s, m)):
+        n_in = int(inside.sum())
+        n_out = inside.size - n_in
+        if n_in == 0 or n_out == 0:
+            raise ValueError(f"Mask {i} has {n_in} object and {n_out} background pixels; the AUC needs both.")
+        ranks = _average_ranks(one.ravel())
+        out[i] = (ranks[inside.ravel()].sum() - n_in * (n_in + 1) / 2.0) / (n_in * n_out)
+    return float(out[0]) if np.ndim(saliency) == 2 else out
+
+
+def colour_contrast_map(image: np.ndarray) -> np.ndarray:
+    """No-network baseline map: each pixel's RGB distance from the image's median colour (float64, (H,W) or (N,H,W)).
+
+    The median colour stands for the background, so a map that beats this one uses more than "colour unlike
+    the rest of the image". `image` is an (H,W,3) or (N,H,W,3) array of any numeric type (uint8 or floats).
+    """
+    a = np.asarray(image, np.float64)
+    if a.ndim not in (3, 4) or a.shape[-1] != 3:
+        raise ValueError(f"Expected an (H, W, 3) image or an (N, H, W, 3) stack of RGB images; got shape {a.shape}.")
+    stack = a[None] if a.ndim == 3 else a
+    median = np.median(stack.reshape(len(stack), -1, 3), axis=1)[:, None, None, :]
+    out = np.sqrt(((stack - median) ** 2).sum(axis=-1))
+    return out[0] if a.ndim == 3 else out
+
+
+def centred_gaussian_map(height: int, width: int, sigma: float = 0.25) -> np.ndarray:
+    """No-network baseline map: a Gaussian centred on the image, std `sigma` times each side ((H,W) float64).
+
+    The "objects are near the middle of a photo" prior as a map, so a method is compared with it on mass too,
+    not only on the pointing game (where the centre point is the baseline).
+    """
+    if int(height) != height or int(width) != width or height < 1 or width < 1:
+        raise ValueError(f"height and width must be positive whole numbers of pixels; got {height!r}, {width!r}.")
+    if not sigma > 0:
+        raise ValueError(f"sigma must be > 0 (a fraction of each side); got {sigma!r}.")
+    rows = (np.arange(height) - (height - 1) / 2.0) / (sigma * height)
+    cols = (np.arange(width) - (width - 1) / 2.0) / (sigma * width)
+    return np.exp(-0.5 * (rows[:, None] ** 2 + cols[None, :] ** 2))
