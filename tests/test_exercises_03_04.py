@@ -199,11 +199,14 @@ def test_quiz_questions_accept_the_right_answer_only() -> None:
 
 def test_quiz_feedback_follows_what_notebooks_03_and_04_measure() -> None:
     """Q1 must not say 04 confirms competitor suppression (04: most of the margin comes from S_c, the gradient fades
-    like 1 - P_c); Q3's colour-noise explanation is a hypothesis (deeper stride-2 convolutions lower the share)."""
+    like 1 - P_c); Q3 follows the noisy-start control: Lite0's noise-like first step is an artefact of the constant
+    start, so "the gradient is noise" is the wrong answer, and only block 1's stride-2 convolution survives both starts."""
     q1 = ex03.Q1_WHY_LOGITS.explanation
     assert "measures this" not in q1 and "1 - P_c" in q1 and "most of their margin" in q1
-    q3 = ex03.Q3_NOISE_SOURCE.question + ex03.Q3_NOISE_SOURCE.explanation
-    assert "hypothesis" in q3 and "deeper stride-2" in q3
+    q3 = ex03.Q3_NOISE_SOURCE
+    graded = q3.options[ord(q3.answer) - ord("a")] + q3.explanation
+    assert "constant start" in graded and "noisy start" in graded and "block 1" in graded
+    assert not q3.check("a") and "gradient is noise" in q3.options[0]
 
 
 def _subtracts_in_place(j, p, c):

@@ -455,31 +455,31 @@ Q2_PENALTY_SHRINK = NumericAnswer(
 
 Q3_NOISE_SOURCE = MultipleChoice(
     question=(
-        "The paper's plain method gives colour noise on EfficientNet-Lite0. Which explanation does this "
-        "notebook's measurement leave standing (as a hypothesis it supports, not a proof)?"
+        "From Lite0's mean image (one constant grey) the first step of the paper's method, dS_c/dI, has about as "
+        "much high-frequency energy as white noise. What does the notebook's control, the same start plus invisible "
+        "noise, show?"
     ),
     options=[
-        "The objective S_c - lambda ||I||^2: it asks for noise.",
+        "Lite0's gradient is noise wherever it is taken, so the speckle of its class images comes from the gradient.",
         (
-            "Lite0's input gradient: already mostly high frequencies at the mean image, raised where it passes back "
-            "through the two stride-2 convolutions next to the image."
+            "The high share belongs to the constant start: from the noisy start Lite0's first step is about as "
+            "high-frequency as the toy CNN's, so this measure does not explain the speckle."
         ),
-        "Batch-norm layers folded into the convolutions.",
-        "ReLU6 saturating at 6.",
+        "Folding batch norm into the convolutions removes the high frequencies.",
+        "The objective S_c - lambda ||I||^2 asks for noise, whatever the model.",
     ],
     answer="b",
     explanation=(
-        "The same objective gives structured images on the toy CNN; folding batch norm leaves the gradient "
-        "unchanged (same function), and replacing ReLU6 by ReLU does not make it smoother. What remains: "
-        "the first step is already high-frequency, and the share jumps at the two stride-2 convolutions "
-        "nearest the pixels. It is a hypothesis, not a proof: the deeper stride-2 convolutions lower the "
-        "share, and the finished class images of the two models differ less in this share than their "
-        "first steps do (the notebook prints both)."
+        "A change of the start too small to see brings Lite0's first-step share down to the toy CNN's, and the two "
+        "models' finished class images are about equally high-frequency too (the notebook prints both), so the "
+        "'the gradient is noise' story is an artefact of the constant start, not a property of the network. What "
+        "survives both starts is narrower: block 1's stride-2 depthwise convolution raises the share, while the "
+        "deeper stride-2 convolutions lower it. Why Lite0's images look like speckle stays an open question."
     ),
     why_wrong={
-        "a": "The same objective gives structured class images on the toy CNN, so the objective alone cannot be what asks for noise.",
-        "c": "Folding batch norm into a convolution computes the same function, so its gradient is the same.",
-        "d": "Replacing ReLU6 by ReLU did not make the gradient smoother; saturation does not explain the high frequencies.",
+        "a": "From the mean image plus invisible noise Lite0's first step is no more high-frequency than the toy CNN's: the noise-like gradient is a property of the constant start.",
+        "c": "Folding batch norm into a convolution computes the same function, so its gradient, and the share, are the same from both starts.",
+        "d": "The same objective gives structured class images on the toy CNN, so the objective alone cannot be what asks for noise.",
     },
 )
 
