@@ -507,7 +507,7 @@ Q3_NOISE_SOURCE = MultipleChoice(
     answer="b",
     explanation=(
         "A change of the start too small to see brings Lite0's first-step share down to the toy CNN's, and the two "
-        "models' finished class images are about equally high-frequency too (the notebook prints both), so the "
+        "models' finished class images differ only a little in it (the notebook prints both), so the "
         "'the gradient is noise' story is an artefact of the constant start, not a property of the network. What "
         "survives both starts is narrower: block 1's stride-2 depthwise convolution raises the share, while the "
         "deeper stride-2 convolutions lower it. Why Lite0's images look like speckle stays an open question."
