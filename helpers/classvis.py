@@ -362,6 +362,41 @@ def class_visualizations(
     ]
 
 
+# When a run has levelled off (two-sided): over the last LEVEL_WINDOW of the steps the objective's least-squares trend
+# moves (up *or* down) by less than LEVEL_TOLERANCE of the run's whole gain. A run still climbing at its average rate
+# would move 20% over that window, so under 5% means its trend slowed at least fourfold. A trend, not the last value,
+# because on Lite0 the objective zig-zags from step to step; and a falling trend is a run still moving, not a stopped
+# one (a one-sided rule called a falling Lite0 run "levelled off" that later climbed by a third).
+LEVEL_WINDOW, LEVEL_TOLERANCE = 0.20, 0.05
+
+
+def objective_path(result: ClassVisualization, l2: float) -> np.ndarray:
+    """Eq. (1) along a run, S_c - l2 ||I||^2 per step, from its history (what plain SGD ascends)."""
+    return result.history.target_logit - float(l2) * result.history.norm.astype(np.float64) ** 2
+
+
+def trend_share(path: Sequence[float] | np.ndarray, window: float = LEVEL_WINDOW) -> float:
+    """The least-squares trend over the last `window` of a path, as a signed share of the path's whole gain."""
+    values = np.asarray(path, dtype=np.float64)
+    if values.ndim != 1 or len(values) < 3 or not np.isfinite(values).all():
+        raise ValueError(f"trend_share needs a finite 1-D path of at least 3 values; got shape {values.shape}.")
+    if not 0 < window <= 1:
+        raise ValueError(f"window must be a share of the steps in (0, 1]; got {window!r}.")
+    tail = values[-max(2, round(window * len(values))) :]
+    rise = np.polyfit(np.arange(len(tail)), tail, 1)[0] * (len(tail) - 1)
+    return float(rise / max(abs(float(np.mean(tail)) - float(values[0])), 1e-12))
+
+
+def levelled_off(
+    path: Sequence[float] | np.ndarray, window: float = LEVEL_WINDOW, tolerance: float = LEVEL_TOLERANCE
+) -> tuple[bool, float]:
+    """(whether the path's trend over its last `window` neither rose nor fell by `tolerance` of its gain, that share)."""
+    if not 0 < tolerance < 1:
+        raise ValueError(f"tolerance must be a share in (0, 1); got {tolerance!r}.")
+    share = trend_share(path, window)
+    return abs(share) < tolerance, share
+
+
 def default_settings(classifier: Classifier, optimizer: str = "sgd") -> tuple[float, float]:
     """(lr, lambda) that make the paper's plain method work for this model (Adam: lr 0.05, same lambda)."""
     lr, l2 = SGD_DEFAULTS.get(

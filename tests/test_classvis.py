@@ -10,12 +10,16 @@ from helpers.classvis import (
     Blur,
     ClassVisualization,
     Clip,
+    History,
     Jitter,
     class_model_visualization,
     gaussian_blur,
     input_gradient,
+    levelled_off,
     log_softmax_gradient_identity,
+    objective_path,
     objective_scale,
+    trend_share,
 )
 
 
@@ -260,3 +264,37 @@ def test_one_ascent_loop_serves_both_methods_and_any_objective(random_toy, monke
     assert history.shape == (6, 4, 1)
     assert history[-1, 0, 0] > history[0, 0, 0]  # row 0: the channel's mean activation, which the ascent raised
     assert not any(p.grad is not None for p in random_toy.model.parameters())
+
+
+def _rise_then(tail_slope: float, steps: int = 150) -> np.ndarray:
+    """A path that climbs 100 over its first 80% of the steps, then moves by `tail_slope` per step."""
+    head = np.linspace(0.0, 100.0, int(0.8 * steps))
+    return np.concatenate([head, head[-1] + tail_slope * np.arange(1, steps - len(head) + 1)])
+
+
+def test_levelled_off_is_two_sided() -> None:
+    """A falling trend is a run still moving: the old one-sided rule (share < 5%) called it levelled off."""
+    falling, climbing, flat = _rise_then(-1.0), _rise_then(+1.0), _rise_then(0.01)
+    assert trend_share(falling) < -0.05  # the old rule's verdict on it would be "levelled off"
+    assert levelled_off(falling) == (False, trend_share(falling))
+    assert levelled_off(climbing)[0] is False
+    assert levelled_off(flat)[0] is True
+    zigzag = flat + np.where(np.arange(len(flat)) % 2 == 0, 3.0, -3.0)  # step-to-step zig-zag around a flat trend
+    assert levelled_off(zigzag)[0] is True
+
+
+def test_levelled_off_refuses_bad_paths_with_clear_errors() -> None:
+    with pytest.raises(ValueError, match="at least 3 values"):
+        levelled_off([1.0, 2.0])
+    with pytest.raises(ValueError, match="finite"):
+        levelled_off([0.0, np.nan, 1.0, 2.0])
+    with pytest.raises(ValueError, match="window"):
+        trend_share(np.arange(10.0), window=0.0)
+    with pytest.raises(ValueError, match="tolerance"):
+        levelled_off(np.arange(10.0), tolerance=1.5)
+
+
+def test_objective_path_is_eq1_along_the_history() -> None:
+    history = History(np.array([0.0, 5.0]), np.array([0.1, 0.9]), np.array([0.0, -1.0]), np.array([0.0, 10.0]))
+    result = ClassVisualization(np.zeros((2, 2, 3), np.uint8), torch.zeros(1, 3, 2, 2), history, 0, "c")
+    np.testing.assert_allclose(objective_path(result, 0.01), [0.0, 5.0 - 0.01 * 100.0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import numpy as np
 import pytest
@@ -199,11 +199,14 @@ def test_quiz_questions_accept_the_right_answer_only() -> None:
 
 def test_quiz_feedback_follows_what_notebooks_03_and_04_measure() -> None:
     """Q1 must not say 04 confirms competitor suppression (04: most of the margin comes from S_c, the gradient fades
-    like 1 - P_c); Q3's colour-noise explanation is a hypothesis (deeper stride-2 convolutions lower the share)."""
+    like 1 - P_c); Q3 follows the noisy-start control: Lite0's noise-like first step is an artefact of the constant
+    start, so "the gradient is noise" is the wrong answer, and only block 1's stride-2 convolution survives both starts."""
     q1 = ex03.Q1_WHY_LOGITS.explanation
     assert "measures this" not in q1 and "1 - P_c" in q1 and "most of their margin" in q1
-    q3 = ex03.Q3_NOISE_SOURCE.question + ex03.Q3_NOISE_SOURCE.explanation
-    assert "hypothesis" in q3 and "deeper stride-2" in q3
+    q3 = ex03.Q3_NOISE_SOURCE
+    graded = q3.options[ord(q3.answer) - ord("a")] + q3.explanation
+    assert "constant start" in graded and "noisy start" in graded and "block 1" in graded
+    assert not q3.check("a") and "gradient is noise" in q3.options[0]
 
 
 def _subtracts_in_place(j, p, c):
@@ -383,6 +386,47 @@ def test_jitter_blur_check_refuses_broken_rules_before_judging(sol03, lite0) -> 
         verdict = ex03.check_jitter_blur_class_image(wrong, lite0, None, _never_judged)
         assert not verdict and words in verdict.message, verdict.message
     assert all(p.grad is None and not p.requires_grad for p in lite0.model.parameters()) and not lite0.model.training
+
+
+def test_jitter_blur_check_compares_with_the_plain_method_paired(lite0, monkeypatch) -> None:
+    """Two of five in the judge's top-5 passed the old rule even when the plain method did as well; the check now wants
+    every class ranked above the plain image (sign test) and one more class in the top-5 than the plain images."""
+
+    def random_images(model, target, steps, lr, l2, size, lo, hi, jitter, sigma, blur_every):
+        return lo + (hi - lo) * torch.rand(lo.shape, device=lo.device)  # valid, and seed-dependent like jitter
+
+    monkeypatch.setattr(
+        ex03, "plain_images", lambda classifier, targets: [np.zeros((8, 8, 3), np.uint8)] * len(targets)
+    )
+    calls = []
+
+    def judge_with(student, plain):
+        def fake_judge(judge_model, images, targets):
+            calls.append(len(images))
+            ranks = student if len(calls) % 2 == 1 else plain
+            return [SimpleNamespace(rank=r) for r in ranks]
+
+        return fake_judge
+
+    for student, plain, ok in (
+        (
+            [1, 2, 50, 60, 70],
+            [3, 40, 40, 40, 40],
+            False,
+        ),  # two in the top-5 (the old rule passed it), the plain one too
+        ([1, 2, 30, 30, 30], [40, 40, 40, 40, 40], True),  # every class above the plain image, two more in the top-5
+        ([1, 2, 3, 4, 50], [40, 40, 40, 40, 40], False),  # four in the top-5, but one class below the plain image
+        ([6, 7, 8, 9, 10], [40, 40, 40, 40, 40], False),  # every class above the plain image, none more in the top-5
+    ):
+        verdict = ex03.check_jitter_blur_class_image(random_images, lite0, None, judge_with(student, plain))
+        assert bool(verdict) is ok, verdict.message
+        assert "plain" in verdict.message and "sign test" in verdict.message
+    assert calls == [5, 5] * 4  # the student's images, then the plain method's, judged on the same classes
+
+
+def test_one_sided_sign_test_values() -> None:
+    assert ex03.one_sided_sign_test(5, 5) == 1 / 32 and ex03.one_sided_sign_test(4, 5) == 6 / 32
+    assert ex03.one_sided_sign_test(0, 5) == 1.0
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ the starting image, and the notebook's "check your understanding" questions."""
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -291,8 +292,14 @@ JITTER_BLUR_SETTING: dict[str, float] = {
     "sigma": 1.0,
     "blur_every": 4,
 }
-MIN_RECOGNISED = 2  # of JITTER_BLUR_CLASSES with the target in the judge's top-5
 JUDGE_TOP_K = 5
+# The pass criterion, fixed before the solution was re-run, against the plain method (exercise 3's loop, Lite0's default
+# SGD step) made at the same size and number of steps: (1) paired, the judge ranks the student's image above the plain
+# image for every one of the five classes: a one-sided sign test gives 1/32 = 0.031 < 0.05 (the notebook's level), and
+# four of five (p = 0.19) would not be evidence; (2) the judge puts at least MIN_MORE_IN_TOP_K more classes in its top-5
+# than for the plain images, so the gain shows in the notebook's measure, not only in ranks far down the list.
+MIN_MORE_IN_TOP_K = 1
+SIGN_TEST_LEVEL = 0.05
 
 Judge = Callable[[Any, Sequence[np.ndarray], Sequence[int]], Sequence[Any]]  # helpers.atlas.judge: scores with .rank
 
@@ -361,9 +368,9 @@ def check_jitter_blur_class_image(
     Exercise 3's loop with jitter, Adam, blur and clipping, run on `classifier`'s model (e.g. Lite0, a copy with
     trainable weights, on its device) for JITTER_BLUR_CLASSES at JITTER_BLUR_SETTING's small budget. The rules it
     checks: two seeds give two images (the jitter is random; the plain loop gives one), every image stays in
-    [lo, hi] (clipping), the model is untouched (no .grad, eval mode), and at least MIN_RECOGNISED of the class
-    images have their target in the top-5 of `judge_model`, a network that made none of them, scored by `judge`
-    (pass `helpers.atlas.judge`).
+    [lo, hi] (clipping), the model is untouched (no .grad, eval mode), and `judge_model`, a network that made none of
+    the images, scored by `judge` (pass `helpers.atlas.judge`), prefers them to the plain method's (`plain_images`):
+    above it for every class (one-sided sign test p < SIGN_TEST_LEVEL) and MIN_MORE_IN_TOP_K more in its top-5.
     """
     original = classifier.model
     model = _trainable_copy(original)
@@ -389,18 +396,47 @@ def check_jitter_blur_class_image(
             return problem
         images.append(classifier.deprocess(out))
     ranks = [int(score.rank) for score in judge(judge_model, images, targets)]
-    recognised = sum(rank <= JUDGE_TOP_K for rank in ranks)
-    listing = ", ".join(f"{name} {rank}" for name, rank in zip(JITTER_BLUR_CLASSES, ranks))
-    if recognised < MIN_RECOGNISED:
+    plain = [int(score.rank) for score in judge(judge_model, plain_images(classifier, targets), targets)]
+    return _jitter_blur_verdict(ranks, plain)
+
+
+def plain_images(classifier: Any, targets: Sequence[int]) -> list[np.ndarray]:
+    """The plain method's class images (exercise 3's loop, Lite0's default SGD) at exercise 5's size and steps: the baseline."""
+    from helpers.classvis import class_model_visualization
+
+    size = int(JITTER_BLUR_SETTING["size"])
+    start = torch.zeros(1, 3, size, size, device=classifier.device)
+    results = class_model_visualization(
+        classifier, list(targets), steps=int(JITTER_BLUR_SETTING["steps"]), init=start, progress=False
+    )
+    return [r.image for r in results]
+
+
+def one_sided_sign_test(wins: int, n: int) -> float:
+    """P(at least `wins` of `n` paired comparisons favour one side) if each were a fair coin (ties count against)."""
+    return sum(math.comb(n, k) for k in range(wins, n + 1)) / 2**n
+
+
+def _jitter_blur_verdict(ranks: Sequence[int], plain: Sequence[int]) -> CheckResult:
+    """Pass when the judge prefers every image to the plain one (sign test) and has MIN_MORE_IN_TOP_K more in its top-5."""
+    recognised, plain_recognised = (sum(r <= JUDGE_TOP_K for r in rs) for rs in (ranks, plain))
+    wins = sum(a < b for a, b in zip(ranks, plain))
+    p_value = one_sided_sign_test(wins, len(ranks))
+    listing = ", ".join(f"{name} {a} (plain {b})" for name, a, b in zip(JITTER_BLUR_CLASSES, ranks, plain))
+    summary = (
+        f"the judge ranks your image above the plain method's for {wins} of {len(ranks)} classes (one-sided sign test "
+        f"p = {p_value:.3f}) and puts {recognised} in its top-{JUDGE_TOP_K} against {plain_recognised} plain (its rank of "
+        f"each target: {listing})"
+    )
+    if p_value >= SIGN_TEST_LEVEL or recognised < plain_recognised + MIN_MORE_IN_TOP_K:
         return failed(
-            f"the judge puts {recognised} of {len(ranks)} class images in its top-{JUDGE_TOP_K} (its rank of each "
-            f"target: {listing}); at least {MIN_RECOGNISED} expected. Hint: Adam (maximize=True) instead of SGD, a "
-            "fresh random shift before every forward pass, the blur every `blur_every` steps, the clip after each step."
+            f"{summary}; expected p < {SIGN_TEST_LEVEL} (every class) and at least {MIN_MORE_IN_TOP_K} more in the "
+            "top-5. Hint: Adam (maximize=True) instead of SGD, a fresh random shift before every forward pass, the blur "
+            "every `blur_every` steps, the clip after each step."
         )
     return passed(
-        f"the judge, which made none of these images, puts {recognised} of {len(ranks)} in its top-{JUDGE_TOP_K} "
-        f"(its rank of each target: {listing}): jitter, blur and clipping choose, among the many images that Lite0 "
-        "scores highly, ones that another network recognises; compare the plain method's images in the atlas above."
+        f"{summary}: jitter, blur and clipping choose, among the many images that Lite0 scores highly, ones that "
+        "another network, which made none of them, recognises better than the plain method's."
     )
 
 
@@ -455,31 +491,31 @@ Q2_PENALTY_SHRINK = NumericAnswer(
 
 Q3_NOISE_SOURCE = MultipleChoice(
     question=(
-        "The paper's plain method gives colour noise on EfficientNet-Lite0. Which explanation does this "
-        "notebook's measurement leave standing (as a hypothesis it supports, not a proof)?"
+        "From Lite0's mean image (one constant grey) the first step of the paper's method, dS_c/dI, has about as "
+        "much high-frequency energy as white noise. What does the notebook's control, the same start plus invisible "
+        "noise, show?"
     ),
     options=[
-        "The objective S_c - lambda ||I||^2: it asks for noise.",
+        "Lite0's gradient is noise wherever it is taken, so the speckle of its class images comes from the gradient.",
         (
-            "Lite0's input gradient: already mostly high frequencies at the mean image, raised where it passes back "
-            "through the two stride-2 convolutions next to the image."
+            "The high share belongs to the constant start: from the noisy start Lite0's first step is about as "
+            "high-frequency as the toy CNN's, so this measure does not explain the speckle."
         ),
-        "Batch-norm layers folded into the convolutions.",
-        "ReLU6 saturating at 6.",
+        "Folding batch norm into the convolutions removes the high frequencies.",
+        "The objective S_c - lambda ||I||^2 asks for noise, whatever the model.",
     ],
     answer="b",
     explanation=(
-        "The same objective gives structured images on the toy CNN; folding batch norm leaves the gradient "
-        "unchanged (same function), and replacing ReLU6 by ReLU does not make it smoother. What remains: "
-        "the first step is already high-frequency, and the share jumps at the two stride-2 convolutions "
-        "nearest the pixels. It is a hypothesis, not a proof: the deeper stride-2 convolutions lower the "
-        "share, and the finished class images of the two models differ less in this share than their "
-        "first steps do (the notebook prints both)."
+        "A change of the start too small to see brings Lite0's first-step share down to the toy CNN's, and the two "
+        "models' finished class images differ only a little in it (the notebook prints both), so the "
+        "'the gradient is noise' story is an artefact of the constant start, not a property of the network. What "
+        "survives both starts is narrower: block 1's stride-2 depthwise convolution raises the share, while the "
+        "deeper stride-2 convolutions lower it. Why Lite0's images look like speckle stays an open question."
     ),
     why_wrong={
-        "a": "The same objective gives structured class images on the toy CNN, so the objective alone cannot be what asks for noise.",
-        "c": "Folding batch norm into a convolution computes the same function, so its gradient is the same.",
-        "d": "Replacing ReLU6 by ReLU did not make the gradient smoother; saturation does not explain the high frequencies.",
+        "a": "From the mean image plus invisible noise Lite0's first step is no more high-frequency than the toy CNN's: the noise-like gradient is a property of the constant start.",
+        "c": "Folding batch norm into a convolution computes the same function, so its gradient, and the share, are the same from both starts.",
+        "d": "The same objective gives structured class images on the toy CNN, so the objective alone cannot be what asks for noise.",
     },
 )
 
