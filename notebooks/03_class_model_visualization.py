@@ -221,7 +221,7 @@ claim("after 80 steps the objective is higher with step 0.125 than with the defa
 claim(f"with step 0.125 the objective has levelled off by step {STEPS}", levelled_off(objective_path(limo_small, lam_lite))[0]);
 
 # %% [markdown]
-# What you should see: the larger the step, the lower the objective after 80 steps (the checks), and even at the smallest step it falls in a large share of the steps (printed), so the zig-zag is not only overshoot. At step 0.125 the objective has levelled off (the check); at the default 0.5 the printed trend says whether it still moves, and if so the images above are snapshots of an unfinished run. We keep $\eta = 0.5$, the default notebook 04 shares.
+# What you should see: the larger the step, the lower the objective after 80 steps (the checks), and even at the smallest step it falls in a large share of the steps (printed), so the zig-zag is not only overshoot. At step 0.125 the limousine's objective has levelled off (the check; not necessarily every class's); at the default 0.5 the printed trend says whether it still moves, and where it does the images above are snapshots of an unfinished run. We keep $\eta = 0.5$, the default notebook 04 shares.
 #
 # ## Optional: where does the colour noise come from? · 15 min
 #
@@ -330,7 +330,7 @@ claim("from the noisy start, no other stride-2 convolution raises it (the stem d
 # %% [markdown]
 # What you should see: on the left, from the constant mean image Lite0's first step is about as high-frequency as white noise, far above the toy CNN's, but from the mean image plus invisible noise it drops to the toy CNN's value (the control); the finished class images of the two models differ only a little (their printed ranges). On the right, block 1's depthwise stride-2 convolution raises the share from both starts; the stem raises it only from the constant start.
 #
-# **What this supports, and what it does not.** The tempting story, that Lite0's gradient is noise from the first step on, is an artefact of the constant start: a change of the start too small to see removes it, and by this measure the two models' first steps are alike and their finished images close. So the high-frequency share does not explain why Lite0's images look like speckle while the toy CNN's show edges; what it separates is a property of one special input. One observation survives both starts: the gradient gains high frequencies where it passes back through block 1's stride-2 depthwise convolution (a stride-2 convolution, run backwards, places each value on every second pixel and smears it with a 3x3 kernel: the checkerboard effect of transposed convolutions, Odena et al. 2016), while the deeper stride-2 convolutions lower the share. Whether that layer shapes the final images would need retraining with another stride; the notebook leaves the cause of the speckle open. Folding batch norm (the same function) changes nothing from either start, and ReLU instead of ReLU6 does not lower the share (it raises it). Online, the cell above adds VGG16, a paper-era network with max-pooling.
+# **What this supports, and what it does not.** The tempting story, that Lite0's gradient is noise from the first step on, is an artefact of the constant start: a change of the start of about one grey level (printed above), too small to see, removes it, and by this measure the two models' first steps are alike and their finished images close. So the high-frequency share does not explain why Lite0's images look like speckle while the toy CNN's show edges; what it separates is a property of one special input. One observation survives both starts: the gradient gains high frequencies where it passes back through block 1's stride-2 depthwise convolution (a stride-2 convolution, run backwards, places each value on every second pixel and smears it with a 3x3 kernel: the checkerboard effect of transposed convolutions, Odena et al. 2016), while the deeper stride-2 convolutions lower the share. Whether that layer shapes the final images would need retraining with another stride; the notebook leaves the cause of the speckle open. Folding batch norm (the same function) changes nothing from either start, and ReLU instead of ReLU6 does not lower the share (it raises it). Online, the cell above adds VGG16, a paper-era network with max-pooling.
 
 # %%
 def as_picture(t):
@@ -432,7 +432,7 @@ atlas_images = {  # both seen by Lite0 at ATLAS_SIZE while optimising
     "regularized": feature_visualization(lite0, ATLAS_CLASSES, steps=ATLAS_STEPS, size=ATLAS_SIZE, model_size=None,
                                          seed=0, progress=False),
 }
-JUDGE_SIZES = {"own size": lite2.input_size, "making size": ATLAS_SIZE}  # the judge's resize, and none
+JUDGE_SIZES = {"judging size": lite2.input_size, "making size": ATLAS_SIZE}  # the judge's resize, and none
 ranks = {}  # method -> scorer -> the target's rank per class
 for method, results in atlas_images.items():
     images = [r.image for r in results]
@@ -450,18 +450,18 @@ paired = {}  # judge's size -> (wins, losses) of the regularized image over the 
 for where in JUDGE_SIZES:
     reg, pap = ranks["regularized"][f"Lite2 (judge), {where}"], ranks["paper"][f"Lite2 (judge), {where}"]
     paired[where] = (sum(a < b for a, b in zip(reg, pap)), sum(a > b for a, b in zip(reg, pap)))
-    print(f"paired, judge at its {where}: regularized ranked above the paper's for {paired[where][0]} of {n} classes, below "
+    print(f"paired, judged at the {where} ({JUDGE_SIZES[where]} px): regularized ranked above the paper's for {paired[where][0]} of {n} classes, below "
           f"for {paired[where][1]} (two-sided sign test p = {sign_test(*paired[where]):.3f})")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 ALPHA = 0.05  # the usual level, fixed before the run
 paper_ranks, regularized_ranks = ranks["paper"], ranks["regularized"]
-own_size_drop = [a < b for a, b in zip(paper_ranks["Lite0, making size"], paper_ranks["Lite0, own size"])]
+own_size_drop = [a < b for a, b in zip(paper_ranks["Lite0, making size"], paper_ranks["Lite0, judging size"])]
 claim("at both of the judge's sizes it ranks the regularized image above the paper's for more classes than the reverse",
       all(wins > losses for wins, losses in paired.values()))
 claim(f"paired per class, at its own size the judge ranks the regularized image above the paper's more often than chance "
-      f"(two-sided sign test, p < {ALPHA})", sign_test(*paired["own size"]) < ALPHA)
+      f"(two-sided sign test, p < {ALPHA})", sign_test(*paired["judging size"]) < ALPHA)
 claim("control: at the making size, Lite0 ranks most (over half) of its paper-method images first",
       sum(k == 1 for k in paper_ranks["Lite0, making size"]) > n / 2)
 claim(f"control: the judge's resize lowers Lite0's own rank of its paper-method images more often than chance (sign test, "
@@ -473,15 +473,15 @@ claim(f"control: the judge's resize lowers Lite0's own rank of its paper-method 
 # The three most and three least recognisable classes of the feature-visualization images, by the judge's rank of the target (contrast stretched; the title gives the rank for this image and for the paper's image of the same class):
 
 # %%
-order = sorted(range(n), key=lambda i: regularized_ranks["Lite2 (judge), own size"][i])
+order = sorted(range(n), key=lambda i: regularized_ranks["Lite2 (judge), judging size"][i])
 best, worst = order[:3], order[-3:]
 show_images([contrast_stretch(atlas_images["regularized"][i].image) for i in best + worst],
-            [f"{'best' if i in best else 'worst'}: {lite0.categories[ATLAS_CLASSES[i]][:16]}\njudge rank {regularized_ranks['Lite2 (judge), own size'][i]}"
-             f" (paper: {paper_ranks['Lite2 (judge), own size'][i]})" for i in best + worst],
+            [f"{'best' if i in best else 'worst'}: {lite0.categories[ATLAS_CLASSES[i]][:16]}\njudge rank {regularized_ranks['Lite2 (judge), judging size'][i]}"
+             f" (paper: {paper_ranks['Lite2 (judge), judging size'][i]})" for i in best + worst],
             ncols=3, size=PROJECTOR_INCHES, interpolation="nearest");
 for label, group in (("most recognisable: ", best), ("least recognisable:", worst)):
-    print(label, ", ".join(f"{lite0.categories[ATLAS_CLASSES[i]]} (judge rank {regularized_ranks['Lite2 (judge), own size'][i]}, "
-                           f"paper's image {paper_ranks['Lite2 (judge), own size'][i]})" for i in group))
+    print(label, ", ".join(f"{lite0.categories[ATLAS_CLASSES[i]]} (judge rank {regularized_ranks['Lite2 (judge), judging size'][i]}, "
+                           f"paper's image {paper_ranks['Lite2 (judge), judging size'][i]})" for i in group))
 
 
 # %% [markdown]
@@ -609,7 +609,7 @@ print(ex.Q3_NOISE_SOURCE.check(answer_3))
 # 2. A high score is not a recognisable picture: on Lite0 the paper's images are their class's top-1 yet look like speckle, which a second network recognises only at times, at the making size; a resize destroys it, even for its maker.
 # 3. Read the history: the objective of Eq. (1), not only $P_c$, tells a good step size from a bad one, and whether the run has levelled off.
 # 4. What the picture looks like depends on the **model**, not only on the objective; why Lite0 gives speckle is open (its noise-like first step belongs to the constant start, as a control shows).
-# 5. Beyond the paper, image priors (jitter, blur, Adam, feature visualization) choose more natural images among the many that score highly; a second network of the same family ranks them above the paper's for more classes than the reverse, at its own size and at the making size.
+# 5. Beyond the paper, image priors (jitter, blur, clipping; feature visualization's Fourier image and random transformations) choose more natural images among the many that score highly. Measured here for feature visualization: a second network of the same family ranks its images above the paper's for more classes than the reverse, at its own size and at the making size; the other recipes are shown, not judged.
 #
 # ## Going further
 #
