@@ -251,17 +251,14 @@ def _box_from_mask(mask: np.ndarray) -> np.ndarray:
     return np.array([xs[0], ys[0], xs[-1] + 1, ys[-1] + 1], np.int64)
 
 
-def _distractor_mask(
-    rng: np.random.Generator, obj: np.ndarray, grid: tuple[np.ndarray, np.ndarray]
-) -> np.ndarray | None:
+def _distractor_mask(rng: np.random.Generator, obj: np.ndarray, grid: tuple[np.ndarray, ...]) -> np.ndarray | None:
     """An elongated ellipse inside the image, 1-1.5x the object's pixel area, >= _DISTRACTOR_GAP px from it (None if none fits)."""
     size, n_obj = obj.shape[0], float(obj.sum())
     radius = math.sqrt(n_obj / math.pi)  # radius of a disc of the object's area
     xs, ys = (g.astype(np.float64) for g in grid)
     keep_out = cv2.dilate(obj.astype(np.uint8), np.ones((2 * _DISTRACTOR_GAP + 1,) * 2, np.uint8)).astype(bool)
-    lo_area, hi_area = _DISTRACTOR_AREA
     for _ in range(_DISTRACTOR_TRIES):
-        area, aspect = float(rng.uniform(lo_area, hi_area)), float(rng.uniform(*_DISTRACTOR_ASPECT))
+        area, aspect = float(rng.uniform(*_DISTRACTOR_AREA)), float(rng.uniform(*_DISTRACTOR_ASPECT))
         a, b = radius * math.sqrt(area * aspect), radius * math.sqrt(area / aspect)
         c, s = _unit_vector(rng)
         hx, hy = math.sqrt((a * c) ** 2 + (b * s) ** 2), math.sqrt((a * s) ** 2 + (b * c) ** 2)  # half extents
@@ -275,25 +272,19 @@ def _distractor_mask(
             cx, cy = float(rng.uniform(lo_x, hi_x)), float(rng.uniform(lo_y, hi_y))
             u, v = (xs - cx) * c + (ys - cy) * s, -(xs - cx) * s + (ys - cy) * c
             mask = (u / a) ** 2 + (v / b) ** 2 <= 1.0
-            if lo_area <= mask.sum() / n_obj <= hi_area and not (mask & keep_out).any():  # area as rasterised
+            if _DISTRACTOR_AREA[0] <= mask.sum() / n_obj <= _DISTRACTOR_AREA[1] and not (mask & keep_out).any():
                 return mask
     return None
 
 
-def _object_and_distractor(
-    rng: np.random.Generator, label: int, size: int, grid: tuple[np.ndarray, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
+def _object_and_distractor(rng: np.random.Generator, label: int, size: int, grid: tuple[np.ndarray, ...]) -> tuple:
     """The shape's mask and a distractor's; the shape is drawn again where no distractor fits beside it."""
     for _ in range(_OBJECT_TRIES):
         mask = _shape_mask(rng, label, size, grid)
-        distractor = _distractor_mask(rng, mask, grid)
-        if distractor is not None:
-            return mask, distractor
-    raise ValueError(
-        f"No distractor of {_DISTRACTOR_AREA[0]}-{_DISTRACTOR_AREA[1]}x the object's area fits beside a "
-        f"{CLASSES[label]} in a {size}x{size} image ({_OBJECT_TRIES} placements of the object tried); "
-        "use a larger size or distractors=False."
-    )
+        if (blob := _distractor_mask(rng, mask, grid)) is not None:
+            return mask, blob
+    msg = f"No distractor of {_DISTRACTOR_AREA}x the object's area fits beside a {CLASSES[label]}"
+    raise ValueError(f"{msg} in a {size}x{size} image ({_OBJECT_TRIES} tries); use a larger size or distractors=False.")
 
 
 def _draw_object(
@@ -306,21 +297,14 @@ def _draw_object(
 ) -> np.ndarray:
     """Add strokes and one contrasting shape (and, if asked, a distractor in its colour) to a background (in place); returns the shape's mask."""
     _add_strokes(rng, img)
-    if not distractors:
-        mask = _shape_mask(rng, label, img.shape[0], grid)
-        img[mask] = _object_colour(rng, cols[0], cols[1])
-        return mask
-    mask, distractor = _object_and_distractor(rng, label, img.shape[0], grid)
-    img[mask | distractor] = _object_colour(rng, cols[0], cols[1])
+    n = img.shape[0]
+    mask, d = _object_and_distractor(rng, label, n, grid) if distractors else (_shape_mask(rng, label, n, grid), False)
+    img[mask | d] = _object_colour(rng, cols[0], cols[1])  # d: the distractor, or no pixel
     return mask
 
 
 def generate(n: int, seed: int = 0, size: int = IMAGE_SIZE, *, distractors: bool = False) -> ToyDataset:
-    """n cluttered one-shape images, bit-identical per seed.
-
-    `distractors=True` adds to every image an elongated blob in the object's colour, 1-1.5x its area and apart from it,
-    so neither colour nor size tells the object from the blob (the object is re-placed where no blob fits beside it).
-    """
+    """n cluttered one-shape images, bit-identical per seed; `distractors=True` adds a blob in the object's colour, 1-1.5x its area."""
     if not isinstance(distractors, bool):
         raise TypeError(f"distractors must be True or False; got {distractors!r}.")
     check_positive_int("n", n)

@@ -234,7 +234,7 @@ def test_distractor_masks_are_exactly_1_to_1_5_times_the_object_and_apart() -> N
 
 def test_an_impossible_distractor_is_a_clear_error(monkeypatch) -> None:
     monkeypatch.setattr(tw, "_DISTRACTOR_AREA", (20.0, 21.0))  # twenty objects' worth cannot fit in the frame
-    with pytest.raises(ValueError, match="No distractor of 20.0-21.0x the object's area fits"):
+    with pytest.raises(ValueError, match=r"No distractor of \(20.0, 21.0\)x the object.s area fits"):
         tw.generate(2, seed=0, distractors=True)
 
 
