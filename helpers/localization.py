@@ -6,7 +6,8 @@ cut (Boykov & Jolly 2001) label every pixel; the object is the largest connected
 component and its bounding box is the localization. `localize` runs it with OpenCV's GrabCut
 (GMM colour models + graph cut): `localize(image, saliency, PAPER)` exactly as the paper, by default with
 beyond-the-paper settings tuned on the toy world (`DEFAULT`). `threshold_box` and `centred_box`
-are the baselines it is compared with, `grabcut_box` and `colour_box` the two that use no network at all; `localize_boxes` localizes a stack of images.
+are the baselines it is compared with, `grabcut_box` and `colour_box` the two that use no network at all (given a map, they box the
+component holding the most saliency instead of the largest: `most_salient_component`); `localize_boxes` localizes a stack of images.
 
 Beyond the paper, elsewhere: the CAM protocol (`helpers.cam`: no colour models and no cut), which with
 Grad-CAM is the photo recipe of `helpers.photos.localize_photo`.
@@ -170,6 +171,27 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
     if n <= 1:
         return np.zeros(mask.shape, bool)
     return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
+def most_salient_component(mask: np.ndarray, saliency: np.ndarray | torch.Tensor) -> np.ndarray:
+    """The 8-connected component of a bool mask holding the most saliency (summed); all False if the mask is empty.
+
+    The alternative to `largest_component` when a region as large as the object shares its colour: the map, not the
+    size, then says which region is the class's.
+    """
+    sal = as_saliency(saliency)
+    if sal.shape != mask.shape:
+        raise ValueError(f"saliency {sal.shape} and mask {mask.shape} must have the same (H, W); resize the map first.")
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros(mask.shape, bool)
+    mass = np.bincount(labels.ravel(), weights=(sal - sal.min()).ravel().astype(np.float64), minlength=n)
+    return labels == 1 + int(np.argmax(mass[1:]))
+
+
+def _pick_component(mask: np.ndarray, saliency: np.ndarray | torch.Tensor | None) -> np.ndarray:
+    """The largest component, or the most salient one when a map is given."""
+    return largest_component(mask) if saliency is None else most_salient_component(mask, saliency)
 
 
 def check_map_fits_image(map_hw: tuple[int, ...], image_hw: tuple[int, ...]) -> None:
@@ -360,12 +382,21 @@ GRABCUT_MARGIN = 4  # pixels between the image border and GrabCut's start rectan
 COLOUR_DISTANCE = 40.0  # RGB distance from every border colour above which a pixel counts as "not background"
 
 
-def grabcut_box(image: np.ndarray, *, margin: int = GRABCUT_MARGIN, iterations: int = 5) -> Box:
+def grabcut_box(
+    image: np.ndarray,
+    *,
+    margin: int = GRABCUT_MARGIN,
+    iterations: int = 5,
+    saliency: np.ndarray | torch.Tensor | None = None,
+) -> Box:
     """No-network baseline: GrabCut started from the rectangle `margin` px inside the border; the largest component's box.
 
     No saliency and no class: what colour and smoothness alone find when the object is somewhere inside the frame.
+    With `saliency` (a map of the image's size) the box is that of the component holding the most saliency instead:
+    the network then only chooses among the regions colour found.
     """
     img = as_rgb_image(image)
+    _check_choice_map(saliency, img.shape[:2])
     check_positive_int("margin", margin)
     check_positive_int("iterations", iterations)
     h, w = img.shape[:2]
@@ -383,16 +414,20 @@ def grabcut_box(image: np.ndarray, *, margin: int = GRABCUT_MARGIN, iterations: 
         int(iterations),
         cv2.GC_INIT_WITH_RECT,
     )
-    kept = largest_component((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD))
+    kept = _pick_component((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD), saliency)
     return mask_box(kept) if kept.any() else (0, 0, w, h)
 
 
-def colour_box(image: np.ndarray, *, distance: float = COLOUR_DISTANCE) -> Box:
+def colour_box(
+    image: np.ndarray, *, distance: float = COLOUR_DISTANCE, saliency: np.ndarray | torch.Tensor | None = None
+) -> Box:
     """No-network baseline: the box of the largest component of pixels whose colour is `distance` from every border colour.
 
     The rule a colour-only observer would use when objects differ in colour from the background (the full image if none does).
+    With `saliency` (a map of the image's size) the component holding the most saliency is boxed instead.
     """
     img = as_rgb_image(image).astype(np.float32)
+    _check_choice_map(saliency, img.shape[:2])
     if not isinstance(distance, (int, float)) or isinstance(distance, bool) or distance <= 0:
         raise ValueError(f"distance must be a positive number (an RGB distance, 0-442); got {distance!r}.")
     h, w = img.shape[:2]
@@ -400,8 +435,17 @@ def colour_box(image: np.ndarray, *, distance: float = COLOUR_DISTANCE) -> Box:
         np.float32
     )
     d2 = ((img.reshape(-1, 1, 3) - border[None]) ** 2).sum(-1).min(1).reshape(h, w)
-    kept = largest_component(d2 >= float(distance) ** 2)
+    kept = _pick_component(d2 >= float(distance) ** 2, saliency)
     return mask_box(kept) if kept.any() else (0, 0, w, h)
+
+
+def _check_choice_map(saliency: np.ndarray | torch.Tensor | None, image_hw: tuple[int, ...]) -> None:
+    """A map that chooses a component must be None or a finite map of exactly the image's (H, W)."""
+    if saliency is not None and as_saliency(saliency).shape != tuple(image_hw):
+        raise ValueError(
+            f"saliency must have the image's (H, W) {tuple(image_hw)} to choose among its regions; "
+            f"got {as_saliency(saliency).shape}. Resize it with helpers.geometry.resize_map."
+        )
 
 
 def localize_boxes(

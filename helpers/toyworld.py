@@ -78,8 +78,10 @@ _N_STROKES = (3, 7)  # distractor strokes per image, [lo, hi)
 _STROKE_ALPHA = (0.25, 0.5)  # strokes are blended, i.e. lower contrast than objects
 _CHUNK = 256  # images per vectorised chunk (part of the data definition: changing it changes the data)
 _SUBPIX_SHIFT = 4  # cv2.fillPoly fixed-point bits (1/16 px vertex precision)
-# distractors=True: an ellipse in the object's colour, area 0.6-1.2x the object's, aspect 1.6-2.4, >= 3 px away
-_DISTRACTOR_AREA, _DISTRACTOR_ASPECT, _DISTRACTOR_GAP, _DISTRACTOR_TRIES = (0.6, 1.2), (1.6, 2.4), 3, 256
+# distractors=True: an ellipse in the object's colour, area 1-1.5x the object's (counted in pixels, so size cannot
+# pick the object), aspect 1.6-2.4, >= 3 px away; where none fits, the object is drawn again (_OBJECT_TRIES times)
+_DISTRACTOR_AREA, _DISTRACTOR_ASPECT, _DISTRACTOR_GAP, _DISTRACTOR_TRIES = (1.0, 1.5), (1.6, 2.4), 3, 256
+_OBJECT_TRIES = 64
 
 # Shape templates with circumradius 1, built from sqrt only (bit-stable everywhere).
 _S5 = math.sqrt(5.0)
@@ -249,9 +251,10 @@ def _box_from_mask(mask: np.ndarray) -> np.ndarray:
     return np.array([xs[0], ys[0], xs[-1] + 1, ys[-1] + 1], np.int64)
 
 
-def _distractor_mask(rng: np.random.Generator, obj: np.ndarray, grid: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """An elongated ellipse inside the image, at least _DISTRACTOR_GAP px from the object (empty if none fits)."""
-    size, radius = obj.shape[0], math.sqrt(float(obj.sum()) / math.pi)  # radius of a disc of the object's area
+def _distractor_mask(rng: np.random.Generator, obj: np.ndarray, grid: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    """An elongated ellipse inside the image, 1-1.5x the object's pixel area, >= _DISTRACTOR_GAP px from it (None if none fits)."""
+    size, n_obj = obj.shape[0], float(obj.sum())
+    radius = math.sqrt(n_obj / math.pi)  # radius of a disc of the object's area
     xs, ys = (g.astype(np.float64) for g in grid)
     keep_out = cv2.dilate(obj.astype(np.uint8), np.ones((2 * _DISTRACTOR_GAP + 1,) * 2, np.uint8)).astype(bool)
     for _ in range(_DISTRACTOR_TRIES):
@@ -268,9 +271,20 @@ def _distractor_mask(rng: np.random.Generator, obj: np.ndarray, grid: tuple[np.n
         if lo_x < hi_x and lo_y < hi_y:
             cx, cy = float(rng.uniform(lo_x, hi_x)), float(rng.uniform(lo_y, hi_y))
             u, v = (xs - cx) * c + (ys - cy) * s, -(xs - cx) * s + (ys - cy) * c
-            if not ((mask := (u / a) ** 2 + (v / b) ** 2 <= 1.0) & keep_out).any():
+            mask = (u / a) ** 2 + (v / b) ** 2 <= 1.0
+            if _DISTRACTOR_AREA[0] <= mask.sum() / n_obj <= _DISTRACTOR_AREA[1] and not (mask & keep_out).any():
                 return mask
-    return np.zeros_like(obj)
+    return None
+
+
+def _object_and_distractor(rng: np.random.Generator, label: int, size: int, grid: tuple[np.ndarray, ...]) -> tuple:
+    """The shape's mask and a distractor's; the shape is drawn again where no distractor fits beside it."""
+    for _ in range(_OBJECT_TRIES):
+        mask = _shape_mask(rng, label, size, grid)
+        if (blob := _distractor_mask(rng, mask, grid)) is not None:
+            return mask, blob
+    msg = f"No distractor of {_DISTRACTOR_AREA}x the object's area fits beside a {CLASSES[label]}"
+    raise ValueError(f"{msg} in a {size}x{size} image ({_OBJECT_TRIES} tries); use a larger size or distractors=False.")
 
 
 def _draw_object(
@@ -283,15 +297,14 @@ def _draw_object(
 ) -> np.ndarray:
     """Add strokes and one contrasting shape (and, if asked, a distractor in its colour) to a background (in place); returns the shape's mask."""
     _add_strokes(rng, img)
-    mask = _shape_mask(rng, label, img.shape[0], grid)
-    img[mask] = colour = _object_colour(rng, cols[0], cols[1])
-    if distractors:
-        img[_distractor_mask(rng, mask, grid)] = colour
+    n = img.shape[0]
+    mask, d = _object_and_distractor(rng, label, n, grid) if distractors else (_shape_mask(rng, label, n, grid), False)
+    img[mask | d] = _object_colour(rng, cols[0], cols[1])  # d: the distractor, or no pixel
     return mask
 
 
 def generate(n: int, seed: int = 0, size: int = IMAGE_SIZE, *, distractors: bool = False) -> ToyDataset:
-    """n cluttered one-shape images, bit-identical per seed; `distractors=True` adds a blob in the object's colour."""
+    """n cluttered one-shape images, bit-identical per seed; `distractors=True` adds a blob in the object's colour, 1-1.5x its area."""
     if not isinstance(distractors, bool):
         raise TypeError(f"distractors must be True or False; got {distractors!r}.")
     check_positive_int("n", n)

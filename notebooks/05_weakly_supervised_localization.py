@@ -185,36 +185,93 @@ claim("the full-image box (d) reaches IoU 0.5 on no toy image", bool(np.all(key[
 #
 # ### Where the paper's pipeline fails, and why · 3 min
 #
-# For each failure: did the kept component hold the object, what else, and where were the seeds?
+# Did the kept component hold the object, and what else? Does anything measured before the cut (seeds, the object's
+# size and colour, strokes at its edge) tell failures from successes?
 
 # %%
 ious_gc = box_eval.box_ious(boxes_gc, data.boxes)
 failures = np.flatnonzero(ious_gc < 0.5)
 kernel = np.ones((3, 3), np.uint8)
-recall, thin_excess, fg_on_object = [], [], []
+runs = [loc.localize(data.images[i], sal[i], **PAPER) for i in range(len(data))]   # the paper's pipeline again, kept whole
+recall, thin_excess = [], []
 for i in failures:
-    r = loc.localize(data.images[i], sal[i], **PAPER)
-    obj = data.masks[i]
+    r, obj = runs[i], data.masks[i]
     recall.append((r.mask & obj).sum() / obj.sum())                       # share of the object inside the kept component
     excess = r.mask & ~cv2.dilate(obj.astype(np.uint8), kernel).astype(bool)   # kept pixels away from the object
     opened = cv2.morphologyEx(excess.astype(np.uint8), cv2.MORPH_OPEN, kernel)  # what is left once 1-2 px wide lines are removed
     thin_excess.append(opened.sum() < 0.3 * max(excess.sum(), 1))
-    fg_on_object.append(obj[r.seeds == 1].mean())
 recall, thin_excess = np.array(recall), np.array(thin_excess)
 
+
+def near_object(mask: np.ndarray, px: int) -> np.ndarray:
+    """The object's mask grown by `px` pixels."""
+    return cv2.dilate(mask.astype(np.uint8), np.ones((2 * px + 1,) * 2, np.uint8)).astype(bool)
+
+
+def edge_clutter(image: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the 2-px ring around the object unlike its local background (> 30 RGB, 3x the pixel noise): strokes at its edge."""
+    ring = near_object(mask, 2) & ~mask
+    local = cv2.medianBlur(image, 7).astype(np.float32)
+    return float(np.mean(np.linalg.norm(image.astype(np.float32) - local, axis=2)[ring] > 30))
+
+
+def border_distance(image: np.ndarray, mask: np.ndarray) -> float:
+    """RGB distance from the object's colour to the nearest border pixel's colour: how far apart colour alone keeps them."""
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).astype(np.float32)
+    return float(np.linalg.norm(border - np.median(image[mask], axis=0), axis=1).min())
+
+
+def separation(score: np.ndarray, failed: np.ndarray, n_boot: int = 1000) -> tuple[float, float, float]:
+    """AUC (the chance that a random failure scores above a random success; 0.5: no separation) and its bootstrap 95% interval."""
+    def auc(f: np.ndarray, s: np.ndarray) -> float:
+        return float(np.mean(f[:, None] > s[None]) + 0.5 * np.mean(f[:, None] == s[None]))
+    f, s = score[failed], score[~failed]
+    rng = np.random.default_rng(0)
+    boot = [auc(rng.choice(f, len(f)), rng.choice(s, len(s))) for _ in range(n_boot)]
+    return auc(f, s), *np.quantile(boot, [0.025, 0.975])
+
+
+failed = ious_gc < 0.5
+candidates = {   # measured before the cut (the seeds) or on the image alone
+    "foreground seeds on the object (share)": [data.masks[i][r.seeds == 1].mean() for i, r in enumerate(runs)],
+    "foreground seeds within 1 px of the object (share)": [near_object(data.masks[i], 1)[r.seeds == 1].mean() for i, r in enumerate(runs)],
+    "object area (px)": data.masks.sum(axis=(1, 2)),
+    "object colour to nearest border colour (RGB)": [border_distance(im, m) for im, m in zip(data.images, data.masks)],
+    "strokes at the object's edge (share of its ring)": [edge_clutter(im, m) for im, m in zip(data.images, data.masks)],
+}
+SYMPTOM = "after the cut: foreground off the object (px)"   # the failure itself, for scale
+scores = {**candidates, SYMPTOM: [(r.segmentation & ~near_object(data.masks[i], 1)).sum() for i, r in enumerate(runs)]}
+scores = {name: np.asarray(v, float) for name, v in scores.items()}
+aucs = {name: separation(v, failed) for name, v in scores.items()}
+
 # %%
-print(f"{len(failures)} failures (IoU < 0.5) of the paper's pipeline among {len(data)} toy images")
-print(f"  object found: the kept component covers >= 90% of the object in {np.sum(recall >= 0.9)} of them")
-print(f"  the box is stretched by thin strokes joined to the object: {thin_excess.sum()}; by background regions: {(~thin_excess).sum()}")
-print(f"  foreground seeds lying on the object: {np.median(fg_on_object):.0%} (median over the failures)")
+from helpers.evaluation.proportions import sign_test
+
+print(f"{failed.sum()} failures (IoU < 0.5) of the paper's pipeline among {len(data)} toy images")
+lo_found, hi_found = box_eval.accuracy_interval(int(np.sum(recall >= 0.9)), len(recall))
+print(f"  object found: the kept component covers >= 90% of the object in {np.sum(recall >= 0.9)} of {len(recall)} "
+      f"[{lo_found:.0%}-{hi_found:.0%}]")
+strokes_vs_regions = sign_test(int(thin_excess.sum()), int((~thin_excess).sum()))
+print(f"  the box is stretched by thin strokes joined to the object: {thin_excess.sum()}; by background regions: "
+      f"{(~thin_excess).sum()} (sign test p = {strokes_vs_regions:.2g})")
+print(f"\n{'median in failures vs successes':<52}{'failures':>10}{'successes':>11}{'AUC [95% interval]':>22}")
+for name, v in scores.items():
+    a, lo, hi = aucs[name]
+    print(f"{name:<52}{np.median(v[failed]):>10.2f}{np.median(v[~failed]):>11.2f}{a:>10.2f} [{lo:.2f}-{hi:.2f}]")
+print(f"n = {failed.sum()} failures, {(~failed).sum()} successes; AUC 0.5 = the score does not tell them apart")
 
 # %%
 
 # NBVAL_CHECK_OUTPUT
-claim("in at least 90% of the failures the kept component covers >= 90% of the object (the object is found)",
-      np.mean(recall >= 0.9) >= 0.9)
-claim("thin strokes stretch the box more often than background regions", thin_excess.sum() > (~thin_excess).sum())
-claim("in the median failure, fewer than half of the foreground seeds lie on the object", np.median(fg_on_object) < 0.5);
+claim("most failures find the object: the kept component covers >= 90% of it in a share whose 95% interval lies above one half",
+      lo_found > 0.5)
+claim("thin strokes stretch the box more often than background regions (two-sided sign test, p < 0.05)",
+      thin_excess.sum() > (~thin_excess).sum() and strokes_vs_regions < 0.05)
+seed_auc = aucs["foreground seeds on the object (share)"]
+claim("failures have fewer foreground seeds on the object than successes (the AUC's 95% interval lies below 0.5)", seed_auc[2] < 0.5)
+claim("but the seeds do not explain the failures: no candidate measured before the cut separates failures from successes "
+      "better than 'poor' (AUC between 0.3 and 0.7, Hosmer & Lemeshow's rule of thumb), while the symptom after the cut does",
+      all(0.3 < aucs[k][0] < 0.7 for k in candidates) and not 0.3 < aucs[SYMPTOM][0] < 0.7);
 
 # %%
 worst = failures[np.argsort(ious_gc[failures])][:4]
@@ -231,17 +288,16 @@ for row, i in zip(axes, worst):
 fig.suptitle("the worst cases: green = the true object, red = the paper's box"); fig.tight_layout()
 
 # %% [markdown]
-# *What you should see:* the object is found whole and the box is too large because the largest component holds
-# more than the object (thin strokes or a background region). The foreground seeds are edge speckle and blobs beside the
-# object: in the median failure fewer than half of them lie on it (printed), so the toy shows noisy seeds rescued by
-# colour, not a "most discriminative part" spread to the whole object.
+# *What you should see:* the object is found, but the largest component also holds thin strokes or a background
+# region. Seeds fall off the object in successes too, and nothing measured before the cut tells failures apart.
 
 # %% [markdown]
 # ## 3 · When colour alone cannot find the object · 6 min
 #
-# Each image now also holds a blob **in the object's own colour**, about as large and apart from it
-# (`toyworld.generate(..., distractors=True)`): only the network knows which region is the class's shape. The toy CNN
-# never saw such images, so we check that it still recognises the shapes. 300 images of a new seed:
+# Each image now also holds a blob **in the object's own colour**, apart from it and **1-1.5x its area**
+# (`toyworld.generate(..., distractors=True)`): neither colour nor size tells them apart. The toy CNN never saw such
+# images; does it still recognise the shapes? Each rule keeping the largest region gets a twin (\*) keeping the one
+# with **the most saliency** (`most_salient_component`): what the map adds. 300 images:
 
 # %%
 hard = toyworld.generate(300, seed=40_000, distractors=True)
@@ -250,103 +306,160 @@ with torch.no_grad():
     right = int((toy.model(x_hard).argmax(1).cpu().numpy() == hard.labels).sum())
 lo, hi = box_eval.accuracy_interval(right, len(hard))
 print(f"toy CNN on the distractor images: {right}/{len(hard)} classified right ({right / len(hard):.0%}, 95% interval {lo:.0%}-{hi:.0%})")
+print(f"objects cover {hard.masks.mean():.1%} of the image here, {data.masks.mean():.1%} in section 2 "
+      "(where no blob fits beside an object, the generator places the object again, so large ones are rarer)")
 sal_hard = saliency_map(toy, x_hard, torch.from_numpy(hard.labels).to(toy.device)).cpu().numpy()
+
+
+def most_salient_boxes(images: np.ndarray, maps: np.ndarray) -> np.ndarray:
+    """The paper's pipeline with one change: the box of the cut's component holding the most saliency, not the largest."""
+    boxes = np.array([[0, 0, im.shape[1], im.shape[0]] for im in images])   # a failed seeding boxes the whole image, as above
+    for i, (im, m) in enumerate(zip(images, maps)):
+        try:
+            boxes[i] = loc.mask_box(loc.most_salient_component(loc.localize(im, m, **PAPER).segmentation, m))
+        except loc.LocalizationError:
+            pass
+    return boxes
+
+
 hard_boxes = {
     "(a) the paper's pipeline": loc.localize_boxes(hard.images, sal_hard, on_error="full_image", **PAPER),
+    "(a*) the paper's pipeline, most salient component": most_salient_boxes(hard.images, sal_hard),
     "(b) box around saliency >= q95": np.array([loc.threshold_box(s) for s in sal_hard]),
     "(c) centred box, 50% of the side": np.array([loc.centred_box((64, 64), 0.5)] * len(hard)),
     "(d) full-image box": np.array([[0, 0, 64, 64]] * len(hard)),
     "(e) no network: GrabCut from the frame": np.array(parallel_map(loc.grabcut_box, list(hard.images))),
+    "(e*) GrabCut from the frame, most salient component": np.array(
+        parallel_map(lambda i: loc.grabcut_box(hard.images[i], saliency=sal_hard[i]), range(len(hard)))),
     "(f) no network: colour unlike the border": np.array([loc.colour_box(im) for im in hard.images]),
+    "(f*) colour unlike the border, most salient component": np.array(
+        [loc.colour_box(im, saliency=s) for im, s in zip(hard.images, sal_hard)]),
 }
 hard_ious = box_table(hard_boxes, hard.boxes)
+hk = {k.split(" ")[0]: v for k, v in hard_ious.items()}
+choice = {k: box_eval.paired_comparison(hk[f"({k}*)"], hk[f"({k})"]) for k in "aef"}
+seeds_vs_frame = box_eval.paired_comparison(hk["(a*)"], hk["(e*)"])
+for k, c in choice.items():
+    print(f"({k}*) vs ({k}): {c['wins']} images only the most salient component hits, {c['losses']} only the largest; sign test p = {c['p']:.2g}")
+print(f"(a*) vs (e*): {seeds_vs_frame['wins']} images only the paper's seeds and cut hit, {seeds_vs_frame['losses']} only "
+      f"GrabCut from the frame; sign test p = {seeds_vs_frame['p']:.2g}")
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(3 * 4.0, 4.4))
 for ax, i in zip(axes, range(3)):
     ax.imshow(hard.images[i]); ax.axis("off")
-    for (name, b), colour, off in zip([(n, hard_boxes[n][i]) for n in ("(a) the paper's pipeline", "(e) no network: GrabCut from the frame")],
+    for (name, b), colour, off in zip([(n, hard_boxes[n][i]) for n in ("(a) the paper's pipeline", "(a*) the paper's pipeline, most salient component")],
                                       ("red", "yellow"), (0, 1)):
         draw_box(ax, np.array(b) + [-off, -off, off, off], color=colour, lw=3); ax.patches[-1].set_linestyle("--")
     draw_box(ax, hard.boxes[i], color="lime", lw=1.5)   # the truth, drawn last
     ax.set_title(hard.class_names()[i])
-fig.suptitle("green: true box   red dashed: the paper's pipeline   yellow dashed: GrabCut, no network"); fig.tight_layout()
+fig.suptitle("green: true box   red dashed: the paper's pipeline (largest component)\nyellow dashed: the same cut, most salient component")
+fig.tight_layout()
 
 # %%
 
 # NBVAL_CHECK_OUTPUT
-hk = {k.split(" ")[0]: v for k, v in hard_ious.items()}
 hard_interval = {k: box_eval.accuracy_interval(int(np.sum(v >= 0.5)), len(v)) for k, v in hk.items()}
 claim("the toy CNN still classifies most distractor images (the lower end of its 95% interval is above one half)", lo > 0.5)
 claim("the distractors hurt colour alone: the colour rule's (f) 95% interval here lies below its interval on the plain world",
       hard_interval["(f)"][1] < interval["(f)"][0])
-vs_colour, vs_grabcut_hard = box_eval.paired_comparison(hk["(a)"], hk["(f)"]), box_eval.paired_comparison(hk["(a)"], hk["(e)"])
-claim("the saliency seeds do not rescue the paper's pipeline: it beats neither no-network rule (e, f) significantly "
-      "(two-sided sign test, 5% level)",
-      not any(c["wins"] > c["losses"] and c["p"] < 0.05 for c in (vs_colour, vs_grabcut_hard)));
+claim("size cannot pick the object: each rule that keeps the largest region (a, e, f) hits fewer than half the objects "
+      "(the upper end of its 95% interval is below one half)", all(hard_interval[k][1] < 0.5 for k in ("(a)", "(e)", "(f)")))
+claim("saliency finds the object among the regions: keeping the most salient component beats keeping the largest, for the "
+      "paper's cut, GrabCut and the colour rule alike (two-sided sign test, p < 0.05 each)",
+      all(c["wins"] > c["losses"] and c["p"] < 0.05 for c in choice.values()))
+claim("keeping the most salient component finds most objects: the 95% interval of each starred rule (a*, e*, f*) lies above one half",
+      all(hard_interval[k][0] > 0.5 for k in ("(a*)", "(e*)", "(f*)")))
+claim("once the component is chosen by saliency, the paper's seeds and cut do not beat GrabCut from the frame "
+      "(no significant win of a* over e*, two-sided sign test, 5% level)",
+      not (seeds_vs_frame["wins"] > seeds_vs_frame["losses"] and seeds_vs_frame["p"] < 0.05));
 
 # %% [markdown]
-# *What you should see:* the CNN still recognises most shapes, and the distractors cost the colour-only rule accuracy.
-# The paper's pipeline does not recover it: the seeds only fit the colour models, the blob has the object's colour, and
-# the largest component, not the saliency, decides which region is boxed.
+# *What you should see:* the CNN still recognises most shapes, and every rule that keeps the largest region misses most
+# objects. Keeping the most salient region finds most of them: the saliency finds the object, the largest-component
+# step throws that away. Once the choice is made, the paper's seeds and cut add nothing over GrabCut from the frame.
 
 # %% [markdown]
 # ## Optional: Which mapping onto GrabCut? Measured · 10 min
 #
-# Beyond the paper. On the first 200 of the images above:
-# seed-fitted colour models vs OpenCV's initialisation with the unseeded pixels as probable background / foreground,
-# hard vs soft seeds, one cut (the paper) vs 5 GrabCut iterations.
+# Beyond the paper. On the first 200 of section 2's toy images: seed-fitted colour models vs OpenCV's initialisation
+# with the unseeded pixels as probable background / foreground, hard (fixed) vs soft seeds, hard foreground seeds
+# alone, one cut (the paper) vs 5 GrabCut iterations; then one cut vs 5 iterations on all 1000 images.
 
 # %%
 sub = slice(0, 200)
 variants = [
-    ("seeds", "none", 1), ("seeds", "none", 5), ("seeds", "both", 5),
+    ("seeds", "none", 1), ("seeds", "foreground", 1), ("seeds", "none", 5), ("seeds", "both", 5),
     ("probable_background", "none", 5), ("probable_background", "both", 5),
     ("probable_foreground", "none", 5), ("probable_foreground", "both", 5),
 ]
 variant_acc, variant_ious = {}, {}
-print(f"{'colour models fitted on':<40}{'hard seeds':>11}{'iters':>6}{'accuracy':>10}{'mean IoU':>10}")
-for init, hard, iters in variants:
-    b = loc.localize_boxes(data.images[sub], sal[sub], on_error="full_image", **{**PAPER, "init": init, "hard": hard, "iterations": iters})
+print(f"{'colour models fitted on':<40}{'hard seeds':>11}{'iters':>6}{'accuracy [95% interval]':>25}{'mean IoU':>10}")
+for init, fixed, iters in variants:
+    b = loc.localize_boxes(data.images[sub], sal[sub], on_error="full_image", **{**PAPER, "init": init, "hard": fixed, "iterations": iters})
     r = box_eval.evaluate_boxes(b, data.boxes[sub])
-    variant_acc[init, hard, iters] = r["accuracy"]
-    variant_ious[init, hard, iters] = box_eval.box_ious(b, data.boxes[sub])
+    variant_acc[init, fixed, iters] = r["accuracy"]
+    variant_ious[init, fixed, iters] = box_eval.box_ious(b, data.boxes[sub])
     label = {"seeds": "seeds only (paper)", "probable_background": "seeds + unseeded as background",
              "probable_foreground": "seeds + unseeded as foreground"}[init]
-    print(f"{label:<40}{hard:>11}{iters:>6}{100 * r['accuracy']:>9.0f}%{r['mean_iou']:>10.2f}")
+    lo_v, hi_v = box_eval.accuracy_interval(int(round(r["accuracy"] * r["n"])), r["n"])
+    print(f"{label:<40}{fixed:>11}{iters:>6}{r['accuracy']:>10.0%} [{lo_v:.0%}-{hi_v:.0%}]{r['mean_iou']:>10.2f}")
+print(f"n = {len(variant_ious['seeds', 'none', 1])} images each")
 
 # %%
 
 # NBVAL_CHECK_OUTPUT
-v = variant_acc
-claim("with seed-fitted colour models, soft seeds beat hard ones", v["seeds", "none", 5] > v["seeds", "both", 5])
-claim("with the probable-background start, soft seeds beat hard ones", v["probable_background", "none", 5] > v["probable_background", "both", 5])
-claim("with the probable-foreground start, hard seeds beat soft ones", v["probable_foreground", "both", 5] > v["probable_foreground", "none", 5])
+def beats(a: tuple, b: tuple) -> bool:
+    """Variant a hits more of the 200 images than variant b, and the two-sided sign test on the images where they differ says p < 0.05."""
+    c = box_eval.paired_comparison(variant_ious[a], variant_ious[b])
+    return c["wins"] > c["losses"] and c["p"] < 0.05
+
+
+claim("fixing the foreground seeds alone ruins the paper's cut: its accuracy's 95% interval lies below one half (one cut each)",
+      box_eval.accuracy_interval(int(np.sum(variant_ious["seeds", "foreground", 1] >= 0.5)), 200)[1] < 0.5
+      and beats(("seeds", "none", 1), ("seeds", "foreground", 1)))
+claim("with seed-fitted colour models, soft seeds beat hard ones (sign test, p < 0.05; likewise below)", beats(("seeds", "none", 5), ("seeds", "both", 5)))
+claim("with the probable-background start, soft seeds beat hard ones", beats(("probable_background", "none", 5), ("probable_background", "both", 5)))
+claim("with the probable-foreground start, hard seeds beat soft ones", beats(("probable_foreground", "both", 5), ("probable_foreground", "none", 5)))
 claim("with soft seeds, the probable-background start beats the probable-foreground start",
-      v["probable_background", "none", 5] > v["probable_foreground", "none", 5])
+      beats(("probable_background", "none", 5), ("probable_foreground", "none", 5)))
 claim("with soft seeds, the probable-background start beats the paper's seed-fitted models (5 iterations each)",
-      v["probable_background", "none", 5] > v["seeds", "none", 5])
-one_vs_five = box_eval.paired_comparison(variant_ious["seeds", "none", 1], variant_ious["seeds", "none", 5])
-print(f"one cut vs 5 iterations (paper's mapping): {one_vs_five['wins']} images only one cut hits, {one_vs_five['losses']} only 5 "
-      f"iterations hit, sign test p = {one_vs_five['p']:.2f}")
-claim("one cut and 5 iterations of the paper's mapping do not differ significantly (two-sided sign test, 5% level)",
-      one_vs_five["p"] >= 0.05);
+      beats(("probable_background", "none", 5), ("seeds", "none", 5)));
+
+# %%
+boxes_five = loc.localize_boxes(data.images, sal, on_error="full_image", **{**PAPER, "iterations": 5})
+ious_five = box_eval.box_ious(boxes_five, data.boxes)
+one_vs_five = box_eval.paired_comparison(ious_gc, ious_five)
+for name, v in (("one cut (the paper)", ious_gc), ("5 GrabCut iterations", ious_five)):
+    lo5, hi5 = box_eval.accuracy_interval(int(np.sum(v >= 0.5)), len(v))
+    print(f"{name:<22} accuracy {np.mean(v >= 0.5):.1%} [{lo5:.1%}-{hi5:.1%}], n = {len(v)}")
+print(f"{one_vs_five['wins']} images only one cut hits, {one_vs_five['losses']} only 5 iterations hit; "
+      f"two-sided sign test p = {one_vs_five['p']:.2g}")
+
+# %%
+
+# NBVAL_CHECK_OUTPUT
+claim("on all 1000 images, 5 iterations of the paper's mapping hit more objects than one cut (two-sided sign test, p < 0.05)",
+      one_vs_five["losses"] > one_vs_five["wins"] and one_vs_five["p"] < 0.05);
 
 # %% [markdown]
 # *What you should see* (the checks above say which of these hold on your run): whether hard seeds hurt depends on the
 # start. With seed-fitted models and with the probable-background start, soft seeds win clearly; with the
-# probable-foreground start it is the reverse, because there the hard background seeds are the only thing that keeps
-# background colours out of the object.
+# probable-foreground start it is the reverse, plausibly because there the hard background seeds alone keep background
+# colours out of the object model (a reading, not measured here).
 #
 # * **Hard seeds** (`GC_BGD` / `GC_FGD`): background seeds can sit inside the shape's flat interior and, fixed, punch
-#   holes the cut cannot close; foreground seeds beside the edge force background pixels into the object. Soft seeds
+#   holes the cut cannot close; foreground seeds beside the edge force background pixels into the object. Fixing the
+#   foreground seeds alone (`hard="foreground"`) is the worst row of the table: the scattered seeds off the object
+#   become object, and so do the background regions that join them. Soft seeds
 #   (`hard="none"`) only shape the colour models. The paper says the seeds *estimate* the colour models; it does not
 #   discuss fixing them.
 # * **Unseeded pixels**: with the paper's seed-fitted models their start label is irrelevant. With OpenCV's own
 #   initialisation, *probable background* is the better start here: most unseeded pixels are background (the object
 #   covers ~10–25% of a toy image), so they make the background model richer, whereas as *probable foreground* they
 #   pour background colours into the object model.
-# * One cut or five iterations: close here; the iterations are GrabCut's addition.
+# * One cut or five iterations: on 200 images the difference is a few images; on all 1000 the 5 iterations hit
+#   significantly more (the paired test above), though by a small margin. The iterations are GrabCut's addition.
 
 # %% [markdown]
 # ## Optional: Sensitivity to the two quantiles · 5 min
@@ -356,11 +469,12 @@ claim("one cut and 5 iterations of the paper's mapping do not differ significant
 
 # %%
 fg_qs, bg_qs = [0.80, 0.90, 0.95, 0.99], [0.10, 0.30, 0.50]
-grid = np.zeros((len(fg_qs), len(bg_qs)))
+grid, grid_ious = np.zeros((len(fg_qs), len(bg_qs))), {}
 for a, fq in enumerate(fg_qs):
     for b_, bq in enumerate(bg_qs):
         boxes = loc.localize_boxes(data.images[sub], sal[sub], on_error="full_image", **{**PAPER, "fg_quantile": fq, "bg_quantile": bq})
-        grid[a, b_] = box_eval.evaluate_boxes(boxes, data.boxes[sub])["accuracy"]
+        grid_ious[fq, bq] = box_eval.box_ious(boxes, data.boxes[sub])
+        grid[a, b_] = np.mean(grid_ious[fq, bq] >= 0.5)
 fig, ax = plt.subplots(figsize=(5.6, 4.4))
 im = ax.imshow(100 * grid, cmap="viridis", vmin=0, vmax=100)
 ax.set_xticks(range(len(bg_qs)), [f"{q:.0%}" for q in bg_qs]); ax.set_yticks(range(len(fg_qs)), [f"{q:.0%}" for q in fg_qs])
@@ -375,20 +489,31 @@ print("accuracy (%), rows: foreground quantile, columns: background quantile")
 print("        " + "".join(f"{q:>7.0%}" for q in bg_qs))
 for fq, row in zip(fg_qs, grid):
     print(f"{fq:>7.0%} " + "".join(f"{100 * v:>7.0f}" for v in row))
+print(f"n = {len(grid_ious[0.95, 0.30])} images per cell")
+for fq in (0.80, 0.95, 0.99):   # where the foreground seeds fall, by quantile
+    on_shape = [data.masks[i][s >= np.quantile(s, fq)].mean() for i, s in zip(range(len(data))[sub], sal[sub])]
+    print(f"foreground seeds at the {fq:.0%} quantile lying on the shape: median {np.median(on_shape):.0%} of them")
 
 # %%
 
 # NBVAL_CHECK_OUTPUT
-claim("the 99% foreground quantile beats 80% at every background quantile", bool(np.all(grid[3] > grid[0])))
-claim("at the paper's 95% foreground quantile, accuracy rises with the background quantile (10% < 30% < 50%)",
-      bool(grid[2, 0] < grid[2, 1] < grid[2, 2]));
+def quantile_beats(a: tuple, b: tuple) -> bool:
+    """Quantile pair a hits more of the 200 images than pair b, two-sided sign test p < 0.05."""
+    c = box_eval.paired_comparison(grid_ious[a], grid_ious[b])
+    return c["wins"] > c["losses"] and c["p"] < 0.05
+
+
+claim("the 99% foreground quantile beats 80% at every background quantile (two-sided sign test, p < 0.05 each)",
+      all(quantile_beats((0.99, bq), (0.80, bq)) for bq in bg_qs))
+claim("at the paper's 95% foreground quantile, accuracy rises with the background quantile (10% < 30% < 50%, sign test p < 0.05 each)",
+      quantile_beats((0.95, 0.30), (0.95, 0.10)) and quantile_beats((0.95, 0.50), (0.95, 0.30)));
 
 # %% [markdown]
 # *What you should see:* accuracy rises from the top-left corner (80% / 10%) towards the bottom row (99%): the
 # foreground quantile matters most (the checks above). At 80% the foreground seeds spill over the shape's edge into
 # the background and the object model absorbs background colours. Going *higher* than the paper helps in the toy
-# world: the top 1% of the gradient lies mostly on the shape, and a few dozen pixels suffice for the colour model of a
-# one-colour shape. At the paper's 95%, a higher background quantile (a richer background model) helps too. The paper
+# world: the higher the quantile, the larger the share of the foreground seeds on the shape (printed), and a few dozen
+# pixels suffice for the colour model of a one-colour shape. At the paper's 95%, a higher background quantile (a richer background model) helps too. The paper
 # states 95% and 30% without saying how they were chosen; on this toy world they are a safe middle, not the optimum.
 # Real objects are not one colour, so do not carry the toy optimum over to photos without measuring there.
 
@@ -487,8 +612,9 @@ claim("both pipelines miss coco_309, whose target class the model barely predict
 # | Grad-CAM with VGG16, ILSVRC-15 validation set, 15%-of-max CAM protocol (Selvaraju et al. 2017, Table 1) | 46.41% | weak |
 # | the full-image box, same criterion (the trivial reference) | measure it: `--method full_image` below | none |
 #
-# A weakly supervised method beat the authors' supervised entry of the previous year and stayed far behind the
-# winner; the trivial box is the floor every row must clear (on our photos the paper's pipeline does not, section 4).
+# The 46.4% beats the authors' supervised 2012 entry, but top-5 error also counts missed classes, and the 2013 ConvNet
+# classifies far better (top-5 error 17.7% against 27.0%): the gap mixes the two gains. The winner stayed far ahead;
+# the trivial box is every row's floor (section 4).
 # On ImageNet validation images with VOC XML boxes, `--method paper` runs the paper's pipeline, `gradcam` (the
 # default) `localize_photo`, `full_image` the trivial box:
 #
@@ -600,11 +726,11 @@ print(ex.Q3.check("?"))   # your answer: "a", "b" or "c"
 # %% [markdown]
 # ## Takeaways
 #
-# 1. The paper's localization needs no box at training time: saliency quantiles seed two colour models, a graph cut
-#    labels every pixel, and the largest component gives the box.
-# 2. The raw-gradient seeds are noisy (edges, blobs beside the object); they work because they only fit colour models.
-# 3. Where colour separates object from background, no network is needed (no-network GrabCut does as well); where it
-#    does not, the seeds do not rescue the pipeline, because the largest component, not the saliency, picks the region.
+# 1. The paper's localization needs no box in training: saliency quantiles seed two colour models, a graph cut labels
+#    every pixel, the largest component gives the box.
+# 2. The raw-gradient seeds are noisy; they work as colour statistics, not as labels.
+# 3. Where colour separates the object, no network is needed. Beside a same-coloured region at least its size, the
+#    saliency still finds the object (keep the most salient component); the largest-component step throws that away.
 # 4. On photos, a Grad-CAM box hits at least as many objects as the paper's pipeline at a fraction of the cost, and
 #    the paper's pipeline does no better than the full-image box: always print the trivial baselines.
 #
@@ -642,22 +768,22 @@ print(ex.Q3.check("?"))   # your answer: "a", "b" or "c"
 # with a near-perfect classifier, our error is just 1 − accuracy.
 #
 #
-# **The failures in detail.** In every row the object is found whole (white inside the green outline), and the red box is
-# too large because the **largest component holds more than the object**. It is not a colour confusion between the
+# **The failures in detail.** In the rows shown the object is found (white inside the green outline), and the red box
+# is too large because the **largest component holds more than the object**. It is not a colour confusion between the
 # object and the background: the toy generator keeps every object's colour away from its background's colours, and
-# the counts above agree (the kept component covers nearly all of the object in nearly every failure). Two things get
-# joined to the object instead:
+# the counts above agree (the kept component covers at least 90% of the object in most failures). Two kinds of region
+# get joined to the object instead:
 #
-# * **thin distractor strokes** that cross or touch the shape (the most common case, see the counts): the gradient is
-#   high at every edge, strokes included, so some foreground seeds (red) lie on strokes and the foreground colour
-#   model learns their colours; the cut keeps the strokes, and where one touches the shape the component, and its box,
-#   runs along it;
-# * **a region of the background gradient** next to the shape: foreground seeds on the background beside the object
-#   (red pixels off the green outline) give the foreground model a background colour, and the cut takes the whole
-#   region of that colour.
+# * **thin distractor strokes** that cross or touch the shape (the more common case, see the counts): the cut labels
+#   them foreground, and where one touches the shape the component, and its box, runs along it;
+# * **a region of the background gradient** next to the shape whose colour the foreground model took in, so the cut
+#   takes the whole region of that colour.
 #
-# The seed map shows both causes: in a typical failure most foreground seeds lie off the object (the printed median).
-# Higher foreground quantiles put more of them on the object (the optional quantile section).
+# Where the seeds fell does not explain which images fail: successes have nearly as many foreground seeds off the
+# object as failures (the printed medians and AUCs), and neither the object's size, its colour distance to the border,
+# nor the strokes at its edge separate the two groups much better. What separates them is what the cut did, not a
+# cause we could see before it; the toy shows noisy seeds rescued by colour, not a "most discriminative part" spread
+# to the whole object.
 #
 # **The photo gallery in detail.** The Grad-CAM box (yellow) follows the object's extent, coarsely: the map is computed on a grid
 # of about 7 cells on the photo's shorter side (Lite0; 14 for VGG16) and upsampled, so its boxes run large (the mean

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import cv2
@@ -169,3 +170,29 @@ def test_quiz_right_answers_pass_wrong_ones_fail_with_the_explanation() -> None:
         assert not verdict and question.explanation in verdict.message
     assert "give a fraction, not a percentage" in ex.Q2.check(33.3).message
     assert "divides by the union" in ex.Q2.check("1/2").message
+
+
+NOTEBOOK_05 = Path(__file__).resolve().parents[1] / "notebooks" / "05_weakly_supervised_localization.py"
+
+
+def _quiz_texts() -> list[str]:
+    """Every text a student reads in notebook 05's quiz: questions, options, explanations, misconceptions."""
+    texts = []
+    for q in ex.QUIZ:
+        texts += [q.question, q.explanation, *getattr(q, "options", ()), *getattr(q, "why_wrong", {}).values()]
+        texts += [message for _, message in getattr(q, "mistakes", ())]
+    return texts
+
+
+def test_quiz_cross_references_name_sections_the_notebook_has() -> None:
+    """'section N' is a numbered main-line heading of notebook 05; an optional section is named by its quoted title."""
+    twin = NOTEBOOK_05.read_text()
+    numbered = set(re.findall(r"^# ## (\d+) · ", twin, flags=re.M))
+    optional = set(re.findall(r"^# ## Optional: (.+?) · \d+ min", twin, flags=re.M))
+    assert numbered and optional, "notebook 05's headings changed: update this test"
+    for text in _quiz_texts():
+        assert not re.search(r"optional section \d", text), f"optional sections have no number: {text!r}"
+        for title in re.findall(r"optional section '([^']+)'", text):
+            assert title in optional, f"no optional section {title!r} in notebook 05 (it has {sorted(optional)})"
+        for number in re.findall(r"(?<!optional )\bsection (\d+)", text):
+            assert number in numbered, f"notebook 05 has no section {number} (it has {sorted(numbered)}): {text!r}"

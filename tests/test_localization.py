@@ -428,6 +428,41 @@ def test_colour_box_is_fooled_by_a_larger_region_of_the_object_colour() -> None:
     assert box_eval.iou(loc.colour_box(img), truth) < 0.1
 
 
+def _map_on_object() -> np.ndarray:
+    """A saliency map that is high on the scene's small square (the object) and low elsewhere, with a little noise."""
+    sal = np.random.default_rng(0).random((64, 64)).astype(np.float32) * 0.1
+    sal[10:22, 10:22] += 1.0
+    return sal
+
+
+@pytest.mark.parametrize("baseline", [loc.grabcut_box, loc.colour_box])
+def test_the_most_salient_component_picks_the_object_the_largest_misses(baseline) -> None:
+    """Given a map, the rules box the component holding the most saliency: the small object, not the larger bar."""
+    img, truth = _scene(blob=True)
+    assert box_eval.iou(baseline(img), truth) < 0.1  # the largest region is the bar
+    assert box_eval.iou(baseline(img, saliency=_map_on_object()), truth) >= 0.8
+
+
+def test_most_salient_component_sums_the_map_over_each_region() -> None:
+    mask = np.zeros((10, 10), bool)
+    mask[0:2, 0:2] = True  # small region, high saliency
+    mask[5:10, 5:10] = True  # large region, low saliency
+    sal = np.full((10, 10), 0.1, np.float32)
+    sal[0:2, 0:2] = 5.0
+    assert np.array_equal(loc.most_salient_component(mask, sal), np.pad(np.ones((2, 2), bool), ((0, 8), (0, 8))))
+    assert loc.largest_component(mask)[7, 7]
+    assert not loc.most_salient_component(np.zeros((10, 10), bool), sal).any()
+    with pytest.raises(ValueError, match="same"):
+        loc.most_salient_component(mask, sal[:5])
+
+
+def test_a_choice_map_of_another_size_is_refused() -> None:
+    img, _ = _scene(blob=True)
+    for baseline in (loc.grabcut_box, loc.colour_box):
+        with pytest.raises(ValueError, match="saliency must have the image's"):
+            baseline(img, saliency=np.ones((32, 32), np.float32))
+
+
 def test_no_network_baselines_reject_bad_input() -> None:
     img, _ = _scene(blob=False)
     with pytest.raises(ValueError, match="distance must be a positive number"):
@@ -441,8 +476,10 @@ def test_no_network_baselines_reject_bad_input() -> None:
 def test_no_network_baselines_leave_the_image_alone() -> None:
     img, _ = _scene(blob=True)
     before = img.copy()
-    loc.grabcut_box(img), loc.colour_box(img)
-    assert np.array_equal(img, before)
+    sal = _map_on_object()
+    sal_before = sal.copy()
+    loc.grabcut_box(img), loc.colour_box(img), loc.grabcut_box(img, saliency=sal), loc.colour_box(img, saliency=sal)
+    assert np.array_equal(img, before) and np.array_equal(sal, sal_before)
 
 
 # ---------------------------------------------------------------------------------------------- ILSVRC --method

@@ -351,13 +351,15 @@ Q1 = MultipleChoice(
     [
         "fixed labels would be faster to compute",
         "the 30% background seeds include object-interior pixels and the 95% seeds straddle the edge: fixed, they would "
-        "punch holes in the object and pull background in; as colour statistics the object's colour still dominates",
+        "punch holes in the object and pull background in; as colour statistics they only need to include the object's colour",
         "GraphCut cannot take fixed labels",
     ],
     "b",
-    "The seeds are noisy labels. Fitted as colour models they only need the object's colour to dominate the "
-    "foreground seeds; the cut then labels every pixel by colour and smoothness. The notebook's optional section 3 "
-    "measures what fixing them (hard seeds) costs on the toy world; the paper itself does not discuss it.",
+    "The seeds are noisy labels: in section 2 fewer than half of the foreground seeds lie on the object, in the "
+    "successes as in the failures. Fitted as colour models they only need to include the object's colour; the cut "
+    "then labels every pixel by colour and smoothness. The optional section 'Which mapping onto GrabCut? Measured' "
+    "measures what fixing them costs on the toy world: fixed foreground seeds alone ruin the cut. The paper itself "
+    "does not discuss it.",
     why_wrong={
         "a": "Speed is not the reason: a cut with fixed labels costs the same as one without; the question is what the seeds are worth as labels.",
         "c": "GraphCut takes fixed labels (Boykov & Jolly's hard constraints; GC_FGD / GC_BGD in OpenCV); the paper simply does not use them.",
