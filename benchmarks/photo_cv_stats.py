@@ -19,6 +19,8 @@ FUSION_WEIGHTS = (0.25, 0.5, 0.75)
 SIDES = tuple(round(0.3 + 0.1 * i, 1) for i in range(8))  # centred box: 0.3 ... 1.0 of each side
 SMALL_MASK = 0.10  # pointing: "small" = the category's mask covers < 10% of the frame
 TOO_BIG, TOO_SMALL = 2.0, 0.5  # box area / true box area
+# cv_select's candidates (the protocol's amendment): the given classifier, at most 4 passes; the others are rows only
+SELECTABLE = ("gradcam", "gradcam16", "gradcam_layers", "gradcam_tta", "camcut448")
 OLD = ("gradcam", "frac 0.2")  # localize_photo before issue 33
 FIXED = {"localize_photo_before": OLD, "paper_full": ("paper_full", ""), "full": ("full", "")}
 
@@ -113,7 +115,7 @@ def cross_validate(raw: dict, families: dict[str, list[tuple[str, dict]]]) -> di
     fixed = {key: scores(photos, f, s) for key, (f, s) in FIXED.items()}
     refs = {"localize_photo_before": fixed["localize_photo_before"][0], "paper_full": fixed["paper_full"][0]}
     cost = {f: family_cost(photos, f) for f in [*names, "paper_full"]}
-    candidates = [f for f in names if f != "centred"]
+    candidates = [f for f in names if f in SELECTABLE]
 
     def choose(rows: np.ndarray) -> tuple[dict[str, str], str]:
         per_family = {f: best_setting(table[f], names[f], rows) for f in names}
