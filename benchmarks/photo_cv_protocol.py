@@ -181,7 +181,7 @@ def run_boxes(args: argparse.Namespace) -> None:
 
 def run_pointing(args: argparse.Namespace) -> None:
     coco = read_coco(args.folder / "instances.json")
-    models: dict = {}
+    models: dict = {LITE0: helpers.load_model(LITE0, device="cpu")}  # its class names, even when every map is cached
     rows = []
     load0 = os.getloadavg()[0]
     part, parts = args.part
