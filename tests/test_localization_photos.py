@@ -262,6 +262,21 @@ def test_cross_validated_results_ship_and_read_as_measured() -> None:
         photo_eval.cv_table({"cv:magic": "x"})
 
 
+def test_pointing_on_all_pairs_ships_and_reads_as_measured() -> None:
+    """Issue 30/33: every (photo, category) pair of the COCO128 photos, 15 px and 0 px, by size, paired tests."""
+    s = photo_eval.photo_benchmark()["pointing_all"]
+    assert (s["n_pairs"], s["n_photos"]) == (237, 107)
+    assert s["paired"]["ten_crop vs centre"]["15px"]["all"] == {"wins": 37, "losses": 22, "sign_test_p": 0.0674}
+    assert s["paired"]["ten_crop vs single"]["15px"]["all"] == {"wins": 40, "losses": 20, "sign_test_p": 0.0135}
+    rec = s["recommended_map"]
+    assert rec["recommended"] == photos.PHOTO_METHOD == "smoothgrad" and rec["gradient_maps"]["beats_centre"]
+    table = photo_eval.pointing_table()
+    assert "80/237 [28%-40%]" in table and "65/237 [22%-33%]" in table and "closer than 15 px" in table
+    assert "inside the object's mask" in photo_eval.pointing_table("0px")
+    with pytest.raises(ValueError, match="tolerance must be '15px' or '0px'"):
+        photo_eval.pointing_table("5px")
+
+
 def test_benchmark_photo_cases_are_two_report_split_photos_scored_as_the_benchmark(lite0) -> None:
     import json
 
