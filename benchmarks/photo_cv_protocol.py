@@ -57,7 +57,7 @@ BOX_MAPS = {
 POINTING_MAPS = {
     "single": "single-pass gradient (paper)",
     "ten_crop": "10-crop gradient (paper)",
-    "smoothgrad": "SmoothGrad (photo_saliency before)",
+    "smoothgrad": "SmoothGrad (photo_saliency)",
     "gradcam": "Grad-CAM",
     "gradcam_tta": "Grad-CAM, mirror + 2 sizes",
 }

@@ -336,14 +336,14 @@ def cv_table(rows: dict[str, str] | None = None) -> str:
     lines = [
         f"{cv['k']}-fold cross-validation: {n} COCO photos ({n_small} small: box < 50% of the frame), each scored once "
         "by a choice made on the other folds; hit = IoU >= 0.5; [95% Wilson interval]",
-        f"{'localizer':<{width}}{'all':>16}{'small':>16}{'large':>16}{'mIoU':>6}{'area x':>8}{'W/L vs paper (p)':>19}",
+        f"{'localizer':<{width}}{'all':>18}{'small':>18}{'large':>18}{'mIoU':>6}{'area x':>8}{'W/L vs paper (p)':>20}",
     ]
     for key, label in rows.items():
         r = cv["rows"][key]
         c = r["paired"]["paper_full"]
         paired = "" if key == "paper_full" else f"{c['wins']}/{c['losses']} (p = {c['sign_test_p']:.2g})"
-        cells = "".join(f"{_cell(r[part]):>16}" for part in ("all", "small", "large"))
-        lines.append(f"{label:<{width}}{cells}{r['mean_iou']:>6.2f}{r['area_ratio']['median']:>8.2f}{paired:>19}")
+        cells = "".join(f"{_cell(r[part]):>18}" for part in ("all", "small", "large"))
+        lines.append(f"{label:<{width}}{cells}{r['mean_iou']:>6.2f}{r['area_ratio']['median']:>8.2f}{paired:>20}")
     return "\n".join(lines)
 
 
@@ -357,11 +357,11 @@ def pointing_table(tolerance: str = "15px") -> str:
     lines = [
         f"pointing game, {s['model']}: {s['n_pairs']} (photo, category) pairs of {s['n_photos']} photos, hit = the "
         f"map's maximum {rule}; small = {s['small']} ({s['n_small']} pairs); [95% Wilson interval]",
-        f"{'map':<{width}}{'all':>16}{'small':>16}{'large':>16}",
+        f"{'map':<{width}}{'all':>18}{'small':>18}{'large':>18}",
     ]
     for key in POINTING_ROWS:
         r = s["maps"][key]
         lines.append(
-            f"{r['label']:<{width}}" + "".join(f"{_cell(r[tolerance][p]):>16}" for p in ("all", "small", "large"))
+            f"{r['label']:<{width}}" + "".join(f"{_cell(r[tolerance][p]):>18}" for p in ("all", "small", "large"))
         )
     return "\n".join(lines)
