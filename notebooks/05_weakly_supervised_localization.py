@@ -395,13 +395,10 @@ claim("at the paper's 95% foreground quantile, accuracy rises with the backgroun
 # %% [markdown]
 # ## 4 · Real photos: the paper's pipeline and a Grad-CAM box · 7 min
 #
-# 44 COCO photos with one dominant object, in **4-fold cross-validation** (`benchmarks/photo_protocol.md`): every
-# choice beyond the paper (the map, the threshold rule and its value, the side of the centred box) is made on three
-# folds and scored once on the fourth, so each photo is scored by a choice not made on it. The **paper's pipeline**
-# (10-crop gradient, `localize_photo_paper`) against **`localize_photo`** (beyond the paper: Grad-CAM, then the CAM
-# protocol: the largest component above 20% of the map's maximum), the best of the other candidates (finer or
-# several layers, mirror and two sizes, a threshold per photo, a higher-resolution GraphCut), and two boxes that
-# ignore the photo. Pooled held-out results (Lite0):
+# 44 COCO photos with one dominant object, in **4-fold cross-validation** (`benchmarks/photo_protocol.md`): each
+# choice beyond the paper is made on three folds, scored on the fourth. The **paper's pipeline**
+# (`localize_photo_paper`) against **`localize_photo`** (Grad-CAM, largest component above 20% of its maximum), the
+# best other candidate, and two photo-blind boxes (Lite0):
 
 # %% tags=["photo"]
 # NBVAL_CHECK_OUTPUT
@@ -429,14 +426,13 @@ claim("no candidate chosen on the training folds beats localize_photo on the hel
 claim("localize_photo hits more small objects than the paper's pipeline", before["small"]["hits"] > paper["small"]["hits"]);
 
 # %% [markdown]
-# *What you should see:* `localize_photo` beats the paper's pipeline photo by photo, and a centred box that ignores
-# the photo (its side chosen on the training folds) also hits more photos than the paper's pipeline. None of the
-# candidates chosen on the training folds does better than `localize_photo`, whose weak point stays the small objects
-# (printed): there the Grad-CAM blob spreads past the object.
+# *What you should see:* `localize_photo` beats the paper's pipeline photo by photo, and even a centred box (its side
+# chosen on the training folds) hits more photos than the paper's pipeline. No other candidate beats `localize_photo`;
+# small objects stay its weak point.
 #
-# Both pipelines, live, on four photos the choice was not made on. Two are kept as lessons in **class/box mismatch**:
-# on grace_hopper the class is 'military uniform' while the truth box is the whole person; on coco_309 the teddy bear
-# is a small share of the frame and the model barely believes in 'teddy' (printed). A miss there is the target's fault.
+# Both pipelines, live, on four photos. Two are kept as lessons in **class/box mismatch**: on grace_hopper the class is
+# 'military uniform' while the truth box is the whole person; on coco_309 the teddy bear is a small share of the frame
+# and the model barely believes in 'teddy' (printed). A miss there is the target's fault.
 
 # %% tags=["photo"]
 from helpers.views import whole_image_scores
