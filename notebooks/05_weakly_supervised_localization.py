@@ -395,9 +395,9 @@ claim("at the paper's 95% foreground quantile, accuracy rises with the backgroun
 # %% [markdown]
 # ## 4 · Real photos: the paper's pipeline and a Grad-CAM box · 7 min
 #
-# 44 COCO photos with one dominant object, in **4-fold cross-validation** (`benchmarks/photo_protocol.md`): each
-# choice beyond the paper is made on three folds, scored on the fourth. The **paper's pipeline**
-# (`localize_photo_paper`) against **`localize_photo`** (Grad-CAM, largest component above 20% of its maximum), the
+# COCO photos with one dominant object, in **4-fold cross-validation** (`benchmarks/photo_protocol.md`): each choice
+# beyond the paper is made on three folds, scored on the fourth. The **paper's pipeline** (`localize_photo_paper`)
+# against **`localize_photo`** (Grad-CAM, largest component above `helpers.cam.CAM_THRESHOLD` of its maximum), the
 # best other candidate, and two photo-blind boxes (Lite0):
 
 # %% tags=["photo"]
