@@ -26,12 +26,15 @@ from typing import Literal
 import numpy as np
 
 from .attribution import grad_cam
+from .gradcam_variants import TTA_SIDES, gradcam_at_stride, gradcam_layers, gradcam_tta
 from .models import Classifier
 from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency
 from .targets import TargetSpec
 from .wrappers import ImageRule, whole_image
 
-MethodName = Literal["single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad", "gradcam"]
+MethodName = Literal[
+    "single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad", "gradcam", "gradcam16", "gradcam_layers", "gradcam_tta"
+]
 # The registry's SmoothGrad settings, chosen for photos by benchmarks/photo_models.py (pointing game, mass in mask and
 # time per photo, benchmarks/README.md): fewer noisy copies than `helpers.saliency.smoothgrad`'s default of 25.
 SMOOTHGRAD_SAMPLES = 8  # noisy copies of the whole image ("smoothgrad": photo_saliency, localization_saliency)
@@ -83,6 +86,24 @@ METHODS: dict[str, AttributionMethod] = {
             "Grad-CAM of the last rectified block on the whole image, upsampled to it (`whole_image(grad_cam)`)",
             False,
             whole_image(grad_cam, "gradcam"),
+        ),
+        AttributionMethod(
+            "gradcam16",
+            "Grad-CAM of the last block at stride 16 (a finer layer), whole image (`gradcam_at_stride`)",
+            False,
+            gradcam_at_stride,
+        ),
+        AttributionMethod(
+            "gradcam_layers",
+            "the mean of the last block's and the stride-16 block's Grad-CAM, each maximum 1 (`gradcam_layers`)",
+            False,
+            gradcam_layers,
+        ),
+        AttributionMethod(
+            "gradcam_tta",
+            f"Grad-CAM averaged over the image and its mirror at shorter sides {TTA_SIDES} (`gradcam_tta`)",
+            False,
+            gradcam_tta,
         ),
     )
 }

@@ -246,6 +246,37 @@ def test_benchmark_results_ship_and_read_as_measured() -> None:
     assert "19/22 [67%-95%]" in table and "14/22 [43%-80%]" in table and "7/2 (p = 0.18)" in table
 
 
+def test_cross_validated_results_ship_and_read_as_measured() -> None:
+    """Issue 33: the 4-fold run over the 44 photos; each photo scored once, by a choice made on the other folds."""
+    cv = photo_eval.photo_benchmark()["cv"]
+    assert (cv["k"], cv["n"], cv["n_small"]) == (4, 44, 20) and sorted(cv["folds"].values()).count(0) == 11
+    before, paper = cv["rows"]["localize_photo_before"], cv["rows"]["paper_full"]
+    assert (before["all"]["hits"], paper["all"]["hits"]) == (35, 22)  # cam20 35/44 as the two halves before (16 + 19)
+    assert before["paired"]["paper_full"] == {"wins": 15, "losses": 2, "sign_test_p": 0.0023}
+    assert cv["adopt"] is False and cv["chosen_on_all_44"] == "gradcam frac 0.2"  # localize_photo stays
+    assert cv["rows"]["cv:centred"]["chosen_per_fold"] == ["s=0.8"] * 4
+    table = photo_eval.cv_table()
+    assert "35/44 [66%-89%]" in table and "22/44 [36%-64%]" in table and "15/2 (p = 0.0023)" in table
+    assert "centred box, side chosen on the training folds" in table
+    with pytest.raises(ValueError, match="Unknown cross-validation row"):
+        photo_eval.cv_table({"cv:magic": "x"})
+
+
+def test_pointing_on_all_pairs_ships_and_reads_as_measured() -> None:
+    """Issue 30/33: every (photo, category) pair of the COCO128 photos, 15 px and 0 px, by size, paired tests."""
+    s = photo_eval.photo_benchmark()["pointing_all"]
+    assert (s["n_pairs"], s["n_photos"]) == (237, 107)
+    assert s["paired"]["ten_crop vs centre"]["15px"]["all"] == {"wins": 37, "losses": 22, "sign_test_p": 0.0674}
+    assert s["paired"]["ten_crop vs single"]["15px"]["all"] == {"wins": 40, "losses": 20, "sign_test_p": 0.0135}
+    rec = s["recommended_map"]
+    assert rec["recommended"] == photos.PHOTO_METHOD == "smoothgrad" and rec["gradient_maps"]["beats_centre"]
+    table = photo_eval.pointing_table()
+    assert "80/237 [28%-40%]" in table and "65/237 [22%-33%]" in table and "closer than 15 px" in table
+    assert "inside the object's mask" in photo_eval.pointing_table("0px")
+    with pytest.raises(ValueError, match="tolerance must be '15px' or '0px'"):
+        photo_eval.pointing_table("5px")
+
+
 def test_benchmark_photo_cases_are_two_report_split_photos_scored_as_the_benchmark(lite0) -> None:
     import json
 

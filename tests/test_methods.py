@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers import methods, photos, toyworld
+from helpers import gradcam_variants, methods, photos, toyworld
 from helpers import saliency as S
 from helpers import views as V
 from helpers.attribution import grad_cam
@@ -30,7 +30,16 @@ def image() -> np.ndarray:
 
 
 def test_the_registry_names_its_methods_and_refuses_others() -> None:
-    assert methods.METHOD_NAMES == ("single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad", "gradcam")
+    assert methods.METHOD_NAMES == (
+        "single",
+        "ten_crop",
+        "smoothgrad",
+        "ten_crop_smoothgrad",
+        "gradcam",
+        "gradcam16",
+        "gradcam_layers",
+        "gradcam_tta",
+    )
     assert typing.get_args(methods.MethodName) == methods.METHOD_NAMES  # the type names exactly the registry
     assert [m.name for m in methods.METHODS.values()] == list(methods.METHODS)
     assert [n for n, m in methods.METHODS.items() if m.paper] == ["single", "ten_crop"]
@@ -47,6 +56,9 @@ def test_each_name_is_the_function_it_says(toy, image) -> None:
         "smoothgrad": S.image_smoothgrad(toy, image, CLASS, n_samples=8),
         "ten_crop_smoothgrad": S.ten_crop_saliency(toy, image, CLASS, n_samples=2),
         "gradcam": resize_map(grad_cam(toy, V.whole_image_input(toy, image), CLASS)[0].numpy(), *image.shape[:2]),
+        "gradcam16": gradcam_variants.gradcam_at_stride(toy, image, CLASS, stride=16),
+        "gradcam_layers": gradcam_variants.gradcam_layers(toy, image, CLASS),
+        "gradcam_tta": gradcam_variants.gradcam_tta(toy, image, CLASS, sides=gradcam_variants.TTA_SIDES),
     }
     assert set(expected) == set(methods.METHODS)
     for name, want in expected.items():

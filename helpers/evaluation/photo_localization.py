@@ -304,3 +304,64 @@ def benchmark_photo_cases(classifier: Classifier) -> list[PhotoCase]:
             )
         )
     return cases
+
+
+# ----------------------------------------------------------------------------------------------
+# Round three (issue 33): 4-fold cross-validation over the 44 photos, and the pointing game on all COCO128 pairs
+
+CV_ROWS = {
+    "cv:cv_select": "the candidates, best chosen on the training folds",
+    "localize_photo_before": "Grad-CAM, 20% of the maximum (nothing chosen)",
+    "paper_full": "the paper's pipeline (10-crop map, GraphCut)",
+    "cv:centred": "baseline: centred box, side chosen on the training folds",
+    "full": "baseline: the full image",
+}
+POINTING_ROWS = ("single", "ten_crop", "smoothgrad", "gradcam", "gradcam_tta", "centre")
+
+
+def _cell(v: dict) -> str:
+    return f"{v['hits']}/{v['n']} [{v['wilson95'][0]:.0%}-{v['wilson95'][1]:.0%}]"
+
+
+def cv_table(rows: dict[str, str] | None = None) -> str:
+    """The cross-validated localization results as text: held-out hits with 95% Wilson intervals (all, small, large),
+    mean IoU, median box area / true box area, and the paired sign test against the paper's pipeline."""
+    cv = photo_benchmark()["cv"]
+    rows = CV_ROWS if rows is None else rows
+    unknown = set(rows) - set(cv["rows"])
+    if unknown:
+        raise ValueError(f"Unknown cross-validation row(s) {sorted(unknown)}; choose from {sorted(cv['rows'])}.")
+    width = max(len(label) for label in rows.values()) + 2
+    n, n_small = cv["n"], cv["n_small"]
+    lines = [
+        f"{cv['k']}-fold cross-validation: {n} COCO photos ({n_small} small: box < 50% of the frame), each scored once "
+        "by a choice made on the other folds; hit = IoU >= 0.5; [95% Wilson interval]",
+        f"{'localizer':<{width}}{'all':>18}{'small':>18}{'large':>18}{'mIoU':>6}{'area x':>8}{'W/L vs paper (p)':>20}",
+    ]
+    for key, label in rows.items():
+        r = cv["rows"][key]
+        c = r["paired"]["paper_full"]
+        paired = "" if key == "paper_full" else f"{c['wins']}/{c['losses']} (p = {c['sign_test_p']:.2g})"
+        cells = "".join(f"{_cell(r[part]):>18}" for part in ("all", "small", "large"))
+        lines.append(f"{label:<{width}}{cells}{r['mean_iou']:>6.2f}{r['area_ratio']['median']:>8.2f}{paired:>20}")
+    return "\n".join(lines)
+
+
+def pointing_table(tolerance: str = "15px") -> str:
+    """The pointing game on every (photo, category) pair of the COCO128 photos, by object size, with 95% intervals."""
+    if tolerance not in ("15px", "0px"):
+        raise ValueError(f"tolerance must be '15px' or '0px'; got {tolerance!r}.")
+    s = photo_benchmark()["pointing_all"]
+    width = max(len(s["maps"][k]["label"]) for k in POINTING_ROWS) + 2
+    rule = "closer than 15 px to the object's mask" if tolerance == "15px" else "inside the object's mask"
+    lines = [
+        f"pointing game, {s['model']}: {s['n_pairs']} (photo, category) pairs of {s['n_photos']} photos, hit = the "
+        f"map's maximum {rule}; small = {s['small']} ({s['n_small']} pairs); [95% Wilson interval]",
+        f"{'map':<{width}}{'all':>18}{'small':>18}{'large':>18}",
+    ]
+    for key in POINTING_ROWS:
+        r = s["maps"][key]
+        lines.append(
+            f"{r['label']:<{width}}" + "".join(f"{_cell(r[tolerance][p]):>18}" for p in ("all", "small", "large"))
+        )
+    return "\n".join(lines)

@@ -1,0 +1,304 @@
+"""The statistics of issue 33's protocol (benchmarks/photo_protocol.md, "Round three"): folds, choices on the training
+folds, pooled held-out scores, and the pointing game on all pairs. Pure functions of the raw results in out/i33/."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import numpy as np
+
+from helpers.evaluation.boxes import iou as box_iou
+from helpers.evaluation.proportions import sign_test, wilson_interval
+
+K = 4
+SEED = 33
+FRACTIONS = tuple(round(0.10 + 0.05 * i, 2) for i in range(11))  # 0.10 ... 0.60
+MASSES = (0.5, 0.6, 0.7, 0.8, 0.9)
+FUSION_WEIGHTS = (0.25, 0.5, 0.75)
+SIDES = tuple(round(0.3 + 0.1 * i, 1) for i in range(8))  # centred box: 0.3 ... 1.0 of each side
+SMALL_MASK = 0.10  # pointing: "small" = the category's mask covers < 10% of the frame
+TOO_BIG, TOO_SMALL = 2.0, 0.5  # box area / true box area
+# cv_select's candidates (the protocol's amendment): the given classifier, at most 4 passes; the others are rows only
+SELECTABLE = ("gradcam", "gradcam16", "gradcam_layers", "gradcam_tta", "camcut448")
+OLD = ("gradcam", "frac 0.2")  # localize_photo before issue 33
+FIXED = {"localize_photo_before": OLD, "paper_full": ("paper_full", ""), "full": ("full", "")}
+
+
+def folds(ids: Sequence[int], small: Sequence[bool], k: int = K, seed: int = SEED) -> dict[int, int]:
+    """photo id -> fold: small then large stratum, each sorted by id and shuffled with Random(seed), dealt in turn."""
+    rng, out, turn = random.Random(seed), {}, 0
+    for stratum in (True, False):
+        members = sorted(i for i, s in zip(ids, small) if s == stratum)
+        rng.shuffle(members)
+        for i in members:
+            out[i], turn = turn % k, turn + 1
+    return out
+
+
+def wilson(k: int, n: int) -> list[float]:
+    return [round(v, 4) for v in wilson_interval(k, n)] if n else [float("nan"), float("nan")]
+
+
+def proportion(hits: Sequence[bool]) -> dict:
+    k, n = int(sum(hits)), len(hits)
+    return {"hits": k, "n": n, "rate": round(k / n, 4) if n else None, "wilson95": wilson(k, n)}
+
+
+def paired(a: Sequence[bool], b: Sequence[bool]) -> dict:
+    """Wins of a (a hits, b misses), losses, and the two-sided exact sign test."""
+    wins = sum(x and not y for x, y in zip(a, b))
+    losses = sum(y and not x for x, y in zip(a, b))
+    return {"wins": int(wins), "losses": int(losses), "sign_test_p": round(sign_test(wins, losses), 4)}
+
+
+# ----------------------------------------------------------------------------------------------
+# Localization
+
+
+def scores(photos: list[dict], family: str, setting: str) -> tuple[np.ndarray, np.ndarray]:
+    """(IoU, box area / true box area) of one (family, setting) on every photo."""
+    ious, ratios = [], []
+    for p in photos:
+        box, truth = p["boxes"][family][setting], p["box"]
+        ious.append(box_iou(tuple(box), tuple(truth)))
+        ratios.append((box[2] - box[0]) * (box[3] - box[1]) / ((truth[2] - truth[0]) * (truth[3] - truth[1])))
+    return np.array(ious), np.array(ratios)
+
+
+def best_setting(table: dict[str, tuple[np.ndarray, np.ndarray]], names: Sequence[str], rows: np.ndarray) -> str:
+    """The setting with the most hits on `rows`; ties: higher mean IoU, then the earlier in `names`."""
+
+    def key(s: str) -> tuple:
+        return (-int((table[s][0][rows] >= 0.5).sum()), -float(table[s][0][rows].mean()), names.index(s))
+
+    return min(names, key=key)
+
+
+def family_cost(photos: list[dict], family: str) -> float:
+    """Median seconds per photo of a family's maps (+ its cut), from the caching run (1 thread)."""
+    maps = {"fusion": ["gradcam", "smoothgrad"], "camcut448": ["gradcam"], "centred": [], "full": []}.get(
+        family, [family]
+    )
+    if family == "paper_full":
+        maps = ["ten_crop"]
+    return float(np.median([sum(p["map_s"][m] for m in maps) + p["cut_s"].get(family, 0.0) for p in photos]))
+
+
+def row_stats(photos: list[dict], ious: np.ndarray, ratios: np.ndarray, refs: dict[str, np.ndarray]) -> dict:
+    small = np.array([p["small"] for p in photos])
+    hit = ious >= 0.5
+    return {
+        "all": proportion(hit.tolist()),
+        "small": proportion(hit[small].tolist()),
+        "large": proportion(hit[~small].tolist()),
+        "mean_iou": round(float(ious.mean()), 4),
+        "area_ratio": {
+            "median": round(float(np.median(ratios)), 3),
+            "too_big": round(float(np.mean(ratios > TOO_BIG)), 4),
+            "too_small": round(float(np.mean(ratios < TOO_SMALL)), 4),
+        },
+        "paired": {name: paired(hit.tolist(), (ref >= 0.5).tolist()) for name, ref in refs.items()},
+    }
+
+
+def cross_validate(raw: dict, families: dict[str, list[tuple[str, dict]]]) -> dict:
+    """The protocol's k-fold run: per family and for cv_select, settings chosen on k - 1 folds, held-out fold scored."""
+    photos = raw["photos"]
+    ids = [p["id"] for p in photos]
+    fold_of = folds(ids, [p["small"] for p in photos])
+    fold = np.array([fold_of[i] for i in ids])
+    names = {f: [s for s, _ in settings] for f, settings in families.items()}
+    names["camcut448"] = [""]
+    names["centred"] = [f"s={s}" for s in SIDES]
+    table = {f: {s: scores(photos, f, s) for s in ns} for f, ns in names.items()}
+    fixed = {key: scores(photos, f, s) for key, (f, s) in FIXED.items()}
+    refs = {"localize_photo_before": fixed["localize_photo_before"][0], "paper_full": fixed["paper_full"][0]}
+    cost = {f: family_cost(photos, f) for f in [*names, "paper_full"]}
+    candidates = [f for f in names if f in SELECTABLE]
+
+    def choose(rows: np.ndarray) -> tuple[dict[str, str], str]:
+        per_family = {f: best_setting(table[f], names[f], rows) for f in names}
+
+        def rank(f: str) -> tuple:
+            i, _ = table[f][per_family[f]]
+            return (-int((i[rows] >= 0.5).sum()), -float(i[rows].mean()), cost[f])
+
+        return per_family, min(candidates, key=rank)
+
+    held = {f: (np.zeros(len(photos)), np.zeros(len(photos))) for f in [*names, "cv_select"]}
+    chosen: dict[str, list] = {f: [] for f in held}
+    for k in range(K):
+        train, test = fold != k, fold == k
+        per_family, best = choose(train)
+        for f in names:
+            held[f][0][test], held[f][1][test] = (v[test] for v in table[f][per_family[f]])
+            chosen[f].append(per_family[f])
+        held["cv_select"][0][test], held["cv_select"][1][test] = (v[test] for v in table[best][per_family[best]])
+        chosen["cv_select"].append(f"{best} {per_family[best]}".strip())
+    final_family, final_best = choose(np.ones(len(photos), bool))
+    rows = {key: {**row_stats(photos, *fixed[key], refs), "cost_s": cost.get(FIXED[key][0], 0.0)} for key in FIXED}
+    for f in held:
+        rows[f"cv:{f}"] = {
+            **row_stats(photos, *held[f], refs),
+            "chosen_per_fold": chosen[f],
+            "on_all_44": f"{final_best} {final_family[final_best]}".strip() if f == "cv_select" else final_family[f],
+            "cost_s": round(cost.get(f, cost.get(final_best, 0.0)), 3),
+        }
+    return {
+        "protocol": "benchmarks/photo_protocol.md (Round three)",
+        "k": K,
+        "seed": SEED,
+        "n": len(photos),
+        "n_small": int(sum(p["small"] for p in photos)),
+        "date": raw["date"],
+        "threads": raw["threads"],
+        "load_average": raw["load_average"],
+        "folds": {str(i): fold_of[i] for i in ids},
+        "rows": rows,
+        "adopt": rows["cv:cv_select"]["paired"]["localize_photo_before"]["wins"]
+        > rows["cv:cv_select"]["paired"]["localize_photo_before"]["losses"],
+        "chosen_on_all_44": rows["cv:cv_select"]["on_all_44"],
+    }
+
+
+def cv_table(cv: dict) -> str:
+    lines = [
+        f"{cv['k']}-fold, {cv['n']} photos ({cv['n_small']} small); held-out hits [95% Wilson]",
+        "| row | all | small | large | mIoU | area ratio med / >2 / <0.5 | vs before W/L p | vs paper W/L p | s | chosen per fold |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, r in cv["rows"].items():
+        cells = [
+            f"{r[s]['hits']}/{r[s]['n']} [{r[s]['wilson95'][0]:.0%}-{r[s]['wilson95'][1]:.0%}]"
+            for s in ("all", "small", "large")
+        ]
+        a = r["area_ratio"]
+        pb, pp = r["paired"]["localize_photo_before"], r["paired"]["paper_full"]
+        lines.append(
+            f"| {key} | {' | '.join(cells)} | {r['mean_iou']:.2f} | {a['median']:.2f} / {a['too_big']:.0%} / {a['too_small']:.0%} | "
+            f"{pb['wins']}/{pb['losses']} {pb['sign_test_p']:.2g} | {pp['wins']}/{pp['losses']} {pp['sign_test_p']:.2g} | "
+            f"{r['cost_s']:.2f} | {', '.join(r.get('chosen_per_fold', []))} |"
+        )
+    lines.append(f"cv_select on all 44: {cv['chosen_on_all_44']}; adopt: {cv['adopt']}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# Pointing game on all pairs
+
+
+def pointing_summary(
+    raw: dict, maps: dict[str, str], gradient_maps: Sequence[str], chosen_ids: Sequence[int] = ()
+) -> dict:
+    """Hit rates at 15 and 0 px by size, paired tests, and the cross-validated choice of the recommended map."""
+    pairs = raw["pairs"]
+    small = np.array([p["mask_fraction"] < SMALL_MASK for p in pairs])
+    keys = [*maps, "centre"]
+    rows = {}
+    for key in keys:
+        rows[key] = {"label": maps.get(key, "centre point (baseline)")}
+        for tol, suffix in (("15px", ""), ("0px", "_0px")):
+            hit = np.array([p[f"{key}{suffix}"] for p in pairs])
+            rows[key][tol] = {
+                "all": proportion(hit.tolist()),
+                "small": proportion(hit[small].tolist()),
+                "large": proportion(hit[~small].tolist()),
+            }
+        if key != "centre":
+            rows[key]["median_s_per_map"] = round(float(np.median([p[f"{key}_s"] for p in pairs])), 3)
+
+    def col(key: str, suffix: str = "", sel: np.ndarray | None = None) -> list[bool]:
+        return [p[f"{key}{suffix}"] for p, s in zip(pairs, np.ones(len(pairs), bool) if sel is None else sel) if s]
+
+    tests = {}
+    for a, b in [("ten_crop", "centre"), ("ten_crop", "single"), *((m, "centre") for m in maps if m != "ten_crop")]:
+        tests[f"{a} vs {b}"] = {
+            tol: {
+                part: paired(col(a, suffix, sel), col(b, suffix, sel))
+                for part, sel in (("all", None), ("small", small), ("large", ~small))
+            }
+            for tol, suffix in (("15px", ""), ("0px", "_0px"))
+        }
+    in_chosen = np.array([p["id"] in set(chosen_ids) for p in pairs])
+    if chosen_ids:
+        tests["ten_crop vs centre, pairs of the 44 chosen photos / the others"] = {
+            "chosen": paired(col("ten_crop", "", in_chosen), col("centre", "", in_chosen)),
+            "others": paired(col("ten_crop", "", ~in_chosen), col("centre", "", ~in_chosen)),
+        }
+    return {
+        "date": raw["date"],
+        "model": raw["model"],
+        "n_pairs": len(pairs),
+        "n_photos": len({p["id"] for p in pairs}),
+        "n_small": int(small.sum()),
+        "small": f"the category's mask < {SMALL_MASK:.0%} of the frame",
+        "zero_px": "the map's maximum inside the category's mask",
+        "maps": rows,
+        "paired": tests,
+        "recommended_map": recommend_map(pairs, maps, gradient_maps, rows),
+    }
+
+
+def recommend_map(pairs: list[dict], maps: dict[str, str], gradient_maps: Sequence[str], rows: dict) -> dict:
+    """The protocol's choice of `photo_saliency`: k folds over photos, gradient maps first, then every map."""
+    ids = sorted({p["id"] for p in pairs})
+    rng = random.Random(SEED)
+    shuffled = ids[:]
+    rng.shuffle(shuffled)
+    fold_of = {i: n % K for n, i in enumerate(shuffled)}
+    fold = np.array([fold_of[p["id"]] for p in pairs])
+    hit = {m: np.array([p[m] for p in pairs]) for m in maps}
+    hit0 = {m: np.array([p[f"{m}_0px"] for p in pairs]) for m in maps}
+    cost = {m: rows[m]["median_s_per_map"] for m in maps}
+
+    def procedure(candidates: Sequence[str]) -> dict:
+        held15, held0, chosen = np.zeros(len(pairs), bool), np.zeros(len(pairs), bool), []
+
+        def pick(sel: np.ndarray) -> str:
+            return min(candidates, key=lambda m: (-int(hit[m][sel].sum()), -int(hit0[m][sel].sum()), cost[m]))
+
+        for k in range(K):
+            m = pick(fold != k)
+            held15[fold == k], held0[fold == k] = hit[m][fold == k], hit0[m][fold == k]
+            chosen.append(m)
+        centre15 = [p["centre"] for p in pairs]
+        centre0 = [p["centre_0px"] for p in pairs]
+        out = {
+            "candidates": list(candidates),
+            "chosen_per_fold": chosen,
+            "on_all_folds": pick(np.ones(len(pairs), bool)),
+            "held_out_15px": proportion(held15.tolist()),
+            "held_out_0px": proportion(held0.tolist()),
+            "vs_centre_15px": paired(held15.tolist(), centre15),
+            "vs_centre_0px": paired(held0.tolist(), centre0),
+        }
+        out["beats_centre"] = all(
+            out[f"vs_centre_{t}"]["wins"] > out[f"vs_centre_{t}"]["losses"] for t in ("15px", "0px")
+        )
+        return out
+
+    gradient = procedure(gradient_maps)
+    result = {"folds_over": "photos", "k": K, "seed": SEED, "gradient_maps": gradient}
+    if gradient["beats_centre"]:
+        result["recommended"] = gradient["on_all_folds"]
+    else:
+        every = procedure(list(maps))
+        result["all_maps"] = every
+        result["recommended"] = every["on_all_folds"] if every["beats_centre"] else None
+    return result
+
+
+def pointing_table(s: dict) -> str:
+    lines = [f"pointing game: {s['n_pairs']} pairs of {s['n_photos']} photos ({s['n_small']} small), {s['model']}"]
+    for r in s["maps"].values():
+        cells = []
+        for tol in ("15px", "0px"):
+            for part in ("all", "small", "large"):
+                v = r[tol][part]
+                cells.append(f"{tol} {part} {v['hits']}/{v['n']} [{v['wilson95'][0]:.0%}-{v['wilson95'][1]:.0%}]")
+        lines.append(f"  {r['label']:<36} " + "; ".join(cells))
+    for name, t in s["paired"].items():
+        lines.append(f"  {name}: {t}")
+    lines.append(f"  recommended map: {s['recommended_map']}")
+    return "\n".join(lines)
