@@ -371,7 +371,7 @@ fig = show_images(list(shown_right.images) + [normalize_map(m) for m in maps],
                   shown_right.class_names() + ["CNN saliency"] * 3, ncols=3, cmap="gray", size=4.0)
 
 # %% [markdown]
-# What you should see: for three held-out images the CNN classifies correctly, maps that differ from image to image: diffuse blobs, brightest at a few corners and tips of the shape. Signed gradients at two images are nearly orthogonal, but the saliency maps overlap about as much as the objects do, so a same-class comparison mixes class with position.
+# What you should see: for three held-out images the CNN classifies correctly, maps that differ from image to image: diffuse blobs, brightest at a few corners and tips of the shape. Signed gradients at two images are nearly orthogonal, but their saliency maps overlap, the more so the more the objects do, so a same-class comparison mixes class with position.
 
 # %% [markdown]
 # ## How far does the first-order expansion hold? · 5 min
@@ -549,7 +549,7 @@ print(ex.Q3.check(None))  # replace None with your answer
 # ## Takeaways
 #
 # - For a linear model (Eq. 2) the gradient $\partial S_c/\partial I$ *is* the weight $w_c$, the same for every image. Where one template fits a class (the simple task), $w_c$ is a readable picture of what separates the class from the others and $|w_c|$ is pixel importance; its map still cannot locate *this* object. In the toy world no template fits and the model is near chance.
-# - For a ReLU CNN the gradient (Eq. 4) changes from image to image: the network is piecewise linear, and $w$ is the linear model of the piece that $I_0$ lies in. Signed gradients at two different images are nearly orthogonal, whether or not they share the class; their saliency maps overlap about as much as the objects do, so a same-class comparison mixes class with position. The same image nudged by a grey level keeps nearly the same gradient.
+# - For a ReLU CNN the gradient (Eq. 4) changes from image to image: the network is piecewise linear, and $w$ is the linear model of the piece that $I_0$ lies in. Signed gradients at two different images are nearly orthogonal, whether or not they share the class; their saliency maps overlap, the more so the more the objects do, so a same-class comparison mixes class with position. The same image nudged by a grey level keeps nearly the same gradient.
 # - That piece is tiny: on every image measured the expansion (Eq. 3) is off by 1% of the predicted change before one grey level, though larger along the gradient. The gradient turns slowly, yet beyond about one grey level the first-order prediction is barely better than predicting no change.
 # - So $|w|$ ranks pixels by how strongly *small* changes move the score of *this* image (Sect. 3.1), not what larger edits, such as deleting the object, would do.
 
