@@ -449,7 +449,7 @@ for name, e in errors.items():
         wins = beats[name, at] = int((no_change[name][:, at] < 1).sum())
         low, high, coverage = median_interval(no_change[name][:, at])
         print(f"{name:18s} at {grey_levels[at]:.1f} grey levels Eq. 3 beats no change on {wins} of {N_TAYLOR} images "
-              f"{share(wins, N_TAYLOR)}, sign test p = {sign_test(wins, N_TAYLOR - wins):.2g}; its error / no change's: "
+              f"({with_interval(wins / N_TAYLOR, N_TAYLOR).strip()}), sign test p = {sign_test(wins, N_TAYLOR - wins):.2g}; its error / no change's: "
               f"median {np.median(no_change[name][:, at]):.2f} [{coverage:.0%} interval {low:.2f}, {high:.2f}]")
 reach_ratio = reach["gradient direction"] / reach["random direction"]      # paired by the image
 larger, smaller = int((reach_ratio > 1).sum()), int((reach_ratio < 1).sum())
