@@ -194,8 +194,9 @@ def per_image_loss(classifier: Classifier, data: toyworld.ToyDataset, batch_size
 def importance_by_coverage(classifier: Classifier, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per class, the mean importance max_colour |w_c| on pixels some mask covers and on pixels none covers.
 
-    Both means come from one model, so the comparison needs no second model as a reference and does not depend
-    on how long a reference was trained. `masks` is a bool (N,S,S) stack, e.g. a training set's object masks.
+    Any trained model puts more weight on covered pixels (never-covered ones carry no class information), and the
+    ratio's size depends on training length, so read it only against a control trained identically on
+    `shuffled_labels`. `masks` is a bool (N,S,S) stack, e.g. a training set's object masks.
     Returns two (classes,) float64 arrays: (covered, never covered).
     """
     model = classifier.model
@@ -215,3 +216,33 @@ def importance_by_coverage(classifier: Classifier, masks: np.ndarray) -> tuple[n
         )
     importance = model.templates().abs().amax(dim=1).cpu().double()  # (classes, S, S)
     return importance[:, covered].mean(1).numpy(), importance[:, ~covered].mean(1).numpy()
+
+
+def shuffled_labels(data: toyworld.ToyDataset, seed: int = 0) -> toyworld.ToyDataset:
+    """The same images with their labels permuted: a control that any label-free effect of training also passes."""
+    if len(data) < 2:
+        raise ValueError(f"Need at least 2 images to shuffle labels; got {len(data)}.")
+    rng = np.random.Generator(np.random.PCG64(int(seed)))
+    return toyworld.ToyDataset(data.images, rng.permutation(data.labels), data.masks, data.boxes)
+
+
+def exact_reach(errors: np.ndarray, steps: np.ndarray, level: float) -> float:
+    """The largest step before the error first reaches `level`: where the first-order expansion stops being exact.
+
+    The error of Eq. 3 is not monotone in the step (it can dip back under `level` after a ReLU switch), so the
+    first crossing, not the last step below, marks the end of the exact piece. Returns 0.0 if the smallest step
+    already reaches `level`, and the largest step (a lower bound) if no step does.
+    """
+    errors, steps = np.asarray(errors, dtype=np.float64), np.asarray(steps, dtype=np.float64)
+    if errors.ndim != 1 or errors.shape != steps.shape or len(steps) == 0:
+        raise ValueError(
+            f"errors and steps must be 1-D arrays of one non-zero length; got {errors.shape} and {steps.shape}."
+        )
+    if not np.all(np.diff(steps) > 0):
+        raise ValueError("steps must increase strictly (the error is read from the smallest step up).")
+    if np.isnan(errors).any():
+        raise ValueError("errors must not contain NaN.")
+    crossed = np.flatnonzero(errors >= level)
+    if len(crossed) == 0:
+        return float(steps[-1])
+    return 0.0 if crossed[0] == 0 else float(steps[crossed[0] - 1])

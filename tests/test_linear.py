@@ -139,3 +139,36 @@ def test_trained_model_carries_no_gradients_and_is_frozen(tiny_linear) -> None:
     params = list(tiny_linear.model.parameters())
     assert all(p.grad is None for p in params), "training left .grad on the returned model's weights"
     assert not tiny_linear.model.training and not any(p.requires_grad for p in params)
+
+
+def test_shuffled_labels_permutes_the_labels_only_and_leaves_the_input_alone(centred) -> None:
+    data = centred[0]
+    before = data.labels.copy()
+    shuffled = linear.shuffled_labels(data, seed=3)
+    assert np.array_equal(data.labels, before)  # input not mutated
+    assert np.array_equal(np.sort(shuffled.labels), np.sort(before)) and not np.array_equal(shuffled.labels, before)
+    assert shuffled.images is data.images and shuffled.masks is data.masks
+    assert np.array_equal(linear.shuffled_labels(data, seed=3).labels, shuffled.labels)
+    with pytest.raises(ValueError, match="at least 2"):
+        linear.shuffled_labels(data.subset(0))
+
+
+def test_exact_reach_takes_the_first_crossing_not_the_last_step_below() -> None:
+    steps = np.array([0.1, 0.2, 0.5, 1.0, 1.5, 2.0])
+    errors = np.array([1e-9, 1e-8, 0.5, 1e-3, 0.7, 0.9])  # dips back under 1% at 1.0 after crossing at 0.5
+    assert linear.exact_reach(errors, steps, 1e-2) == 0.2  # the last step below 1% would say 1.0
+    assert linear.exact_reach(np.full(6, 1e-9), steps, 1e-2) == 2.0  # never crosses: the largest step, a lower bound
+    assert linear.exact_reach(np.full(6, 1.0), steps, 1e-2) == 0.0  # crosses at once
+
+
+@pytest.mark.parametrize(
+    "errors, steps, words",
+    [
+        (np.zeros(3), np.arange(4.0), "one non-zero length"),
+        (np.zeros(3), np.array([1.0, 0.5, 2.0]), "increase strictly"),
+        (np.array([0.0, np.nan, 1.0]), np.arange(1.0, 4.0), "NaN"),
+    ],
+)
+def test_exact_reach_refuses_bad_input(errors, steps, words) -> None:
+    with pytest.raises(ValueError, match=words):
+        linear.exact_reach(errors, steps, 1e-2)
