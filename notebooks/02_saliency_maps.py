@@ -738,9 +738,8 @@ print(ex.Q3.check("?"))   # your answer: "a", "b" or "c"
 #    is the baseline to beat.
 # 3. The 10-crop average smooths the speckle at the price of 10 passes; the crops cover the frame unevenly, so average
 #    so that coverage does not change the noise. Compare estimators on the same crops: a change can be the estimator's.
-# 4. On COCO photos with an ImageNet classifier (the stored benchmark on every COCO128 pair, EfficientNet-Lite0), the
-#    10-crop map beats the single pass, and beats the image centre on small objects but not on large ones, where the
-#    centre is hard to beat; which photos you choose can decide the comparison.
+# 4. On COCO photos (stored benchmark) the 10-crop map beats the single pass; against the centre, the choice of
+#    photos decides.
 # 5. A class-specific map beats maps of unrelated classes; sanity checks (randomization, with and without the border)
 #    are part of the method.
 

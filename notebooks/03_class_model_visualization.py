@@ -609,7 +609,7 @@ print(ex.Q3_NOISE_SOURCE.check(answer_3))
 # 2. A high score is not a recognisable picture: on Lite0 the paper's images are their class's top-1 yet look like speckle, which a second network recognises only at times, at the making size; a resize destroys it, even for its maker.
 # 3. Read the history: the objective of Eq. (1), not only $P_c$, tells a good step size from a bad one, and whether the run has levelled off.
 # 4. What the picture looks like depends on the **model**, not only on the objective; why Lite0 gives speckle is open (its noise-like first step belongs to the constant start, as a control shows).
-# 5. Beyond the paper, image priors (jitter, blur, clipping; feature visualization's Fourier image and random transformations) choose more natural images among the many that score highly. Measured here for feature visualization: a second network of the same family ranks its images above the paper's for more classes than the reverse, at its own size and at the making size; the other recipes are shown, not judged.
+# 5. Beyond the paper, image priors choose more natural images among the many that score highly. Measured for feature visualization only: a second network of the same family ranks its images above the paper's for more classes than the reverse, at both sizes.
 #
 # ## Going further
 #
