@@ -107,6 +107,7 @@ def test_annotations_and_their_budget(tiny) -> None:
         rrr.annotation_for(tiny, "inside_object")
 
 
+@pytest.mark.slow  # trains twice
 def test_lam_zero_is_plain_training_and_the_model_comes_back_frozen_in_eval_mode(tiny) -> None:
     plain = rrr.train_rrr(tiny, epochs=1, seed=2, batch_size=4)
     zero = rrr.train_rrr(tiny, lam=0.0, annotation=rrr.annotation_for(tiny), epochs=1, seed=2, batch_size=4)
@@ -117,6 +118,7 @@ def test_lam_zero_is_plain_training_and_the_model_comes_back_frozen_in_eval_mode
     assert plain.penalty == [0.0] and len(plain.epoch_seconds) == 1
 
 
+@pytest.mark.slow  # trains twice
 def test_the_penalty_shrinks_the_annotated_gradient() -> None:
     """Same seed, batches and start: with a large lambda the annotated input gradient ends far below plain training's."""
     data = generate_decoy(24, seed=5)
