@@ -91,6 +91,9 @@ def merge(parts: list[Path]) -> None:
         raise SystemExit(f"missing runs: {missing}")
     torch.save({n: states[n] for n in order}, SHIPPED_WEIGHTS)
     SHIPPED_MANIFEST.write_text(json.dumps({n: manifest[n] for n in order}, indent=1) + "\n")
+    for part in parts:  # the shards' files are not shipped
+        part.with_suffix(".pt").unlink()
+        part.with_suffix(".json").unlink()
     print(f"wrote {SHIPPED_WEIGHTS} ({SHIPPED_WEIGHTS.stat().st_size / 1e6:.2f} MB) and {SHIPPED_MANIFEST}")
 
 
