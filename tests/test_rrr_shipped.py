@@ -38,7 +38,10 @@ def test_shipped_model_reproduces_its_stored_accuracy(name: str) -> None:
     check = generate_decoy(entry["check"]["n"], seed=entry["check"]["seed"], decoy=entry["check"]["decoy"])
     accuracy = evaluate(models[name], check, rrr.shortcut_mean_image(entry["size"]))
     # the same float16 weights and images; float32 sums in another order may flip a near-tied image or two
-    assert abs(accuracy - entry["check_accuracy"]) <= 2 / entry["check"]["n"] + 1e-12, (accuracy, entry["check_accuracy"])
+    assert abs(accuracy - entry["check_accuracy"]) <= 2 / entry["check"]["n"] + 1e-12, (
+        accuracy,
+        entry["check_accuracy"],
+    )
 
 
 def test_plain_model_relies_on_the_decoy_and_the_no_decoy_model_does_not() -> None:
