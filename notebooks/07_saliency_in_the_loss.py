@@ -241,7 +241,8 @@ ax.errorbar([100 * b for b in xs], [np.mean([hits[n]["swapped"].mean() for n in 
             yerr=np.array([[np.mean(v) - min(v), max(v) - np.mean(v)] for v in ([hits[n]["swapped"].mean() for n in runs_of(c)] for c in BUDGETS.values())]).T,
             marker="o", capsize=4, label=f"penalty on the decoy, λ = {LAM:g} (mean, seed range)")
 ax.axhline(np.mean(swapped["nodecoy"]), linestyle="--", color="gray", label="no decoy in training")
-ax.set(xscale="symlog", xlabel="annotated training images (%)", ylabel="accuracy on decoy-swapped images", ylim=(0, 1))
+ax.set(xscale="symlog", xlabel="annotated training images (%)", ylabel="accuracy on decoy-swapped images", ylim=(0, 1),
+       xlim=(-0.3, 150), xticks=[0, 1, 10, 100], xticklabels=["0", "1", "10", "100"])
 ax.legend(fontsize=8)
 plt.show()
 
