@@ -123,14 +123,14 @@ def test_the_penalty_shrinks_the_annotated_gradient() -> None:
     """Same seed, batches and start: with a large lambda the annotated input gradient ends far below plain training's."""
     data = generate_decoy(24, seed=5)
     ann = rrr.annotation_for(data)
-    plain = rrr.train_rrr(data, lam=0.0, annotation=ann, epochs=4, seed=2, batch_size=8)
-    fixed = rrr.train_rrr(data, lam=1e4, annotation=ann, epochs=4, seed=2, batch_size=8)
+    plain = rrr.train_rrr(data, lam=0.0, annotation=ann, epochs=8, seed=2, batch_size=8)
+    fixed = rrr.train_rrr(data, lam=1e4, annotation=ann, epochs=8, seed=2, batch_size=8)
     x = rrr.shortcut_input(data.images)
     a = rrr.annotation_tensor(ann, x)
     p_plain = rrr.explanation_penalty(plain.model, x, a).mean().item()
     p_fixed = rrr.explanation_penalty(fixed.model, x, a).mean().item()
-    assert p_fixed < 0.1 * p_plain, (p_fixed, p_plain)  # measured: about 60 times smaller
-    assert fixed.penalty[-1] > 0 and plain.penalty == [0.0] * 4
+    assert p_fixed < 0.1 * p_plain, (p_fixed, p_plain)  # measured: about 450 times smaller
+    assert fixed.penalty[-1] > 0 and plain.penalty == [0.0] * 8
 
 
 @pytest.mark.parametrize(
@@ -157,3 +157,53 @@ def test_train_refuses_what_is_not_a_dataset() -> None:
 def test_training_follows_the_device(tiny) -> None:
     result = rrr.train_rrr(tiny, lam=1.0, annotation=rrr.annotation_for(tiny), epochs=1, device="cuda")
     assert next(result.model.parameters()).device.type == "cuda"
+
+
+def test_the_loss_skips_unannotated_images_without_changing_the_penalty(tiny) -> None:
+    """Double backprop only through annotated images: the same loss and weight gradient as the full batch mean."""
+    model = _model64()
+    x = rrr.shortcut_input(tiny.images[:6]).double()
+    y = torch.from_numpy(tiny.labels[:6])
+    masks = tiny.decoy_masks[:6].copy()
+    masks[[1, 4]] = False  # two unannotated images in the batch
+    a = rrr.annotation_tensor(masks, x)
+    parts = rrr.rrr_loss(model, x, y, a, 10.0)
+    full = rrr.explanation_penalty(model, x, a).mean()
+    assert torch.isclose(parts.penalty, full, rtol=1e-12)
+    weight = model.features[0].weight
+    (g_loss,) = torch.autograd.grad(parts.total, weight)
+    (g_full,) = torch.autograd.grad(torch.nn.functional.cross_entropy(model(x), y) + 10.0 * full, weight)
+    assert torch.allclose(g_loss, g_full, rtol=1e-10, atol=1e-14)
+    none = rrr.rrr_loss(model, x, y, torch.zeros_like(a), 10.0)
+    assert none.penalty.item() == 0.0 and torch.equal(none.total, none.cross_entropy)
+    with pytest.raises(ValueError, match="one mask per image"):
+        rrr.rrr_loss(model, x, y, a[:3], 10.0)
+
+
+@pytest.mark.slow  # trains once
+def test_training_keeps_each_epochs_answers_on_the_monitor_images_and_ends_with_a_small_step(tiny) -> None:
+    monitor = generate_decoy(10, seed=6, decoy="swapped")
+    result = rrr.train_rrr(tiny, epochs=3, seed=2, batch_size=4, monitor=monitor)
+    assert len(result.monitor_correct) == 3 and all(
+        c.shape == (10,) and c.dtype == bool for c in result.monitor_correct
+    )
+    again = [rrr.shortcut_input(monitor.images)]
+    assert np.array_equal(result.model(again[0]).argmax(1).numpy() == monitor.labels, result.monitor_correct[-1])
+    assert rrr.train_rrr(tiny, epochs=1, seed=2, batch_size=4).monitor_correct == []
+    with pytest.raises(TypeError, match="monitor"):
+        rrr.train_rrr(tiny, epochs=1, monitor=monitor.images)
+
+
+def test_the_step_size_rises_then_falls_to_almost_zero() -> None:
+    """The one-cycle schedule of train_rrr: what makes the last epochs settle rather than jump around."""
+    opt = torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=rrr.LEARNING_RATE)
+    total = 100
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=rrr.LEARNING_RATE, total_steps=total, pct_start=rrr.WARMUP_SHARE
+    )
+    lrs = []
+    for _ in range(total):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        schedule.step()
+    assert max(lrs) == pytest.approx(rrr.LEARNING_RATE) and lrs[-1] < 1e-3 * rrr.LEARNING_RATE
