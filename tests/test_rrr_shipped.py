@@ -23,6 +23,12 @@ def test_shipped_files_are_small_and_load_without_pickled_code() -> None:
     assert {e["seed"] for e in manifest.values()} >= {0, 1, 2}, "three seeds or more"
     for entry in manifest.values():
         assert len(entry["cross_entropy"]) == entry["epochs"] == len(entry["epoch_seconds"])
+        # the notebook's convergence check reads each epoch's accuracy on the held-out monitor images
+        assert len(entry["monitor_accuracy"]) == entry["epochs"] >= 3
+        assert entry["monitor"]["seed"] != entry["check"]["seed"] and entry["monitor"]["decoy"] == "swapped"
+        last = entry["monitor_last_epoch"]
+        moved = (last["gained"] - last["lost"]) / entry["monitor"]["n"]
+        assert abs(moved - (entry["monitor_accuracy"][-1] - entry["monitor_accuracy"][-2])) < 1e-9
 
 
 def test_shipped_models_come_back_frozen_in_eval_mode() -> None:
@@ -31,7 +37,7 @@ def test_shipped_models_come_back_frozen_in_eval_mode() -> None:
         assert not model.training and not any(p.requires_grad for p in model.parameters())
 
 
-@pytest.mark.parametrize("name", ["nodecoy_s0", "plain_s1", "lam1000_s2", "random_s0", "budget0.01_s1"])
+@pytest.mark.parametrize("name", ["nodecoy_s0", "plain_s1", "lam1000_s2", "random_s0", "outside_s1", "budget0.01_s1"])
 def test_shipped_model_reproduces_its_stored_accuracy(name: str) -> None:
     models, manifest = rrr.load_shipped_models()
     entry = manifest[name]
