@@ -160,7 +160,7 @@ annotation = rrr.annotation_for(live_train, "decoy")
 live = {lam: rrr.train_rrr(live_train, lam=lam, annotation=annotation, epochs=LIVE_EPOCHS, seed=LIVE_SEED, device=device)
         for lam in (0.0, LAM)}
 for lam, result in live.items():
-    print(f"λ = {lam:g}: cross-entropy per epoch", np.round(result.cross_entropy, 3), "| penalty", [f"{p:.1g}" for p in result.penalty])
+    print(f"λ = {lam:g}: cross-entropy per epoch", " ".join(f"{c:.3f}" for c in result.cross_entropy), "| penalty", " ".join(f"{p:.1g}" for p in result.penalty))
     ok = measure.correct(result.model, tests["swapped"])
     low, high = wilson_interval(int(ok.sum()), N_TEST)
     print(f"        accuracy on decoy-swapped images {ok.mean():.2f} (n={N_TEST}, 95% CI {low:.2f}-{high:.2f})")
