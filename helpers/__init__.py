@@ -54,6 +54,10 @@ One module per idea, on seven layers; a module imports only from the layers belo
    `course.plotting`, `course.widgets` (reachable as `helpers.plotting` and `helpers.widgets`, as the notebooks
    use them) and `course.atlas_pages`
 
+Notebook 07 (saliency in the loss, beyond the paper) adds `shortcut`, the toy world with a class-coloured decoy
+(between layers 3 and 4: it builds on `toyworld`), and `rrr` in layer 4, Ross et al.'s penalty on the input
+gradient and its training.
+
 The names below are imported lazily, so `import helpers` stays fast and a notebook only pays for what it uses.
 """
 

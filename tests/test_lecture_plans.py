@@ -20,10 +20,18 @@ SLOTS = lecture.readme_slots((ROOT / "README.md").read_text(encoding="utf-8"))
 
 
 def test_readme_plans_give_every_notebook_a_slot_and_fill_the_sessions() -> None:
+    """The paper's notebooks fill the one- and two-session plans; a notebook beyond the paper has the third session."""
     numbers = {p.name[:2] for p in NOTEBOOKS}
-    assert set(SLOTS["one"]) == numbers and set(SLOTS["two"]) == numbers, SLOTS
+    assert set(SLOTS["one"]) == set(SLOTS["two"]), SLOTS
+    assert set(SLOTS["two"]) | set(SLOTS["three"]) == numbers and not set(SLOTS["two"]) & set(SLOTS["three"]), SLOTS
     assert sum(SLOTS["one"].values()) == 90, "the one-session plan is one 90-minute session"
     assert sum(SLOTS["two"].values()) == 180, "the two-session plan is two 90-minute sessions"
+    assert sum(SLOTS["three"].values()) <= 90, "the third session is one 90-minute session"
+
+
+def _slot(number: str) -> int:
+    """The notebook's main-line slot: in the two-session plan, or for a notebook beyond the paper the third session."""
+    return SLOTS["two"].get(number, SLOTS["three"].get(number, 0))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -38,11 +46,12 @@ def test_notebook_time_line_matches_its_headings_and_the_readme(path: Path) -> N
     assert plan.heading_minutes == plan.main_line, (
         f"{path.name}: the main line's headings add up to {plan.heading_minutes} min, the time line says {plan.main_line}"
     )
-    assert plan.two_session == plan.main_line == SLOTS["two"][number], (
-        f"{path.name}: two-session plan {plan.two_session} min, main line {plan.main_line} min, README {SLOTS['two'][number]} min"
+    assert plan.two_session == plan.main_line == _slot(number), (
+        f"{path.name}: two-session plan {plan.two_session} min, main line {plan.main_line} min, README {_slot(number)} min"
     )
-    assert plan.one_session == SLOTS["one"][number], (
-        f"{path.name}: one-session plan {plan.one_session} min, README {SLOTS['one'][number]} min"
+    assert plan.one_session == SLOTS["one"].get(number, 0), (
+        f"{path.name}: one-session plan {plan.one_session} min, README {SLOTS['one'].get(number, 0)} min "
+        "(a notebook beyond the paper states 0 min: it is not in the one-session plan)"
     )
 
 
@@ -102,4 +111,11 @@ def test_readme_slots_reads_both_tables() -> None:
 
 **Before class,** ...
 """
-    assert lecture.readme_slots(readme) == {"one": {"01": 10, "02": 80}, "two": {"01": 20, "02": 160}}
+    assert lecture.readme_slots(readme) == {"one": {"01": 10, "02": 80}, "two": {"01": 20, "02": 160}, "three": {}}
+    third = readme.replace(
+        "**Before class,**",
+        "*A third 90-minute session: beyond.*\n\n| session | minutes | notebook |\n|---|---|---|\n"
+        "| 3 | 0–30 | 07 main line |\n| | 30–90 | optional sections of 02 |\n\n**Before class,**",
+    )
+    assert lecture.readme_slots(third)["three"] == {"07": 30}
+    assert lecture.readme_slots(third)["two"] == {"01": 20, "02": 160}

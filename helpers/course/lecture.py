@@ -122,11 +122,19 @@ def _split_at_headings(markdown: str) -> list[tuple[int | None, str, str]]:
     return [p for p in pieces if p[0] is not None or p[2].strip()]
 
 
+THIRD_SESSION = "*A third 90-minute session"  # the notebooks beyond the paper (07): their slot is in this table
+
+
 def readme_slots(readme: str) -> dict[str, dict[str, int]]:
-    """The README's plans: {'one': {'01': minutes, ...}, 'two': {...}} from its two lecture-plan tables."""
+    """The README's plans: {'one': {'01': minutes, ...}, 'two': {...}, 'three': {...}} from its lecture-plan tables.
+
+    'three' is the optional third session's table (empty when the README has none).
+    """
     one = _section(readme, "*One 90-minute session", "*Two 90-minute sessions")
-    two = _section(readme, "*Two 90-minute sessions", "\n\n**")
-    return {"one": _slots(one), "two": _slots(two)}
+    has_third = THIRD_SESSION in readme
+    two = _section(readme, "*Two 90-minute sessions", THIRD_SESSION if has_third else "\n\n**")
+    three = _section(readme, THIRD_SESSION, "\n\n**") if has_third else ""
+    return {"one": _slots(one), "two": _slots(two), "three": _slots(three)}
 
 
 def _section(text: str, start: str, end: str) -> str:
