@@ -161,7 +161,7 @@ for rule in A.RULES:
     print(f"{rule:>9}: {signal}   same as by hand: {np.allclose(signal, by_hand[rule])}")
 
 # %% [markdown]
-# What you should see: at the ReLU the first unit ($Z>0$, $v>0$) passes under every rule, the second ($Z>0$, $v<0$) only for the gradient, the third ($Z<0$, $v>0$) only for DeconvNet; everything after the ReLU is shared. `helpers.backprop_saliency` reproduces each hand computation, and the unflipped filter gives a different $\partial S/\partial P$: the flip matters.
+# What you should see: at the ReLU the first unit ($Z>0$, $v>0$) passes under every rule, the second ($Z>0$, $v<0$) only for the gradient, the third ($Z<0$, $v>0$) only for DeconvNet. `helpers.backprop_saliency` reproduces each hand computation; the unflipped filter gives a different $\partial S/\partial P$.
 #
 # ## Optional: how the code swaps the rule · 2 min
 #
@@ -183,7 +183,7 @@ equal_to_float_precision("the gradient rule gives helpers.saliency_map", helpers
 # %% [markdown]
 # ## Real photos and the toy world, side by side · 4 min
 #
-# Maps: max over colour channels of |signal|, clipped at the 99th percentile. Three later methods (beyond the paper) join the three rules:
+# Maps: max over colour channels of |signal|, clipped at the 99th percentile; three later methods join the three rules:
 
 # %% [markdown]
 # **Grad-CAM** (Selvaraju et al. 2017, [arXiv:1610.02391](https://arxiv.org/abs/1610.02391)). With $A^k$ the $k$-th feature map of the last convolutional block ($u \times v$ positions: 7 × 7 for Lite0, 8 × 8 for the toy CNN),
@@ -263,7 +263,7 @@ fig.set_dpi(72)  # photo-like panels compress poorly: 274 px a panel keeps the n
 
 
 # %% [markdown]
-# What you should see: on the toy images every backward method lights up the object and Grad-CAM is a coarse blob. On the photos guided backprop gives the sharpest, edge-like maps, and DeconvNet shows almost the same regular grid on both photos.
+# What you should see: on the toy images every backward method lights up the object and Grad-CAM is a coarse blob. On the photos guided backprop gives the sharpest, edge-like maps, and DeconvNet almost the same regular grid on both.
 
 # %% [markdown]
 # ### DeconvNet on Lite0: the architecture's fingerprint · 2 min
@@ -313,19 +313,23 @@ print(f"Median share of each map's power specific to one period (repeating every
       "(in brackets: the share of such frequencies, what a map without that period shows):")
 specific = {rule: period_table(f"trained Lite0, {rule}", maps)[0] for rule, maps in fp_maps.items()}
 
-# A Lite0 with every weight layer re-initialised (batch norm kept): the same architecture without the trained weights
-random_lite0 = rand_eval.randomize_top_layers(lite0, len(rand_eval.parameterized_layers(lite0.model)), seed=0)
-rnd_maps = [A.backprop_saliency(random_lite0, fp_inputs[p], c, rule="deconvnet")[0].cpu().numpy() for p, c in fp_keys]
-rnd_rho = {(i, j): mask_eval.rank_correlation(rnd_maps[i], rnd_maps[j]) for i, j in pairs}
-rnd_same_class = [r for (i, j), r in rnd_rho.items() if fp_keys[i][1] == fp_keys[j][1]]   # other photo, same class
-rnd_other_class = [r for (i, j), r in rnd_rho.items() if fp_keys[i][1] != fp_keys[j][1]]
-print(f"random Lite0, deconvnet: rank correlation, other photo same class ({len(rnd_same_class)} pairs) "
-      f"{min(rnd_same_class):.3f} to {max(rnd_same_class):.3f}; other class ({len(rnd_other_class)} pairs) "
-      f"{min(rnd_other_class):.3f} to {max(rnd_other_class):.3f}")
-rnd_share = [stride_power(m, lite_stride) for m in rnd_maps]
-print(f"random Lite0, deconvnet: share of power at frequencies that repeat every {lite_stride} px {min(rnd_share):.0%} to "
-      f"{max(rnd_share):.0%}")
-specific["random deconvnet"], chance_by_period = period_table("random Lite0, deconvnet", rnd_maps)
+# A Lite0 with every weight layer re-initialised (batch norm kept): the same architecture without the trained weights.
+# Three draws of the random weights, so no conclusion rests on one lucky or unlucky initialisation.
+RANDOM_SEEDS = (0, 1, 2)
+random_fp = {}
+for seed in RANDOM_SEEDS:
+    random_lite0 = rand_eval.randomize_top_layers(lite0, len(rand_eval.parameterized_layers(lite0.model)), seed=seed)
+    rnd_maps = [A.backprop_saliency(random_lite0, fp_inputs[p], c, rule="deconvnet")[0].cpu().numpy() for p, c in fp_keys]
+    rnd_rho = {(i, j): mask_eval.rank_correlation(rnd_maps[i], rnd_maps[j]) for i, j in pairs}
+    random_fp[seed] = {"same class": [r for (i, j), r in rnd_rho.items() if fp_keys[i][1] == fp_keys[j][1]],   # other photo
+                       "other class": [r for (i, j), r in rnd_rho.items() if fp_keys[i][1] != fp_keys[j][1]],
+                       "share": [stride_power(m, lite_stride) for m in rnd_maps]}
+    r = random_fp[seed]
+    print(f"random Lite0 (seed {seed}), deconvnet: rank correlation, other photo same class ({len(r['same class'])} pairs) "
+          f"{min(r['same class']):.3f} to {max(r['same class']):.3f}; other class ({len(r['other class'])} pairs) "
+          f"{min(r['other class']):.3f} to {max(r['other class']):.3f}; power at the {lite_stride}-px frequencies "
+          f"{min(r['share']):.0%} to {max(r['share']):.0%}")
+    specific[f"random, seed {seed}"], chance_by_period = period_table(f"random Lite0 (seed {seed}), deconvnet", rnd_maps)
 
 def espresso_rhos(clf):
     """Rank correlation of each rule's 'espresso' maps of the coffee and chelsea photos."""
@@ -362,21 +366,32 @@ strongest = max(PERIODS, key=lambda p: specific["deconvnet"][p])
 claim(f"Lite0: DeconvNet's power specific to the {lite_stride}-px period is below its chance level; its largest share is at "
       "a shorter period", specific["deconvnet"][lite_stride] < chance_by_period[lite_stride] and strongest != lite_stride,
       f"{strongest} px")
-claim("the image-independence comes from the architecture: with random weights, DeconvNet's maps of different photos for "
-      "one class correlate at least as much as the trained Lite0's least correlated pair",
-      min(rnd_same_class) >= all_pairs["deconvnet"][0])
-claim("the class-independence and the grid come from the trained weights: with random weights, DeconvNet's maps for other "
-      f"classes correlate less than the trained Lite0's least correlated pair, and every map has less power on the "
-      f"{lite_stride}-px frequencies than any trained DeconvNet map",
-      max(rnd_other_class) < all_pairs["deconvnet"][0] and max(rnd_share) < min(share["deconvnet"]));
+rnd_same = [r for v in random_fp.values() for r in v["same class"]]
+rnd_other = [r for v in random_fp.values() for r in v["other class"]]
+rnd_share = [r for v in random_fp.values() for r in v["share"]]
+claim(f"the image-independence comes from the architecture: with random weights ({len(RANDOM_SEEDS)} seeds), DeconvNet's maps "
+      "of different photos for one class correlate at least as much as the trained Lite0's least correlated pair",
+      min(rnd_same) >= all_pairs["deconvnet"][0])
+claim(f"the class-independence comes from training: with random weights ({len(RANDOM_SEEDS)} seeds), DeconvNet's maps for "
+      "other classes correlate less than the trained Lite0's least correlated pair",
+      max(rnd_other) < all_pairs["deconvnet"][0])
+# The reference for "a grid": the trained gradient, the same architecture's backward pass without DeconvNet's rule
+short = [p for p in PERIODS if p not in (lite_stride, 4)]
+claim(f"random weights already give DeconvNet a grid: for every seed, its median power specific to the "
+      f"{', '.join(map(str, short))}-px periods is above the trained gradient's",
+      all(specific[f"random, seed {s}"][p] > specific["gradient"][p] for s in RANDOM_SEEDS for p in short))
+gain = {p: specific["deconvnet"][p] - max(specific[f"random, seed {s}"][p] for s in RANDOM_SEEDS) for p in PERIODS}
+claim(f"training strengthens the grid: every random-weight map has less power on the {lite_stride}-px frequencies than any "
+      "trained DeconvNet map, and the largest gain in power specific to one period is at 4 px",
+      max(rnd_share) < min(share["deconvnet"]) and max(gain, key=gain.get) == 4);
 
 # %% [markdown]
-# What you should see: Lite0's DeconvNet map is one grid for every photo and class. With random weights it still ignores the photo, as without max-pool switches nothing in its backward pass depends on the image (Springenberg et al. 2014, [arXiv:1412.6806](https://arxiv.org/abs/1412.6806)); the grid and the indifference to the class come from training.
+# What you should see: Lite0's DeconvNet map is one grid for every photo and class. With random weights it still ignores the photo, as without max-pool switches nothing in its backward pass depends on the image (Springenberg et al. 2014, [arXiv:1412.6806](https://arxiv.org/abs/1412.6806)), and shows a weaker grid; training strengthens it and makes the map ignore the class.
 
 # %% [markdown]
 # ## Measured on held-out toy images with exact masks · 4 min
 #
-# Notebook 02's scores against exact masks, true class: mass in the mask over its area (1 = uniform), the AUC (object against background pixels, 0.5 = chance) and the pointing game; baselines without a network: the centre, a centred Gaussian and the **colour-contrast map** (distance from the median colour). **Class-specificity**: rank correlation of the maps for the true and the runner-up class. Intervals: 95% bootstrap over images.
+# Scores against exact masks, true class: mass in the mask over its area (1 = uniform), AUC (0.5 = chance), pointing (strict: the peak inside the object; or within TorchRay's 15 px, scaled to 64 px). No-network baselines: the centre, a centred Gaussian, the **colour-contrast map** (distance from the median colour) and its square (same pixel order, peakier). **Class-specificity**: rank correlation of the true and runner-up class's maps. Intervals: 95% bootstrap over images.
 
 # %%
 labels = heldout.labels.tolist()
@@ -420,6 +435,10 @@ def rho_or_nan(a, b):
 
 toy_maps = {k: f(toy, xt, labels).cpu().numpy() for k, f in methods.items()}
 toy_ig_gaps = ig_method.gaps
+# Two checks of the choices: integrated gradients at 4x the steps, SmoothGrad with another seed for its noise
+ig_more, ig_more_gaps = ig_with_gap(toy, xt, labels, 4 * TOY_IG_STEPS)
+ig_more = ig_more.cpu().numpy()
+smooth_seed1 = S.smoothgrad(toy, xt, labels, n_samples=10, batch_size=256, seed=1).cpu().numpy()
 sub = slice(0, 100)
 # Common random numbers: SmoothGrad's noise depends on the batch it is given, so every map compared with another
 # (other class, randomized model, other image) comes from the same call on the same 100 images: the same noise draws
@@ -429,35 +448,59 @@ with torch.no_grad():
 other_class = {k: f(toy, xt[sub], second).cpu().numpy() for k, f in methods.items()}
 
 # %%
-area = heldout.masks.mean()
-# no-network baselines: a Gaussian at the centre, and each pixel's colour distance from the image's median colour
-baselines = {"centred Gaussian": np.broadcast_to(mask_eval.centred_gaussian_map(*heldout.masks.shape[1:]), heldout.masks.shape),
-             "colour contrast": mask_eval.colour_contrast_map(heldout.images)}
-scored = {**baselines, **toy_maps}
-rel = {k: rel_mass(m, heldout.masks) for k, m in scored.items()}
-hits = {k: mask_eval.pointing_game(m, heldout.masks) for k, m in scored.items()}
-auc = {k: mask_eval.mask_auc(m, heldout.masks) for k, m in scored.items()}
-same = {k: np.array([rho_or_nan(a, b) for a, b in zip(m, other_class[k])]) for k, m in trained_sub.items()}
-centre_point = heldout.masks[:, heldout.masks.shape[1] // 2, heldout.masks.shape[2] // 2]
-print(f"{len(heldout)} held-out toy images (n = {len(heldout)}; class-specificity on the first {len(other_class['DeconvNet'])}); "
-      f"the object covers {area:.0%} of the pixels on average; integrated gradients' completeness gap: median "
-      f"{np.median(toy_ig_gaps):.1%}, largest {toy_ig_gaps.max():.1%}")
-print(f"{'':<22}{'mass / area [95%]':>20}{'AUC [95%]':>20}{'pointing game [95%]':>22}{'same map, other class':>24}")
-print(f"{'uniform map':<22}{'1.00':>20}{'0.50':>20}{fmt(heldout.masks.mean(axis=(1, 2)), True):>22}")   # a random point hits with p = area
-print(f"{'image centre':<22}{'':>20}{'':>20}{fmt(centre_point, True):>22}")
-print("all-zero maps (left out of mass / area):", {k: int(np.isnan(v).sum()) for k, v in rel.items() if np.isnan(v).any()})
-for k in scored:
-    print(f"{k:<22}{fmt(rel[k]):>20}{fmt(auc[k]):>20}{fmt(hits[k], True):>22}{fmt(same[k]) if k in same else '':>24}")
-
 def paired(a, b):
     """95% interval of the mean paired difference a - b, and how many images a beats b on and loses on."""
     d = np.asarray(a, float) - np.asarray(b, float)
     return interval(d)[1:], int((d > 0).sum()), int((d < 0).sum())
 
+area = heldout.masks.mean()
+# no-network baselines: a Gaussian at the centre, and each pixel's colour distance from the image's median colour
+colour = mask_eval.colour_contrast_map(heldout.images)
+baselines = {"centred Gaussian": np.broadcast_to(mask_eval.centred_gaussian_map(*heldout.masks.shape[1:]), heldout.masks.shape),
+             "colour contrast": colour,
+             "colour contrast, squared": colour**2}   # the same order of pixels (same AUC and peak), a peakier map
+# Pointing with a tolerance, fixed before any map is scored: TorchRay's 15 px at 224 px, scaled to the toy images' side
+TOY_TOLERANCE = mask_eval.scaled_pointing_tolerance(heldout.masks.shape[-1])
+scored = {**baselines, **toy_maps}
+rel = {k: rel_mass(m, heldout.masks) for k, m in scored.items()}
+hits = {k: mask_eval.pointing_game(m, heldout.masks) for k, m in scored.items()}
+auc = {k: mask_eval.mask_auc(m, heldout.masks) for k, m in scored.items()}
+near = {k: mask_eval.pointing_hit(m, heldout.masks, TOY_TOLERANCE).astype(float) for k, m in scored.items()}
+same = {k: np.array([rho_or_nan(a, b) for a, b in zip(m, other_class[k])]) for k, m in trained_sub.items()}
+centre_point = heldout.masks[:, heldout.masks.shape[1] // 2, heldout.masks.shape[2] // 2]
+print(f"{len(heldout)} held-out toy images (n = {len(heldout)}; class-specificity on the first {len(other_class['DeconvNet'])}); "
+      f"the object covers {area:.0%} of the pixels on average; integrated gradients' completeness gap: median "
+      f"{np.median(toy_ig_gaps):.1%}, largest {toy_ig_gaps.max():.1%}")
+print(f"pointing game: the peak inside the object (strict), or closer than {TOY_TOLERANCE:.1f} px to it (TorchRay's 15 px "
+      f"at 224 px, scaled to {heldout.masks.shape[-1]} px)")
+near_head = f"pointing < {TOY_TOLERANCE:.1f} px"
+print(f"{'':<26}{'mass / area [95%]':>20}{'AUC [95%]':>20}{'pointing game [95%]':>22}{near_head:>20}{'same map, other class':>24}")
+# a random point hits with p = the share of pixels closer than the tolerance to the object (the mask's area when strict)
+radius = int(np.ceil(TOY_TOLERANCE))
+offsets = np.arange(-radius, radius + 1) ** 2
+disk = torch.from_numpy((np.add.outer(offsets, offsets) < TOY_TOLERANCE**2).astype(np.float32))
+near_area = (torch.nn.functional.conv2d(torch.from_numpy(heldout.masks[:, None].astype(np.float32)), disk[None, None],
+                                        padding=radius)[:, 0] > 0.5).float().mean(dim=(1, 2)).numpy()
+print(f"{'uniform map':<26}{'1.00':>20}{'0.50':>20}{fmt(heldout.masks.mean(axis=(1, 2)), True):>22}{fmt(near_area, True):>20}")
+centre_near = mask_eval.centre_hit(heldout.masks, TOY_TOLERANCE).astype(float)
+print(f"{'image centre':<26}{'':>20}{'':>20}{fmt(centre_point, True):>22}{fmt(centre_near, True):>20}")
+print("all-zero maps (left out of mass / area):", {k: int(np.isnan(v).sum()) for k, v in rel.items() if np.isnan(v).any()})
+for k in scored:
+    print(f"{k:<26}{fmt(rel[k]):>20}{fmt(auc[k]):>20}{fmt(hits[k], True):>22}{fmt(near[k], True):>20}"
+          f"{fmt(same[k]) if k in same else '':>24}")
+ig_diff, ig_w, ig_l = paired(mask_eval.pointing_game(ig_more, heldout.masks), hits["integrated gradients"])
+print(f"integrated gradients at {4 * TOY_IG_STEPS} steps (largest gap {ig_more_gaps.max():.1%}): AUC "
+      f"{fmt(mask_eval.mask_auc(ig_more, heldout.masks))}, pointing {fmt(mask_eval.pointing_game(ig_more, heldout.masks), True)}; "
+      f"paired with {TOY_IG_STEPS} steps: 95% interval [{ig_diff[0]:+.3f}, {ig_diff[1]:+.3f}], better on {ig_w}, worse on {ig_l}")
+print(f"SmoothGrad with another noise seed (1): AUC {fmt(mask_eval.mask_auc(smooth_seed1, heldout.masks))}, pointing "
+      f"{fmt(mask_eval.pointing_game(smooth_seed1, heldout.masks), True)}")
+
 best_mass = max(toy_maps, key=lambda k: rel[k].mean())
 best_auc = max(toy_maps, key=lambda k: auc[k].mean())
 best_point = max(toy_maps, key=lambda k: hits[k].mean())
-for score, best, table in (("mass / area", best_mass, rel), ("AUC", best_auc, auc), ("pointing game", best_point, hits)):
+best_near = max(toy_maps, key=lambda k: near[k].mean())
+for score, best, table in (("mass / area", "colour contrast, squared", rel), ("AUC", best_auc, auc),
+                           ("pointing game", best_point, hits), (near_head, best_near, near)):
     for k in list(toy_maps) + ["colour contrast"]:
         if k != best:
             (lo, hi), w, l = paired(table[best], table[k])
@@ -481,21 +524,28 @@ uniform_hi = interval(heldout.masks.mean(axis=(1, 2)))[2]
 claim("every method beats the uniform map: mass / area interval above 1 and pointing interval above the uniform map's",
       all(interval(rel[k])[1] > 1 and interval(hits[k])[1] > uniform_hi for k in toy_maps))
 cc = "colour contrast"
-claim("no method points at the object or ranks its pixels (AUC) as well as the colour-contrast map, which uses no network: "
-      "each paired difference with it has its 95% interval below 0",
+claim("on AUC and on the strict single-pixel pointing game no method matches the colour-contrast map, which uses no "
+      "network: each paired difference with it has its 95% interval below 0",
       all(paired(hits[k], hits[cc])[0][1] < 0 and paired(auc[k], auc[cc])[0][1] < 0 for k in toy_maps))
-claim("beyond colour, on mass / area only: guided backprop and integrated gradients put more mass in the mask than the "
-      "colour-contrast map (paired 95% intervals above 0)",
-      all(paired(rel[k], rel[cc])[0][0] > 0 for k in ("guided backprop", "integrated gradients")))
+claim("mass / area ranks how peaked a map is, not evidence beyond colour: the squared colour-contrast map (by construction "
+      "the same AUC and pointing as the colour map) puts more mass in the mask than every method (paired 95% intervals above 0)",
+      all(paired(rel["colour contrast, squared"], rel[k])[0][0] > 0 for k in toy_maps))
+claim(f"with the {TOY_TOLERANCE:.1f}-px tolerance the colour-contrast map no longer points best: the gradient, guided backprop, "
+      "integrated gradients and SmoothGrad each point better than it (paired 95% intervals above 0)",
+      all(paired(near[k], near[cc])[0][0] > 0 for k in ("gradient (paper)", "guided backprop", "integrated gradients", "SmoothGrad")))
+claim(f"with the {TOY_TOLERANCE:.1f}-px tolerance even the image centre, which looks at no pixel, points better than the "
+      "colour-contrast map (paired 95% interval above 0): on 64-px images the scaled tolerance is generous",
+      paired(centre_near, near[cc])[0][0] > 0)
 claim("the ranking depends on the metric: guided backprop puts the most mass in the mask (each paired interval above 0), "
       "yet ranks below SmoothGrad, integrated gradients and the gradient on AUC (paired intervals below 0)",
       best_mass == "guided backprop" and all(paired(rel[best_mass], rel[k])[0][0] > 0 for k in toy_maps if k != best_mass)
       and all(paired(auc["guided backprop"], auc[k])[0][1] < 0 for k in ("SmoothGrad", "integrated gradients", "gradient (paper)")))
-claim("of the methods, integrated gradients win the pointing game: each paired difference with another method has its 95% "
+claim("of the methods, integrated gradients win the strict single-pixel pointing game: each paired difference with another method has its 95% "
       "interval above 0", best_point == "integrated gradients"
       and all(paired(hits[best_point], hits[k])[0][0] > 0 for k in toy_maps if k != best_point))
-claim("integrated gradients on the toy CNN have converged: the median completeness gap on these images is within the tolerance",
-      np.median(toy_ig_gaps) < IG_TOLERANCE)
+claim("integrated gradients on the toy CNN have converged: the median completeness gap on these images is within the "
+      "tolerance (the largest is printed above), and 4x the steps moves the pointing game by no more than chance (paired "
+      "95% interval contains 0)", np.median(toy_ig_gaps) < IG_TOLERANCE and ig_diff[0] <= 0 <= ig_diff[1])
 same_ci = {k: interval(v) for k, v in same.items()}
 claim("guided backprop's map barely depends on the class: its interval lies above every other method's",
       all(same_ci["guided backprop"][1] > same_ci[k][2] for k in same if k != "guided backprop"))
@@ -509,7 +559,7 @@ claim("Grad-CAM on the finer 16 x 16 block puts more mass in the mask than on th
       interval(cam16[0])[1] > interval(cam8[0])[2] and interval(cam16[1])[1] <= interval(cam8[1])[2]);
 
 # %% [markdown]
-# What you should see: every method beats the uniform map, but none points or ranks pixels as well as the colour-contrast map; only guided backprop and integrated gradients put more mass on them. The best method depends on the metric. Guided backprop's map hardly changes with the class: it reconstructs the image (Nie, Zhang & Patel 2018, [arXiv:1805.07039](https://arxiv.org/abs/1805.07039)).
+# What you should see: every method beats the uniform map, none the colour-contrast map on AUC or strict pointing; with the tolerance most beat it, and so does the centre. Its square beats every method on mass / area, which ranks peakedness. Guided backprop's map hardly changes with the class: it reconstructs the image (Nie, Zhang & Patel 2018, [arXiv:1805.07039](https://arxiv.org/abs/1805.07039)).
 
 # %% [markdown]
 # ## The model-randomization sanity check, for each method · 3 min
@@ -729,7 +779,7 @@ claim(f"stored ({n_stored} photos): DeconvNet's mass / area is barely above a un
 
 
 # %% [markdown]
-# What you should see: unconverged integrated gradients are not ranked, and the bundled photos alone rank nothing. On the stored photos only Grad-CAM and SmoothGrad beat the image centre at pointing; DeconvNet puts less on the object than a centred Gaussian.
+# What you should see: unconverged integrated gradients are not ranked, and the bundled photos alone rank nothing on pointing. On the stored photos only Grad-CAM and SmoothGrad beat the image centre at pointing; DeconvNet puts less on the object than a centred Gaussian.
 
 # %% [markdown]
 # ## Adversarial examples · 2 min
@@ -883,7 +933,7 @@ print(Q4.check(None))
 # - **One mechanism.** Gradient, DeconvNet and guided backprop differ only at the ReLU (paper, Section 4).
 # - **Without max-pooling, DeconvNet ignores the image**: one pattern on Lite0, whatever the photo or class.
 # - **Sharper is not more faithful.** Guided backprop ignores the class and survives randomizing the top layers.
-# - **Check convergence and baselines.** Integrated gradients on Lite0 miss completeness at steps a CPU affords in class; on the toy images a colour map beats every method.
+# - **Check convergence and baselines.** Integrated gradients on Lite0 miss completeness at CPU-affordable steps; on toy images a colour map beats every method on AUC and strict pointing, not with a tolerance.
 # - **The gradient also fools**: a saliency map shows where the score is sensitive, not what the model "sees".
 
 # %% [markdown]

@@ -430,3 +430,20 @@ def test_noise_tunnel_kinds_follow_their_definitions(toy, kind: str) -> None:
         assert torch.equal(got, helpers.noise_tunnel(_recording_rule([]), n_samples=5, batch_size=4)(toy, x, 0))
     with pytest.raises(ValueError, match="kind must be one of"):
         helpers.noise_tunnel(S.saliency_map, kind="var")
+
+
+def test_scaled_pointing_tolerance_keeps_torchrays_fraction_of_the_image_and_rejects_bad_sides() -> None:
+    """15 px at 224 px is 15 * 64 / 224 px at 64 px; a peak 4 px from a 64-px toy mask hits with it, not at 3 px."""
+    from helpers.evaluation import masks
+
+    tol = masks.scaled_pointing_tolerance(64)
+    assert tol == pytest.approx(15 * 64 / 224)
+    assert masks.scaled_pointing_tolerance(224) == masks.POINTING_TOLERANCE
+    mask = np.zeros((64, 64), bool)
+    mask[20:30, 20:30] = True
+    peak = np.zeros((64, 64), np.float32)
+    peak[25, 33] = 1.0  # 4 px right of the mask's last column (29)
+    assert masks.pointing_hit(peak, mask, tolerance=tol) and not masks.pointing_hit(peak, mask, tolerance=3)
+    for bad in (0, -64, float("nan")):
+        with pytest.raises(ValueError, match="positive number of pixels"):
+            masks.scaled_pointing_tolerance(bad)

@@ -3,7 +3,8 @@
 Beyond the paper: `mass_inside_mask` (a uniform map scores the mask's area fraction; `mass_relative_to_area`
 divides by that area, so a uniform map scores 1 on masks of any size),
 `pointing_game` (the maximum inside the mask), the pointing game of Zhang et al. (2016) as the
-TorchRay benchmark plays it (`pointing_hit`: the maximum closer than 15 px to the mask; `centre_hit`:
+TorchRay benchmark plays it (`pointing_hit`: the maximum closer than 15 px to the mask, or
+`scaled_pointing_tolerance` px on smaller images; `centre_hit`:
 the image centre as the point, its baseline), and `rank_correlation` (Spearman), the measure of
 the model-randomization check (Adebayo et al. 2018).
 
@@ -114,6 +115,20 @@ def pointing_game(saliency: np.ndarray | torch.Tensor, mask: np.ndarray | torch.
 # The pointing game of Zhang et al. (2016), as in the TorchRay benchmark (Fong et al. 2019)
 
 POINTING_TOLERANCE = 15  # pixels of the original image, as in TorchRay
+
+
+POINTING_REFERENCE_SIZE = 224  # px: the input side TorchRay's 15-px tolerance was set for
+
+
+def scaled_pointing_tolerance(image_side: float, reference_side: float = POINTING_REFERENCE_SIZE) -> float:
+    """TorchRay's 15-px tolerance scaled to an image of side `image_side` px, so small images get a fair tolerance.
+
+    15 px at 224 px is about 4.3 px at 64 px: the same fraction of the image, fixed before any map is scored.
+    """
+    for name, side in (("image_side", image_side), ("reference_side", reference_side)):
+        if not side > 0:
+            raise ValueError(f"{name} must be a positive number of pixels; got {side!r}.")
+    return POINTING_TOLERANCE * float(image_side) / float(reference_side)
 
 
 def saliency_peak(saliency: np.ndarray | torch.Tensor) -> tuple[int, int]:
