@@ -405,13 +405,13 @@ def hit_text(h):
 
 
 print(f"{'':<33}{'mass inside mask [95%]':>23}{'> uniform':>10}{'AUC [95%]':>20}"
-      f"{'pointing, 0.5 px':>26}{f'pointing, {WIDE_TOL:.1f} px':>26}")
-print(f"{'uniform map':<33}{area.mean():>7.1%}{'':>26}{0.5:>7.2f}{'':>13}{area.mean():>12.1%} (the mask's area)")
+      f"{'pointing, 0.5 px':>28}{f'pointing, {WIDE_TOL:.1f} px':>28}")
+print(f"{'uniform map':<33}{area.mean():>7.1%}{'':>26}{0.5:>7.2f}{'':>13}{area.mean():>14.1%} (the mask's area)")
 for k in toy_maps:
     m, lo, hi = mean_interval(mass[k])
     mass_text = f"{m:>7.1%} [{lo:.1%}, {hi:.1%}]{int((mass[k] > area).sum()):>6}/{n_toy}" if k != centre_k else " " * 33
     auc_text = "{:>7.2f} [{:.2f}, {:.2f}]".format(*mean_interval(auc[k])) if k != centre_k else ""
-    print(f"{k:<33}{mass_text}{auc_text:>20}{hit_text(hits[k]):>26}{hit_text(hits_wide[k]):>26}")
+    print(f"{k:<33}{mass_text}{auc_text:>20}{hit_text(hits[k]):>28}{hit_text(hits_wide[k]):>28}")
 
 
 def split(h, a, b):
