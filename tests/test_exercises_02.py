@@ -242,3 +242,9 @@ def test_quiz_q3_right_option_does_not_copy_the_notebook() -> None:
     words = right.replace(",", " ").replace(":", " ").split()
     shared = [" ".join(words[i : i + 5]) for i in range(len(words) - 4) if " ".join(words[i : i + 5]) in prose]
     assert not shared, shared
+
+
+def test_quiz_q3_claims_inside_the_border_only_what_holds_on_every_seed() -> None:
+    # inside the 8-px border the all-random maps beat two different images' trained maps on seed 0 only: no "flip"
+    assert "flips" not in ex.Q3.explanation and "more than two different images" not in ex.Q3.explanation
+    assert "than with another image's" in ex.Q3.explanation

@@ -383,9 +383,9 @@ Q3 = MultipleChoice(
     "The correlation falls steadily as layers are randomized, so the maps do depend on the learned weights, the "
     "property Adebayo et al. ask of a method that explains the model. What is left has two parts. Over the whole "
     "frame, a border band that padded convolutions give every map: two trained maps of different images share it, "
-    "and the all-random level ends below theirs. Inside an 8-px border the order flips: the all-random map agrees "
-    "more with the same image's trained map than with another image's, and more than two different images' trained "
-    "maps agree, because even random filters respond to the image's edges. That part is the image, not the model.",
+    "and the all-random level ends below theirs. Inside an 8-px border the all-random map still agrees more with the "
+    "same image's trained map than with another image's, because even random filters respond to the image's edges. "
+    "That part is the image, not the model.",
     why_wrong={
         "a": "If the maps mostly showed the image, randomizing layers would hardly change them; the correlation falls "
         "from the top layer to all six by more than what is left, so the weights matter. The image's edges are "
