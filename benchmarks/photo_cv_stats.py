@@ -19,6 +19,7 @@ FUSION_WEIGHTS = (0.25, 0.5, 0.75)
 SIDES = tuple(round(0.3 + 0.1 * i, 1) for i in range(8))  # centred box: 0.3 ... 1.0 of each side
 SMALL_MASK = 0.10  # pointing: "small" = the category's mask covers < 10% of the frame
 TOO_BIG, TOO_SMALL = 2.0, 0.5  # box area / true box area
+IOU_LEVELS = (0.3, 0.5, 0.7)  # MaxBoxAccV2 (Choe et al. 2020): box accuracy averaged over these IoU thresholds
 # cv_select's candidates (the protocol's amendment): the given classifier, at most 4 passes; the others are rows only
 SELECTABLE = ("gradcam", "gradcam16", "gradcam_layers", "gradcam_tta", "camcut448")
 OLD = ("gradcam", "frac 0.2")  # localize_photo before issue 33
@@ -66,11 +67,27 @@ def scores(photos: list[dict], family: str, setting: str) -> tuple[np.ndarray, n
     return np.array(ious), np.array(ratios)
 
 
-def best_setting(table: dict[str, tuple[np.ndarray, np.ndarray]], names: Sequence[str], rows: np.ndarray) -> str:
-    """The setting with the most hits on `rows`; ties: higher mean IoU, then the earlier in `names`."""
+def levels_passed(ious: np.ndarray) -> np.ndarray:
+    """Per photo, how many of the MaxBoxAccV2 IoU thresholds (0.3, 0.5, 0.7) its box reaches (0 to 3)."""
+    return sum((np.asarray(ious) >= t).astype(int) for t in IOU_LEVELS)
+
+
+def credit(ious: np.ndarray, criterion: str) -> np.ndarray:
+    """Per-photo credit under a selection criterion: 'iou50' = hit at IoU 0.5, 'v2' = MaxBoxAccV2 levels passed."""
+    if criterion == "iou50":
+        return (np.asarray(ious) >= 0.5).astype(int)
+    if criterion == "v2":
+        return levels_passed(ious)
+    raise ValueError(f"criterion must be 'iou50' or 'v2'; got {criterion!r}.")
+
+
+def best_setting(
+    table: dict[str, tuple[np.ndarray, np.ndarray]], names: Sequence[str], rows: np.ndarray, criterion: str = "iou50"
+) -> str:
+    """The setting with the most credit on `rows`; ties: higher mean IoU, then the earlier in `names`."""
 
     def key(s: str) -> tuple:
-        return (-int((table[s][0][rows] >= 0.5).sum()), -float(table[s][0][rows].mean()), names.index(s))
+        return (-int(credit(table[s][0], criterion)[rows].sum()), -float(table[s][0][rows].mean()), names.index(s))
 
     return min(names, key=key)
 
@@ -83,6 +100,44 @@ def family_cost(photos: list[dict], family: str) -> float:
     if family == "paper_full":
         maps = ["ten_crop"]
     return float(np.median([sum(p["map_s"][m] for m in maps) + p["cut_s"].get(family, 0.0) for p in photos]))
+
+
+def maxboxacc_v2(ious: np.ndarray, small: np.ndarray, refs: dict[str, np.ndarray]) -> dict:
+    """MaxBoxAccV2 over all, small and large photos (levels passed / 3n), and photo-level paired tests on levels."""
+    levels = levels_passed(ious)
+
+    def part(sel: np.ndarray) -> dict:
+        n = int(sel.sum())
+        return {
+            "levels": int(levels[sel].sum()),
+            "of": 3 * n,
+            "n": n,
+            "score": round(float(levels[sel].sum()) / max(3 * n, 1), 4),
+            "bootstrap95": bootstrap_mean(levels[sel] / 3),
+        }
+
+    return {
+        "thresholds": list(IOU_LEVELS),
+        "all": part(np.ones(len(levels), bool)),
+        "small": part(small),
+        "large": part(~small),
+        "paired": {name: paired_levels(levels, levels_passed(ref)) for name, ref in refs.items()},
+    }
+
+
+def bootstrap_mean(values: np.ndarray, draws: int = 2000, seed: int = SEED) -> list[float]:
+    """95% percentile bootstrap interval of a mean over photos (photos resampled; a fixed seed, so it reproduces)."""
+    values = np.asarray(values, float)
+    if values.size == 0:
+        return [float("nan"), float("nan")]
+    means = np.random.default_rng(seed).choice(values, (draws, values.size)).mean(axis=1)
+    return [round(float(q), 4) for q in np.quantile(means, [0.025, 0.975])]
+
+
+def paired_levels(a: np.ndarray, b: np.ndarray) -> dict:
+    """Photos where `a` passes more / fewer IoU levels than `b`, with the two-sided sign test."""
+    wins, losses = int((a > b).sum()), int((a < b).sum())
+    return {"wins": wins, "losses": losses, "sign_test_p": round(sign_test(wins, losses), 4)}
 
 
 def row_stats(photos: list[dict], ious: np.ndarray, ratios: np.ndarray, refs: dict[str, np.ndarray]) -> dict:
@@ -99,6 +154,7 @@ def row_stats(photos: list[dict], ious: np.ndarray, ratios: np.ndarray, refs: di
             "too_small": round(float(np.mean(ratios < TOO_SMALL)), 4),
         },
         "paired": {name: paired(hit.tolist(), (ref >= 0.5).tolist()) for name, ref in refs.items()},
+        "maxboxacc_v2": maxboxacc_v2(ious, small, refs),
     }
 
 
@@ -117,33 +173,37 @@ def cross_validate(raw: dict, families: dict[str, list[tuple[str, dict]]]) -> di
     cost = {f: family_cost(photos, f) for f in [*names, "paper_full"]}
     candidates = [f for f in names if f in SELECTABLE]
 
-    def choose(rows: np.ndarray) -> tuple[dict[str, str], str]:
-        per_family = {f: best_setting(table[f], names[f], rows) for f in names}
+    def choose(rows: np.ndarray, criterion: str = "iou50") -> tuple[dict[str, str], str]:
+        per_family = {f: best_setting(table[f], names[f], rows, criterion) for f in names}
 
         def rank(f: str) -> tuple:
             i, _ = table[f][per_family[f]]
-            return (-int((i[rows] >= 0.5).sum()), -float(i[rows].mean()), cost[f])
+            return (-int(credit(i, criterion)[rows].sum()), -float(i[rows].mean()), cost[f])
 
         return per_family, min(candidates, key=rank)
 
-    held = {f: (np.zeros(len(photos)), np.zeros(len(photos))) for f in [*names, "cv_select"]}
+    selectors = {"cv_select": "iou50", "cv_select_v2": "v2"}
+    held = {f: (np.zeros(len(photos)), np.zeros(len(photos))) for f in [*names, *selectors]}
     chosen: dict[str, list] = {f: [] for f in held}
     for k in range(K):
         train, test = fold != k, fold == k
-        per_family, best = choose(train)
+        per_family, _ = choose(train)
         for f in names:
             held[f][0][test], held[f][1][test] = (v[test] for v in table[f][per_family[f]])
             chosen[f].append(per_family[f])
-        held["cv_select"][0][test], held["cv_select"][1][test] = (v[test] for v in table[best][per_family[best]])
-        chosen["cv_select"].append(f"{best} {per_family[best]}".strip())
-    final_family, final_best = choose(np.ones(len(photos), bool))
+        for selector, criterion in selectors.items():
+            per_family, best = choose(train, criterion)
+            held[selector][0][test], held[selector][1][test] = (v[test] for v in table[best][per_family[best]])
+            chosen[selector].append(f"{best} {per_family[best]}".strip())
+    on_all = {sel: choose(np.ones(len(photos), bool), c) for sel, c in selectors.items()}
+    final_family, _ = on_all["cv_select"]
     rows = {key: {**row_stats(photos, *fixed[key], refs), "cost_s": cost.get(FIXED[key][0], 0.0)} for key in FIXED}
     for f in held:
         rows[f"cv:{f}"] = {
             **row_stats(photos, *held[f], refs),
             "chosen_per_fold": chosen[f],
-            "on_all_44": f"{final_best} {final_family[final_best]}".strip() if f == "cv_select" else final_family[f],
-            "cost_s": round(cost.get(f, cost.get(final_best, 0.0)), 3),
+            "on_all_44": _on_all(on_all[f]) if f in selectors else final_family[f],
+            "cost_s": round(cost.get(f, cost.get(on_all[f][1] if f in selectors else f, 0.0)), 3),
         }
     return {
         "protocol": "benchmarks/photo_protocol.md (Round three)",
@@ -159,25 +219,41 @@ def cross_validate(raw: dict, families: dict[str, list[tuple[str, dict]]]) -> di
         "adopt": rows["cv:cv_select"]["paired"]["localize_photo_before"]["wins"]
         > rows["cv:cv_select"]["paired"]["localize_photo_before"]["losses"],
         "chosen_on_all_44": rows["cv:cv_select"]["on_all_44"],
+        "selection_criteria": {
+            "cv:cv_select": "hits at IoU 0.5",
+            "cv:cv_select_v2": "MaxBoxAccV2: IoU levels 0.3, 0.5 and 0.7 passed",
+        },
     }
+
+
+def _on_all(choice: tuple[dict[str, str], str]) -> str:
+    """'family setting' of a choice made on all photos."""
+    per_family, best = choice
+    return f"{best} {per_family[best]}".strip()
 
 
 def cv_table(cv: dict) -> str:
     lines = [
-        f"{cv['k']}-fold, {cv['n']} photos ({cv['n_small']} small); held-out hits [95% Wilson]",
-        "| row | all | small | large | mIoU | area ratio med / >2 / <0.5 | vs before W/L p | vs paper W/L p | s | chosen per fold |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"{cv['k']}-fold, {cv['n']} photos ({cv['n_small']} small); held-out hits [95% Wilson]; V2 = MaxBoxAccV2",
+        "| row | small | all | large | V2 all / small | mIoU | area ratio med / >2 / <0.5 | vs before W/L p | V2 vs before W/L p | vs paper W/L p | s | chosen per fold |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key, r in cv["rows"].items():
         cells = [
             f"{r[s]['hits']}/{r[s]['n']} [{r[s]['wilson95'][0]:.0%}-{r[s]['wilson95'][1]:.0%}]"
-            for s in ("all", "small", "large")
+            for s in ("small", "all", "large")
         ]
-        a = r["area_ratio"]
-        pb, pp = r["paired"]["localize_photo_before"], r["paired"]["paper_full"]
+        a, v2 = r["area_ratio"], r["maxboxacc_v2"]
+        pb, pp, vb = (
+            r["paired"]["localize_photo_before"],
+            r["paired"]["paper_full"],
+            v2["paired"]["localize_photo_before"],
+        )
         lines.append(
-            f"| {key} | {' | '.join(cells)} | {r['mean_iou']:.2f} | {a['median']:.2f} / {a['too_big']:.0%} / {a['too_small']:.0%} | "
-            f"{pb['wins']}/{pb['losses']} {pb['sign_test_p']:.2g} | {pp['wins']}/{pp['losses']} {pp['sign_test_p']:.2g} | "
+            f"| {key} | {' | '.join(cells)} | {v2['all']['levels']}/{v2['all']['of']} / {v2['small']['levels']}/{v2['small']['of']} | "
+            f"{r['mean_iou']:.2f} | {a['median']:.2f} / {a['too_big']:.0%} / {a['too_small']:.0%} | "
+            f"{pb['wins']}/{pb['losses']} {pb['sign_test_p']:.2g} | {vb['wins']}/{vb['losses']} {vb['sign_test_p']:.2g} | "
+            f"{pp['wins']}/{pp['losses']} {pp['sign_test_p']:.2g} | "
             f"{r['cost_s']:.2f} | {', '.join(r.get('chosen_per_fold', []))} |"
         )
     lines.append(f"cv_select on all 44: {cv['chosen_on_all_44']}; adopt: {cv['adopt']}")

@@ -258,6 +258,13 @@ def test_cross_validated_results_ship_and_read_as_measured() -> None:
     table = photo_eval.cv_table()
     assert "35/44 [66%-89%]" in table and "22/44 [36%-64%]" in table and "15/2 (p = 0.0023)" in table
     assert "centred box, side chosen on the training folds" in table
+    # MaxBoxAccV2 (IoU 0.3/0.5/0.7): the V2-chosen candidate passes 99 of 132 levels, localize_photo 96; a tie
+    v2, v2_before = cv["rows"]["cv:cv_select_v2"]["maxboxacc_v2"], before["maxboxacc_v2"]
+    assert (v2["all"]["levels"], v2_before["all"]["levels"], v2["all"]["of"]) == (99, 96, 132)
+    assert v2["paired"]["localize_photo_before"] == {"wins": 5, "losses": 2, "sign_test_p": 0.4531}
+    assert cv["rows"]["cv:cv_select_v2"]["chosen_per_fold"] == ["gradcam_tta frac 0.2"] * 4
+    assert "5/2 (p = 0.45)" in table and "chosen on 22 of these photos in round two" in table
+    assert table.splitlines()[1].split()[1:4] == ["small", "all", "large"]  # the unsaturated stratum leads
     with pytest.raises(ValueError, match="Unknown cross-validation row"):
         photo_eval.cv_table({"cv:magic": "x"})
 
