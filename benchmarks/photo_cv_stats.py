@@ -23,6 +23,7 @@ IOU_LEVELS = (0.3, 0.5, 0.7)  # MaxBoxAccV2 (Choe et al. 2020): box accuracy ave
 # cv_select's candidates (the protocol's amendment): the given classifier, at most 4 passes; the others are rows only
 SELECTABLE = ("gradcam", "gradcam16", "gradcam_layers", "gradcam_tta", "camcut448")
 OLD = ("gradcam", "frac 0.2")  # localize_photo before issue 33
+CAMCUT_CUTS = ("default", "paper")  # camcut448's settings: localize's DEFAULT GraphCut, the paper's cut (448 px)
 FIXED = {"localize_photo_before": OLD, "paper_full": ("paper_full", ""), "full": ("full", "")}
 
 
@@ -92,14 +93,16 @@ def best_setting(
     return min(names, key=key)
 
 
-def family_cost(photos: list[dict], family: str) -> float:
-    """Median seconds per photo of a family's maps (+ its cut), from the caching run (1 thread)."""
+def family_cost(photos: list[dict], family: str, setting: str = "") -> float:
+    """Median seconds per photo of a family's maps (+ its cut: `cut_s[family_setting]` if timed, else
+    `cut_s[family]`), from the caching run (1 thread)."""
     maps = {"fusion": ["gradcam", "smoothgrad"], "camcut448": ["gradcam"], "centred": [], "full": []}.get(
         family, [family]
     )
     if family == "paper_full":
         maps = ["ten_crop"]
-    return float(np.median([sum(p["map_s"][m] for m in maps) + p["cut_s"].get(family, 0.0) for p in photos]))
+    cut = lambda p: p["cut_s"].get(f"{family}_{setting}", p["cut_s"].get(family, 0.0))  # noqa: E731
+    return float(np.median([sum(p["map_s"][m] for m in maps) + cut(p) for p in photos]))
 
 
 def maxboxacc_v2(ious: np.ndarray, small: np.ndarray, refs: dict[str, np.ndarray]) -> dict:
@@ -165,12 +168,14 @@ def cross_validate(raw: dict, families: dict[str, list[tuple[str, dict]]]) -> di
     fold_of = folds(ids, [p["small"] for p in photos])
     fold = np.array([fold_of[i] for i in ids])
     names = {f: [s for s, _ in settings] for f, settings in families.items()}
-    names["camcut448"] = [""]
+    names["camcut448"] = list(CAMCUT_CUTS)
     names["centred"] = [f"s={s}" for s in SIDES]
     table = {f: {s: scores(photos, f, s) for s in ns} for f, ns in names.items()}
     fixed = {key: scores(photos, f, s) for key, (f, s) in FIXED.items()}
     refs = {"localize_photo_before": fixed["localize_photo_before"][0], "paper_full": fixed["paper_full"][0]}
-    cost = {f: family_cost(photos, f) for f in [*names, "paper_full"]}
+    everything = np.ones(len(photos), bool)
+    cost = {f: family_cost(photos, f, best_setting(table[f], names[f], everything)) for f in names}
+    cost["paper_full"] = family_cost(photos, "paper_full")
     candidates = [f for f in names if f in SELECTABLE]
 
     def choose(rows: np.ndarray, criterion: str = "iou50") -> tuple[dict[str, str], str]:

@@ -41,7 +41,8 @@ def raw_boxes(a_hits: set[int], b_hits: set[int], n: int = 44) -> dict:
         boxes = {
             "gradcam": gradcam,
             "centred": {f"s={s}": HIT for s in cvs.SIDES},
-            **{k: {"": MISS} for k in ("camcut448", "paper_full", "full")},
+            **{k: {"": MISS} for k in ("paper_full", "full")},
+            "camcut448": {c: MISS for c in cvs.CAMCUT_CUTS},
         }
         photos.append(
             {
@@ -112,7 +113,7 @@ def test_the_v2_selector_can_prefer_tighter_boxes_the_iou_0_5_selector_ignores()
                 "gradcam_tta": {"frac 0.2": tight},
                 "paper_full": {"": MISS},
                 "full": {"": MISS},
-                "camcut448": {"": MISS},
+                "camcut448": {c: MISS for c in cvs.CAMCUT_CUTS},
                 "centred": {f"s={s}": MISS for s in cvs.SIDES},
             },
             "map_s": {"gradcam": 0.1, "gradcam_tta": 1.0, "ten_crop": 1.0},
