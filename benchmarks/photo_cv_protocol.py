@@ -4,6 +4,7 @@
     python benchmarks/photo_cv_protocol.py boxes ../shared/photos/coco_val128     # every (family, setting) box, IoU
     python benchmarks/photo_cv_protocol.py pointing ../shared/photos/coco_val128  # all COCO128 pairs, 15 px and 0 px
     python benchmarks/photo_cv_protocol.py rescore ../shared/photos/coco_val128 --cache /tmp/fresh --only gradcam16
+    python benchmarks/photo_cv_protocol.py ranks ../shared/photos/coco_val128     # the explained class's rank
     python benchmarks/photo_cv_protocol.py summary                               # folds, choices, tables, JSON
 
 The protocol (folds, candidates, what is chosen on the training folds, the decision rule) is fixed in
@@ -38,6 +39,7 @@ from helpers.coco import read_coco, segmentation_mask  # noqa: E402
 from helpers.evaluation.masks import centre_hit, pointing_hit  # noqa: E402
 from helpers.methods import METHODS  # noqa: E402
 from helpers.photos import quantise_map  # noqa: E402
+from helpers.views import whole_image_scores  # noqa: E402
 
 HERE = Path(__file__).parent
 SPLITS = HERE / "photo_splits.json"
@@ -270,6 +272,22 @@ def run_pointing(args: argparse.Namespace) -> None:
 # Summary
 
 
+def run_ranks(args: argparse.Namespace) -> None:
+    """The rank of each pointing pair's explained class in Lite0's whole-image scores (0 = top 1): out/i33/ranks.json."""
+    pairs = [p for f in sorted(OUT.glob("pointing_*of*.json")) for p in json.loads(f.read_text())["pairs"]]
+    coco = read_coco(args.folder / "instances.json")
+    classifier = helpers.load_model(LITE0, device="cpu")
+    ranks = {}
+    for n, image_id in enumerate(sorted({p["id"] for p in pairs})):
+        with torch.no_grad():
+            scores = whole_image_scores(classifier, helpers.load_image(args.folder / coco[image_id].file_name))
+        order = torch.argsort(scores.flatten(), descending=True).tolist()
+        for p in (p for p in pairs if p["id"] == image_id):
+            ranks[f"{image_id}|{p['category']}"] = order.index(classifier.categories.index(p["target"]))
+        print(f"{n + 1:>3} {image_id:>4}", flush=True)
+    (OUT / "ranks.json").write_text(json.dumps(ranks))
+
+
 def run_summary(_args: argparse.Namespace) -> None:
     result = json.loads(RESULT_JSON.read_text())
     boxes_file, pointing_files = OUT / "boxes.json", sorted(OUT.glob("pointing_*of*.json"))
@@ -282,6 +300,10 @@ def run_summary(_args: argparse.Namespace) -> None:
         if len(parts) != int(pointing_files[0].stem.rsplit("of", 1)[1]):
             raise SystemExit(f"pointing: {len(parts)} parts in {OUT}, expected {pointing_files[0].stem}'s count.")
         raw = {**parts[0], "pairs": [p for part in parts for p in part["pairs"]]}
+        if (OUT / "ranks.json").is_file():  # the explained class's whole-image rank (`ranks`)
+            ranks = json.loads((OUT / "ranks.json").read_text())
+            for p in raw["pairs"]:
+                p["target_rank"] = ranks[f"{p['id']}|{p['category']}"]
         raw["load_average"] = [part["load_average"] for part in parts]
         chosen_ids = [r["id"] for r in all_photos(Path("."))]
         result["pointing_all"] = cvs.pointing_summary(raw, POINTING_MAPS, GRADIENT_MAPS, chosen_ids)
@@ -292,7 +314,7 @@ def run_summary(_args: argparse.Namespace) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("what", choices=("maps", "boxes", "rescore", "pointing", "summary"))
+    p.add_argument("what", choices=("maps", "boxes", "rescore", "pointing", "ranks", "summary"))
     p.add_argument("folder", nargs="?", type=Path, help="the COCO128 folder (../shared/photos/coco_val128)")
     p.add_argument("--cache", type=Path, default=Path("/tmp/i33cache"))
     p.add_argument("--only", nargs="+", default=[], help="rescore: the map families to recompute (e.g. gradcam16)")
@@ -309,7 +331,9 @@ def main() -> None:
         raise SystemExit(f"{args.what} needs the COCO128 folder, e.g. ../shared/photos/coco_val128")
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    {"maps": run_maps, "boxes": run_boxes, "rescore": run_rescore, "pointing": run_pointing}[args.what](args)
+    {"maps": run_maps, "boxes": run_boxes, "rescore": run_rescore, "pointing": run_pointing, "ranks": run_ranks}[
+        args.what
+    ](args)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ MASSES = (0.5, 0.6, 0.7, 0.8, 0.9)
 FUSION_WEIGHTS = (0.25, 0.5, 0.75)
 SIDES = tuple(round(0.3 + 0.1 * i, 1) for i in range(8))  # centred box: 0.3 ... 1.0 of each side
 SMALL_MASK = 0.10  # pointing: "small" = the category's mask covers < 10% of the frame
+SIZE_BANDS = (0.02, 0.10)  # pointing: mask share bands < 2%, 2-10%, >= 10% (where a lead over the centre sits)
+TOP_K = 5  # pointing: "recognised" = the explained class is in the model's whole-image top 5
 TOO_BIG, TOO_SMALL = 2.0, 0.5  # box area / true box area
 IOU_LEVELS = (0.3, 0.5, 0.7)  # MaxBoxAccV2 (Choe et al. 2020): box accuracy averaged over these IoU thresholds
 # cv_select's candidates (the protocol's amendment): the given classifier, at most 4 passes; the others are rows only
@@ -292,12 +294,18 @@ def pointing_summary(
     def col(key: str, suffix: str = "", sel: np.ndarray | None = None) -> list[bool]:
         return [p[f"{key}{suffix}"] for p, s in zip(pairs, np.ones(len(pairs), bool) if sel is None else sel) if s]
 
+    share = np.array([p["mask_fraction"] for p in pairs])
+    lo, hi = SIZE_BANDS
+    bands = {f"< {lo:.0%}": share < lo, f"{lo:.0%}-{hi:.0%}": (share >= lo) & (share < hi), f">= {hi:.0%}": share >= hi}
     tests = {}
-    for a, b in [("ten_crop", "centre"), ("ten_crop", "single"), *((m, "centre") for m in maps if m != "ten_crop")]:
+    comparisons = [("ten_crop", "centre"), ("ten_crop", "single"), *((m, "centre") for m in maps if m != "ten_crop")]
+    if {"gradcam_tta", "smoothgrad"} <= set(maps):
+        comparisons.append(("gradcam_tta", "smoothgrad"))  # the 4-pass CAM against the 8-pass recommended map
+    for a, b in comparisons:
         tests[f"{a} vs {b}"] = {
             tol: {
                 part: paired(col(a, suffix, sel), col(b, suffix, sel))
-                for part, sel in (("all", None), ("small", small), ("large", ~small))
+                for part, sel in (("all", None), ("small", small), ("large", ~small), *bands.items())
             }
             for tol, suffix in (("15px", ""), ("0px", "_0px"))
         }
@@ -310,6 +318,7 @@ def pointing_summary(
     return {
         "date": raw["date"],
         "model": raw["model"],
+        "by_recognition": by_recognition(pairs, keys),
         "n_pairs": len(pairs),
         "n_photos": len({p["id"] for p in pairs}),
         "n_small": int(small.sum()),
@@ -319,6 +328,28 @@ def pointing_summary(
         "paired": tests,
         "recommended_map": recommend_map(pairs, maps, gradient_maps, rows),
     }
+
+
+def by_recognition(pairs: list[dict], keys: Sequence[str]) -> dict | None:
+    """Hits (15 / 0 px) and paired tests against the centre, split by whether the explained class is in the model's
+    whole-image top 5 (`target_rank` < TOP_K): a map cannot point at an object the model does not see. None when the
+    pairs carry no rank."""
+    if not all("target_rank" in p for p in pairs):
+        return None
+    seen = np.array([p["target_rank"] < TOP_K for p in pairs])
+    out: dict = {"rule": f"the explained class in the model's whole-image top {TOP_K}"}
+    for part, sel in (("in_top5", seen), ("not_in_top5", ~seen)):
+        out[part] = {"n": int(sel.sum())}
+        for tol, suffix in (("15px", ""), ("0px", "_0px")):
+            centre = [p[f"centre{suffix}"] for p, s in zip(pairs, sel) if s]
+            out[part][tol] = {}
+            for key in keys:
+                hit = [p[f"{key}{suffix}"] for p, s in zip(pairs, sel) if s]
+                out[part][tol][key] = {
+                    **proportion(hit),
+                    **({} if key == "centre" else {"vs_centre": paired(hit, centre)}),
+                }
+    return out
 
 
 def recommend_map(pairs: list[dict], maps: dict[str, str], gradient_maps: Sequence[str], rows: dict) -> dict:

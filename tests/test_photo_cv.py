@@ -155,3 +155,38 @@ def test_the_recommended_map_is_a_gradient_map_only_if_it_beats_the_centre() -> 
     assert not rec["gradient_maps"]["beats_centre"]  # the gradient hits half as often as the centre
     assert rec["all_maps"]["chosen_per_fold"] == ["gradcam"] * 4 and rec["recommended"] == "gradcam"
     assert rec["all_maps"]["vs_centre_15px"] == {"wins": 20, "losses": 0, "sign_test_p": pytest.approx(0.0, abs=1e-5)}
+
+
+def pointing_pairs() -> list[dict]:
+    """40 pairs: the map hits only the recognised pairs (rank < 5), the centre only the even ones; 4 mask sizes."""
+    return [
+        {
+            "id": i,
+            "category": "c",
+            "mask_fraction": (0.01, 0.05, 0.2, 0.5)[i % 4],
+            "target_rank": i % 10,
+            **{f"{k}{s}": v for s in ("", "_0px") for k, v in (("centre", i % 2 == 0), ("smoothgrad", i % 10 < 5))},
+            **{f"{k}{s}": True for s in ("", "_0px") for k in ("ten_crop", "single", "gradcam_tta")},
+            **{f"{k}_s": 0.1 for k in ("ten_crop", "single", "smoothgrad", "gradcam_tta")},
+        }
+        for i in range(40)
+    ]
+
+
+def test_pointing_splits_by_recognition_and_size_band_and_compares_the_cam_with_smoothgrad() -> None:
+    pairs = pointing_pairs()
+    maps = {"single": "s", "ten_crop": "t", "smoothgrad": "sg", "gradcam_tta": "tta"}
+    s = cvs.pointing_summary({"date": "d", "model": "m", "pairs": pairs}, maps, ["single", "smoothgrad"])
+    rec = s["by_recognition"]
+    assert (rec["in_top5"]["n"], rec["not_in_top5"]["n"]) == (20, 20)
+    assert rec["in_top5"]["15px"]["smoothgrad"]["hits"] == 20 and rec["not_in_top5"]["15px"]["smoothgrad"]["hits"] == 0
+    assert rec["in_top5"]["15px"]["smoothgrad"]["vs_centre"]["wins"] == 8  # recognised and odd: ranks 1, 3
+    assert rec["not_in_top5"]["0px"]["smoothgrad"]["vs_centre"] == {"wins": 0, "losses": 8, "sign_test_p": 0.0078}
+    tta = s["paired"]["gradcam_tta vs smoothgrad"]["15px"]
+    assert (tta["all"]["wins"], tta["all"]["losses"]) == (20, 0)
+    bands = s["paired"]["ten_crop vs centre"]["0px"]
+    assert [bands[b]["wins"] for b in ("< 2%", "2%-10%", ">= 10%")] == [0, 10, 10]  # the odd pairs: 5% and 50% masks
+    unranked = [{k: v for k, v in p.items() if k != "target_rank"} for p in pairs]
+    assert (
+        cvs.pointing_summary({"date": "d", "model": "m", "pairs": unranked}, maps, ["single"])["by_recognition"] is None
+    )

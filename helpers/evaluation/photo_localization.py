@@ -320,6 +320,11 @@ CV_ROWS = {
 POINTING_ROWS = ("single", "ten_crop", "smoothgrad", "gradcam", "gradcam_tta", "centre")
 
 
+def _p(p: float) -> str:
+    """A stored p-value (rounded to 4 places) as text: 0.0 reads '< 0.0001'."""
+    return "< 0.0001" if p < 1e-4 else f"{p:.2g}"
+
+
 def _cell(v: dict) -> str:
     return f"{v['hits']}/{v['n']} [{v['wilson95'][0]:.0%}-{v['wilson95'][1]:.0%}]"
 
@@ -380,3 +385,26 @@ def pointing_table(tolerance: str = "15px") -> str:
             f"{r['label']:<{width}}" + "".join(f"{_cell(r[tolerance][p]):>18}" for p in ("all", "small", "large"))
         )
     return "\n".join(lines)
+
+
+def pointing_recognition_table(tolerance: str = "15px") -> str:
+    """The pointing game split by whether the explained class is in the model's whole-image top 5, each map against
+    the centre point pair by pair: a map cannot point at an object the model does not recognise."""
+    if tolerance not in ("15px", "0px"):
+        raise ValueError(f"tolerance must be '15px' or '0px'; got {tolerance!r}.")
+    s = photo_benchmark()["pointing_all"]
+    rec = s["by_recognition"]
+    width = max(len(s["maps"][k]["label"]) for k in POINTING_ROWS) + 2
+    parts = {"in_top5": "in the top 5", "not_in_top5": "not in the top 5"}
+    head = "".join(f"  {label + ' (n = ' + str(rec[part]['n']) + ')':<36}" for part, label in parts.items())
+    lines = [f"pointing game at {tolerance}, split by {rec['rule']}; hits [95% Wilson], W/L vs centre (sign test p)"]
+    lines.append(f"{'map':<{width}}{head}")
+    for key in POINTING_ROWS:
+        cells = ""
+        for part in parts:
+            r = rec[part][tolerance][key]
+            c = r.get("vs_centre")
+            versus = "" if c is None else f"{c['wins']}/{c['losses']} ({_p(c['sign_test_p'])})"
+            cells += f"{_cell(r):>20}  {versus:<16}"
+        lines.append(f"{s['maps'][key]['label']:<{width}}{cells}".rstrip())
+    return "\n".join(line.rstrip() for line in lines)
