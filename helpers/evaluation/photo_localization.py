@@ -362,7 +362,7 @@ def cv_table(rows: dict[str, str] | None = None) -> str:
         cells = "".join(f"{_cell(r[part]):>18}" for part in ("small", "all", "large"))
         lines.append(
             f"{label:<{width}}{cells}{_v2_cell(v2['all']):>18}{v2_paired:>19}{r['mean_iou']:>6.2f}"
-            f"{r['area_ratio']['median']:>8.2f}{paired:>20}"
+            f"{r['area_ratio']['median']:>8.2f}{paired:>20}".rstrip()
         )
     return "\n".join(lines)
 
