@@ -3,6 +3,8 @@
     python benchmarks/photo_cv_protocol.py maps ../shared/photos/coco_val128      # cache every map of the 44 photos
     python benchmarks/photo_cv_protocol.py boxes ../shared/photos/coco_val128     # every (family, setting) box, IoU
     python benchmarks/photo_cv_protocol.py pointing ../shared/photos/coco_val128  # all COCO128 pairs, 15 px and 0 px
+    python benchmarks/photo_cv_protocol.py rescore ../shared/photos/coco_val128 --cache /tmp/fresh --only gradcam16
+    python benchmarks/photo_cv_protocol.py ranks ../shared/photos/coco_val128     # the explained class's rank
     python benchmarks/photo_cv_protocol.py summary                               # folds, choices, tables, JSON
 
 The protocol (folds, candidates, what is chosen on the training folds, the decision rule) is fixed in
@@ -37,6 +39,7 @@ from helpers.coco import read_coco, segmentation_mask  # noqa: E402
 from helpers.evaluation.masks import centre_hit, pointing_hit  # noqa: E402
 from helpers.methods import METHODS  # noqa: E402
 from helpers.photos import quantise_map  # noqa: E402
+from helpers.views import whole_image_scores  # noqa: E402
 
 HERE = Path(__file__).parent
 SPLITS = HERE / "photo_splits.json"
@@ -62,6 +65,7 @@ POINTING_MAPS = {
     "gradcam_tta": "Grad-CAM, mirror + 2 sizes",
 }
 GRADIENT_MAPS = ("single", "ten_crop", "smoothgrad")
+CAMCUT_SIDE = 448  # camcut448: Grad-CAM seeding a GraphCut at this working size (DEFAULT or the paper's cut)
 ZERO_PX = 1  # pointing_hit is strict (d < tolerance): tolerance 1 px = the maximum lies inside the mask
 
 
@@ -149,10 +153,13 @@ def run_boxes(args: argparse.Namespace) -> None:
         paper = pl.paper_cut(image, maps["ten_crop"], None)
         paper_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        camcut = pl.default_cut(image, quantise_map(maps["gradcam"]), 448)
+        camcut = pl.default_cut(image, quantise_map(maps["gradcam"]), CAMCUT_SIDE)
         camcut_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        camcut_paper = pl.paper_cut(image, quantise_map(maps["gradcam"]), CAMCUT_SIDE)
+        camcut_paper_s = time.perf_counter() - t0
         boxes["paper_full"] = {"": list(paper)}
-        boxes["camcut448"] = {"": list(camcut)}
+        boxes["camcut448"] = {"default": list(camcut), "paper": list(camcut_paper)}
         boxes["full"] = {"": list(pl.full_box(image.shape))}
         rows.append(
             {
@@ -160,7 +167,11 @@ def run_boxes(args: argparse.Namespace) -> None:
                 "height": image.shape[0],
                 "width": image.shape[1],
                 "map_s": {k: round(v[1], 3) for k, v in raw.items()},
-                "cut_s": {"paper_full": round(paper_s, 3), "camcut448": round(camcut_s, 3)},
+                "cut_s": {
+                    "paper_full": round(paper_s, 3),
+                    "camcut448": round(camcut_s, 3),
+                    "camcut448_paper": round(camcut_paper_s, 3),
+                },
                 "boxes": boxes,
             }
         )
@@ -173,6 +184,41 @@ def run_boxes(args: argparse.Namespace) -> None:
         "photos": rows,
     }
     (OUT / "boxes.json").write_text(json.dumps(out))
+
+
+def rescore_camcut(cache: Path, models: dict, image: np.ndarray, photo: dict) -> None:
+    """camcut448 from a boxes.json of the DEFAULT cut only (key ''): keep it as 'default', add the paper's cut."""
+    cam = quantise_map(cached_map(cache, models, image, photo["id"], photo["category"], "gradcam")[0])
+    old = photo["boxes"]["camcut448"]
+    t0 = time.perf_counter()
+    paper = pl.paper_cut(image, cam, CAMCUT_SIDE)
+    photo["cut_s"]["camcut448_paper"] = round(time.perf_counter() - t0, 3)
+    photo["boxes"]["camcut448"] = {"default": old.get("default", old.get("")), "paper": list(paper)}
+
+
+def run_rescore(args: argparse.Namespace) -> None:
+    """Recompute the maps of the families in --only (a fresh --cache) and their boxes, keeping every other box of
+    out/i33/boxes.json: after a fix to one map (the stride-16 CAM's border), without redoing the GraphCuts."""
+    if not args.only:
+        raise SystemExit(f"rescore needs --only with families among {sorted(box_settings())}")
+    families = box_settings()
+    unknown = set(args.only) - set(families) - {"camcut448"}
+    if unknown or "fusion" in args.only:
+        raise SystemExit(f"rescore: unknown or derived family {sorted(unknown | ({'fusion'} & set(args.only)))}")
+    raw = json.loads((OUT / "boxes.json").read_text())
+    by_id = {r["id"]: r for r in all_photos(args.folder)}
+    models: dict = {}
+    for n, p in enumerate(raw["photos"]):
+        image = helpers.load_image(by_id[p["id"]]["path"])
+        if "camcut448" in args.only:
+            rescore_camcut(args.cache, models, image, p)
+        for kind in (k for k in args.only if k != "camcut448"):
+            m, seconds, _ = cached_map(args.cache, models, image, p["id"], p["category"], kind)
+            p["boxes"][kind] = {name: list(setting_box(image, {kind: m}, s)) for name, s in families[kind]}
+            p["map_s"][kind] = round(seconds, 3)
+        print(f"{n + 1:>3}/{len(raw['photos'])} {p['id']:>4} rescored {', '.join(args.only)}", flush=True)
+    raw.setdefault("rescored", {}).update({k: datetime.date.today().isoformat() for k in args.only})
+    (OUT / "boxes.json").write_text(json.dumps(raw))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -226,6 +272,22 @@ def run_pointing(args: argparse.Namespace) -> None:
 # Summary
 
 
+def run_ranks(args: argparse.Namespace) -> None:
+    """The rank of each pointing pair's explained class in Lite0's whole-image scores (0 = top 1): out/i33/ranks.json."""
+    pairs = [p for f in sorted(OUT.glob("pointing_*of*.json")) for p in json.loads(f.read_text())["pairs"]]
+    coco = read_coco(args.folder / "instances.json")
+    classifier = helpers.load_model(LITE0, device="cpu")
+    ranks = {}
+    for n, image_id in enumerate(sorted({p["id"] for p in pairs})):
+        with torch.no_grad():
+            scores = whole_image_scores(classifier, helpers.load_image(args.folder / coco[image_id].file_name))
+        order = torch.argsort(scores.flatten(), descending=True).tolist()
+        for p in (p for p in pairs if p["id"] == image_id):
+            ranks[f"{image_id}|{p['category']}"] = order.index(classifier.categories.index(p["target"]))
+        print(f"{n + 1:>3} {image_id:>4}", flush=True)
+    (OUT / "ranks.json").write_text(json.dumps(ranks))
+
+
 def run_summary(_args: argparse.Namespace) -> None:
     result = json.loads(RESULT_JSON.read_text())
     boxes_file, pointing_files = OUT / "boxes.json", sorted(OUT.glob("pointing_*of*.json"))
@@ -238,6 +300,10 @@ def run_summary(_args: argparse.Namespace) -> None:
         if len(parts) != int(pointing_files[0].stem.rsplit("of", 1)[1]):
             raise SystemExit(f"pointing: {len(parts)} parts in {OUT}, expected {pointing_files[0].stem}'s count.")
         raw = {**parts[0], "pairs": [p for part in parts for p in part["pairs"]]}
+        if (OUT / "ranks.json").is_file():  # the explained class's whole-image rank (`ranks`)
+            ranks = json.loads((OUT / "ranks.json").read_text())
+            for p in raw["pairs"]:
+                p["target_rank"] = ranks[f"{p['id']}|{p['category']}"]
         raw["load_average"] = [part["load_average"] for part in parts]
         chosen_ids = [r["id"] for r in all_photos(Path("."))]
         result["pointing_all"] = cvs.pointing_summary(raw, POINTING_MAPS, GRADIENT_MAPS, chosen_ids)
@@ -248,9 +314,10 @@ def run_summary(_args: argparse.Namespace) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("what", choices=("maps", "boxes", "pointing", "summary"))
+    p.add_argument("what", choices=("maps", "boxes", "rescore", "pointing", "ranks", "summary"))
     p.add_argument("folder", nargs="?", type=Path, help="the COCO128 folder (../shared/photos/coco_val128)")
     p.add_argument("--cache", type=Path, default=Path("/tmp/i33cache"))
+    p.add_argument("--only", nargs="+", default=[], help="rescore: the map families to recompute (e.g. gradcam16)")
     p.add_argument(
         "--part",
         type=lambda v: tuple(int(x) for x in v.split("/")),
@@ -264,7 +331,9 @@ def main() -> None:
         raise SystemExit(f"{args.what} needs the COCO128 folder, e.g. ../shared/photos/coco_val128")
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    {"maps": run_maps, "boxes": run_boxes, "pointing": run_pointing}[args.what](args)
+    {"maps": run_maps, "boxes": run_boxes, "rescore": run_rescore, "pointing": run_pointing, "ranks": run_ranks}[
+        args.what
+    ](args)
 
 
 if __name__ == "__main__":

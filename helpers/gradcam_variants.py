@@ -4,7 +4,9 @@ Grad-CAM of the last block of a 224 px EfficientNet-Lite0 is a 7 x 7 grid: upsam
 objects. The variants here attack that, each an image rule of the `helpers.methods` registry (uint8 image -> (H, W)):
 
 - `gradcam_at_stride(classifier, image, target, stride=16)`: Grad-CAM of the last block whose output is 1/stride of
-  the input (Lite0: block 10, 14 x 14 at 224 px), found from the model's own shapes (`layer_at_stride`);
+  the input (Lite0: block 10, 14 x 14 at 224 px), found from the model's own shapes (`layer_at_stride`). Its outer
+  ring of cells sees the zero padding and often holds the map's maximum (a border artefact), so each border cell
+  takes its inner neighbour's value before upsampling (`replicate_border`; an object at the edge keeps its weight);
 - `gradcam_layers`: the mean of the last block's and the stride-16 block's Grad-CAM, each scaled to maximum 1;
 - `gradcam_tta`: Grad-CAM averaged over the photo and its mirror image at two input sizes (test-time augmentation).
 
@@ -17,6 +19,7 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .attribution import grad_cam
@@ -27,6 +30,7 @@ from .targets import TargetSpec, image_target
 from .views import image_tensor, input_scores, whole_image_input
 
 FINE_STRIDE = 16  # the finer layer: one stride below the last block's 32
+FINE_BORDER = 1  # cells of the stride-16 CAM's outer ring replaced by their inner neighbours (the padding artefact)
 TTA_SIDES = (224, 320)  # shorter sides of the test-time averaging (224: the model's own size)
 
 
@@ -76,10 +80,26 @@ def layer_at_stride(classifier: Classifier, x: torch.Tensor, stride: int) -> str
     return names[-1]
 
 
-def _cam_on(classifier: Classifier, x: torch.Tensor, cls: int, layer: str | None, hw: tuple[int, int]) -> np.ndarray:
-    """Grad-CAM of class `cls` on the model input `x` (layer None: the last block), at (H, W), maximum 1."""
-    cam = grad_cam(classifier, x, cls, layer=layer)[0].detach().cpu().numpy()
-    return _scaled(resize_map(cam, *hw))
+def replicate_border(cam: torch.Tensor, cells: int) -> torch.Tensor:
+    """A (N, h, w) grid whose outer `cells` rings copy the nearest inner cell: drops a padding artefact, keeps edges."""
+    check_positive_int("cells", cells, minimum=0)
+    if cells == 0:
+        return cam
+    h, w = cam.shape[-2:]
+    if h <= 2 * cells or w <= 2 * cells:
+        raise ValueError(f"A {h} x {w} CAM has no inner cells once {cells} border ring(s) are dropped.")
+    inner = cam[..., cells : h - cells, cells : w - cells]
+    return F.pad(inner[:, None], (cells, cells, cells, cells), mode="replicate")[:, 0]
+
+
+def _cam_on(
+    classifier: Classifier, x: torch.Tensor, cls: int, layer: str | None, hw: tuple[int, int], border: int = 0
+) -> np.ndarray:
+    """Grad-CAM of class `cls` on the model input `x` (layer None: the last block), border rings replicated from the
+    inside (`replicate_border`), upsampled to the input and resized to (H, W), maximum 1."""
+    cam = replicate_border(grad_cam(classifier, x, cls, layer=layer, upsample=False), border)
+    cam = F.interpolate(cam[:, None], size=x.shape[-2:], mode="bilinear", align_corners=False)
+    return _scaled(resize_map(cam[0, 0].detach().cpu().numpy(), *hw))
 
 
 def _prepare(classifier: object, image: np.ndarray, target: TargetSpec, function: str):
@@ -92,9 +112,10 @@ def _prepare(classifier: object, image: np.ndarray, target: TargetSpec, function
 def gradcam_at_stride(
     classifier: Classifier, image: np.ndarray, target: TargetSpec = None, *, stride: int = FINE_STRIDE
 ) -> np.ndarray:
-    """Grad-CAM of the last block at 1/`stride` of the input (finer than the last block), whole image, (H, W), max 1."""
+    """Grad-CAM of the last block at 1/`stride` of the input (finer than the last block), its outer ring replicated
+    from the inside (`FINE_BORDER`: the padding artefact), whole image, (H, W), max 1."""
     classifier, x, cls = _prepare(classifier, image, target, "gradcam_at_stride")
-    return _cam_on(classifier, x, cls, layer_at_stride(classifier, x, stride), image.shape[:2])
+    return _cam_on(classifier, x, cls, layer_at_stride(classifier, x, stride), image.shape[:2], FINE_BORDER)
 
 
 def gradcam_layers(classifier: Classifier, image: np.ndarray, target: TargetSpec = None) -> np.ndarray:
@@ -102,7 +123,7 @@ def gradcam_layers(classifier: Classifier, image: np.ndarray, target: TargetSpec
     classifier, x, cls = _prepare(classifier, image, target, "gradcam_layers")
     hw = image.shape[:2]
     fine = layer_at_stride(classifier, x, FINE_STRIDE)
-    return (_cam_on(classifier, x, cls, None, hw) + _cam_on(classifier, x, cls, fine, hw)) / 2
+    return (_cam_on(classifier, x, cls, None, hw) + _cam_on(classifier, x, cls, fine, hw, FINE_BORDER)) / 2
 
 
 def gradcam_tta(

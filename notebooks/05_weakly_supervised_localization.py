@@ -522,8 +522,9 @@ claim("at the paper's 95% foreground quantile, accuracy rises with the backgroun
 #
 # COCO photos with one dominant object, in **4-fold cross-validation** (`benchmarks/photo_protocol.md`): each choice
 # beyond the paper is made on three folds, scored on the fourth. The **paper's pipeline** (`localize_photo_paper`)
-# against **`localize_photo`** (Grad-CAM, largest component above `helpers.cam.CAM_THRESHOLD` of its maximum), the
-# best other candidate, and two photo-blind boxes (Lite0):
+# against **`localize_photo`** (Grad-CAM, largest component above `helpers.cam.CAM_THRESHOLD` of its maximum,
+# picked on half of these photos), the best other candidate (by hits or by MaxBoxAccV2, Choe et al. 2020),
+# and two photo-blind boxes (Lite0):
 
 # %% tags=["photo"]
 # NBVAL_CHECK_OUTPUT
@@ -532,28 +533,42 @@ from helpers.evaluation import photo_localization as photo_eval
 cv = photo_eval.photo_benchmark()["cv"]
 print(photo_eval.cv_table())
 rows = cv["rows"]
-before, paper, centred, chosen = (rows[k] for k in ("localize_photo_before", "paper_full", "cv:centred", "cv:cv_select"))
+before, paper, centred, chosen, chosen_v2 = (
+    rows[k] for k in ("localize_photo_before", "paper_full", "cv:centred", "cv:cv_select", "cv:cv_select_v2"))
 print("centred box, side chosen on the training folds:", ", ".join(centred["chosen_per_fold"]))
-print("best candidate chosen on the training folds:", ", ".join(chosen["chosen_per_fold"]))
+print("best candidate chosen on the training folds by hits at IoU 0.5:", ", ".join(chosen["chosen_per_fold"]))
+print("best candidate chosen on the training folds by MaxBoxAccV2:", ", ".join(chosen_v2["chosen_per_fold"]))
+v2, v2_before = chosen_v2["maxboxacc_v2"]["all"], before["maxboxacc_v2"]["all"]
+print(f"MaxBoxAccV2: IoU levels passed, of {v2['of']}: the V2 choice {v2['levels']}, localize_photo {v2_before['levels']}")
 for name, r in (("localize_photo", before), ("the paper's pipeline", paper)):
     a = r["area_ratio"]
     print(f"{name}: box area / true box area, median {a['median']:.2f}; too big (> 2x) {a['too_big']:.0%}, "
           f"too small (< 0.5x) {a['too_small']:.0%} of {cv['n']} photos")
 vs_paper, vs_centred = before["paired"]["paper_full"], centred["paired"]["paper_full"]
-vs_before = chosen["paired"]["localize_photo_before"]
-# a paired lead counts only if the exact sign test on the discordant photos gives p < 0.05 (the conventional level)
+vs_before, vs_before_v2 = chosen["paired"]["localize_photo_before"], chosen_v2["maxboxacc_v2"]["paired"]["localize_photo_before"]
+
+
+def beyond_chance(t):
+    """A paired lead counts only if the exact sign test on the discordant photos gives p < 0.05 (the conventional level)."""
+    return t["wins"] > t["losses"] and t["sign_test_p"] < 0.05
+
+
 claim("localize_photo hits more photos than the paper's pipeline, pair by pair beyond chance (sign test p < 0.05)",
-      vs_paper["wins"] > vs_paper["losses"] and vs_paper["sign_test_p"] < 0.05)
-claim("the centred box, its side chosen on the training folds, hits more photos than the paper's pipeline",
-      centred["all"]["hits"] > paper["all"]["hits"])
-claim("no candidate chosen on the training folds beats localize_photo on the held-out photos (paired)",
-      vs_before["wins"] <= vs_before["losses"])
+      beyond_chance(vs_paper))
+claim("the centred box, its side chosen on the training folds, hits more photos than the paper's pipeline, but pair by "
+      f"pair not beyond chance ({vs_centred['wins']}/{vs_centred['losses']}, p = {vs_centred['sign_test_p']:.2f})",
+      centred["all"]["hits"] > paper["all"]["hits"] and not beyond_chance(vs_centred))
+flip = lambda t: {**t, "wins": t["losses"], "losses": t["wins"]}  # noqa: E731  (localize_photo's side of the test)
+claim("the candidates chosen on the training folds tie with localize_photo on the held-out photos: no paired lead beyond "
+      f"chance either way, by hits at IoU 0.5 (p = {vs_before['sign_test_p']:.2f}) or by MaxBoxAccV2 levels "
+      f"(p = {vs_before_v2['sign_test_p']:.2f})",
+      not any(beyond_chance(t) or beyond_chance(flip(t)) for t in (vs_before, vs_before_v2)))
 claim("localize_photo hits more small objects than the paper's pipeline", before["small"]["hits"] > paper["small"]["hits"]);
 
 # %% [markdown]
-# *What you should see:* `localize_photo` beats the paper's pipeline photo by photo, and even a centred box (its side
-# chosen on the training folds) hits more photos than the paper's pipeline. No other candidate beats `localize_photo`;
-# small objects stay its weak point.
+# *What you should see:* `localize_photo` beats the paper's pipeline photo by photo; a centred box hits more photos
+# than it, not beyond chance. The other candidates tie with `localize_photo`; small objects stay
+# hard.
 #
 # Both pipelines, live, on four photos. Two are kept as lessons in **class/box mismatch**: on grace_hopper the class is
 # 'military uniform' while the truth box is the whole person; on coco_309 the teddy bear is a small share of the frame
@@ -738,9 +753,9 @@ print(ex.Q3.check("?"))   # your answer: "a", "b" or "c"
 # 2. The raw-gradient seeds are noisy; they work as colour statistics, not as labels.
 # 3. Where colour separates the object, no network is needed. Beside a same-coloured region at least its size, the
 #    saliency still finds the object (keep the most salient component); the largest-component step throws that away.
-# 4. On photos, scored on held-out folds, a Grad-CAM box hits more objects than the paper's pipeline at a fraction of
-#    the cost, and the paper's pipeline does no better than the full-image box or a centred box: always print the
-#    trivial baselines.
+# 4. On photos a Grad-CAM box hits more objects than the paper's pipeline at a fraction of the cost (the
+#    cross-validated candidates tie with it), and the paper's pipeline does no better than the full-image box or a
+#    centred box: always print the trivial baselines.
 #
 # ## Going further
 #

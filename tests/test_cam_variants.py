@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import helpers
 from helpers import cam, gradcam_variants, methods
+from helpers.attribution import grad_cam
+from helpers.geometry import resize_map
 from helpers.views import whole_image_input
 
 
@@ -82,6 +85,32 @@ def test_the_variants_are_registered_image_sized_and_finer(lite0) -> None:
     scaled = lambda m: m / m.max()  # noqa: E731
     np.testing.assert_allclose(both, (scaled(coarse) + scaled(fine)) / 2, atol=1e-5)
     np.testing.assert_array_equal(image, before)
+
+
+def test_replicate_border_drops_a_peak_on_the_outer_ring_and_keeps_the_inside() -> None:
+    """The stride-16 CAM's padding artefact: a maximum on the outer ring gives way to the inner cells' values."""
+    cam = torch.zeros(1, 6, 6)
+    cam[0, 0, 3] = 9.0  # the artefact: a peak on the top row
+    cam[0, 2, 3] = 1.0  # the object, inside
+    before = cam.clone()
+    out = gradcam_variants.replicate_border(cam, 1)
+    torch.testing.assert_close(cam, before)  # the input is not mutated
+    assert out.shape == cam.shape and float(out.max()) == 1.0
+    torch.testing.assert_close(out[0, 1:5, 1:5], cam[0, 1:5, 1:5])
+    assert float(out[0, 0, 3]) == float(cam[0, 1, 3]) and float(out[0, 0, 0]) == float(cam[0, 1, 1])
+    torch.testing.assert_close(gradcam_variants.replicate_border(cam, 0), cam)
+    with pytest.raises(ValueError, match="no inner cells"):
+        gradcam_variants.replicate_border(torch.zeros(1, 2, 2), 1)
+
+
+def test_the_fine_cam_is_its_grid_with_the_border_replicated_then_upsampled(lite0) -> None:
+    image = helpers.load_image("coffee")
+    x = whole_image_input(lite0, image)
+    raw = grad_cam(lite0, x, "espresso", layer="_blocks.10", upsample=False)
+    grid = gradcam_variants.replicate_border(raw, gradcam_variants.FINE_BORDER)
+    up = torch.nn.functional.interpolate(grid[:, None], size=x.shape[-2:], mode="bilinear", align_corners=False)
+    want = resize_map(up[0, 0].numpy(), *image.shape[:2])
+    np.testing.assert_allclose(methods.METHODS["gradcam16"](lite0, image, "espresso"), want / want.max(), atol=1e-5)
 
 
 def test_test_time_averaging_is_mirror_symmetric_on_a_mirror_symmetric_image(lite0) -> None:

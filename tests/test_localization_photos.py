@@ -258,6 +258,13 @@ def test_cross_validated_results_ship_and_read_as_measured() -> None:
     table = photo_eval.cv_table()
     assert "35/44 [66%-89%]" in table and "22/44 [36%-64%]" in table and "15/2 (p = 0.0023)" in table
     assert "centred box, side chosen on the training folds" in table
+    # MaxBoxAccV2 (IoU 0.3/0.5/0.7): the V2-chosen candidate passes 99 of 132 levels, localize_photo 96; a tie
+    v2, v2_before = cv["rows"]["cv:cv_select_v2"]["maxboxacc_v2"], before["maxboxacc_v2"]
+    assert (v2["all"]["levels"], v2_before["all"]["levels"], v2["all"]["of"]) == (99, 96, 132)
+    assert v2["paired"]["localize_photo_before"] == {"wins": 5, "losses": 2, "sign_test_p": 0.4531}
+    assert cv["rows"]["cv:cv_select_v2"]["chosen_per_fold"] == ["gradcam_tta frac 0.2"] * 4
+    assert "5/2 (p = 0.45)" in table and "chosen on 22 of these photos in round two" in table
+    assert table.splitlines()[1].split()[1:4] == ["small", "all", "large"]  # the unsaturated stratum leads
     with pytest.raises(ValueError, match="Unknown cross-validation row"):
         photo_eval.cv_table({"cv:magic": "x"})
 
@@ -343,3 +350,27 @@ def test_ilsvrc_command_runs_the_photo_pipeline_on_two_photos(tmp_path, lite0, c
     )
     assert code == 0
     assert f"top-5 localization error {100 * result.localization_error:.1f}%" in capsys.readouterr().out
+
+
+def test_pointing_split_by_recognition_reads_as_measured() -> None:
+    """Issue 33 review: 153 of 237 pairs explain a class outside Lite0's top 5; the split is stored and printed."""
+    s = photo_eval.photo_benchmark()["pointing_all"]
+    rec = s["by_recognition"]
+    assert (rec["in_top5"]["n"], rec["not_in_top5"]["n"]) == (84, 153)
+    seen = rec["in_top5"]["15px"]
+    assert [seen[k]["vs_centre"]["wins"] for k in ("ten_crop", "smoothgrad", "gradcam")] == [18, 24, 21]
+    assert [seen[k]["vs_centre"]["losses"] for k in ("ten_crop", "smoothgrad", "gradcam")] == [12, 4, 4]
+    tta = s["paired"]["gradcam_tta vs smoothgrad"]
+    assert (tta["15px"]["all"]["wins"], tta["15px"]["all"]["losses"], tta["0px"]["all"]["wins"]) == (35, 20, 34)
+    bands = s["paired"]["ten_crop vs centre"]["15px"]
+    assert (bands["2%-10%"]["wins"], bands["2%-10%"]["losses"], bands["< 2%"]["wins"], bands["< 2%"]["losses"]) == (
+        19,
+        6,
+        8,
+        6,
+    )
+    table = photo_eval.pointing_recognition_table()
+    assert "in the top 5 (n = 84)" in table and "24/4 (0.0002)" in table
+    assert "27/3 (< 0.0001)" in photo_eval.pointing_recognition_table("0px")  # a stored p of 0.0 is not printed as 0
+    with pytest.raises(ValueError, match="tolerance must be"):
+        photo_eval.pointing_recognition_table("3px")

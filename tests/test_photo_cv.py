@@ -41,7 +41,8 @@ def raw_boxes(a_hits: set[int], b_hits: set[int], n: int = 44) -> dict:
         boxes = {
             "gradcam": gradcam,
             "centred": {f"s={s}": HIT for s in cvs.SIDES},
-            **{k: {"": MISS} for k in ("camcut448", "paper_full", "full")},
+            **{k: {"": MISS} for k in ("paper_full", "full")},
+            "camcut448": {c: MISS for c in cvs.CAMCUT_CUTS},
         }
         photos.append(
             {
@@ -85,6 +86,53 @@ def test_area_ratio_says_too_big_and_too_small() -> None:
     }
 
 
+def test_maxboxacc_v2_averages_the_hit_rate_over_iou_0_3_0_5_0_7() -> None:
+    """MaxBoxAccV2 (Choe et al. 2020): a box of IoU 0.4 earns one level of three, 0.6 two, 0.8 three."""
+    ious = np.array([0.4, 0.6, 0.8, 0.1])
+    np.testing.assert_array_equal(cvs.levels_passed(ious), [1, 2, 3, 0])
+    v2 = cvs.maxboxacc_v2(ious, np.array([True, True, False, False]), {"ref": np.array([0.55, 0.55, 0.55, 0.55])})
+    assert (v2["all"]["levels"], v2["all"]["of"], v2["all"]["score"]) == (6, 12, 0.5)
+    assert (v2["small"]["levels"], v2["large"]["levels"]) == (3, 3)
+    assert v2["all"]["bootstrap95"][0] <= 0.5 <= v2["all"]["bootstrap95"][1]
+    assert v2["paired"]["ref"]["wins"] == 1 and v2["paired"]["ref"]["losses"] == 2  # 0.8 beats 0.55; 0.4, 0.1 lose
+    with pytest.raises(ValueError, match="criterion must be"):
+        cvs.credit(ious, "iou75")
+
+
+def test_the_v2_selector_can_prefer_tighter_boxes_the_iou_0_5_selector_ignores() -> None:
+    """Both hit every photo at IoU 0.5 and one has the higher mean IoU; only V2 sees the other reach 0.7 everywhere."""
+    tight = [0, 0, 10, 14]  # IoU 0.714 on every photo
+    uneven = ([0, 0, 10, 14.5], TRUTH)  # IoU 0.690 or 1.0: the higher mean IoU, but under 0.7 on half the photos
+    photos = [
+        {
+            "id": i,
+            "small": i % 2 == 0,
+            "box": TRUTH,
+            "boxes": {
+                "gradcam": {"frac 0.2": uneven[i % 4 // 2]},
+                "gradcam_tta": {"frac 0.2": tight},
+                "paper_full": {"": MISS},
+                "full": {"": MISS},
+                "camcut448": {c: MISS for c in cvs.CAMCUT_CUTS},
+                "centred": {f"s={s}": MISS for s in cvs.SIDES},
+            },
+            "map_s": {"gradcam": 0.1, "gradcam_tta": 1.0, "ten_crop": 1.0},
+            "cut_s": {},
+        }
+        for i in range(44)
+    ]
+    raw = {"photos": photos, "date": "d", "threads": 1, "load_average": [0.0]}
+    cv = cvs.cross_validate(raw, {"gradcam": [("frac 0.2", {})], "gradcam_tta": [("frac 0.2", {})]})
+    assert cv["rows"]["cv:cv_select"]["chosen_per_fold"] == ["gradcam frac 0.2"] * 4  # a tie at 0.5: mean IoU
+    assert cv["rows"]["cv:cv_select_v2"]["chosen_per_fold"] == ["gradcam_tta frac 0.2"] * 4
+    v2 = cv["rows"]["cv:cv_select_v2"]["maxboxacc_v2"]
+    assert v2["all"]["score"] == 1.0 and v2["paired"]["localize_photo_before"] == {
+        "wins": 22,
+        "losses": 0,
+        "sign_test_p": 0.0,
+    }
+
+
 def test_the_recommended_map_is_a_gradient_map_only_if_it_beats_the_centre() -> None:
     pairs = []
     for i in range(40):
@@ -107,3 +155,38 @@ def test_the_recommended_map_is_a_gradient_map_only_if_it_beats_the_centre() -> 
     assert not rec["gradient_maps"]["beats_centre"]  # the gradient hits half as often as the centre
     assert rec["all_maps"]["chosen_per_fold"] == ["gradcam"] * 4 and rec["recommended"] == "gradcam"
     assert rec["all_maps"]["vs_centre_15px"] == {"wins": 20, "losses": 0, "sign_test_p": pytest.approx(0.0, abs=1e-5)}
+
+
+def pointing_pairs() -> list[dict]:
+    """40 pairs: the map hits only the recognised pairs (rank < 5), the centre only the even ones; 4 mask sizes."""
+    return [
+        {
+            "id": i,
+            "category": "c",
+            "mask_fraction": (0.01, 0.05, 0.2, 0.5)[i % 4],
+            "target_rank": i % 10,
+            **{f"{k}{s}": v for s in ("", "_0px") for k, v in (("centre", i % 2 == 0), ("smoothgrad", i % 10 < 5))},
+            **{f"{k}{s}": True for s in ("", "_0px") for k in ("ten_crop", "single", "gradcam_tta")},
+            **{f"{k}_s": 0.1 for k in ("ten_crop", "single", "smoothgrad", "gradcam_tta")},
+        }
+        for i in range(40)
+    ]
+
+
+def test_pointing_splits_by_recognition_and_size_band_and_compares_the_cam_with_smoothgrad() -> None:
+    pairs = pointing_pairs()
+    maps = {"single": "s", "ten_crop": "t", "smoothgrad": "sg", "gradcam_tta": "tta"}
+    s = cvs.pointing_summary({"date": "d", "model": "m", "pairs": pairs}, maps, ["single", "smoothgrad"])
+    rec = s["by_recognition"]
+    assert (rec["in_top5"]["n"], rec["not_in_top5"]["n"]) == (20, 20)
+    assert rec["in_top5"]["15px"]["smoothgrad"]["hits"] == 20 and rec["not_in_top5"]["15px"]["smoothgrad"]["hits"] == 0
+    assert rec["in_top5"]["15px"]["smoothgrad"]["vs_centre"]["wins"] == 8  # recognised and odd: ranks 1, 3
+    assert rec["not_in_top5"]["0px"]["smoothgrad"]["vs_centre"] == {"wins": 0, "losses": 8, "sign_test_p": 0.0078}
+    tta = s["paired"]["gradcam_tta vs smoothgrad"]["15px"]
+    assert (tta["all"]["wins"], tta["all"]["losses"]) == (20, 0)
+    bands = s["paired"]["ten_crop vs centre"]["0px"]
+    assert [bands[b]["wins"] for b in ("< 2%", "2%-10%", ">= 10%")] == [0, 10, 10]  # the odd pairs: 5% and 50% masks
+    unranked = [{k: v for k, v in p.items() if k != "target_rank"} for p in pairs]
+    assert (
+        cvs.pointing_summary({"date": "d", "model": "m", "pairs": unranked}, maps, ["single"])["by_recognition"] is None
+    )
