@@ -339,7 +339,7 @@ claim("rescaled by k, the P_c run is no settled ascent: its objective fell on so
 # %% [markdown]
 # ## The saliency view: maps of $S_c$ versus $P_c$ · 4 min
 #
-# The same identity applies to saliency maps (notebook 02). Writing out the $k = c$ term,
+# The same identity applies to saliency maps (the saliency notebook). Writing out the $k = c$ term,
 #
 # $$\frac{\partial P_c}{\partial I} = \underbrace{P_c (1 - P_c)}_{\to\, 0}\,\frac{\partial S_c}{\partial I} \;-\; P_c \sum_{k \neq c} \underbrace{P_k}_{\to\, 0}\,\frac{\partial S_k}{\partial I}.$$
 #
