@@ -385,7 +385,7 @@ hard_interval = {k: box_eval.accuracy_interval(int(np.sum(v >= 0.5)), len(v)) fo
 claim("the toy CNN still classifies most distractor images (the lower end of its 95% interval is above one half)", lo > 0.5)
 claim("the distractors hurt colour alone: the colour rule's (f) 95% interval here lies below its interval on the plain world",
       hard_interval["(f)"][1] < interval["(f)"][0])
-claim("size is no cue here: keeping the second-largest colour region (f2) does not beat keeping the largest (f) "
+claim("a smaller distractor is no longer the tell: keeping the second-largest colour region (f2) does not beat keeping the largest (f) "
       "(no significant win, two-sided sign test, 5% level)",
       not (second_vs_largest["wins"] > second_vs_largest["losses"] and second_vs_largest["p"] < 0.05))
 claim("saliency finds the object among the regions: keeping the most salient component beats keeping the largest, for the "
