@@ -7,7 +7,7 @@ component and its bounding box is the localization. `localize` runs it with Open
 (GMM colour models + graph cut): `localize(image, saliency, PAPER)` exactly as the paper, by default with
 beyond-the-paper settings tuned on the toy world (`DEFAULT`). `threshold_box` and `centred_box`
 are the baselines it is compared with, `grabcut_box` and `colour_box` the two that use no network at all (given a map, they box the
-component holding the most saliency instead of the largest: `most_salient_component`); `localize_boxes` localizes a stack of images.
+component with the highest mean saliency instead of the largest: `most_salient_component`); `localize_boxes` localizes a stack of images.
 
 Beyond the paper, elsewhere: the CAM protocol (`helpers.cam`: no colour models and no cut), which with
 Grad-CAM is the photo recipe of `helpers.photos.localize_photo`.
@@ -53,6 +53,9 @@ class Localization:
     box: Box  # (x0, y0, x1, y1) of `mask`, x1/y1 exclusive
     seeds: np.ndarray  # (H, W) int8: +1 foreground seed, -1 background seed, 0 unseeded
     segmentation: np.ndarray  # (H, W) bool: every pixel the graph cut labelled foreground
+
+
+MIN_CHOICE_AREA = 20  # px: below this a component is speckle (a few hot pixels), not a region that could hold a shape
 
 
 # ----------------------------------------------------------------------------------------------
@@ -173,20 +176,41 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
     return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
 
 
-def most_salient_component(mask: np.ndarray, saliency: np.ndarray | torch.Tensor) -> np.ndarray:
-    """The 8-connected component of a bool mask holding the most saliency (summed); all False if the mask is empty.
+def most_salient_component(
+    mask: np.ndarray, saliency: np.ndarray | torch.Tensor, *, min_area: int = MIN_CHOICE_AREA
+) -> np.ndarray:
+    """The 8-connected component of a bool mask with the highest mean saliency per pixel; all False if the mask is empty.
 
-    The alternative to `largest_component` when a region as large as the object shares its colour: the map, not the
-    size, then says which region is the class's.
+    The alternative to `largest_component` when a region as large as the object shares its colour. The mean, not the
+    sum: a summed map favours the larger region, so size would choose again; the mean asks where the map points.
+    Components under `min_area` px (speckle a few hot pixels could win) compete only when no component is that large.
     """
     sal = as_saliency(saliency)
     if sal.shape != mask.shape:
         raise ValueError(f"saliency {sal.shape} and mask {mask.shape} must have the same (H, W); resize the map first.")
-    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    check_positive_int("min_area", min_area)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n <= 1:
         return np.zeros(mask.shape, bool)
-    mass = np.bincount(labels.ravel(), weights=(sal - sal.min()).ravel().astype(np.float64), minlength=n)
-    return labels == 1 + int(np.argmax(mass[1:]))
+    area = stats[1:, cv2.CC_STAT_AREA]
+    mass = np.bincount(labels.ravel(), weights=(sal - sal.min()).ravel().astype(np.float64), minlength=n)[1:]
+    mean = np.where(area >= min_area, mass / area, -1.0) if (area >= min_area).any() else mass / area
+    return labels == 1 + int(np.argmax(mean))
+
+
+def second_largest_component(mask: np.ndarray) -> np.ndarray:
+    """The second-largest 8-connected component (the largest if it is alone): a size cue beyond "not the largest"."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros(mask.shape, bool)
+    order = np.argsort(-stats[1:, cv2.CC_STAT_AREA], kind="stable")
+    return labels == 1 + int(order[min(1, n - 2)])
+
+
+def edge_map(image: np.ndarray) -> np.ndarray:
+    """Sobel gradient magnitude of the grey image (H, W): a no-network map to choose a component with, as saliency does."""
+    grey = cv2.cvtColor(as_rgb_image(image), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
 
 
 def _pick_component(mask: np.ndarray, saliency: np.ndarray | torch.Tensor | None) -> np.ndarray:
@@ -392,7 +416,7 @@ def grabcut_box(
     """No-network baseline: GrabCut started from the rectangle `margin` px inside the border; the largest component's box.
 
     No saliency and no class: what colour and smoothness alone find when the object is somewhere inside the frame.
-    With `saliency` (a map of the image's size) the box is that of the component holding the most saliency instead:
+    With `saliency` (a map of the image's size) the box is that of the component with the highest mean saliency instead:
     the network then only chooses among the regions colour found.
     """
     img = as_rgb_image(image)
@@ -424,10 +448,17 @@ def colour_box(
     """No-network baseline: the box of the largest component of pixels whose colour is `distance` from every border colour.
 
     The rule a colour-only observer would use when objects differ in colour from the background (the full image if none does).
-    With `saliency` (a map of the image's size) the component holding the most saliency is boxed instead.
+    With `saliency` (a map of the image's size) the component with the highest mean saliency is boxed instead.
     """
+    _check_choice_map(saliency, as_rgb_image(image).shape[:2])
+    h, w = as_rgb_image(image).shape[:2]
+    kept = _pick_component(colour_mask(image, distance=distance), saliency)
+    return mask_box(kept) if kept.any() else (0, 0, w, h)
+
+
+def colour_mask(image: np.ndarray, *, distance: float = COLOUR_DISTANCE) -> np.ndarray:
+    """Bool (H, W): pixels whose colour is at least `distance` (RGB) from every border colour; `colour_box`'s regions."""
     img = as_rgb_image(image).astype(np.float32)
-    _check_choice_map(saliency, img.shape[:2])
     if not isinstance(distance, (int, float)) or isinstance(distance, bool) or distance <= 0:
         raise ValueError(f"distance must be a positive number (an RGB distance, 0-442); got {distance!r}.")
     h, w = img.shape[:2]
@@ -435,8 +466,7 @@ def colour_box(
         np.float32
     )
     d2 = ((img.reshape(-1, 1, 3) - border[None]) ** 2).sum(-1).min(1).reshape(h, w)
-    kept = _pick_component(d2 >= float(distance) ** 2, saliency)
-    return mask_box(kept) if kept.any() else (0, 0, w, h)
+    return d2 >= float(distance) ** 2
 
 
 def _check_choice_map(saliency: np.ndarray | torch.Tensor | None, image_hw: tuple[int, ...]) -> None:

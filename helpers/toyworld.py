@@ -78,9 +78,9 @@ _N_STROKES = (3, 7)  # distractor strokes per image, [lo, hi)
 _STROKE_ALPHA = (0.25, 0.5)  # strokes are blended, i.e. lower contrast than objects
 _CHUNK = 256  # images per vectorised chunk (part of the data definition: changing it changes the data)
 _SUBPIX_SHIFT = 4  # cv2.fillPoly fixed-point bits (1/16 px vertex precision)
-# distractors=True: an ellipse in the object's colour, area 1-1.5x the object's (counted in pixels, so size cannot
-# pick the object), aspect 1.6-2.4, >= 3 px away; where none fits, the object is drawn again (_OBJECT_TRIES times)
-_DISTRACTOR_AREA, _DISTRACTOR_ASPECT, _DISTRACTOR_GAP, _DISTRACTOR_TRIES = (1.0, 1.5), (1.6, 2.4), 3, 256
+# distractors=True: an ellipse in the object's colour, area 0.67-1.5x the object's in pixels, log-uniform (as often smaller
+# as larger, so size is no cue), aspect 1.6-2.4, >= 3 px away; where none fits, the object is drawn again (_OBJECT_TRIES)
+_DISTRACTOR_AREA, _DISTRACTOR_ASPECT, _DISTRACTOR_GAP, _DISTRACTOR_TRIES = (0.67, 1.5), (1.6, 2.4), 3, 256
 _OBJECT_TRIES = 64
 
 # Shape templates with circumradius 1, built from sqrt only (bit-stable everywhere).
@@ -252,13 +252,14 @@ def _box_from_mask(mask: np.ndarray) -> np.ndarray:
 
 
 def _distractor_mask(rng: np.random.Generator, obj: np.ndarray, grid: tuple[np.ndarray, ...]) -> np.ndarray | None:
-    """An elongated ellipse inside the image, 1-1.5x the object's pixel area, >= _DISTRACTOR_GAP px from it (None if none fits)."""
+    """An elongated ellipse inside the image, 0.67-1.5x the object's pixel area, >= _DISTRACTOR_GAP px from it (None if none fits)."""
     size, n_obj = obj.shape[0], float(obj.sum())
     radius = math.sqrt(n_obj / math.pi)  # radius of a disc of the object's area
     xs, ys = (g.astype(np.float64) for g in grid)
     keep_out = cv2.dilate(obj.astype(np.uint8), np.ones((2 * _DISTRACTOR_GAP + 1,) * 2, np.uint8)).astype(bool)
+    side = math.log(_DISTRACTOR_AREA[int(rng.random() < 0.5)])  # smaller or larger, even odds kept over the tries
     for _ in range(_DISTRACTOR_TRIES):
-        area, aspect = float(rng.uniform(*_DISTRACTOR_AREA)), float(rng.uniform(*_DISTRACTOR_ASPECT))
+        area, aspect = math.exp(side * rng.random()), float(rng.uniform(*_DISTRACTOR_ASPECT))
         a, b = radius * math.sqrt(area * aspect), radius * math.sqrt(area / aspect)
         c, s = _unit_vector(rng)
         hx, hy = math.sqrt((a * c) ** 2 + (b * s) ** 2), math.sqrt((a * s) ** 2 + (b * c) ** 2)  # half extents
@@ -304,7 +305,7 @@ def _draw_object(
 
 
 def generate(n: int, seed: int = 0, size: int = IMAGE_SIZE, *, distractors: bool = False) -> ToyDataset:
-    """n cluttered one-shape images, bit-identical per seed; `distractors=True` adds a blob in the object's colour, 1-1.5x its area."""
+    """n cluttered one-shape images, bit-identical per seed; `distractors=True` adds a blob in the object's colour, 0.67-1.5x its area."""
     if not isinstance(distractors, bool):
         raise TypeError(f"distractors must be True or False; got {distractors!r}.")
     check_positive_int("n", n)

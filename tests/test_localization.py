@@ -443,17 +443,45 @@ def test_the_most_salient_component_picks_the_object_the_largest_misses(baseline
     assert box_eval.iou(baseline(img, saliency=_map_on_object()), truth) >= 0.8
 
 
-def test_most_salient_component_sums_the_map_over_each_region() -> None:
-    mask = np.zeros((10, 10), bool)
-    mask[0:2, 0:2] = True  # small region, high saliency
-    mask[5:10, 5:10] = True  # large region, low saliency
-    sal = np.full((10, 10), 0.1, np.float32)
-    sal[0:2, 0:2] = 5.0
-    assert np.array_equal(loc.most_salient_component(mask, sal), np.pad(np.ones((2, 2), bool), ((0, 8), (0, 8))))
-    assert loc.largest_component(mask)[7, 7]
-    assert not loc.most_salient_component(np.zeros((10, 10), bool), sal).any()
+def test_most_salient_component_takes_the_mean_per_pixel_not_the_sum() -> None:
+    """A larger region with more summed saliency loses to a smaller one the map points at (higher mean)."""
+    mask = np.zeros((20, 20), bool)
+    mask[0:5, 0:5] = True  # 25 px, mean 2.0, sum 50
+    mask[10:20, 10:20] = True  # 100 px, mean 1.0, sum 100
+    sal = np.zeros((20, 20), np.float32)
+    sal[0:5, 0:5], sal[10:20, 10:20] = 2.0, 1.0
+    assert np.array_equal(loc.most_salient_component(mask, sal), np.pad(np.ones((5, 5), bool), ((0, 15), (0, 15))))
+    assert not loc.most_salient_component(np.zeros((20, 20), bool), sal).any()
     with pytest.raises(ValueError, match="same"):
         loc.most_salient_component(mask, sal[:5])
+
+
+def test_most_salient_component_ignores_speckle_unless_nothing_larger_exists() -> None:
+    """A 4-px hot spot does not win over a region of >= MIN_CHOICE_AREA px; alone with other speckle, it does."""
+    mask = np.zeros((20, 20), bool)
+    mask[0:2, 0:2] = True  # 4 px, very salient
+    mask[10:20, 10:20] = True  # 100 px, less salient
+    sal = np.full((20, 20), 0.1, np.float32)
+    sal[0:2, 0:2] = 5.0
+    assert loc.most_salient_component(mask, sal)[15, 15]
+    mask[10:20, 10:20] = False
+    mask[10:12, 10:12] = True  # now two specks
+    assert loc.most_salient_component(mask, sal)[0, 0]
+    with pytest.raises(ValueError, match="min_area"):
+        loc.most_salient_component(mask, sal, min_area=0)
+
+
+def test_second_largest_component_and_edge_map() -> None:
+    """The no-network choosers: the runner-up by size, and a Sobel map high on edges and zero on flat colour."""
+    mask = np.zeros((20, 20), bool)
+    mask[0:3, 0:3], mask[10:20, 10:20], mask[0:5, 12:17] = True, True, True  # 9, 100, 25 px
+    assert loc.second_largest_component(mask).sum() == 25 and loc.second_largest_component(mask)[0, 12]
+    assert loc.second_largest_component(np.pad(np.ones((2, 2), bool), 3)).sum() == 4  # alone: itself
+    assert not loc.second_largest_component(np.zeros((5, 5), bool)).any()
+    img = np.zeros((20, 20, 3), np.uint8)
+    img[:, 10:] = 200
+    edges = loc.edge_map(img)
+    assert edges.shape == (20, 20) and edges[:, 9:11].min() > 0 and edges[:, :5].max() == 0 and edges[:, 15:].max() == 0
 
 
 def test_a_choice_map_of_another_size_is_refused() -> None:
