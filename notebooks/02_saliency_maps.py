@@ -577,10 +577,10 @@ for name in comparisons:
     for tol in ("15px", "0px"):
         cells = [f"{part} {t['wins']}/{t['losses']} ({p_text(t['sign_test_p'])})" for part, t in paired_all[name][tol].items()]
         print(f"{name:<25} {tol:>4}, wins/losses: " + "; ".join(cells))
-split = paired_all["ten_crop vs centre, pairs of the 44 chosen photos / the others"]
-print(f"10-crop vs centre at 15 px on the pairs of the 44 one-object photos {split['chosen']['wins']}/{split['chosen']['losses']} "
-      f"({p_text(split['chosen']['sign_test_p'])}), on the other pairs {split['others']['wins']}/{split['others']['losses']} "
-      f"({p_text(split['others']['sign_test_p'])})")
+selection = paired_all["ten_crop vs centre, pairs of the 44 chosen photos / the others"]
+print(f"10-crop vs centre at 15 px on the pairs of the 44 one-object photos {selection['chosen']['wins']}/{selection['chosen']['losses']} "
+      f"({p_text(selection['chosen']['sign_test_p'])}), on the other pairs {selection['others']['wins']}/{selection['others']['losses']} "
+      f"({p_text(selection['others']['sign_test_p'])})")
 rec = pointing_all["recommended_map"]
 held = rec["gradient_maps"]
 print(f"photo_saliency's map, chosen on 3 of 4 folds of photos each time: {', '.join(held['chosen_per_fold'])}; held out "
@@ -608,7 +608,7 @@ claim(f"on the {pointing_all['by_recognition']['in_top5']['n']} pairs whose clas
       beyond_chance(seen["smoothgrad"]["vs_centre"]) and beyond_chance(seen["gradcam"]["vs_centre"])
       and not beyond_chance(seen["ten_crop"]["vs_centre"]))
 claim("on the pairs of the 44 one-object photos the 10-crop map does not beat the centre point, on the others it does",
-      not beyond_chance(split["chosen"]) and beyond_chance(split["others"]))
+      not beyond_chance(selection["chosen"]) and beyond_chance(selection["others"]))
 claim("photo_saliency's map (the one chosen on the training folds) beats the centre point on the held-out pairs, 15 px and 0 px",
       helpers.photos.PHOTO_METHOD == rec["recommended"]
       and beyond_chance(held["vs_centre_15px"]) and beyond_chance(held["vs_centre_0px"]))
