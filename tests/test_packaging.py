@@ -119,7 +119,8 @@ def _imported_modules(source: str) -> set[str]:
 def _third_party_distributions(sources: list[str]) -> dict[str, str]:
     """{distribution (normalised name): module} for the non-stdlib, non-course modules the sources import."""
     providers = importlib.metadata.packages_distributions()
-    local = {"helpers", "tests", "conftest", "browser_support"} | COLAB_ONLY
+    benchmark_scripts = {path.stem for path in (ROOT / "benchmarks").glob("*.py")}  # tests import them from benchmarks/
+    local = {"helpers", "tests", "conftest", "browser_support"} | COLAB_ONLY | benchmark_scripts
     modules = set().union(*map(_imported_modules, sources)) - set(sys.stdlib_module_names) - local
     found = {}
     for module in sorted(modules):
