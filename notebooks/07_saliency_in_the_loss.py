@@ -224,7 +224,7 @@ for condition in conditions:
 
 # %%
 swapped = {c: [hits[name]["swapped"].mean() for name in runs_of(c)] for c in conditions}
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(7.5, 5))
 means = [np.mean(swapped[f"lam{lam:g}"]) for lam in LAMBDAS]
 spread = np.array([[np.mean(swapped[f"lam{lam:g}"]) - min(swapped[f"lam{lam:g}"]), max(swapped[f"lam{lam:g}"]) - np.mean(swapped[f"lam{lam:g}"])] for lam in LAMBDAS]).T
 ax.errorbar(LAMBDAS, means, yerr=spread, marker="o", capsize=4, label="penalty on the decoy (mean, seed range)")
@@ -271,7 +271,7 @@ for annotated, what in ((fixed, "the decoy"), ("outside", "everything outside th
 BUDGETS = {1.0: fixed, 0.1: "budget0.1", 0.01: "budget0.01", 0.0: "plain"}
 for budget, condition in BUDGETS.items():
     print(f"{budget:>5.0%} annotated:", accuracy_row(condition, "swapped").split(":", 1)[1])
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(7.5, 5))
 xs = list(BUDGETS)
 ax.errorbar([100 * b for b in xs], [np.mean([hits[n]["swapped"].mean() for n in runs_of(c)]) for c in BUDGETS.values()],
             yerr=np.array([[np.mean(v) - min(v), max(v) - np.mean(v)] for v in ([hits[n]["swapped"].mean() for n in runs_of(c)] for c in BUDGETS.values())]).T,
