@@ -224,7 +224,7 @@ for condition in conditions:
 
 # %%
 swapped = {c: [hits[name]["swapped"].mean() for name in runs_of(c)] for c in conditions}
-fig, ax = plt.subplots(figsize=(7.5, 5))
+fig, ax = plt.subplots(figsize=(10.5, 6.5))
 means = [np.mean(swapped[f"lam{lam:g}"]) for lam in LAMBDAS]
 spread = np.array([[np.mean(swapped[f"lam{lam:g}"]) - min(swapped[f"lam{lam:g}"]), max(swapped[f"lam{lam:g}"]) - np.mean(swapped[f"lam{lam:g}"])] for lam in LAMBDAS]).T
 ax.errorbar(LAMBDAS, means, yerr=spread, marker="o", capsize=4, label="penalty on the decoy (mean, seed range)")
@@ -233,7 +233,7 @@ for c, style, colour in (("nodecoy", "--", "gray"), ("plain", ":", "gray"), ("ra
                label={"nodecoy": "no decoy in training", "plain": "plain (λ = 0)", "random": f"random annotation, λ = {LAM:g}",
                       "outside": f"outside the object annotated, λ = {LAM:g}"}[c])
 ax.set(xscale="log", xlabel="λ", ylabel="accuracy on decoy-swapped images", ylim=(0, 1))
-ax.legend(fontsize=8)
+ax.legend(fontsize=12)
 plt.show()
 
 # %%
@@ -271,7 +271,7 @@ for annotated, what in ((fixed, "the decoy"), ("outside", "everything outside th
 BUDGETS = {1.0: fixed, 0.1: "budget0.1", 0.01: "budget0.01", 0.0: "plain"}
 for budget, condition in BUDGETS.items():
     print(f"{budget:>5.0%} annotated:", accuracy_row(condition, "swapped").split(":", 1)[1])
-fig, ax = plt.subplots(figsize=(7.5, 5))
+fig, ax = plt.subplots(figsize=(10.5, 6.5))
 xs = list(BUDGETS)
 ax.errorbar([100 * b for b in xs], [np.mean([hits[n]["swapped"].mean() for n in runs_of(c)]) for c in BUDGETS.values()],
             yerr=np.array([[np.mean(v) - min(v), max(v) - np.mean(v)] for v in ([hits[n]["swapped"].mean() for n in runs_of(c)] for c in BUDGETS.values())]).T,
@@ -279,7 +279,7 @@ ax.errorbar([100 * b for b in xs], [np.mean([hits[n]["swapped"].mean() for n in 
 ax.axhline(np.mean(swapped["nodecoy"]), linestyle="--", color="gray", label="no decoy in training")
 ax.set(xscale="symlog", xlabel="annotated training images (%)", ylabel="accuracy on decoy-swapped images", ylim=(0, 1),
        xlim=(-0.3, 150), xticks=[0, 1, 10, 100], xticklabels=["0", "1", "10", "100"])
-ax.legend(fontsize=8)
+ax.legend(fontsize=12)
 plt.show()
 
 # %%
@@ -307,7 +307,7 @@ for condition in ("nodecoy", "plain", *[f"lam{lam:g}" for lam in LAMBDAS], "rand
 axes[0].set(xlabel="epoch", ylabel="training cross-entropy", title="seed 0")
 axes[1].set(xlabel="epoch", ylabel="penalty (batch mean)", yscale="symlog", title="seed 0")
 axes[2].set(xlabel="epoch", ylabel="held-out swapped accuracy", title="seed 0", ylim=(0, 1))
-axes[0].legend(fontsize=8)
+axes[0].legend(fontsize=12)
 plt.show()
 
 # %% [markdown]
