@@ -26,7 +26,9 @@ __all__ = [
     "SHORTCUT_SIZE",
     "DecoyDataset",
     "decoy_side",
+    "dilate_mask",
     "generate_decoy",
+    "other_corner_annotation",
     "random_annotation",
 ]
 
@@ -81,6 +83,18 @@ def _corner_squares(size: int, side: int) -> list[np.ndarray]:
     return squares
 
 
+def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """(H, W) bool mask grown by `pixels` in every direction (a square neighbourhood), as bool."""
+    check_positive_int("pixels", pixels, minimum=0)
+    return cv2.dilate(np.asarray(mask, np.uint8), np.ones((2 * int(pixels) + 1,) * 2, np.uint8)).astype(bool)
+
+
+def _free_corners(mask: np.ndarray, squares: list[np.ndarray]) -> list[int]:
+    """Indices of the corner squares that keep _OBJECT_GAP pixels away from the object's mask."""
+    near = dilate_mask(mask, _OBJECT_GAP)
+    return [k for k, sq in enumerate(squares) if not (sq & near).any()]
+
+
 def _decoy_classes(rng: np.random.Generator, labels: np.ndarray, decoy: str) -> np.ndarray:
     """The class each image's decoy names: its own, a random other class, or -1 (none)."""
     if decoy == "class":
@@ -114,14 +128,12 @@ def generate_decoy(
     rng = np.random.Generator(np.random.PCG64([int(seed), _DECOY_STREAM]))
     side = decoy_side(size)
     squares = _corner_squares(int(size), side)
-    keep_out = np.ones((2 * _OBJECT_GAP + 1,) * 2, np.uint8)
     corner_draws = rng.random((len(base), 4))  # drawn for every kind, so the corners agree between kinds
     classes = _decoy_classes(rng, base.labels, decoy)
     images = base.images.copy()
     decoy_masks = np.zeros_like(base.masks)
     for i in range(len(base)):
-        near = cv2.dilate(base.masks[i].astype(np.uint8), keep_out).astype(bool)
-        free = [k for k, sq in enumerate(squares) if not (sq & near).any()]
+        free = _free_corners(base.masks[i], squares)
         if not free:  # cannot happen for the toy world's sizes (an object never reaches all four corners)
             raise RuntimeError(f"image {i} of seed {seed}: the object touches every corner; no room for a decoy")
         corner = free[int(np.argmax(corner_draws[i, free]))]
@@ -149,4 +161,30 @@ def random_annotation(dataset: ToyDataset, seed: int = 0) -> np.ndarray:
     out = np.zeros((n, size, size), bool)
     for i, (y0, x0) in enumerate(corners):
         out[i, y0 : y0 + side, x0 : x0 + side] = True
+    return out
+
+
+def other_corner_annotation(dataset: DecoyDataset, seed: int = 0) -> np.ndarray:
+    """A baseline annotation: per image, a decoy-sized square at another free corner than the decoy's ((N, H, W) bool).
+
+    The same shape, size and kind of place as the decoy's mask, never on the object, never on the decoy: what a
+    penalty buys when the annotation looks like the right one but marks the wrong pixels. An image with no other
+    free corner keeps an empty annotation.
+    """
+    if not isinstance(dataset, DecoyDataset):
+        raise TypeError(
+            f"other_corner_annotation needs a DecoyDataset (from generate_decoy); got {type(dataset).__name__}."
+        )
+    check_positive_int("seed", seed, minimum=0)
+    n, size = len(dataset), int(dataset.images.shape[1])
+    squares = _corner_squares(size, decoy_side(size))
+    rng = np.random.Generator(np.random.PCG64([int(seed), _DECOY_STREAM + 2]))
+    draws = rng.random((n, 4))
+    out = np.zeros((n, size, size), bool)
+    for i in range(n):
+        others = [
+            k for k in _free_corners(dataset.masks[i], squares) if not (squares[k] & dataset.decoy_masks[i]).any()
+        ]
+        if others:
+            out[i] = squares[others[int(np.argmax(draws[i, others]))]]
     return out

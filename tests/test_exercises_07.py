@@ -110,6 +110,32 @@ def test_rrr_penalty_names_the_sum_and_the_missing_graph(sol) -> None:
     assert not no_graph and "create_graph=True" in no_graph.message
 
 
+def test_rrr_penalty_names_the_unsquared_norm_and_the_mean_over_entries(sol) -> None:
+    def norm(model, x, annotation):
+        g = sol.input_gradient(model, x)
+        return (annotation[:, None].to(g.dtype) * g).flatten(1).norm(dim=1).mean()
+
+    def every_entry(model, x, annotation):
+        g = sol.input_gradient(model, x)
+        return (annotation[:, None].to(g.dtype) * g).pow(2).mean()
+
+    for wrong, words in ((norm, "not its square"), (every_entry, "mean over every entry")):
+        verdict = ex.check_rrr_penalty(wrong)
+        assert not verdict and words in verdict.message, verdict.message
+
+
+def test_checks_name_a_result_in_another_dtype(sol) -> None:
+    gradient = ex.check_input_gradient(lambda model, x: sol.input_gradient(model, x).float())
+    assert not gradient and "keep the input's dtype" in gradient.message, gradient.message
+    penalty = ex.check_rrr_penalty(lambda model, x, a: sol.rrr_penalty(model, x, a).float())
+    assert not penalty and "keep the input's dtype" in penalty.message, penalty.message
+
+
+def test_a_float32_cast_of_the_input_is_explained() -> None:
+    verdict = ex.check_input_gradient(lambda model, x: _grad_of(lambda s: F.log_softmax(s, 1))(model, x.float()))
+    assert not verdict and "keep x's dtype" in verdict.message, verdict.message
+
+
 def test_rrr_penalty_refuses_a_mutated_annotation(sol) -> None:
     def mutating(model, x, annotation):
         annotation[:] = ~annotation

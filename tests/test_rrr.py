@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from helpers import rrr
+from helpers import shortcut as sc
 from helpers.shortcut import generate_decoy
 
 
@@ -96,6 +97,13 @@ def test_annotations_and_their_budget(tiny) -> None:
     full = rrr.annotation_for(tiny, "decoy")
     np.testing.assert_array_equal(full, tiny.decoy_masks)
     np.testing.assert_array_equal(rrr.annotation_for(tiny, "outside_object"), ~tiny.masks)
+    np.testing.assert_array_equal(rrr.annotation_for(tiny, "other_corner", seed=3), sc.other_corner_annotation(tiny, 3))
+    margin = rrr.annotation_for(tiny, "outside_margin")
+    assert (margin <= ~tiny.masks).all() and margin.sum() < (~tiny.masks).sum(), (
+        "a subset of outside, the edge left free"
+    )
+    ring = sc.dilate_mask(tiny.masks[0], rrr.OUTSIDE_MARGIN) & ~tiny.masks[0]
+    assert ring.any() and not (margin[0] & ring).any()
     part = rrr.annotation_for(tiny, "decoy", budget=0.25, seed=1)
     assert part.any(axis=(1, 2)).sum() == 3
     np.testing.assert_array_equal(part[part.any(axis=(1, 2))], full[part.any(axis=(1, 2))])

@@ -90,6 +90,21 @@ def test_bad_input_says_what_was_expected(kwargs: dict, error: type, words: str)
         sc.generate_decoy(**args)
 
 
+def test_other_corner_annotation_is_a_free_corner_off_the_decoy(kinds: dict[str, sc.DecoyDataset]) -> None:
+    data = kinds["class"]
+    a = sc.other_corner_annotation(data, seed=1)
+    side = sc.decoy_side(sc.SHORTCUT_SIZE)
+    assert a.shape == data.masks.shape and set(np.unique(a.sum(axis=(1, 2)))) <= {0, side * side}
+    assert a.any(axis=(1, 2)).mean() > 0.9, "almost every image has another free corner"
+    assert not (a & data.decoy_masks).any() and not (a & data.masks).any(), "never on the decoy, never on the object"
+    corners = sum(a[:, y, x] for y in (1, 32 - 1 - side) for x in (1, 32 - 1 - side))
+    np.testing.assert_array_equal(corners, a.any(axis=(1, 2)))  # its top-left pixel is a corner square's
+    np.testing.assert_array_equal(a, sc.other_corner_annotation(data, seed=1))
+    assert not np.array_equal(a, sc.other_corner_annotation(data, seed=2))
+    with pytest.raises(TypeError, match="DecoyDataset"):
+        sc.other_corner_annotation(sc.generate(4, seed=0))
+
+
 def test_random_annotation_refuses_what_is_not_a_dataset() -> None:
     with pytest.raises(TypeError, match="ToyDataset"):
         sc.random_annotation(np.zeros((2, 32, 32, 3), np.uint8))

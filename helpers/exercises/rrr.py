@@ -3,8 +3,9 @@
 Exercise 1 writes the explanation Ross et al. penalise, d(sum_k log p_k)/dx, kept differentiable in the weights
 (`create_graph=True`); exercise 2 the penalty sum_n || A_n * grad_n ||^2 with the (N,H,W) annotation broadcast over
 the colour channels. Each check compares with the reference on a small float64 network and names the usual mistakes:
-no create_graph, the gradient of another quantity, penalising the object instead of the annotated pixels, and the
-annotation applied to one channel, summed over channels, or broadcast across images.
+no create_graph, the gradient of another quantity, penalising the object instead of the annotated pixels, the
+annotation applied to one channel, summed over channels, or broadcast across images, the norm left unsquared, the
+mean taken over every entry, and a result in another dtype than the input's.
 """
 
 from __future__ import annotations
@@ -110,16 +111,40 @@ def _not_differentiable(out: torch.Tensor, model: nn.Module, name: str) -> Check
     )
 
 
+def _wrong_dtype(out: torch.Tensor, x: torch.Tensor, name: str) -> CheckResult | None:
+    """A verdict when the result's dtype is not the input's (e.g. .float() on a float64 input), else None."""
+    if out.dtype == x.dtype:
+        return None
+    return failed(
+        f"{name} returned {out.dtype} for a {x.dtype} input: keep the input's dtype (no .float() or "
+        "dtype=torch.float32); the check runs in float64 so that a small difference is a real one."
+    )
+
+
+def _explain_dtype_error(err: Exception) -> str:
+    """The hint for a float32 / float64 mismatch: the check's network and input are float64."""
+    words = str(err).lower()
+    if isinstance(err, RuntimeError) and "double" in words and "float" in words:
+        return (
+            " (the check's network and input are float64: keep x's dtype; a .float() or dtype=torch.float32 inside "
+            "your function makes a float32 tensor that a float64 network cannot take)"
+        )
+    return ""
+
+
 def check_input_gradient(fn: GradientFn, device: str | torch.device = "cpu") -> CheckResult:
     """Exercise 1: `fn(model, x) -> (N,C,H,W)` = d(sum_k log p_k)/dx, differentiable in the weights, x unchanged."""
     model, x, _ = _case(device)
     given = x.clone()
-    out, problem = run_student(fn, model, given, name="input_gradient")
+    out, problem = run_student(fn, model, given, name="input_gradient", explain=_explain_dtype_error)
     problem = first_problem(
         problem,
         changed_inputs((given,), (x,), "input_gradient", " (work on x.detach().requires_grad_(True))"),
         not_a_tensor(out, "input_gradient", tuple(x.shape)),
     )
+    if problem is not None:
+        return problem
+    problem = _wrong_dtype(out, x, "input_gradient")
     if problem is not None:
         return problem
     if not close(out.detach(), reference_input_gradient(model, x).detach()):
@@ -170,6 +195,15 @@ def _channel_mistakes(model: nn.Module, x: torch.Tensor, a: torch.Tensor) -> tup
             "the square is missing: the penalty is || A * grad ||^2, a sum of squares",
             per_image((af[:, None] * g).abs()),
         ),
+        (
+            "that is the norm, not its square: || A * grad ||^2 is the sum of the squares, with no square root",
+            (af[:, None] * g).flatten(1).norm(dim=1).mean(),
+        ),
+        (
+            "that is the mean over every entry (images, channels and pixels); sum the squares over the channels and "
+            "pixels of each image, then take the mean over the images",
+            (af[:, None] * g).pow(2).mean(),
+        ),
     )
 
 
@@ -177,12 +211,15 @@ def check_rrr_penalty(fn: PenaltyFn, device: str | torch.device = "cpu") -> Chec
     """Exercise 2: `fn(model, x, annotation (N,H,W) bool) -> 0-d tensor` = mean_n || A_n * grad_n ||^2, differentiable."""
     model, x, annotation = _case(device)
     given_x, given_a = x.clone(), annotation.clone()
-    out, problem = run_student(fn, model, given_x, given_a, name="rrr_penalty")
+    out, problem = run_student(fn, model, given_x, given_a, name="rrr_penalty", explain=_explain_dtype_error)
     problem = first_problem(
         problem,
         changed_inputs((given_x, given_a), (x, annotation), "rrr_penalty"),
         not_a_tensor(out, "rrr_penalty", ()),
     )
+    if problem is not None:
+        return problem
+    problem = _wrong_dtype(out, x, "rrr_penalty")
     if problem is not None:
         return problem
     expected = reference_rrr_penalty(model, x, annotation).detach()
