@@ -38,6 +38,7 @@ FAMILY_MAPS = {
     "box_search_oracle": ["gradcam"],
     "box_search320": ["gradcam320"],
     "box_search320_oracle": ["gradcam320"],
+    "box_delete": ["gradcam"],
 }
 
 

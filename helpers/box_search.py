@@ -10,6 +10,11 @@ gradients), and the box kept maximises
 The first term asks that the crop still shows the class; the second, with alpha > 0, is a prior for tight boxes:
 alpha nats of evidence are worth shrinking the box by a factor e (alpha = 0: the classifier alone; alpha < 0 favours
 larger boxes). `alpha` is the one free parameter, chosen on held-out folds (benchmarks/photo_protocol.md, round four).
+
+`score="delete"` scores the other way round (the deletion game of Fong & Vedaldi 2017): each box is filled with the
+model's mean colour in the whole photo and the box kept maximises -log p(class | photo without the box) - alpha *
+log(area share): a box that holds the whole object removes the class, a part does not, and alpha > 0 keeps the
+smallest box that removes it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import torch
@@ -28,11 +34,13 @@ from .inputs import as_classifier
 from .localization import Localization, as_saliency
 from .models import Classifier
 from .targets import TargetSpec, image_target
-from .views import image_tensor, whole_image_scores
+from .views import image_tensor, whole_image_input, whole_image_scores
 
 BOX_FRACTIONS: tuple[float, ...] = tuple(round(0.10 + 0.05 * i, 2) for i in range(11))  # 0.10 ... 0.60 of the max
 CROP_MARGIN = 0.10  # context added on each side of a box before it is cropped, a share of its width / height
 ALPHAS: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, -0.25, -0.5)  # the grid alpha is chosen from
+BoxScore = Literal["crop", "delete"]
+BOX_SCORES: tuple[str, ...] = ("crop", "delete")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,10 +49,16 @@ class BoxSearch:
 
     boxes: tuple[Box, ...]  # the full image first, then the CAM's boxes by rising fraction, duplicates dropped
     fractions: tuple[float | None, ...]  # the CAM fraction of each box (None: the full image)
-    log_probs: np.ndarray  # log p(class | crop) of each box's crop (with context), (n,)
+    log_probs: np.ndarray  # log p(class) of each box's crop (with context), or of the photo without the box, (n,)
     area_shares: np.ndarray  # each box's area / the image's area, (n,)
     alpha: float
     index: int  # the box kept at `alpha`
+    score: BoxScore = "crop"  # what `log_probs` scored: the crop ("crop") or the photo without the box ("delete")
+
+    @property
+    def evidence(self) -> np.ndarray:
+        """The objective's first term: log p(class | crop), or -log p(class | photo without the box)."""
+        return self.log_probs if self.score == "crop" else -self.log_probs
 
     @property
     def box(self) -> Box:
@@ -53,7 +67,7 @@ class BoxSearch:
 
     def choose(self, alpha: float) -> int:
         """The index of the box kept at another `alpha` (no new forward pass): the crops' scores are reused."""
-        return int(np.argmax(box_objective(self.log_probs, self.area_shares, alpha)))
+        return int(np.argmax(box_objective(self.evidence, self.area_shares, alpha)))
 
 
 def _check_alpha(alpha: object) -> float:
@@ -130,6 +144,25 @@ def crop_log_probs(
     return scores.log_softmax(dim=1)[:, target].float().cpu().numpy()
 
 
+@torch.no_grad()
+def deletion_log_probs(classifier: Classifier, image: np.ndarray, boxes: Sequence[Box], target: int) -> np.ndarray:
+    """log p(target | the whole photo with the box filled with the model's mean colour) for each box, one batch
+    without gradients, (n,): the photo as `whole_image_input` shows it, the box scaled to that size."""
+    classifier = as_classifier(classifier, "deletion_log_probs")
+    if classifier.model.training:
+        raise ValueError("The model is in training mode; call model.eval() first.")
+    if not boxes:
+        raise ValueError("boxes must hold at least one (x0, y0, x1, y1) box.")
+    h, w = np.shape(image)[:2]
+    x = whole_image_input(classifier, image)
+    sy, sx = x.shape[-2] / h, x.shape[-1] / w
+    batch = x.repeat(len(boxes), 1, 1, 1)
+    for i, box in enumerate(boxes):
+        x0, y0, x1, y1 = context_box(tuple(int(v) for v in box), h, w, 0.0)  # type: ignore[arg-type]
+        batch[i, :, math.floor(y0 * sy) : math.ceil(y1 * sy), math.floor(x0 * sx) : math.ceil(x1 * sx)] = 0.0
+    return classifier.model(batch).log_softmax(dim=1)[:, target].float().cpu().numpy()
+
+
 def search_box(
     classifier: Classifier,
     image: np.ndarray,
@@ -139,24 +172,32 @@ def search_box(
     alpha: float,
     fractions: Sequence[float] = BOX_FRACTIONS,
     margin: float = CROP_MARGIN,
+    score: BoxScore = "crop",
 ) -> BoxSearch:
     """The classifier-scored box choice on a photo: the CAM's boxes (`candidate_boxes`), their crops scored
     (`crop_log_probs`), the box kept by `box_objective` at `alpha` (ties: the earlier, larger box).
 
     `cam` is a non-negative (H, W) map at the image's size (e.g. `helpers.photos.gradcam_map`); `target` as in
-    `helpers.targets.image_target` (None: the top class on the whole image). The image and the map are not modified.
+    `helpers.targets.image_target` (None: the top class on the whole image). `score="delete"` scores the photo
+    without each box instead (`deletion_log_probs`; `margin` unused). The image and the map are not modified.
     """
     classifier = as_classifier(classifier, "search_box")
     alpha = _check_alpha(alpha)
+    if score not in BOX_SCORES:
+        raise ValueError(f"score must be one of {BOX_SCORES}; got {score!r}.")
     m = as_saliency(cam)
     if m.shape != tuple(np.shape(image)[:2]):
         raise ValueError(f"cam must be an (H, W) map at the image's size {np.shape(image)[:2]}; got {m.shape}.")
     cls = image_target(classifier.categories, target, lambda: whole_image_scores(classifier, image))
     boxes, kept = candidate_boxes(m, fractions)
-    log_probs = crop_log_probs(classifier, image, boxes, cls, margin=margin)
+    if score == "crop":
+        log_probs = crop_log_probs(classifier, image, boxes, cls, margin=margin)
+    else:
+        context_box(boxes[0], *m.shape, margin)  # a bad margin fails the same way for both scores
+        log_probs = deletion_log_probs(classifier, image, boxes, cls)
     shares = np.array([(b[2] - b[0]) * (b[3] - b[1]) / (m.shape[0] * m.shape[1]) for b in boxes])
-    index = int(np.argmax(box_objective(log_probs, shares, alpha)))
-    return BoxSearch(boxes, kept, log_probs, shares, alpha, index)
+    found = BoxSearch(boxes, kept, log_probs, shares, alpha, 0, score)
+    return dataclasses.replace(found, index=found.choose(alpha))
 
 
 def search_localization(search: BoxSearch, cam: np.ndarray | torch.Tensor) -> Localization:

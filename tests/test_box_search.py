@@ -123,3 +123,26 @@ def test_search_follows_the_models_device_and_runs_lite0_on_a_photo(lite0) -> No
     assert found.box in found.boxes and len(found.log_probs) == len(found.boxes) >= 2
     assert np.all(found.log_probs <= 0) and found.area_shares[0] == 1.0
     assert all(p.grad is None for p in lite0.model.parameters())
+
+
+def test_deletion_keeps_the_smallest_box_that_removes_the_class_where_the_crop_prefers_a_part(detector) -> None:
+    """A CAM peaking on half the object: the crop of that half is the reddest, but deleting it leaves the other half;
+    the deletion score keeps the whole square (with a small alpha), the crop score the part."""
+    image, cam = scene()
+    x0, y0, x1, y1 = SQUARE
+    cam[y0:y1, x0:x1] = 0.8
+    cam[y0:y1, x0:50] = 1.0  # the CAM's peak: the left half
+    image0 = image.copy()
+    fractions = (0.1, 0.2, 0.5, 0.9)
+    part = (40, 30, 50, 50)
+    crop = bs.search_box(detector, image, cam, "red", alpha=0.1, fractions=fractions)
+    deletion = bs.search_box(detector, image, cam, "red", alpha=0.1, fractions=fractions, score="delete")
+    assert crop.boxes == deletion.boxes and crop.boxes[-2:] == (SQUARE, part)
+    assert crop.box == part and deletion.box == SQUARE and deletion.score == "delete"
+    # every box that holds the square removes the class alike: without the area prior the first (full image) wins
+    np.testing.assert_allclose(deletion.evidence[:4], deletion.evidence[0], atol=0.05)  # the resize blurs its edge
+    assert deletion.evidence[4] < deletion.evidence[0] - 0.1 and deletion.choose(0.0) == 0
+    np.testing.assert_array_equal(image, image0)
+    assert detector.model.scale.grad is None
+    with pytest.raises(ValueError, match="score must be one of"):
+        bs.search_box(detector, image, cam, "red", alpha=0.1, score="both")  # type: ignore[arg-type]

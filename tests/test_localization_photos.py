@@ -389,8 +389,16 @@ def test_round_four_results_ship_and_read_as_measured() -> None:
     assert search["paired"]["localize_photo_before"] == {"wins": 1, "losses": 13, "sign_test_p": 0.0018}
     assert cv["rows"]["cv:box_search_oracle"]["small"]["hits"] == 16  # the right box is usually among the candidates
     assert cv["adopt"] is False and cv["chosen_on_all_44"] == "gradcam frac 0.2"  # localize_photo stays
+    # the amendment's deletion score: designed after the results, so a row that cv_select could not pick
+    assert "box_delete" in cv["post_hoc"] and "box_delete" not in cv["selectable"]
+    assert cv["rows"]["cv:box_delete"]["paired"]["localize_photo_before"] == {
+        "wins": 0,
+        "losses": 8,
+        "sign_test_p": 0.0078,
+    }
     table = photo_eval.cv4_table()
-    assert "23/44 [38%-66%]" in table and "1/9 (p = 0.021)" in table and "19/1 (p < 0.0001)" in table
+    assert "23/44 [38%-66%]" in table and "1/13 (p = 0.0018)" in table and "1/9 (p = 0.021)" in table
+    assert "19/1 (p < 0.0001)" in table  # the oracle against the paper
     assert table.splitlines()[-1] == "cv_select on all 44 photos: gradcam frac 0.2; adopted: no"
     with pytest.raises(ValueError, match="Unknown cross-validation row"):
         photo_eval.cv4_table({"cv:magic": "x"})

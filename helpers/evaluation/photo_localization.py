@@ -324,7 +324,8 @@ CV4_ROWS = {
     "cv:gradcam448": "Grad-CAM, one pass at 448 px",
     "cv:box_search": "classifier-scored box, alpha chosen on training folds",
     "cv:box_search320": "the same on the 320 px Grad-CAM",
-    "cv:box_search_oracle": "diagnostic: best of its boxes (reads the truth)",
+    "cv:box_delete": "deletion-scored box (designed after the results)",
+    "cv:box_search_oracle": "diagnostic: best of the CAM's candidate boxes (reads the truth)",
     "paper_full": "the paper's pipeline (10-crop map, GraphCut)",
     "cv:centred": "baseline: centred box, side chosen on the training folds",
     "full": "baseline: the full image",
@@ -375,9 +376,11 @@ def _cv_section_table(section: str, rows: dict[str, str], *, by_size: bool = Fal
         f"{cv['k']}-fold cross-validation: {n} COCO photos ({n_small} small: box < 50% of the frame), each scored once "
         "by a choice made on the other folds; hit = IoU >= 0.5; [95% Wilson interval]; V2 = MaxBoxAccV2, the mean "
         "hit rate at IoU 0.3, 0.5 and 0.7 (Choe et al. 2020) [95% bootstrap over photos], and its W/L (p) against "
-        "localize_photo photo by photo",
+        "localize_photo photo by photo"
+        + ("; today = localize_photo, small = on the small photos alone" if by_size else ""),
         f"{'localizer':<{width}}{'small':>18}{'all':>18}{'large':>18}{'V2 all':>18}{'V2 W/L (p)':>19}{'mIoU':>6}"
-        f"{'area x':>8}{'W/L vs paper (p)':>20}" + (f"{'small W/L (p)':>19}" if by_size else ""),
+        f"{'area x':>8}{'W/L vs paper (p)':>20}"
+        + (f"{'W/L vs today (p)':>20}{'small W/L (p)':>19}" if by_size else ""),
     ]
     for key, label in rows.items():
         r = cv["rows"][key]
@@ -385,14 +388,13 @@ def _cv_section_table(section: str, rows: dict[str, str], *, by_size: bool = Fal
         paired = "" if key == "paper_full" else _wl(c)
         v2_paired = "" if key == "localize_photo_before" else _wl(v2["paired"]["localize_photo_before"])
         cells = "".join(f"{_cell(r[part]):>18}" for part in ("small", "all", "large"))
-        small = (
-            ""
-            if not by_size or key == "localize_photo_before"
-            else _wl(r["paired_by_size"]["small"]["localize_photo_before"])
-        )
+        today = ""  # by_size: the hits at IoU 0.5 against localize_photo, on all photos and on the small ones
+        if by_size and key != "localize_photo_before":
+            today = f"{_wl(r['paired']['localize_photo_before']):>20}"
+            today += f"{_wl(r['paired_by_size']['small']['localize_photo_before']):>19}"
         lines.append(
             f"{label:<{width}}{cells}{_v2_cell(v2['all']):>18}{v2_paired:>19}{r['mean_iou']:>6.2f}"
-            f"{r['area_ratio']['median']:>8.2f}{paired:>20}{small:>19}".rstrip()
+            f"{r['area_ratio']['median']:>8.2f}{paired:>20}{today}".rstrip()
         )
     if by_size:
         lines.append(
