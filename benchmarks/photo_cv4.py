@@ -3,6 +3,7 @@
     python benchmarks/photo_cv4.py boxes ../shared/photos/coco_val128   # new maps, crop scores and boxes (cached)
     python benchmarks/photo_cv4.py boxes ../shared/photos/coco_val128 --only box_delete   # add one search family
     python benchmarks/photo_cv4.py summary                             # folds, choices, table, the "cv4" JSON section
+    python benchmarks/photo_cv4.py truth ../shared/photos/coco_val128   # diagnostic: the true box's crop, scored alike
 
 The protocol is fixed in benchmarks/photo_protocol.md ("Round four"), committed before any measurement. The
 round-three boxes (out/i33/boxes.json, from `photo_cv_protocol.py boxes` and `rescore`) are reused as they are; the
@@ -32,9 +33,10 @@ import photo_cv_protocol as p3  # noqa: E402
 import photo_cv_stats as cvs  # noqa: E402
 
 import helpers  # noqa: E402
-from helpers.box_search import ALPHAS, search_box  # noqa: E402
+from helpers.box_search import ALPHAS, crop_log_probs, search_box  # noqa: E402
 from helpers.evaluation.boxes import iou as box_iou  # noqa: E402
 from helpers.photos import quantise_map  # noqa: E402
+from helpers.views import whole_image_scores  # noqa: E402
 
 HERE = Path(__file__).parent
 ROUND3 = p3.OUT / "boxes.json"
@@ -136,6 +138,28 @@ def run_boxes(args: argparse.Namespace) -> None:
     (OUT / "boxes4.json").write_text(json.dumps(raw))
 
 
+def run_truth(args: argparse.Namespace) -> None:
+    """Diagnostic (reads the truth): does the true box's crop score above box_search's candidates? And how far is the
+    full-image candidate (warped to a square) from the whole photo seen with its aspect kept?"""
+    raw = json.loads((OUT / "boxes4.json").read_text())
+    by_id = {r["id"]: r for r in p3.all_photos(args.folder)}
+    classifier = helpers.load_model(p3.LITE0, device="cpu")
+    warp, above_full, above_all = [], 0, 0
+    for row in raw["photos"]:
+        image = helpers.load_image(by_id[row["id"]]["path"])
+        target = p3.cached_map(args.old_cache, {}, image, row["id"], row["category"], "gradcam")[2]
+        lp = row["search"]["box_search"]["log_probs"]
+        truth = float(crop_log_probs(classifier, image, [tuple(row["box"])], target)[0])
+        warp.append(lp[0] - float(whole_image_scores(classifier, image).log_softmax(0)[target]))
+        above_full, above_all = above_full + (truth > lp[0]), above_all + (truth >= max(lp))
+    n = len(raw["photos"])
+    print(
+        f"the true box's crop scores above the full image's on {above_full} of {n} photos, above every candidate on "
+        f"{above_all}; full-image candidate minus the whole photo (aspect kept), log p: median "
+        f"{np.median(warp):.2f}, quartiles {np.percentile(warp, 25):.2f} / {np.percentile(warp, 75):.2f}"
+    )
+
+
 def selectable(raw: dict) -> tuple[list[str], dict[str, float]]:
     """Round three's selectable families plus the new ones (not the oracles, not the amendment's post-hoc family) whose
     median cost is within the limit."""
@@ -163,7 +187,7 @@ def run_summary(_args: argparse.Namespace) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("what", choices=("boxes", "summary"))
+    p.add_argument("what", choices=("boxes", "summary", "truth"))
     p.add_argument("folder", nargs="?", type=Path, help="the COCO128 folder (../shared/photos/coco_val128)")
     p.add_argument("--cache", type=Path, default=Path("/tmp/h33c_cache"), help="the new maps' cache")
     p.add_argument("--old-cache", type=Path, default=Path("/tmp/i33cache"), help="round three's map cache (gradcam)")
@@ -172,10 +196,10 @@ def main() -> None:
     if args.what == "summary":
         return run_summary(args)
     if args.folder is None:
-        raise SystemExit("boxes needs the COCO128 folder, e.g. ../shared/photos/coco_val128")
+        raise SystemExit(f"{args.what} needs the COCO128 folder, e.g. ../shared/photos/coco_val128")
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    run_boxes(args)
+    (run_truth if args.what == "truth" else run_boxes)(args)
 
 
 if __name__ == "__main__":
