@@ -77,17 +77,18 @@ def _check_alpha(alpha: object) -> float:
     return float(alpha)
 
 
-def box_objective(log_probs: np.ndarray, area_shares: np.ndarray, alpha: float) -> np.ndarray:
-    """log p(class | crop) - alpha * log(area share): the crop keeps the class, and (alpha > 0) the tighter box wins."""
+def box_objective(evidence: np.ndarray, area_shares: np.ndarray, alpha: float) -> np.ndarray:
+    """evidence - alpha * log(area share) per box: the evidence (e.g. log p(class | crop)) must hold, and with
+    alpha > 0 the tighter box wins (alpha nats are worth shrinking a box by a factor e)."""
     alpha = _check_alpha(alpha)
-    lp, share = np.asarray(log_probs, np.float64), np.asarray(area_shares, np.float64)
-    if lp.shape != share.shape or lp.ndim != 1 or lp.size == 0:
+    ev, share = np.asarray(evidence, np.float64), np.asarray(area_shares, np.float64)
+    if ev.shape != share.shape or ev.ndim != 1 or ev.size == 0:
         raise ValueError(
-            f"log_probs and area_shares must be non-empty 1-D arrays of one length; got {lp.shape}, {share.shape}."
+            f"evidence and area_shares must be non-empty 1-D arrays of one length; got {ev.shape}, {share.shape}."
         )
     if not np.all((share > 0) & (share <= 1)):
         raise ValueError("area_shares must lie in (0, 1] (a box's share of the image).")
-    return lp - alpha * np.log(share)
+    return ev - alpha * np.log(share)
 
 
 def candidate_boxes(

@@ -106,6 +106,8 @@ def test_bad_input_is_a_clear_error(detector) -> None:
         bs.search_box(detector, image, cam, "red", alpha=0.0, fractions=())
     with pytest.raises(ValueError, match="inside a 80 x 100 image"):
         bs.context_box((50, 10, 40, 20), 80, 100)
+    with pytest.raises(ValueError, match="non-empty 1-D arrays of one length"):
+        bs.box_objective(np.zeros(2), np.ones(3), 0.0)
     with pytest.raises(ValueError, match=r"area_shares must lie in \(0, 1\]"):
         bs.box_objective(np.zeros(2), np.array([1.0, 0.0]), 0.0)
     with pytest.raises(TypeError, match="needs a helpers.Classifier"):
