@@ -24,7 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
@@ -192,14 +191,7 @@ def main() -> None:
     p.add_argument("--cache", type=Path, default=Path("/tmp/h33c_cache"), help="the new maps' cache")
     p.add_argument("--old-cache", type=Path, default=Path("/tmp/i33cache"), help="round three's map cache (gradcam)")
     p.add_argument("--only", nargs="+", default=[], help="boxes: add only these search families to boxes4.json")
-    args = p.parse_args()
-    if args.what == "summary":
-        return run_summary(args)
-    if args.folder is None:
-        raise SystemExit(f"{args.what} needs the COCO128 folder, e.g. ../shared/photos/coco_val128")
-    torch.set_num_threads(1)
-    cv2.setNumThreads(1)
-    (run_truth if args.what == "truth" else run_boxes)(args)
+    p3.dispatch(p.parse_args(), {"boxes": run_boxes, "summary": run_summary, "truth": run_truth})
 
 
 if __name__ == "__main__":
