@@ -324,16 +324,18 @@ def main() -> None:
         default=(0, 1),
         help="pointing: run photo i of every n (i/n, e.g. 0/2 and 1/2 in two processes)",
     )
-    args = p.parse_args()
-    if args.what == "summary":
-        return run_summary(args)
-    if args.folder is None:
-        raise SystemExit(f"{args.what} needs the COCO128 folder, e.g. ../shared/photos/coco_val128")
-    torch.set_num_threads(1)
-    cv2.setNumThreads(1)
-    {"maps": run_maps, "boxes": run_boxes, "rescore": run_rescore, "pointing": run_pointing, "ranks": run_ranks}[
-        args.what
-    ](args)
+    steps = {"maps": run_maps, "boxes": run_boxes, "rescore": run_rescore, "pointing": run_pointing, "ranks": run_ranks}
+    dispatch(p.parse_args(), {**steps, "summary": run_summary})
+
+
+def dispatch(args: argparse.Namespace, steps: dict) -> None:
+    """Run the step `args.what`: "summary" reads the raw results; every other step needs the folder, at 1 thread."""
+    if args.what != "summary":
+        if args.folder is None:
+            raise SystemExit(f"{args.what} needs the COCO128 folder, e.g. ../shared/photos/coco_val128")
+        torch.set_num_threads(1)
+        cv2.setNumThreads(1)
+    steps[args.what](args)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,19 @@ SELECTABLE = ("gradcam", "gradcam16", "gradcam_layers", "gradcam_tta", "camcut44
 OLD = ("gradcam", "frac 0.2")  # localize_photo before issue 33
 CAMCUT_CUTS = ("default", "paper")  # camcut448's settings: localize's DEFAULT GraphCut, the paper's cut (448 px)
 FIXED = {"localize_photo_before": OLD, "paper_full": ("paper_full", ""), "full": ("full", "")}
+# the cached maps a family's cost adds up (default: the map of its own name); its cut / search time is in cut_s
+FAMILY_MAPS = {
+    "fusion": ["gradcam", "smoothgrad"],
+    "camcut448": ["gradcam"],
+    "centred": [],
+    "full": [],
+    "paper_full": ["ten_crop"],
+    "box_search": ["gradcam"],
+    "box_search_oracle": ["gradcam"],
+    "box_search320": ["gradcam320"],
+    "box_search320_oracle": ["gradcam320"],
+    "box_delete": ["gradcam"],
+}
 
 
 def folds(ids: Sequence[int], small: Sequence[bool], k: int = K, seed: int = SEED) -> dict[int, int]:
@@ -98,11 +111,7 @@ def best_setting(
 def family_cost(photos: list[dict], family: str, setting: str = "") -> float:
     """Median seconds per photo of a family's maps (+ its cut: `cut_s[family_setting]` if timed, else
     `cut_s[family]`), from the caching run (1 thread)."""
-    maps = {"fusion": ["gradcam", "smoothgrad"], "camcut448": ["gradcam"], "centred": [], "full": []}.get(
-        family, [family]
-    )
-    if family == "paper_full":
-        maps = ["ten_crop"]
+    maps = FAMILY_MAPS.get(family, [family])
     cut = lambda p: p["cut_s"].get(f"{family}_{setting}", p["cut_s"].get(family, 0.0))  # noqa: E731
     return float(np.median([sum(p["map_s"][m] for m in maps) + cut(p) for p in photos]))
 
@@ -159,12 +168,22 @@ def row_stats(photos: list[dict], ious: np.ndarray, ratios: np.ndarray, refs: di
             "too_small": round(float(np.mean(ratios < TOO_SMALL)), 4),
         },
         "paired": {name: paired(hit.tolist(), (ref >= 0.5).tolist()) for name, ref in refs.items()},
+        "paired_by_size": {
+            part: {name: paired(hit[sel].tolist(), (ref[sel] >= 0.5).tolist()) for name, ref in refs.items()}
+            for part, sel in (("small", small), ("large", ~small))
+        },
         "maxboxacc_v2": maxboxacc_v2(ious, small, refs),
     }
 
 
-def cross_validate(raw: dict, families: dict[str, list[tuple[str, dict]]]) -> dict:
-    """The protocol's k-fold run: per family and for cv_select, settings chosen on k - 1 folds, held-out fold scored."""
+def cross_validate(
+    raw: dict,
+    families: dict[str, list[tuple[str, dict]]],
+    selectable: Sequence[str] = SELECTABLE,
+    protocol: str = "benchmarks/photo_protocol.md (Round three)",
+) -> dict:
+    """The protocol's k-fold run: per family and for cv_select (among `selectable`), settings chosen on k - 1 folds,
+    held-out fold scored."""
     photos = raw["photos"]
     ids = [p["id"] for p in photos]
     fold_of = folds(ids, [p["small"] for p in photos])
@@ -178,7 +197,7 @@ def cross_validate(raw: dict, families: dict[str, list[tuple[str, dict]]]) -> di
     everything = np.ones(len(photos), bool)
     cost = {f: family_cost(photos, f, best_setting(table[f], names[f], everything)) for f in names}
     cost["paper_full"] = family_cost(photos, "paper_full")
-    candidates = [f for f in names if f in SELECTABLE]
+    candidates = [f for f in names if f in selectable]
 
     def choose(rows: np.ndarray, criterion: str = "iou50") -> tuple[dict[str, str], str]:
         per_family = {f: best_setting(table[f], names[f], rows, criterion) for f in names}
@@ -213,7 +232,8 @@ def cross_validate(raw: dict, families: dict[str, list[tuple[str, dict]]]) -> di
             "cost_s": round(cost.get(f, cost.get(on_all[f][1] if f in selectors else f, 0.0)), 3),
         }
     return {
-        "protocol": "benchmarks/photo_protocol.md (Round three)",
+        "protocol": protocol,
+        "selectable": candidates,
         "k": K,
         "seed": SEED,
         "n": len(photos),

@@ -8,7 +8,9 @@ objects. The variants here attack that, each an image rule of the `helpers.metho
   ring of cells sees the zero padding and often holds the map's maximum (a border artefact), so each border cell
   takes its inner neighbour's value before upsampling (`replicate_border`; an object at the edge keeps its weight);
 - `gradcam_layers`: the mean of the last block's and the stride-16 block's Grad-CAM, each scaled to maximum 1;
-- `gradcam_tta`: Grad-CAM averaged over the photo and its mirror image at two input sizes (test-time augmentation).
+- `gradcam_tta`: Grad-CAM averaged over the photo and its mirror image at two input sizes (test-time augmentation);
+- `gradcam_at_side(classifier, image, target, side=320)`: Grad-CAM of the last block, one pass over the photo at a
+  larger shorter side (Lite0: a 10 x 10 grid at 320 px, 14 x 14 at 448, instead of 7 x 7).
 
 They were measured against the plain Grad-CAM box in benchmarks/photo_cv_protocol.py (benchmarks/README.md).
 """
@@ -32,6 +34,7 @@ from .views import image_tensor, input_scores, whole_image_input
 FINE_STRIDE = 16  # the finer layer: one stride below the last block's 32
 FINE_BORDER = 1  # cells of the stride-16 CAM's outer ring replaced by their inner neighbours (the padding artefact)
 TTA_SIDES = (224, 320)  # shorter sides of the test-time averaging (224: the model's own size)
+FINE_SIDES = (320, 448)  # gradcam_at_side's registered sides (helpers.methods: "gradcam320", "gradcam448")
 
 
 def _scaled(m: np.ndarray) -> np.ndarray:
@@ -146,3 +149,16 @@ def gradcam_tta(
         maps.append(_cam_on(classifier, x, cls, None, hw))
         maps.append(_cam_on(classifier, x.flip(-1), cls, None, hw)[:, ::-1])
     return np.mean(maps, axis=0).astype(np.float32)
+
+
+def gradcam_at_side(classifier: Classifier, image: np.ndarray, target: TargetSpec = None, *, side: int) -> np.ndarray:
+    """Grad-CAM of the last block, one pass over the whole image at shorter side `side` (a finer grid than at the
+    model's own size, so the blob can shrink around a small object), (H, W), max 1.
+
+    A fixed-size model (the toy CNN) is seen at its own size. The class is resolved at the model's own size.
+    """
+    classifier, x0, cls = _prepare(classifier, image, target, "gradcam_at_side")
+    check_positive_int("side", side)
+    raw = image_tensor(image, classifier.device)
+    x = classifier.normalize(resize_shorter_side(raw, side)) if fits_any_size(classifier) else x0
+    return _cam_on(classifier, x, cls, None, image.shape[:2])

@@ -26,14 +26,23 @@ from typing import Literal
 import numpy as np
 
 from .attribution import grad_cam
-from .gradcam_variants import TTA_SIDES, gradcam_at_stride, gradcam_layers, gradcam_tta
+from .gradcam_variants import FINE_SIDES, TTA_SIDES, gradcam_at_side, gradcam_at_stride, gradcam_layers, gradcam_tta
 from .models import Classifier
 from .saliency import image_saliency, image_smoothgrad, ten_crop_saliency
 from .targets import TargetSpec
 from .wrappers import ImageRule, whole_image
 
 MethodName = Literal[
-    "single", "ten_crop", "smoothgrad", "ten_crop_smoothgrad", "gradcam", "gradcam16", "gradcam_layers", "gradcam_tta"
+    "single",
+    "ten_crop",
+    "smoothgrad",
+    "ten_crop_smoothgrad",
+    "gradcam",
+    "gradcam16",
+    "gradcam_layers",
+    "gradcam_tta",
+    "gradcam320",
+    "gradcam448",
 ]
 # The registry's SmoothGrad settings, chosen for photos by benchmarks/photo_models.py (pointing game, mass in mask and
 # time per photo, benchmarks/README.md): fewer noisy copies than `helpers.saliency.smoothgrad`'s default of 25.
@@ -104,6 +113,16 @@ METHODS: dict[str, AttributionMethod] = {
             f"Grad-CAM averaged over the image and its mirror at shorter sides {TTA_SIDES} (`gradcam_tta`)",
             False,
             gradcam_tta,
+        ),
+        *(
+            AttributionMethod(
+                f"gradcam{side}",
+                f"Grad-CAM of the last block, one pass over the whole image at shorter side {side} px (a finer grid; "
+                "`gradcam_at_side`)",
+                False,
+                functools.partial(gradcam_at_side, side=side),
+            )
+            for side in FINE_SIDES
         ),
     )
 }

@@ -120,3 +120,24 @@ def test_test_time_averaging_is_mirror_symmetric_on_a_mirror_symmetric_image(lit
     np.testing.assert_allclose(m, m[:, ::-1], atol=1e-4)
     with pytest.raises(ValueError, match="at least one shorter side"):
         gradcam_variants.gradcam_tta(lite0, symmetric, "espresso", sides=())
+
+
+def test_gradcam_at_a_larger_side_is_one_pass_on_a_finer_grid(lite0) -> None:
+    """Round four's finer grid: one pass at shorter side 448 is a 14 x 14 grid on a square photo, not 7 x 7."""
+    image = helpers.load_image("coffee")
+    before = image.copy()
+    coarse = methods.METHODS["gradcam"](lite0, image, "espresso")
+    at_224 = gradcam_variants.gradcam_at_side(lite0, image, "espresso", side=224)
+    np.testing.assert_allclose(at_224, coarse / coarse.max(), atol=1e-5)  # at the model's own size: today's map
+    fine = methods.METHODS["gradcam448"](lite0, image, "espresso")
+    assert fine.shape == image.shape[:2] and fine.max() == pytest.approx(1.0)
+    np.testing.assert_array_equal(fine, gradcam_variants.gradcam_at_side(lite0, image, "espresso", side=448))
+    peaks = lambda m: int(((m[1:-1] > m[:-2]) & (m[1:-1] >= m[2:])).sum())  # noqa: E731
+    assert peaks(fine[200]) > peaks(coarse[200])
+    x = whole_image_input(lite0, image)
+    raw = helpers.views.image_tensor(image, lite0.device)
+    big = lite0.normalize(helpers.geometry.resize_shorter_side(raw, 448))
+    assert grad_cam(lite0, big, "espresso", upsample=False).shape[-2:] == (14, round(14 * x.shape[-1] / x.shape[-2]))
+    np.testing.assert_array_equal(image, before)
+    with pytest.raises(ValueError, match="side"):
+        gradcam_variants.gradcam_at_side(lite0, image, "espresso", side=0)

@@ -374,3 +374,31 @@ def test_pointing_split_by_recognition_reads_as_measured() -> None:
     assert "27/3 (< 0.0001)" in photo_eval.pointing_recognition_table("0px")  # a stored p of 0.0 is not printed as 0
     with pytest.raises(ValueError, match="tolerance must be"):
         photo_eval.pointing_recognition_table("3px")
+
+
+def test_round_four_results_ship_and_read_as_measured() -> None:
+    """Issue 33, round four: a finer CAM grid and the classifier-scored box, cross-validated on the same 44 photos."""
+    cv, cv3 = photo_eval.photo_benchmark()["cv4"], photo_eval.photo_benchmark()["cv"]
+    assert (
+        cv["folds"] == cv3["folds"]
+        and cv["rows"]["localize_photo_before"]["all"] == cv3["rows"]["localize_photo_before"]["all"]
+    )
+    assert {"gradcam320", "gradcam448", "box_search", "box_search320"} <= set(cv["selectable"])
+    search = cv["rows"]["cv:box_search"]
+    assert (search["all"]["hits"], search["small"]["hits"]) == (23, 3)  # the classifier's choice misses more
+    assert search["paired"]["localize_photo_before"] == {"wins": 1, "losses": 13, "sign_test_p": 0.0018}
+    assert cv["rows"]["cv:box_search_oracle"]["small"]["hits"] == 16  # the right box is usually among the candidates
+    assert cv["adopt"] is False and cv["chosen_on_all_44"] == "gradcam frac 0.2"  # localize_photo stays
+    # the amendment's deletion score: designed after the results, so a row that cv_select could not pick
+    assert "box_delete" in cv["post_hoc"] and "box_delete" not in cv["selectable"]
+    assert cv["rows"]["cv:box_delete"]["paired"]["localize_photo_before"] == {
+        "wins": 0,
+        "losses": 8,
+        "sign_test_p": 0.0078,
+    }
+    table = photo_eval.cv4_table()
+    assert "23/44 [38%-66%]" in table and "1/13 (p = 0.0018)" in table and "1/9 (p = 0.021)" in table
+    assert "19/1 (p < 0.0001)" in table  # the oracle against the paper
+    assert table.splitlines()[-1] == "cv_select on all 44 photos: gradcam frac 0.2; adopted: no"
+    with pytest.raises(ValueError, match="Unknown cross-validation row"):
+        photo_eval.cv4_table({"cv:magic": "x"})

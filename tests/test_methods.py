@@ -30,15 +30,9 @@ def image() -> np.ndarray:
 
 
 def test_the_registry_names_its_methods_and_refuses_others() -> None:
-    assert methods.METHOD_NAMES == (
-        "single",
-        "ten_crop",
-        "smoothgrad",
-        "ten_crop_smoothgrad",
-        "gradcam",
-        "gradcam16",
-        "gradcam_layers",
-        "gradcam_tta",
+    assert " ".join(methods.METHOD_NAMES) == (
+        "single ten_crop smoothgrad ten_crop_smoothgrad gradcam gradcam16 gradcam_layers gradcam_tta "
+        "gradcam320 gradcam448"
     )
     assert typing.get_args(methods.MethodName) == methods.METHOD_NAMES  # the type names exactly the registry
     assert [m.name for m in methods.METHODS.values()] == list(methods.METHODS)
@@ -59,6 +53,8 @@ def test_each_name_is_the_function_it_says(toy, image) -> None:
         "gradcam16": gradcam_variants.gradcam_at_stride(toy, image, CLASS, stride=16),
         "gradcam_layers": gradcam_variants.gradcam_layers(toy, image, CLASS),
         "gradcam_tta": gradcam_variants.gradcam_tta(toy, image, CLASS, sides=gradcam_variants.TTA_SIDES),
+        "gradcam320": gradcam_variants.gradcam_at_side(toy, image, CLASS, side=320),
+        "gradcam448": gradcam_variants.gradcam_at_side(toy, image, CLASS, side=448),
     }
     assert set(expected) == set(methods.METHODS)
     for name, want in expected.items():

@@ -190,3 +190,37 @@ def test_pointing_splits_by_recognition_and_size_band_and_compares_the_cam_with_
     assert (
         cvs.pointing_summary({"date": "d", "model": "m", "pairs": unranked}, maps, ["single"])["by_recognition"] is None
     )
+
+
+def test_round_four_families_are_chosen_only_when_selectable_and_paired_by_size() -> None:
+    """A new family that fixes the small photos wins cv_select only when it is selectable; its cost adds the map it
+    searches (`FAMILY_MAPS`) and its search time; the paired test is also split by stratum."""
+    photos = [
+        {
+            "id": i,
+            "small": i % 2 == 0,
+            "box": TRUTH,
+            "boxes": {
+                "gradcam": {"frac 0.2": MISS if i % 2 == 0 else HIT},
+                "box_search": {"alpha=0.0": HIT},
+                "paper_full": {"": MISS},
+                "full": {"": MISS},
+                "camcut448": {c: MISS for c in cvs.CAMCUT_CUTS},
+                "centred": {f"s={s}": MISS for s in cvs.SIDES},
+            },
+            "map_s": {"gradcam": 0.1, "ten_crop": 1.0},
+            "cut_s": {"box_search": 0.3},
+        }
+        for i in range(44)
+    ]
+    raw = {"photos": photos, "date": "d", "threads": 1, "load_average": [0.0]}
+    families = {"gradcam": [("frac 0.2", {})], "box_search": [("alpha=0.0", {})]}
+    old = cvs.cross_validate(raw, families)
+    assert old["rows"]["cv:cv_select"]["chosen_per_fold"] == ["gradcam frac 0.2"] * 4 and not old["adopt"]
+    new = cvs.cross_validate(raw, families, (*cvs.SELECTABLE, "box_search"), "round four")
+    row = new["rows"]["cv:cv_select"]
+    assert row["chosen_per_fold"] == ["box_search alpha=0.0"] * 4 and new["adopt"] and new["protocol"] == "round four"
+    assert row["cost_s"] == pytest.approx(0.4) and "box_search" in new["selectable"]
+    by_size = row["paired_by_size"]
+    assert by_size["small"]["localize_photo_before"] == {"wins": 22, "losses": 0, "sign_test_p": 0.0}
+    assert by_size["large"]["localize_photo_before"]["wins"] == by_size["large"]["localize_photo_before"]["losses"] == 0

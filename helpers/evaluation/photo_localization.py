@@ -317,12 +317,31 @@ CV_ROWS = {
     "cv:centred": "baseline: centred box, side chosen on the training folds",
     "full": "baseline: the full image",
 }
+CV4_ROWS = {
+    "cv:cv_select": "best of rounds three and four, chosen on training folds",
+    "localize_photo_before": "localize_photo (today)",
+    "cv:gradcam320": "Grad-CAM, one pass at 320 px",
+    "cv:gradcam448": "Grad-CAM, one pass at 448 px",
+    "cv:box_search": "classifier-scored box, alpha chosen on training folds",
+    "cv:box_search320": "the same on the 320 px Grad-CAM",
+    "cv:box_delete": "deletion-scored box (designed after the results)",
+    "cv:box_search_oracle": "diagnostic: best of the CAM's candidate boxes (reads the truth)",
+    "paper_full": "the paper's pipeline (10-crop map, GraphCut)",
+    "cv:centred": "baseline: centred box, side chosen on the training folds",
+    "full": "baseline: the full image",
+}
 POINTING_ROWS = ("single", "ten_crop", "smoothgrad", "gradcam", "gradcam_tta", "centre")
 
 
 def _p(p: float) -> str:
     """A stored p-value (rounded to 4 places) as text: 0.0 reads '< 0.0001'."""
     return "< 0.0001" if p < 1e-4 else f"{p:.2g}"
+
+
+def _wl(t: dict) -> str:
+    """A paired test as text: wins/losses (p = the sign test's p, or p < 0.0001)."""
+    p = t["sign_test_p"]
+    return f"{t['wins']}/{t['losses']} (p {'< 0.0001' if p < 1e-4 else f'= {p:.2g}'})"
 
 
 def _cell(v: dict) -> str:
@@ -336,8 +355,18 @@ def _v2_cell(v: dict) -> str:
 def cv_table(rows: dict[str, str] | None = None) -> str:
     """The cross-validated localization results as text: held-out hits with 95% Wilson intervals (small first: the
     large stratum is saturated), MaxBoxAccV2, mean IoU, median box area / true box area, and paired sign tests."""
-    cv = photo_benchmark()["cv"]
-    rows = CV_ROWS if rows is None else rows
+    return _cv_section_table("cv", CV_ROWS if rows is None else rows)
+
+
+def cv4_table(rows: dict[str, str] | None = None) -> str:
+    """Round four's cross-validated results (a finer CAM grid, the classifier-scored box) as `cv_table` prints them,
+    plus the paired test against localize_photo on the small photos alone (where the boxes were too large)."""
+    return _cv_section_table("cv4", CV4_ROWS if rows is None else rows, by_size=True)
+
+
+def _cv_section_table(section: str, rows: dict[str, str], *, by_size: bool = False) -> str:
+    """One cross-validation section of the benchmark file as a text table (`cv_table`, `cv4_table`)."""
+    cv = photo_benchmark()[section]
     unknown = set(rows) - set(cv["rows"])
     if unknown:
         raise ValueError(f"Unknown cross-validation row(s) {sorted(unknown)}; choose from {sorted(cv['rows'])}.")
@@ -347,22 +376,29 @@ def cv_table(rows: dict[str, str] | None = None) -> str:
         f"{cv['k']}-fold cross-validation: {n} COCO photos ({n_small} small: box < 50% of the frame), each scored once "
         "by a choice made on the other folds; hit = IoU >= 0.5; [95% Wilson interval]; V2 = MaxBoxAccV2, the mean "
         "hit rate at IoU 0.3, 0.5 and 0.7 (Choe et al. 2020) [95% bootstrap over photos], and its W/L (p) against "
-        "localize_photo photo by photo",
+        "localize_photo photo by photo"
+        + ("; today = localize_photo, small = on the small photos alone" if by_size else ""),
         f"{'localizer':<{width}}{'small':>18}{'all':>18}{'large':>18}{'V2 all':>18}{'V2 W/L (p)':>19}{'mIoU':>6}"
-        f"{'area x':>8}{'W/L vs paper (p)':>20}",
+        f"{'area x':>8}{'W/L vs paper (p)':>20}"
+        + (f"{'W/L vs today (p)':>20}{'small W/L (p)':>19}" if by_size else ""),
     ]
     for key, label in rows.items():
         r = cv["rows"][key]
         c, v2 = r["paired"]["paper_full"], r["maxboxacc_v2"]
-        paired = "" if key == "paper_full" else f"{c['wins']}/{c['losses']} (p = {c['sign_test_p']:.2g})"
-        vb = v2["paired"]["localize_photo_before"]
-        v2_paired = (
-            "" if key == "localize_photo_before" else f"{vb['wins']}/{vb['losses']} (p = {vb['sign_test_p']:.2g})"
-        )
+        paired = "" if key == "paper_full" else _wl(c)
+        v2_paired = "" if key == "localize_photo_before" else _wl(v2["paired"]["localize_photo_before"])
         cells = "".join(f"{_cell(r[part]):>18}" for part in ("small", "all", "large"))
+        today = ""  # by_size: the hits at IoU 0.5 against localize_photo, on all photos and on the small ones
+        if by_size and key != "localize_photo_before":
+            today = f"{_wl(r['paired']['localize_photo_before']):>20}"
+            today += f"{_wl(r['paired_by_size']['small']['localize_photo_before']):>19}"
         lines.append(
             f"{label:<{width}}{cells}{_v2_cell(v2['all']):>18}{v2_paired:>19}{r['mean_iou']:>6.2f}"
-            f"{r['area_ratio']['median']:>8.2f}{paired:>20}".rstrip()
+            f"{r['area_ratio']['median']:>8.2f}{paired:>20}{today}".rstrip()
+        )
+    if by_size:
+        lines.append(
+            f"cv_select on all {n} photos: {cv['chosen_on_all_44']}; adopted: {'yes' if cv['adopt'] else 'no'}"
         )
     return "\n".join(lines)
 
