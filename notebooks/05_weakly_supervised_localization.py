@@ -546,7 +546,7 @@ claim("at the paper's 95% foreground quantile, accuracy rises with the backgroun
 # COCO photos with one dominant object, in **4-fold cross-validation** (`benchmarks/photo_protocol.md`): each choice
 # beyond the paper is made on three folds, scored on the fourth. The **paper's pipeline** (`localize_photo_paper`)
 # against **`localize_photo`** (Grad-CAM, largest component above `helpers.cam.CAM_THRESHOLD` of its maximum,
-# picked on half of these photos), the best other candidate (by hits or by MaxBoxAccV2, Choe et al. 2020),
+# picked on half of these photos), the best other candidate (by hits or by MaxBoxAccV2 of Choe et al., in the references),
 # and two photo-blind boxes (Lite0):
 
 # %% tags=["photo"]
@@ -847,4 +847,5 @@ print(ex.Q3.check("?"))   # your answer: "a", "b" or "c"
 # K. Simonyan, A. Vedaldi, A. Zisserman, *Deep Inside Convolutional Networks*, arXiv:1312.6034 (2013).
 # Y. Boykov, M.-P. Jolly, *Interactive graph cuts*, ICCV 2001. C. Rother, V. Kolmogorov, A. Blake, *GrabCut*, SIGGRAPH
 # 2004. P. Sermanet et al., *OverFeat*, ICLR 2014 (arXiv:1312.6229). B. Zhou et al., *Learning Deep Features for
-# Discriminative Localization* (CAM), CVPR 2016. R. R. Selvaraju et al., *Grad-CAM*, ICCV 2017 (arXiv:1610.02391).
+# Discriminative Localization* (CAM), CVPR 2016. R. R. Selvaraju et al., *Grad-CAM*, ICCV 2017 (arXiv:1610.02391). J. Choe et al.,
+# *Evaluating Weakly Supervised Object Localization Methods Right* (MaxBoxAccV2), CVPR 2020 (arXiv:2001.07437).
