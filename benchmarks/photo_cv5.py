@@ -211,6 +211,19 @@ def run_fit(_args: argparse.Namespace) -> None:
     print(f"chosen: {cv['chosen']}; wrote {SELECTOR_FILE}")
 
 
+def grid_on_test(train: list[dict], test: list[dict]) -> dict:
+    """Diagnostic, after the decision (not a choice): every grid point refitted on all training pairs, scored on the
+    44 and paired with today's rule, to see whether the negative result hangs on the setting CV chose."""
+    table, hits, _ = stack(train)
+    today = [p["today_iou"] >= 0.5 for p in test]
+    out = {}
+    for set_name, names in FEATURE_SETS.items():
+        for C in CS:
+            hit = (kept_ious(test, fit_selector(table, hits, names, C)) >= 0.5).tolist()
+            out[f"{set_name} C={C}"] = {"hits": int(sum(hit)), "vs_today": cvs.paired(hit, today)}
+    return out
+
+
 def run_summary(args: argparse.Namespace) -> None:
     """Score the stored selector once on the 44 photos; round three's statistics; the "cv5" JSON section."""
     raw = json.loads((OUT / "candidates.json").read_text())
@@ -263,6 +276,7 @@ def run_summary(args: argparse.Namespace) -> None:
         },
         "test_references": reference_rows([test[p["id"]] for p in r4["photos"]]),
         "test_ids": sorted(test),
+        "diagnostic_grid_on_44": grid_on_test(raw["train"], [test[p["id"]] for p in r4["photos"]]),
         "chosen_fractions": {str(p["id"]): p["chosen_fraction"] for p in photos},
         "rows": rows,
         "adopt": before["wins"] > before["losses"],

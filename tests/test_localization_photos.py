@@ -420,6 +420,8 @@ def test_round_five_results_ship_and_read_as_measured() -> None:
     assert chosen["paired"]["localize_photo_before"] == {"wins": 2, "losses": 5, "sign_test_p": 0.4531}
     assert chosen["paired_by_size"]["large"]["localize_photo_before"]["losses"] == 3  # the losses are large objects
     assert cv["rows"]["box_select_oracle"]["all"]["hits"] == 40 and cv["adopt"] is False
+    grid = cv["diagnostic_grid_on_44"]  # not a choice: the negative result does not hang on the setting CV chose
+    assert len(grid) == 8 and all(g["vs_today"]["wins"] < g["vs_today"]["losses"] for g in grid.values())
     assert cv["selector"]["features"] == list(load_selector().features)  # the shipped selector
     table = photo_eval.cv5_table()
     assert "32/44 [58%-84%]" in table and "2/5 (p = 0.45)" in table and "none seen in training" in table
