@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 import photo_cv_protocol as p3  # noqa: E402
@@ -111,12 +110,9 @@ def run_features(args: argparse.Namespace) -> None:
             )
         print(f"{n + 1:>3}/{len(coco)} {image_id:>4} training pairs {len(train)}, test photos {len(held)}", flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    run = {
-        "date": datetime.date.today().isoformat(),
-        "threads": torch.get_num_threads(),
-        "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
-    }
-    (OUT / "candidates.json").write_text(json.dumps({**run, "features": list(FEATURES), "train": train, "test": held}))
+    (OUT / "candidates.json").write_text(
+        json.dumps({**p3.run_record(load0), "features": list(FEATURES), "train": train, "test": held})
+    )
 
 
 def stack(pairs: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import torch
 
-from .box_search import BOX_FRACTIONS, candidate_boxes
+from .box_search import BOX_FRACTIONS, candidate_boxes, fraction_localization
 from .cam import cam_localization
 from .geometry import Box
 from .localization import Localization, as_saliency
@@ -193,12 +193,7 @@ def select_box(
 
 def choice_localization(choice: BoxChoice, cam: np.ndarray | torch.Tensor) -> Localization:
     """The `Localization` of a chosen box: the CAM protocol at the kept fraction (the full image: all of it)."""
-    m = as_saliency(cam)
-    f = choice.fractions[choice.index]
-    if f is None:
-        whole = np.ones(m.shape, bool)
-        return Localization(mask=whole, box=choice.box, seeds=np.zeros(m.shape, np.int8), segmentation=whole)
-    return cam_localization(m, f)
+    return fraction_localization(cam, choice.fractions[choice.index], choice.box)
 
 
 def fit_selector(table: np.ndarray, hits: np.ndarray, features: Sequence[str], C: float) -> BoxSelector:
