@@ -177,13 +177,17 @@ def run_boxes(args: argparse.Namespace) -> None:
         )
         print(f"{n + 1:>3}/44 {r['id']:>4} paper cut {paper_s:.2f} s, camcut448 {camcut_s:.2f} s", flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    out = {
+    out = {**run_record(load0), "photos": rows}
+    (OUT / "boxes.json").write_text(json.dumps(out))
+
+
+def run_record(load0: float) -> dict:
+    """When and how a caching run ran: its date, torch's thread count, the load average at its start and end."""
+    return {
         "date": datetime.date.today().isoformat(),
         "threads": torch.get_num_threads(),
         "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
-        "photos": rows,
     }
-    (OUT / "boxes.json").write_text(json.dumps(out))
 
 
 def rescore_camcut(cache: Path, models: dict, image: np.ndarray, photo: dict) -> None:

@@ -203,9 +203,13 @@ def search_box(
 
 def search_localization(search: BoxSearch, cam: np.ndarray | torch.Tensor) -> Localization:
     """The `Localization` of a search's box: the CAM protocol at the kept fraction (the full image: all of it)."""
+    return fraction_localization(cam, search.fractions[search.index], search.box)
+
+
+def fraction_localization(cam: np.ndarray | torch.Tensor, fraction: float | None, box: Box) -> Localization:
+    """The `Localization` of one candidate: the CAM protocol at `fraction`, or the whole image (`box`) for None."""
     m = as_saliency(cam)
-    f = search.fractions[search.index]
-    if f is None:
+    if fraction is None:
         whole = np.ones(m.shape, bool)
-        return Localization(mask=whole, box=search.box, seeds=np.zeros(m.shape, np.int8), segmentation=whole)
-    return cam_localization(m, f)
+        return Localization(mask=whole, box=box, seeds=np.zeros(m.shape, np.int8), segmentation=whole)
+    return cam_localization(m, fraction)

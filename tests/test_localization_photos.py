@@ -13,6 +13,7 @@ import helpers
 from helpers import cam as cam_protocol
 from helpers import localization as loc
 from helpers import photos, toyworld
+from helpers.box_select import load_selector
 from helpers.evaluation import boxes as box_eval
 from helpers.evaluation import ilsvrc, voc
 from helpers.evaluation import photo_localization as photo_eval
@@ -402,3 +403,29 @@ def test_round_four_results_ship_and_read_as_measured() -> None:
     assert table.splitlines()[-1] == "cv_select on all 44 photos: gradcam frac 0.2; adopted: no"
     with pytest.raises(ValueError, match="Unknown cross-validation row"):
         photo_eval.cv4_table({"cv:magic": "x"})
+
+
+def test_round_five_results_ship_and_read_as_measured() -> None:
+    """Issue 33, round five: a box selector fitted on other COCO128 photos, scored once on the 44."""
+    bench = photo_eval.photo_benchmark()
+    cv, cv4 = bench["cv5"], bench["cv4"]
+    today = cv["rows"]["localize_photo_before"]
+    assert today["all"] == cv4["rows"]["localize_photo_before"]["all"] and cv["n"] == 44 and cv["n_small"] == 20
+    training = cv["training"]
+    assert not set(training["photo_ids"]) & set(cv["test_ids"]) and len(cv["test_ids"]) == 44  # trained elsewhere
+    assert training["n_pairs"] == 88 and training["n_photos"] == 51 and training["chosen"] == "all C=1.0"
+    assert training["cross_validated"]["hits"] == 19 and training["paired_vs_today"]["wins"] == 5
+    chosen = cv["rows"]["box_select"]
+    assert (chosen["all"]["hits"], chosen["small"]["hits"], chosen["large"]["hits"]) == (32, 11, 21)
+    assert chosen["paired"]["localize_photo_before"] == {"wins": 2, "losses": 5, "sign_test_p": 0.4531}
+    assert chosen["paired_by_size"]["large"]["localize_photo_before"]["losses"] == 3  # the losses are large objects
+    assert cv["rows"]["box_select_oracle"]["all"]["hits"] == 40 and cv["adopt"] is False
+    grid = cv["diagnostic_grid_on_44"]  # not a choice: the negative result does not hang on the setting CV chose
+    assert len(grid) == 8 and all(g["vs_today"]["wins"] < g["vs_today"]["losses"] for g in grid.values())
+    assert cv["selector"]["features"] == list(load_selector().features)  # the shipped selector
+    table = photo_eval.cv5_table()
+    assert "32/44 [58%-84%]" in table and "2/5 (p = 0.45)" in table and "none seen in training" in table
+    assert "small 2/2 (p = 1), large 0/3 (p = 0.25); adopted: no" in table
+    assert table.splitlines()[-1] == "oracle on the 44 photos: 40/44 [79%-96%]"
+    with pytest.raises(ValueError, match="Unknown cross-validation row"):
+        photo_eval.cv5_table({"cv:magic": "x"})
