@@ -6,6 +6,8 @@ weights and batches) with `train_rrr`'s recipe (Adam, one-cycle step size, batch
 settings for every run, one change at a time:
   nodecoy      no decoy in the training images, plain cross-entropy (the reference)
   plain        decoy, plain cross-entropy (lambda = 0)
+  randomcolour squares in a random class's colour (they say nothing), plain cross-entropy: a reference that has
+               seen squares, which the no-decoy model never has
   lam<L>       decoy, penalty on the decoy's exact mask with weight L (the sweep)
   random       decoy, penalty of weight LAM_FIXED on a random square of the decoy's size (no information)
   othercorner  decoy, penalty of weight LAM_FIXED on a decoy-sized square at another free corner (the wrong pixels)
@@ -66,6 +68,7 @@ def runs() -> list[dict]:
     for seed in SEEDS:
         base = {"seed": seed, "decoy": "class", "annotation": "decoy", "budget": 1.0, "epochs": EPOCHS}
         per_seed = [{**base, "name": "nodecoy", "decoy": "none", "lam": 0.0}, {**base, "name": "plain", "lam": 0.0}]
+        per_seed.append({**base, "name": "randomcolour", "decoy": "random_colour", "lam": 0.0})
         per_seed += [{**base, "name": f"lam{lam:g}", "lam": lam} for lam in LAMBDAS]
         per_seed.append({**base, "name": "random", "lam": LAM_FIXED, "annotation": "random"})
         per_seed.append({**base, "name": "othercorner", "lam": LAM_FIXED, "annotation": "other_corner"})
@@ -129,8 +132,11 @@ def _last_epoch_change(answers: list) -> dict[str, int]:
 
 
 def merge(parts: list[Path]) -> None:
-    """Join the shards' files into the shipped models.pt and models.json."""
+    """Join the shards' files (and the shipped runs they do not replace) into the shipped models.pt and models.json."""
     states, manifest = {}, {}
+    if SHIPPED_WEIGHTS.is_file() and SHIPPED_MANIFEST.is_file():
+        states.update(torch.load(SHIPPED_WEIGHTS, weights_only=True))
+        manifest.update(json.loads(SHIPPED_MANIFEST.read_text()))
     for part in parts:
         states.update(torch.load(part.with_suffix(".pt"), weights_only=True))
         manifest.update(json.loads(part.with_suffix(".json").read_text()))

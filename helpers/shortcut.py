@@ -24,6 +24,7 @@ __all__ = [
     "DECOY_COLOURS",
     "DECOY_KINDS",
     "SHORTCUT_SIZE",
+    "TRAINING_DECOYS",
     "DecoyDataset",
     "decoy_side",
     "dilate_mask",
@@ -32,8 +33,10 @@ __all__ = [
     "random_annotation",
 ]
 
-DecoyKind = Literal["class", "swapped", "none"]
-DECOY_KINDS: tuple[str, ...] = ("class", "swapped", "none")
+DecoyKind = Literal["class", "swapped", "none", "random_colour"]
+DECOY_KINDS: tuple[str, ...] = ("class", "swapped", "none")  # the three test versions of one seed
+# Also for training: "random_colour", a square in a uniformly random class's colour (a square that says nothing).
+TRAINING_DECOYS: tuple[str, ...] = (*DECOY_KINDS, "random_colour")
 SHORTCUT_SIZE = 32  # the side notebook 07 works at: a model trains in well under a minute on a 2-core CPU
 # One saturated colour per class, in CLASSES order (circle, square, triangle, star, cross, ring).
 DECOY_COLOURS: tuple[tuple[int, int, int], ...] = (
@@ -96,28 +99,30 @@ def _free_corners(mask: np.ndarray, squares: list[np.ndarray]) -> list[int]:
 
 
 def _decoy_classes(rng: np.random.Generator, labels: np.ndarray, decoy: str) -> np.ndarray:
-    """The class each image's decoy names: its own, a random other class, or -1 (none)."""
+    """The class each image's decoy names: its own, a random other class, any class at random, or -1 (none)."""
     if decoy == "class":
         return labels.copy()
     if decoy == "none":
         return np.full_like(labels, -1)
+    if decoy == "random_colour":
+        return rng.integers(0, len(CLASSES), size=labels.shape[0]).astype(labels.dtype)
     shift = rng.integers(1, len(CLASSES), size=labels.shape[0])  # 1..5: never the image's own class
     return (labels + shift) % len(CLASSES)
 
 
 def _check_decoy_args(decoy: object) -> None:
-    """A clear error for a decoy kind that is not one of DECOY_KINDS."""
-    if decoy not in DECOY_KINDS:
+    """A clear error for a decoy kind that is not one of TRAINING_DECOYS."""
+    if decoy not in TRAINING_DECOYS:
         raise ValueError(
-            f"decoy must be one of {DECOY_KINDS} (the square's colour names the class, another class, "
-            f"or no square); got {decoy!r}."
+            f"decoy must be one of {TRAINING_DECOYS} (the square's colour names the class, another class, "
+            f"no square, or a random class); got {decoy!r}."
         )
 
 
 def generate_decoy(
     n: int, seed: int = 0, size: int = SHORTCUT_SIZE, *, decoy: DecoyKind = "class", distractors: bool = False
 ) -> DecoyDataset:
-    """n toy images with a class-coloured square at a free corner (`decoy`: "class", "swapped" or "none").
+    """n toy images with a class-coloured square at a free corner (`decoy`: "class", "swapped", "none", "random_colour").
 
     The images are `helpers.toyworld.generate(n, seed, size)` with the square painted on top (no noise on it);
     its corner and, for "swapped", its class come from a random stream of their own, so "class", "swapped" and

@@ -187,21 +187,19 @@ claim("the penalty costs more time per epoch than plain training (double backpro
 # %% [markdown]
 # ## The λ sweep and its baselines · 8 min
 #
-# One change at a time, three seeds each: three values of λ on the decoy annotation, against four baselines: no decoy, plain (λ = 0), and the fixed λ on a **random** square of the decoy's size (as much penalty, no information; it covers part of the object in some images, printed below) or on an **other corner**, free like the decoy's (the right kind of place, the wrong pixels). A richer annotation at the fixed λ, Ross et al.'s expert mask: every pixel **outside** the object, and the same with a thin **margin** around the object left free. Every run has the same recipe (printed below). First, did they converge? Two checks. Each run scored held-out swapped images (not the test images) after every epoch: its last two epochs must move that accuracy by less than half the 5-point goal that the last claims judge. Settling under a falling step size is not finishing, so the no-decoy and fixed-λ runs were also trained for **twice the epochs**: the comparison between them must come out the same.
+# One change at a time, three seeds each: three values of λ on the decoy annotation, against five baselines: no decoy, squares of a **random colour** (they say nothing; unlike the no-decoy model, this one has seen squares), plain (λ = 0), and the fixed λ on a **random** square of the decoy's size (as much penalty, no information; it covers part of the object in some images, printed below) or on an **other corner**, free like the decoy's (the right kind of place, the wrong pixels). A richer annotation at the fixed λ, Ross et al.'s expert mask: every pixel **outside** the object, and the same with a thin **margin** around the object left free. Every run has the same recipe (printed below). First, did they converge? Each run scored held-out swapped images (not the test images) after every epoch, but under a step size that falls to zero every run ends flat; so the no-decoy and fixed-λ runs were also trained for **twice the epochs**.
 
 # %%
 LAMBDAS = sorted({entry["lam"] for name, entry in manifest.items() if name.startswith("lam")})
-conditions = ["nodecoy", "plain"] + [f"lam{lam:g}" for lam in LAMBDAS] + ["random", "othercorner", "outside", "outsidemargin"]
+conditions = ["nodecoy", "randomcolour", "plain"] + [f"lam{lam:g}" for lam in LAMBDAS] + ["random", "othercorner", "outside", "outsidemargin"]
 recipe = manifest["plain_s0"]
 print(f"recipe: {recipe['n_train']} training images, {recipe['epochs']} epochs, batch {recipe['batch_size']}, Adam, "
       f"one-cycle step size up to {recipe['lr']:g}; held-out monitor: {recipe['monitor']['n']} swapped images")
-SETTLED = 0.025  # half the 5-point goal: a run that moves less than this is not about to cross it
-moves = {name: abs(e["monitor_accuracy"][-1] - e["monitor_accuracy"][-3]) for name, e in manifest.items()}
 for condition in conditions + ["budget0.1", "budget0.01"]:
     entries = [manifest[name] for name in runs_of(condition)]
     curve = np.mean([e["monitor_accuracy"] for e in entries], axis=0)
-    print(f"{condition:>10}: monitor accuracy, last three epochs {np.round(curve[-3:], 3)}; largest move over the last two "
-          f"epochs {max(moves[name] for name in runs_of(condition)):.3f}; training cross-entropy {np.mean([e['cross_entropy'][-1] for e in entries]):.3f}")
+    print(f"{condition:>12}: monitor accuracy, epochs {len(curve) // 2} / {len(curve) * 3 // 4} / {len(curve)}: {np.round(curve[[len(curve) // 2 - 1, len(curve) * 3 // 4 - 1, -1]], 3)}; "
+          f"training cross-entropy {np.mean([e['cross_entropy'][-1] for e in entries]):.3f}")
 print(f"(a model that has learnt nothing has a cross-entropy of ln {len(names)} = {np.log(len(names)):.3f})")
 
 fixed = f"lam{LAM:g}"
@@ -218,12 +216,10 @@ print(f"no-decoy minus λ = {LAM:g}, both trained twice as long, swapped images:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-claim(f"every shipped run has settled: its monitor accuracy moved by less than {SETTLED} over its last two epochs",
-      max(moves.values()) < SETTLED)
-claim("twice the epochs moves the mean swapped accuracy of the no-decoy and of the penalised runs by less than the "
-      "5-point goal", all(abs(np.mean(d)) < 0.05 for d in doubling.values()))
-claim(f"trained twice as long, the penalty at λ = {LAM:g} is still within 5 points of the no-decoy model (the whole "
-      "interval of the gap below 5 points): the comparison does not hang on where training stopped", long_gap[2] <= 0.05);
+claim(f"twice the epochs raises the penalised runs' swapped accuracy in every seed: at {recipe['epochs']} epochs they are "
+      "still improving, so the numbers below understate the penalty", all(d > 0 for d in doubling[fixed]))
+claim(f"trained twice as long, the penalty at λ = {LAM:g} is also within 5 points of the no-decoy model trained twice "
+      "as long (the whole interval of the gap below 5 points)", long_gap[2] <= 0.05);
 
 # %% [markdown]
 # The sweep itself: decoy-swapped test accuracy with n and intervals, and the map's mass on the decoy.
@@ -234,9 +230,19 @@ covers = (rrr.annotation_for(train0, "random") & train0.masks).any(axis=(1, 2)).
 print(f"the random square covers part of the object in {covers:.0%} of seed 0's training images")
 print(f"matched minus swapped accuracy, per seed: no decoy {np.round([hits[n]['class'].mean() - hits[n]['swapped'].mean() for n in runs_of('nodecoy')], 2)}, "
       f"λ = {LAM:g} {np.round([hits[n]['class'].mean() - hits[n]['swapped'].mean() for n in runs_of(fixed)], 2)}")
+
+
+def top_probability(condition):
+    """Mean over seeds and swapped test images of the model's largest softmax probability (1/6: no opinion at all)."""
+    x = rrr.shortcut_input(tests["swapped"].images, device)
+    with torch.no_grad():
+        return np.mean([torch.softmax(models[name](x), 1).max(1).values.mean().item() for name in runs_of(condition)])
+
+
 for condition in conditions:
     decoy_mass = share_row(condition, "decoy")
-    print(accuracy_row(condition, "swapped"), f"| mass on decoy / area {decoy_mass[0]:.2f} (CI {decoy_mass[1]:.2f}-{decoy_mass[2]:.2f})")
+    print(accuracy_row(condition, "swapped"), f"| mass on decoy / area {decoy_mass[0]:.2f} (CI {decoy_mass[1]:.2f}-{decoy_mass[2]:.2f})"
+          f" | top probability {top_probability(condition):.2f}")
 
 # %%
 swapped = {c: [hits[name]["swapped"].mean() for name in runs_of(c)] for c in conditions}
@@ -244,7 +250,7 @@ fig, ax = plt.subplots(figsize=(10.5, 6.5))
 means = [np.mean(swapped[f"lam{lam:g}"]) for lam in LAMBDAS]
 spread = np.array([[np.mean(swapped[f"lam{lam:g}"]) - min(swapped[f"lam{lam:g}"]), max(swapped[f"lam{lam:g}"]) - np.mean(swapped[f"lam{lam:g}"])] for lam in LAMBDAS]).T
 ax.errorbar(LAMBDAS, means, yerr=spread, marker="o", capsize=4, label="penalty on the decoy (mean, seed range)")
-baseline_lines = {"nodecoy": ("no decoy in training", "--", "gray"), "plain": ("plain (λ = 0)", ":", "gray"),
+baseline_lines = {"nodecoy": ("no decoy in training", "--", "gray"), "randomcolour": ("random-colour squares", "--", "black"), "plain": ("plain (λ = 0)", ":", "gray"),
                   "random": (f"random square, λ = {LAM:g}", "-.", "tab:red"), "othercorner": (f"other corner, λ = {LAM:g}", "-.", "tab:orange"),
                   "outside": (f"outside the object, λ = {LAM:g}", "-", "tab:green"), "outsidemargin": (f"outside, margin left free, λ = {LAM:g}", "--", "tab:green")}
 for c, (label, style, colour) in baseline_lines.items():
@@ -259,23 +265,32 @@ per_seed_p = [sign_test(int((hits[a]["swapped"] & ~hits[b]["swapped"]).sum()), i
               for a, b in zip(runs_of(fixed), runs_of("plain"))]
 claim(f"in every seed the penalty at λ = {LAM:g} beats plain training on the swapped images (paired sign test, p < 0.01 each)",
       all(p < 0.01 for p in per_seed_p) and np.mean(swapped[fixed]) > np.mean(swapped["plain"]))
-for wrong in ("random", "othercorner"):
-    claim(f"the {'random square' if wrong == 'random' else 'other corner'} annotated with the same λ recovers less than the "
-          "decoy annotation in every seed", all(r < f for r, f in zip(swapped[wrong], swapped[fixed])))
+claim("a random square annotated with the same λ recovers less than the decoy annotation in every seed",
+      all(r < f for r, f in zip(swapped["random"], swapped[fixed])))
+corner_counts = [(int((hits[a]["swapped"] & ~hits[b]["swapped"]).sum()), int((~hits[a]["swapped"] & hits[b]["swapped"]).sum()))
+                 for a, b in zip(runs_of(fixed), runs_of("othercorner"))]
+print("decoy's mask against the other corner, wins/losses per seed:", corner_counts,
+      "p per seed:", [f"{sign_test(*c):.2g}" for c in corner_counts])
+claim("pooled over the seeds, the decoy's own mask beats another free corner (paired sign test, p < 0.01); the per-seed "
+      "tests are printed", sign_test(*np.sum(corner_counts, axis=0)) < 0.01)
 claim("the penalty moves the map's mass off the decoy (the intervals of the decoy mass do not overlap)",
       share_row(fixed, "decoy")[2] < share_row("plain", "decoy")[1])
 falls = [hits[n]["class"].mean() - hits[n]["swapped"].mean() for n in runs_of(fixed)]
 claim(f"the shortcut is gone at λ = {LAM:g}: in every seed the fall from decoy-matched to decoy-swapped images is "
       "under 5 points (the no-decoy model's fall is the reference: it never saw a square)", max(falls) < 0.05)
 gaps = {}
-for annotated, what in ((fixed, "the decoy"), ("outside", "everything outside the object"), ("outsidemargin", "outside, margin free")):
+for reference, annotated, what in (("nodecoy", fixed, "the decoy"), ("randomcolour", fixed, "the decoy"),
+                                   ("nodecoy", "outside", "everything outside the object"), ("nodecoy", "outsidemargin", "outside, margin free")):
     paired_gap = np.concatenate([hits[a]["swapped"].astype(float) - hits[b]["swapped"]
-                                 for a, b in zip(runs_of("nodecoy"), runs_of(annotated))])  # same images, seed by seed
-    gaps[annotated] = measure.mean_interval(paired_gap)
-    print(f"no-decoy minus λ = {LAM:g} on {what:>30}, swapped images: {gaps[annotated][0]:+.2f} "
-          f"(95% CI {gaps[annotated][1]:+.2f} to {gaps[annotated][2]:+.2f}, n={paired_gap.size} image-seed pairs)")
+                                 for a, b in zip(runs_of(reference), runs_of(annotated))])  # same images, seed by seed
+    gaps[reference, annotated] = measure.mean_interval(paired_gap)
+    print(f"{reference:>12} minus λ = {LAM:g} on {what:>30}, swapped images: {gaps[reference, annotated][0]:+.2f} "
+          f"(95% CI {gaps[reference, annotated][1]:+.2f} to {gaps[reference, annotated][2]:+.2f}, n={paired_gap.size} image-seed pairs)")
 claim("the penalty on the decoy recovers the swapped accuracy to within 5 points of the no-decoy model (the goal "
-      "fixed before the sweep): the whole interval of the gap lies below 5 points", gaps[fixed][2] <= 0.05)
+      "fixed before the sweep): the whole interval of the gap lies below 5 points", gaps["nodecoy", fixed][2] <= 0.05)
+claim("a model trained on random-colour squares, which has seen squares that say nothing, is more accurate on swapped "
+      "images than the penalised one (the whole interval of the gap above 0): the shortcut is gone, not all the accuracy came back",
+      gaps["randomcolour", fixed][1] > 0)
 claim("the expert's mask of everything outside the object recovers less than the decoy's own mask in every seed",
       all(o < f for o, f in zip(swapped["outside"], swapped[fixed])))
 margin_p = [sign_test(int((hits[a]["swapped"] & ~hits[b]["swapped"]).sum()), int((~hits[a]["swapped"] & hits[b]["swapped"]).sum()))
@@ -285,7 +300,7 @@ claim(f"leaving {rrr.OUTSIDE_MARGIN} px around the object unannotated recovers m
       all(p < 0.01 for p in margin_p) and all(m > o for m, o in zip(swapped["outsidemargin"], swapped["outside"])));
 
 # %% [markdown]
-# What you should see: with the penalty, swapped accuracy jumps from plain training's to near the no-decoy model's, and the map's mass leaves the decoy; at the fixed λ the model is as accurate with the square swapped as matched. A random square with as much penalty does nothing; another free corner helps, less than the decoy's mask, without ever marking the decoy, perhaps because it flattens the network where squares can be. Ross et al.'s mask of everything outside the object fails; the margin claim says why.
+# What you should see: with the penalty, swapped accuracy jumps from plain training's to near the no-decoy model's, and the map's mass leaves the decoy; at the fixed λ the model is as accurate with the square swapped as matched. A random square does nothing; another free corner helps without ever marking the decoy: the penalty may need to know where squares can be more than where this one is. Both masks outside the object flatten the network (top probability near chance), and what is left still follows the square.
 
 # %% [markdown]
 # ## How much annotation? · 4 min
@@ -398,14 +413,14 @@ print(ex.Q3.check(None))  # replace None with your answer
 # - Held-out accuracy on data with the same shortcut rewards the shortcut; the saliency map shows it, and a test that breaks the shortcut confirms it.
 # - Ross et al.'s loss puts the map into training: a penalty on the input gradient where an annotation says the reason must not be, trained by double backprop at a measured cost per epoch.
 # - Whether it works is measured against baselines: no decoy, no penalty, and wrong annotations with as much penalty. A map moved off the decoy is not yet a model that ignores it: the swapped test decides, on runs trained long enough that twice the epochs gives the same comparison.
-- An annotation must leave free what the right rule needs: "everything outside the object" also marks the outer side of the object's edge.
+- A richer annotation is not automatically better: here Ross et al.'s "everything outside the object" flattens the network at every λ tried, while the decoy's own mask removes the shortcut.
 
 # %% [markdown]
 # ## Going further
 #
 # **What the penalty cannot see.** The penalty is local: it asks the gradient to vanish on the annotated pixels, at the training images. A ReLU network can still respond to the decoy through which units switch on, with a flat gradient around the training images; a larger λ, beyond the range swept here, presses harder and can cost accuracy on the shapes. Ross et al. also iterate: train, look at the maps, annotate what the model still uses ("find another explanation").
 #
-# **Annotations.** Ross et al.'s expert mask, everything outside the object (`rrr.annotation_for(..., "outside_object")`), tells the model more than the decoy's mask, yet here it fails at every λ tried on a tuning seed (`benchmarks/train_shortcut_models.py` lists them). A shape is seen through its edge, and the pixels just outside the object's mask are half of that edge: penalising them forbids the rule we want. Leaving a thin margin free (`"outside_margin"`) recovers part of the way; the margin's width was tried once, not tuned. An annotation must leave free every pixel the right rule needs.
+# **Annotations.** Ross et al.'s expert mask, everything outside the object (`rrr.annotation_for(..., "outside_object")`), tells the model more than the decoy's mask, yet here it fails at every λ tried on a tuning seed (`benchmarks/train_shortcut_models.py` lists them): the network goes flat (its top probability near chance) and what is left still follows the square. One explanation, not tested here: a shape is seen through its edge, and the pixels just outside its mask are half of that edge. Leaving a thin margin free (`"outside_margin"`, its width tried once) helps, which fits it, but also lowers the total penalty.
 #
 # **Beyond input gradients.** Later work penalises other explanations in the loss: Grad-CAM maps (Selvaraju et al.), integrated gradients, or contextual decomposition (Rieger et al. 2020, "Interpretations are useful"). The cost and the locality trade-offs differ; the measurement protocol here (a known shortcut, a swapped test, baselines, seeds) applies to all of them.
 

@@ -12,7 +12,7 @@ from helpers import rrr
 from helpers.shortcut import generate_decoy
 from helpers.toyworld import evaluate
 
-MAX_BYTES = 2_000_000  # the sweep's weights stay small (float16): well under the few MB the course allows itself
+MAX_BYTES = 3_000_000  # the sweep's 42 float16 models (about 2 MB) stay small: a few MB at most in the repository
 
 
 def test_shipped_files_are_small_and_load_without_pickled_code() -> None:

@@ -105,6 +105,13 @@ def test_other_corner_annotation_is_a_free_corner_off_the_decoy(kinds: dict[str,
         sc.other_corner_annotation(sc.generate(4, seed=0))
 
 
+def test_random_colour_squares_say_nothing_about_the_class(kinds: dict[str, sc.DecoyDataset]) -> None:
+    data = sc.generate_decoy(600, seed=3, decoy="random_colour")
+    np.testing.assert_array_equal(data.decoy_masks, sc.generate_decoy(600, seed=3).decoy_masks)  # the same corners
+    agree = (data.decoy_labels == data.labels).mean()
+    assert 0.10 < agree < 0.25, agree  # about 1 in 6: the colour is independent of the class
+
+
 def test_random_annotation_refuses_what_is_not_a_dataset() -> None:
     with pytest.raises(TypeError, match="ToyDataset"):
         sc.random_annotation(np.zeros((2, 32, 32, 3), np.uint8))
