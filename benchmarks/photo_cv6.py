@@ -29,6 +29,7 @@ HERE = Path(__file__).parent
 SELECTOR_CV6 = DATA_DIR / "box_select_cv6.json"
 ARMS = {"same": "cv6_same", "pooled": "cv6_pooled"}  # arm -> row key; "pooled" adds the 88 other pairs to every fit
 GRID = [(s, C) for s in p5.FEATURE_SETS for C in p5.CS]  # round five's grid, in its order
+GRID_NAMES = [f"{s} C={C}" for s, C in GRID]
 
 
 def fit(pairs: list[dict], setting: tuple[str, float]) -> BoxSelector:
@@ -159,7 +160,7 @@ def main() -> None:
         "k": cvs.K,
         "seed": cvs.SEED,
         "folds": {str(i): f for i, f in fold_of.items()},
-        "grid": [f"{s} C={C}" for s, C in GRID],
+        "grid": GRID_NAMES,
         "n_other_pairs": len(raw["train"]),
         "per_fold": per_fold,
         "rows": rows,

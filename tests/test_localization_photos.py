@@ -429,3 +429,27 @@ def test_round_five_results_ship_and_read_as_measured() -> None:
     assert table.splitlines()[-1] == "oracle on the 44 photos: 40/44 [79%-96%]"
     with pytest.raises(ValueError, match="Unknown cross-validation row"):
         photo_eval.cv5_table({"cv:magic": "x"})
+
+
+def test_round_six_results_ship_and_read_as_measured() -> None:
+    """Issue 33, round six: round five's selector cross-validated on the 44 (round three's folds), two arms."""
+    bench = photo_eval.photo_benchmark()
+    cv, cv3 = bench["cv6"], bench["cv"]
+    assert cv["folds"] == cv3["folds"] and cv["n"] == 44 and cv["n_small"] == 20 and cv["n_other_pairs"] == 88
+    assert cv["rows"]["localize_photo_before"]["all"] == cv3["rows"]["localize_photo_before"]["all"]
+    same, pooled = cv["rows"]["cv6_same"], cv["rows"]["cv6_pooled"]
+    assert (same["all"]["hits"], same["small"]["hits"], same["large"]["hits"]) == (34, 10, 24)
+    assert (pooled["all"]["hits"], pooled["small"]["hits"], pooled["large"]["hits"]) == (31, 8, 23)
+    assert same["paired"]["localize_photo_before"] == {"wins": 0, "losses": 1, "sign_test_p": 1.0}
+    assert pooled["paired"]["localize_photo_before"] == {"wins": 0, "losses": 4, "sign_test_p": 0.125}
+    assert sum(f["hits"] for f in same["folds"]) == 34 and [f["n"] for f in same["folds"]] == [11] * 4
+    assert same["chosen_per_fold"] == ["all C=1.0", "all C=0.1", "all C=0.1", "all C=0.1"]
+    assert cv["adopted"] is None and not cv["adopt"] and cv["chosen_on_all_44"] is None
+    assert max(g["hits"] for g in cv["diagnostic_in_sample"].values()) == 36  # even fitted on the 44 themselves
+    table = photo_eval.cv6_table()
+    assert "34/44 [63%-87%]" in table and "0/1 (p = 1)" in table and "0/4 (p = 0.12)" in table
+    assert "per fold (n = 11) hits vs today 10 vs 10, 8 vs 8, 10 vs 10, 6 vs 7" in table
+    assert "(same all C=0.1) hits 36/44, 1/0 (p = 1)" in table
+    assert table.splitlines()[-1] == "adopted: no arm (localize_photo stays)"
+    with pytest.raises(ValueError, match="Unknown cross-validation row"):
+        photo_eval.cv6_table({"cv:magic": "x"})

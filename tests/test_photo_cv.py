@@ -224,3 +224,52 @@ def test_round_four_families_are_chosen_only_when_selectable_and_paired_by_size(
     by_size = row["paired_by_size"]
     assert by_size["small"]["localize_photo_before"] == {"wins": 22, "losses": 0, "sign_test_p": 0.0}
     assert by_size["large"]["localize_photo_before"]["wins"] == by_size["large"]["localize_photo_before"]["losses"] == 0
+
+
+def _photo(i: int, hit_tight: bool) -> dict:
+    """A cached round-five test row: the full image and one tight box; which one hits is `hit_tight`."""
+    return {
+        "id": i,
+        "today_iou": 0.6,
+        "features": [[0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0], [0.4, -1.5, 0.7, 0.6, 1.0, 0.7, 0.0, 0.1]],
+        "ious": [0.3, 0.8] if hit_tight else [0.8, 0.3],
+    }
+
+
+def test_round_six_fits_each_fold_without_it_and_learns_the_held_out_choice(monkeypatch) -> None:
+    """Every selector that scores an outer fold is fitted without that fold, every inner fit also without its inner
+    fold; on photos where the tight box always hits, every held-out photo keeps it."""
+    import photo_cv6 as p6
+
+    test = [_photo(i, True) for i in range(16)]
+    fold = np.arange(16) % cvs.K
+    calls: list[set[int]] = []
+    real_fit = p6.fit
+    monkeypatch.setattr(
+        p6, "fit", lambda pairs, setting: calls.append({p["id"] for p in pairs}) or real_fit(pairs, setting)
+    )
+    kept, per_fold = p6.cross_validate(test, fold, [])
+    per_outer = len(p6.GRID) * (cvs.K - 1) + 1  # inner fits, then the refit on the training folds
+    assert len(calls) == cvs.K * per_outer
+    members = [{i for i in range(16) if fold[i] == k} for k in range(cvs.K)]
+    for n, ids in enumerate(calls):
+        left_out = {k for k in range(cvs.K) if not ids & members[k]}
+        inner = n % per_outer < per_outer - 1  # an inner fit also leaves out the inner fold it scores
+        assert n // per_outer in left_out and len(left_out) == (2 if inner else 1)
+    assert kept.tolist() == [1] * 16 and len(per_fold) == cvs.K and per_fold[0]["chosen"] in p6.GRID_NAMES
+
+
+def test_round_six_decision_needs_more_wins_than_losses_and_then_more_hits() -> None:
+    """An arm qualifies with more wins than losses against today; of two, the one with more hits; none: None."""
+    import photo_cv6 as p6
+
+    def row(wins: int, losses: int, hits: int) -> dict:
+        return {
+            "paired": {"localize_photo_before": {"wins": wins, "losses": losses}},
+            "all": {"hits": hits},
+            "mean_iou": 0.5,
+        }
+
+    assert p6.decide({"cv6_same": row(1, 1, 35), "cv6_pooled": row(0, 4, 31)}) is None
+    assert p6.decide({"cv6_same": row(2, 1, 36), "cv6_pooled": row(0, 4, 31)}) == "cv6_same"
+    assert p6.decide({"cv6_same": row(2, 1, 36), "cv6_pooled": row(3, 1, 37)}) == "cv6_pooled"

@@ -337,6 +337,14 @@ CV5_ROWS = {
     "paper_full": "the paper's pipeline (10-crop map, GraphCut)",
     "full": "baseline: the full image",
 }
+CV6_ROWS = {
+    "cv6_same": "learned box choice, fitted on the training folds",
+    "cv6_pooled": "the same, training folds + 88 other pairs",
+    "localize_photo_before": "localize_photo (today)",
+    "box_select_oracle": "diagnostic: best of the CAM's candidate boxes (reads the truth)",
+    "paper_full": "the paper's pipeline (10-crop map, GraphCut)",
+    "full": "baseline: the full image",
+}
 POINTING_ROWS = ("single", "ten_crop", "smoothgrad", "gradcam", "gradcam_tta", "centre")
 
 
@@ -399,8 +407,29 @@ def cv5_table(rows: dict[str, str] | None = None) -> str:
     return "\n".join(lines)
 
 
+def cv6_table(rows: dict[str, str] | None = None) -> str:
+    """Round six: round five's box selector cross-validated on the 44 photos (round three's folds, its setting chosen by
+    an inner CV on the training folds), as `cv4_table` prints its rows, then each arm's folds and the decision."""
+    cv = photo_benchmark()["cv6"]
+    lines = _cv_section_table("cv6", CV6_ROWS if rows is None else rows, by_size=True).splitlines()[:-1]
+    for key in ("cv6_same", "cv6_pooled"):
+        r = cv["rows"][key]
+        folds = ", ".join(f"{f['hits']} vs {f['today_hits']}" for f in r["folds"])
+        lines.append(
+            f"{CV6_ROWS[key]}: per fold (n = {r['folds'][0]['n']}) hits vs today {folds}; chosen per fold: "
+            f"{', '.join(r['chosen_per_fold'])}"
+        )
+    best = max(cv["diagnostic_in_sample"].items(), key=lambda kv: kv[1]["hits"])
+    lines.append(
+        f"diagnostic, not held out: the best grid point fitted and scored on all {cv['n']} photos ({best[0]}) hits "
+        f"{best[1]['hits']}/{cv['n']}, {_wl(best[1]['vs_today'])} against today"
+    )
+    lines.append(f"adopted: {cv['adopted'] or 'no arm (localize_photo stays)'}")
+    return "\n".join(lines)
+
+
 def _cv_section_table(section: str, rows: dict[str, str], *, by_size: bool = False, header: str | None = None) -> str:
-    """One cross-validation section of the benchmark file as a text table (`cv_table`, `cv4_table`, `cv5_table`);
+    """One cross-validation section of the benchmark file as a text table (`cv_table`, `cv4_table` ... `cv6_table`);
     `header` replaces the first line (what was held out and how)."""
     cv = photo_benchmark()[section]
     unknown = set(rows) - set(cv["rows"])
