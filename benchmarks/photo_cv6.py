@@ -143,6 +143,7 @@ def main() -> None:
         rows[key]["chosen_per_fold"] = [f["chosen"] for f in per_fold[key]]
         rows[key]["folds"] = fold_breakdown(photos, fold, key)
         rows[key]["chosen_fractions"] = {str(t["id"]): t["fractions"][kept[key][n]] for n, t in enumerate(test)}
+        rows[key]["same_box_as_today"] = sum(p["boxes"][key][""] == p["boxes"]["gradcam"]["frac 0.2"] for p in photos)
     adopted = decide(rows)
     on_all = None
     if adopted is not None:  # the adopted arm's setting chosen on all 44 (4 folds as inner folds), refitted on all 44

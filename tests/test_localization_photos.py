@@ -446,6 +446,7 @@ def test_round_six_results_ship_and_read_as_measured() -> None:
     assert same["chosen_per_fold"] == ["all C=1.0", "all C=0.1", "all C=0.1", "all C=0.1"]
     assert cv["adopted"] is None and not cv["adopt"] and cv["chosen_on_all_44"] is None
     assert max(g["hits"] for g in cv["diagnostic_in_sample"].values()) == 36  # even fitted on the 44 themselves
+    assert same["same_box_as_today"] == 11  # another box on 33 photos, the same hits but one
     table = photo_eval.cv6_table()
     assert "34/44 [63%-87%]" in table and "0/1 (p = 1)" in table and "0/4 (p = 0.12)" in table
     assert "per fold (n = 11) hits vs today 10 vs 10, 8 vs 8, 10 vs 10, 6 vs 7" in table
