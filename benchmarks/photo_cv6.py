@@ -23,6 +23,7 @@ import photo_cv_protocol as p3  # noqa: E402
 import photo_cv_stats as cvs  # noqa: E402
 
 from helpers.box_select import BoxSelector, fit_selector  # noqa: E402
+from helpers.evaluation import photo_localization as photo_eval  # noqa: E402
 from helpers.paths import DATA_DIR  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -171,13 +172,8 @@ def main() -> None:
         "diagnostic_in_sample": in_sample_grid(test, extras),
     }
     p3.RESULT_JSON.write_text(json.dumps(result, indent=1) + "\n")
-    for key, r in rows.items():
-        print(
-            f"{key:>22}: {r['all']['hits']}/44 [{r['all']['wilson95'][0]:.0%}-{r['all']['wilson95'][1]:.0%}] small "
-            f"{r['small']['hits']}/{r['small']['n']} large {r['large']['hits']}/{r['large']['n']} mIoU "
-            f"{r['mean_iou']:.3f} area x {r['area_ratio']['median']:.2f} vs today {r['paired']['localize_photo_before']}"
-            + (f" folds {r['chosen_per_fold']}" if "chosen_per_fold" in r else "")
-        )
+    photo_eval.photo_benchmark.cache_clear()  # the table reads the file just written
+    print(photo_eval.cv6_table())
     print(f"adopted: {adopted}; wrote {p3.RESULT_JSON}")
 
 
