@@ -256,7 +256,7 @@ baseline_lines = {"nodecoy": ("no decoy in training", "--", "gray"), "randomcolo
 for c, (label, style, colour) in baseline_lines.items():
     ax.axhline(np.mean(swapped[c]), linestyle=style, color=colour, label=label)
 ax.set(xscale="log", xlabel="λ", ylabel="accuracy on decoy-swapped images", ylim=(0, 1))
-ax.legend(fontsize=12)
+ax.legend(fontsize=12, loc="center left", bbox_to_anchor=(1.01, 0.5))  # outside: eight lines fill the axes
 plt.show()
 
 # %%
@@ -337,17 +337,20 @@ claim("more annotation, more recovery: the mean swapped accuracy does not fall a
 # The shipped runs' training cross-entropy, penalty and held-out swapped accuracy per epoch (their training logs, `data/shortcut/models.json`): a penalised run trades some cross-entropy for a small penalty, and every curve flattens as the step size falls.
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.5))
+fig, axes = plt.subplots(1, 3, figsize=(16, 5))
 for condition in ("nodecoy", "plain", *[f"lam{lam:g}" for lam in LAMBDAS], "random", "othercorner", "outside", "outsidemargin"):
     entry = manifest[f"{condition}_s0"]
     epochs = range(1, len(entry["cross_entropy"]) + 1)
-    axes[0].plot(epochs, entry["cross_entropy"], marker="o", label=condition)
-    axes[1].plot(epochs, entry["penalty"], marker="o", label=condition)
-    axes[2].plot(epochs, entry["monitor_accuracy"], marker="o", label=condition)
+    axes[0].plot(epochs, entry["cross_entropy"], label=condition)
+    if entry["lam"] > 0:  # plain runs have no penalty
+        axes[1].plot(epochs, np.maximum(entry["penalty"], 1e-9), label=condition)
+    else:
+        axes[1].plot([], [])  # keep each condition's colour the same in the three panels
+    axes[2].plot(epochs, entry["monitor_accuracy"], label=condition)
 axes[0].set(xlabel="epoch", ylabel="training cross-entropy", title="seed 0")
-axes[1].set(xlabel="epoch", ylabel="penalty (batch mean)", yscale="symlog", title="seed 0")
+axes[1].set(xlabel="epoch", ylabel="penalty (batch mean)", yscale="log", title="seed 0, penalised runs")
 axes[2].set(xlabel="epoch", ylabel="held-out swapped accuracy", title="seed 0", ylim=(0, 1))
-axes[0].legend(fontsize=12)
+fig.legend(*axes[0].get_legend_handles_labels(), fontsize=12, loc="lower center", ncol=5, bbox_to_anchor=(0.5, -0.12))
 plt.show()
 
 # %% [markdown]
