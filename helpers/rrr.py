@@ -142,7 +142,7 @@ def annotation_for(
     `kind`: "decoy" (the decoy's exact mask), "random" (a square of the decoy's size at a random place: the
     baseline that carries no information), "other_corner" (a decoy-sized square at another free corner: the right
     kind of place, the wrong pixels), "outside_object" (every pixel outside the object's mask) or "outside_margin"
-    (the same, leaving OUTSIDE_MARGIN px around the object free: the pixels just outside a shape belong to its edge).
+    (the same, leaving OUTSIDE_MARGIN px around the object free: a test of whether the shape's outer edge matters).
     """
     if kind not in ANNOTATIONS:
         raise ValueError(f"kind must be one of {ANNOTATIONS}; got {kind!r}.")
