@@ -145,26 +145,6 @@ def other_rows(family: str, setting: str) -> dict | None:
     }
 
 
-def strata_paired(raw: dict, cv: dict, family_row: str) -> dict:
-    """Paired wins / losses against today's localize_photo within the small and the large stratum (held-out IoUs are
-    not stored per photo by cross_validate, so this re-derives them from the chosen settings per fold)."""
-    photos, fold_of = raw["photos"], {int(k): v for k, v in cv["folds"].items()}
-    chosen = cv["rows"][family_row]["chosen_per_fold"]
-    family = family_row.removeprefix("cv:")
-    out = {}
-    for stratum, want in (("small", True), ("large", False)):
-        a, b = [], []
-        for p in photos:
-            if p["small"] != want:
-                continue
-            pick = chosen[fold_of[p["id"]]]
-            fam, setting = (pick.split(" ", 1) + [""])[:2] if family.startswith("cv_select") else (family, pick)
-            a.append(box_iou(tuple(p["boxes"][fam][setting]), tuple(p["box"])) >= 0.5)
-            b.append(box_iou(tuple(p["boxes"]["gradcam"]["frac 0.2"]), tuple(p["box"])) >= 0.5)
-        out[stratum] = cvs.paired(a, b)
-    return out
-
-
 def run_summary(_args: argparse.Namespace) -> None:
     raw = json.loads((p4.OUT / "boxes4.json").read_text())
     present = [f for f in FAMILIES if (OUT / f"{f}.json").is_file()]
@@ -182,7 +162,6 @@ def run_summary(_args: argparse.Namespace) -> None:
     cv["round7"] = {f: run_of(OUT / f"{f}.json") for f in present}
     cv["round7_median_cost_s"] = {f: round(c, 3) for f, c in costs.items()}
     cv["cost_limit_s"] = COST_LIMIT_S
-    cv["strata_paired"] = {r: strata_paired(raw, cv, r) for r in ["cv:cv_select", *(f"cv:{f}" for f in present)]}
     cv["second_check"] = {f: other_rows(f, cv["rows"][f"cv:{f}"]["on_all_44"]) for f in present}
     pick_family = cv["chosen_on_all_44"].split(" ", 1)[0]
     check = cv["second_check"].get(pick_family)
@@ -200,7 +179,6 @@ def run_summary(_args: argparse.Namespace) -> None:
                 f"{c['localize_photo_before']['hits']}/{c['localize_photo_before']['n']}, "
                 f"{c['paired']['wins']} wins / {c['paired']['losses']} losses, p = {c['paired']['sign_test_p']}"
             )
-    print(f"strata: {cv['strata_paired']}")
     print(f"selectable: {chosen_from}; costs {cv['round7_median_cost_s']}; adopt: {cv['adopt']}")
     result = json.loads(p3.RESULT_JSON.read_text())
     result["cv7"] = cv
