@@ -7,12 +7,16 @@ with a CAM blob larger than the square gets the square's box.
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from helpers import objectness as ob
 
+ADAPTER = Path(__file__).parent.parent / "benchmarks" / "cv7_objectness.py"
 SQUARE = (40, 30, 70, 60)  # (x0, y0, x1, y1) of the coloured square in a 100 x 120 image
 
 
@@ -153,6 +157,8 @@ def test_straddling_is_one_on_a_segments_rectangle_and_lower_when_the_box_cuts_i
 def test_boxes_are_scaled_to_the_label_image_by_rounding_to_the_nearest_pixel() -> None:
     out = ob.scale_boxes([(0, 0, 640, 480), (101, 50, 103, 52), (638, 478, 640, 480)], (480, 640), (150, 200))
     assert out.tolist() == [[0, 0, 200, 150], [32, 16, 33, 17], [199, 149, 200, 150]]
+    stretched = ob.scale_boxes([(30, 10, 90, 50)], (100, 120), (50, 40))  # x by 1/3, y by 1/2
+    assert stretched.tolist() == [[10, 5, 30, 25]]
 
 
 def test_the_refined_box_is_the_square_not_the_cams_larger_blob() -> None:
@@ -202,3 +208,18 @@ def test_bad_input_gets_a_clear_error() -> None:
         ob.straddling(labels, [(0.0, 0.0, 5.5, 5.0)])
     with pytest.raises(ValueError, match="non-negative integers"):
         ob.straddling(labels.astype(np.float32), [(0, 0, 5, 5)])
+
+
+@pytest.mark.skipif(not ADAPTER.is_file(), reason="the benchmarks folder is not part of an installed package")
+def test_the_round_seven_adapter_gives_every_setting_in_the_protocols_order() -> None:
+    """benchmarks/cv7_objectness.py: k outer, alpha inner, named as the protocol; each box is objectness_box's."""
+    spec = importlib.util.spec_from_file_location("cv7_objectness", ADAPTER)
+    adapter = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(adapter)  # type: ignore[union-attr]
+    assert adapter.SETTINGS[:3] == ("k=100 alpha=0", "k=100 alpha=0.02", "k=100 alpha=0.05")
+    assert adapter.SETTINGS[5:7] == ("k=100 alpha=-0.05", "k=300 alpha=0") and len(adapter.SETTINGS) == 12
+    image, cam = textured_scene()
+    found = adapter.boxes(None, image, cam, 0)
+    assert list(found) == list(adapter.SETTINGS)
+    for (k, alpha), (box, seconds) in zip([(k, a) for k in ob.SCALES for a in ob.ALPHAS], found.values()):
+        assert box == ob.objectness_box(image, cam, scale=k, alpha=alpha) and 0 < seconds < 5
