@@ -77,23 +77,32 @@ def grid_edges(smooth: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a[order], b[order], weight[order]
 
 
+def _find(parent: list[int], x: int) -> int:
+    """The root of x's component, halving the path on the way (union-find)."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+def _link(u: int, v: int, parent: list[int], size: list[int]) -> int:
+    """Join two roots, the smaller component under the larger (union by size); the new root."""
+    if size[u] < size[v]:
+        u, v = v, u
+    parent[v] = u
+    size[u] += size[v]
+    return u
+
+
 def _merge(a: list[int], b: list[int], weight: list[float], k: float, parent: list[int], size: list[int]) -> None:
     """Felzenszwalb & Huttenlocher's pass over the sorted edges: join two components when the edge is no heavier
-    than either one's internal difference + k / |C| (union-find with path halving, union by size)."""
+    than either one's internal difference + k / |C|."""
     tau = [k] * len(parent)
     for u, v, wt in zip(a, b, weight):
-        while parent[u] != u:
-            parent[u] = parent[parent[u]]
-            u = parent[u]
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
+        u, v = _find(parent, u), _find(parent, v)
         if u != v and wt <= tau[u] and wt <= tau[v]:
-            if size[u] < size[v]:
-                u, v = v, u
-            parent[v] = u
-            size[u] += size[v]
-            tau[u] = wt + k / size[u]
+            root = _link(u, v, parent, size)
+            tau[root] = wt + k / size[root]
 
 
 def _roots(parent: list[int]) -> np.ndarray:
@@ -114,17 +123,9 @@ def _merge_small(a: np.ndarray, b: np.ndarray, min_size: int, parent: list[int],
     ra, rb = roots[a], roots[b]
     live = (ra != rb) & ((counts[ra] < min_size) | (counts[rb] < min_size))
     for u, v in zip(a[live].tolist(), b[live].tolist()):
-        while parent[u] != u:
-            parent[u] = parent[parent[u]]
-            u = parent[u]
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
+        u, v = _find(parent, u), _find(parent, v)
         if u != v and (size[u] < min_size or size[v] < min_size):
-            if size[u] < size[v]:
-                u, v = v, u
-            parent[v] = u
-            size[u] += size[v]
+            _link(u, v, parent, size)
 
 
 def felzenszwalb(image: np.ndarray, scale: float, *, sigma: float = SIGMA, min_size: int = MIN_SIZE) -> np.ndarray:

@@ -82,9 +82,8 @@ def textured_scene(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     x0, y0, x1, y1 = SQUARE
     image[y0:y1, x0:x1] = (220, 30, 30)
     cam = np.zeros((100, 120), np.float32)
-    cam[5:95, 10:110] = 0.12
-    cam[18:75, 25:90] = 0.3
-    cam[y0:y1, x0:x1] = 0.55
+    for level, (bx0, by0, bx1, by1) in [(0.12, (10, 5, 110, 95)), (0.3, (25, 18, 90, 75)), (0.55, SQUARE)]:
+        cam[by0:by1, bx0:bx1] = level
     cam[y0:y1, x0 : (x0 + x1) // 2] = 1.0
     return image, cam
 
