@@ -41,19 +41,8 @@ class RedDetector(nn.Module):
 
 
 @pytest.fixture()
-def detector() -> Classifier:
-    model = RedDetector().eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return Classifier(
-        name="red",
-        model=model,
-        device=torch.device("cpu"),
-        categories=["red", "other"],
-        mean=torch.zeros(3, 1, 1),
-        std=torch.ones(3, 1, 1),
-        input_size=32,
-    )
+def detector(red_classifier) -> Classifier:
+    return red_classifier(RedDetector())
 
 
 def scene(textured: bool = False) -> tuple[np.ndarray, np.ndarray]:
