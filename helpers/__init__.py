@@ -45,6 +45,7 @@ One module per idea, on seven layers; a module imports only from the layers belo
    model's device), and `methods`, the one registry of attribution methods by name (what the photo pipeline,
    the photo benchmark and the saliency explorer choose from)
 5. the real-photo pipeline: `photos` (model choice, target class, `photo_saliency`, `localize_photo`)
+   and `cam_zoom` (a second Grad-CAM pass on the zoomed-in region of the first map's box; it uses `photos`)
 6. `evaluation`: box and mask scores, the pointing game, the model-randomization check, photo and ILSVRC
    evaluation, where a class's margin came from (never imported by 4)
 7. what the course is built from: `atlas` (the class-image atlas; `atlas_command`, its options and pre-flight

@@ -45,6 +45,25 @@ def random_toy() -> helpers.Classifier:
     )
 
 
+@pytest.fixture()
+def red_classifier():
+    """Wrap a synthetic (red, other) detector as a frozen Classifier: no normalisation, 32 px input, on the CPU."""
+    from helpers.models import Classifier, freeze
+
+    def wrap(model: torch.nn.Module) -> helpers.Classifier:
+        return Classifier(
+            name="red",
+            model=freeze(model, torch.device("cpu")),
+            device=torch.device("cpu"),
+            categories=["red", "other"],
+            mean=torch.zeros(3, 1, 1),
+            std=torch.ones(3, 1, 1),
+            input_size=32,
+        )
+
+    return wrap
+
+
 @pytest.fixture(autouse=True)
 def _deterministic() -> None:
     torch.manual_seed(0)

@@ -31,17 +31,8 @@ class RedDetector(nn.Module):
 
 
 @pytest.fixture()
-def detector() -> Classifier:
-    model = RedDetector().eval()
-    return Classifier(
-        name="red",
-        model=model,
-        device=torch.device("cpu"),
-        categories=["red", "other"],
-        mean=torch.zeros(3, 1, 1),
-        std=torch.ones(3, 1, 1),
-        input_size=32,
-    )
+def detector(red_classifier) -> Classifier:
+    return red_classifier(RedDetector())
 
 
 def scene() -> tuple[np.ndarray, np.ndarray]:
