@@ -345,6 +345,17 @@ CV6_ROWS = {
     "paper_full": "the paper's pipeline (10-crop map, GraphCut)",
     "full": "baseline: the full image",
 }
+CV7_ROWS = {
+    "cv:cv_select": "best of rounds three, four and seven, chosen on training folds",
+    "localize_photo_before": "localize_photo (today)",
+    "cv:grabcut": "GrabCut seeded by the CAM (photo colours)",
+    "cv:objectness": "CAM box with the least superpixel straddling",
+    "cv:zoom": "second Grad-CAM pass on the zoomed-in box",
+    "cv:box_search_oracle": "diagnostic: best of the CAM's candidate boxes (reads the truth)",
+    "paper_full": "the paper's pipeline (10-crop map, GraphCut)",
+    "cv:centred": "baseline: centred box, side chosen on the training folds",
+    "full": "baseline: the full image",
+}
 POINTING_ROWS = ("single", "ten_crop", "smoothgrad", "gradcam", "gradcam_tta", "centre")
 
 
@@ -425,6 +436,24 @@ def cv6_table(rows: dict[str, str] | None = None) -> str:
         f"{best[1]['hits']}/{cv['n']}, {_wl(best[1]['vs_today'])} against today"
     )
     lines.append(f"adopted: {cv['adopted'] or 'no arm (localize_photo stays)'}")
+    return "\n".join(lines)
+
+
+def cv7_table(rows: dict[str, str] | None = None) -> str:
+    """Round seven: signals from the photo itself (GrabCut, superpixel straddling, a zoomed second pass), as
+    `cv4_table` prints its rows, then the second check on the 88 other COCO128 pairs and the two-rule decision."""
+    cv = photo_benchmark()["cv7"]
+    lines = _cv_section_table("cv7", CV7_ROWS if rows is None else rows, by_size=True).splitlines()[:-1]
+    for family, check in cv["second_check"].items():
+        lines.append(
+            f"second check, {family} ({check['setting']}) on {check['family']['n']} other pairs (any instance box): "
+            f"{_cell(check['family'])} against today {_cell(check['localize_photo_before'])}, {_wl(check['paired'])}"
+        )
+    lines.append(
+        f"cv_select on all {cv['n']} photos: {cv['chosen_on_all_44']}; rule 1 (beats today held out): "
+        f"{'yes' if cv['adopt_rule1'] else 'no'}; rule 2 (no significant loss on the other pairs): "
+        f"{'yes' if cv['adopt_rule2'] else 'no'}; adopted: {'yes' if cv['adopt'] else 'no'}"
+    )
     return "\n".join(lines)
 
 
