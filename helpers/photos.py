@@ -200,9 +200,12 @@ def localize_photo(
     / 1 loss); under MaxBoxAccV2 (IoU 0.3 / 0.5 / 0.7, Choe et al. 2020) the choice on the training folds is Grad-CAM
     with mirror and two sizes in every fold, 99 of 132 levels against 96 (5 / 2 photos, p = 0.45). Neither lead is
     beyond chance, so the one-pass recipe stays; a centred box with its side chosen on the training folds hits 30 of
-    44. Round four ("cv4": Grad-CAM in one pass at 320 / 448 px, the classifier choosing among the CAM's boxes by its
-    class score on each crop, `helpers.box_search`) changes nothing: the choice on the training folds is still this
-    recipe (34 of 44 held out, 0 wins / 1 loss), and the classifier-scored box loses (23 of 44, 1 / 13, p = 0.002).
+    44. Rounds four to seven change nothing, each cross-validated the same way: Grad-CAM in one pass at 320 / 448 px,
+    the classifier scoring the CAM's boxes (`helpers.box_search`, 23 of 44), a learned box selector
+    (`helpers.box_select`, 32 and 34 of 44), GrabCut fenced by the CAM's box (`helpers.box_refine`, 31 of 44: boxes
+    too small on multi-coloured objects), superpixel straddling (`helpers.objectness`, 25 of 44) and a zoomed second
+    pass (`helpers.cam_zoom`, 33 of 44); none wins more photos than it loses against this recipe. The best of the
+    CAM's own boxes, read from the truth, would hit 40 of 44: the boxes are there, no signal tried here picks them.
     The paper's pipeline is `localize_photo_paper`.
     """
     classifier, img, cls = _photo_class(classifier, image, target, "localize_photo", warn=True)

@@ -454,3 +454,34 @@ def test_round_six_results_ship_and_read_as_measured() -> None:
     assert table.splitlines()[-1] == "adopted: no arm (localize_photo stays)"
     with pytest.raises(ValueError, match="Unknown cross-validation row"):
         photo_eval.cv6_table({"cv:magic": "x"})
+
+
+def test_round_seven_results_ship_and_read_as_measured() -> None:
+    """Issue 33, round seven: GrabCut, superpixel straddling and a zoomed second pass, cross-validated on the 44 with a
+    second check on the 88 other pairs; the two-rule decision keeps localize_photo."""
+    bench = photo_eval.photo_benchmark()
+    cv, cv3 = bench["cv7"], bench["cv"]
+    assert cv["folds"] == cv3["folds"] and cv["n"] == 44 and cv["n_small"] == 20
+    assert cv["rows"]["localize_photo_before"]["all"] == cv3["rows"]["localize_photo_before"]["all"]
+    assert {"grabcut", "objectness", "zoom"} <= set(cv["selectable"])  # all three within the 1 s limit
+    assert all(c <= cv["cost_limit_s"] for c in cv["round7_median_cost_s"].values())
+    rows = cv["rows"]
+    hits = {
+        f: (rows[f"cv:{f}"]["all"]["hits"], rows[f"cv:{f}"]["small"]["hits"]) for f in ("grabcut", "objectness", "zoom")
+    }
+    assert hits == {"grabcut": (31, 11), "objectness": (25, 2), "zoom": (33, 10)}
+    assert rows["cv:grabcut"]["paired"]["localize_photo_before"] == {"wins": 2, "losses": 6, "sign_test_p": 0.2891}
+    assert rows["cv:grabcut"]["area_ratio"]["too_small"] > rows["localize_photo_before"]["area_ratio"]["too_small"]
+    select = rows["cv:cv_select"]
+    assert select["all"]["hits"] == 33 and select["paired"]["localize_photo_before"]["wins"] == 0
+    assert cv["chosen_on_all_44"] == "gradcam frac 0.2" and not cv["adopt_rule1"] and cv["adopt"] is False
+    check = cv["second_check"]
+    assert {f: c["family"]["hits"] for f, c in check.items()} == {"grabcut": 18, "objectness": 10, "zoom": 16}
+    assert all(c["localize_photo_before"]["hits"] == 14 and c["family"]["n"] == 88 for c in check.values())
+    assert check["grabcut"]["setting"] == rows["cv:grabcut"]["on_all_44"] == "f=0.1 t=0.3"
+    table = photo_eval.cv7_table()
+    assert "31/44 [56%-82%]" in table and "2/6 (p = 0.29)" in table and "0/10 (p = 0.002)" in table
+    assert "second check, grabcut (f=0.1 t=0.3) on 88 other pairs (any instance box): 18/88" in table
+    assert table.splitlines()[-1].endswith("rule 2 (no significant loss on the other pairs): yes; adopted: no")
+    with pytest.raises(ValueError, match="Unknown cross-validation row"):
+        photo_eval.cv7_table({"cv:magic": "x"})
