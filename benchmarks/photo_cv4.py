@@ -178,10 +178,8 @@ def run_summary(_args: argparse.Namespace) -> None:
         f: "designed after the round-four results (protocol amendment): reported, not selectable" for f in POST_HOC
     }
     print(cvs.cv_table(cv))
-    result = json.loads(p3.RESULT_JSON.read_text())
-    result["cv4"] = cv
-    p3.RESULT_JSON.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"selectable: {chosen_from}\nwrote {p3.RESULT_JSON}")
+    print(f"selectable: {chosen_from}")
+    p3.write_section("cv4", cv)
 
 
 def main() -> None:

@@ -180,10 +180,7 @@ def run_summary(_args: argparse.Namespace) -> None:
                 f"{c['paired']['wins']} wins / {c['paired']['losses']} losses, p = {c['paired']['sign_test_p']}"
             )
     print(f"selectable: {chosen_from}; costs {cv['round7_median_cost_s']}; adopt: {cv['adopt']}")
-    result = json.loads(p3.RESULT_JSON.read_text())
-    result["cv7"] = cv
-    p3.RESULT_JSON.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {p3.RESULT_JSON}")
+    p3.write_section("cv7", cv)
 
 
 def main() -> None:

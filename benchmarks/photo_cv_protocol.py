@@ -181,6 +181,14 @@ def run_boxes(args: argparse.Namespace) -> None:
     (OUT / "boxes.json").write_text(json.dumps(out))
 
 
+def write_section(key: str, section: dict) -> None:
+    """Store one round's section in data/benchmarks/photo_benchmark.json, keeping every other section as it is."""
+    result = json.loads(RESULT_JSON.read_text())
+    result[key] = section
+    RESULT_JSON.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {RESULT_JSON} ({key!r})")
+
+
 def run_record(load0: float) -> dict:
     """When and how a caching run ran: its date, torch's thread count, the load average at its start and end."""
     return {
