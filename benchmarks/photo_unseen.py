@@ -139,7 +139,7 @@ def box_rows(classifier: helpers.Classifier, image: np.ndarray, target: int, *, 
     if cam_box(cam, CAM_THRESHOLD) != today:
         raise RuntimeError(f"gradcam_map's box {cam_box(cam, CAM_THRESHOLD)} is not localize_photo's {today}")
     l1, l1_s = timed(lambda: grabcut_box(image, cam, L1["frac"], L1["fg"]))
-    gated = box_area(today) < GATE * image.shape[0] * image.shape[1]
+    gated = gate(today, image.shape)
     l3, l3_s = timed(lambda: zoom_box(classifier, image, target, cam, **L3))
     rows = {
         "localize_photo": (today, today_s),
@@ -167,7 +167,13 @@ def pointing_rows(classifier: helpers.Classifier, image: np.ndarray, target: int
     return out
 
 
+def gate(today: Box, shape: Sequence[int]) -> bool:
+    """L2's gate: today's box covers less than half the photo (the protocol's "small" cut; the truth is unknown)."""
+    return box_area(today) < GATE * int(shape[0]) * int(shape[1])
+
+
 def box_area(box: Sequence[int]) -> int:
+    """Pixels of an (x0, y0, x1, y1) box."""
     x0, y0, x1, y1 = box
     return (x1 - x0) * (y1 - y0)
 

@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import photo_unseen as pu  # noqa: E402
 
+from helpers.box_refine import grabcut_box  # noqa: E402
+from helpers.cam_zoom import zoom_box  # noqa: E402
 from helpers.models import Classifier  # noqa: E402
+from helpers.photos import gradcam_map  # noqa: E402
 
 COCO = ROOT / "data" / "coco"
 CATEGORIES = {1: "person", 17: "cat", 18: "dog", 25: "giraffe"}
@@ -139,11 +142,22 @@ def test_photo_row_scores_every_row_and_keeps_the_photo(detector: Classifier) ->
     assert row["boxes"]["centred_0.8"]["box"] == [20, 16, 180, 144]
     assert row["boxes"]["localize_photo"]["iou"] >= 0.5  # the redness CAM finds the square
     today = row["boxes"]["localize_photo"]["box"]
-    assert row["boxes"]["L2_grabcut_gated"]["box"] == row["boxes"]["L1_grabcut"]["box"]  # today's box < 50%: gated in
+    assert row["boxes"]["L2_grabcut_gated"] == row["boxes"]["L1_grabcut"]  # today's box < 50%: GrabCut's box and cost
     assert (today[2] - today[0]) * (today[3] - today[1]) < 0.5 * 160 * 200
     assert row["pointing"]["gradcam"] == {"15px": True, "0px": True, "s": row["pointing"]["gradcam"]["s"]}
     assert row["pointing"]["centre"] == {"15px": True, "0px": False}  # the centre (100, 80) lies 10 px above the square
+    cam = gradcam_map(detector, image, 0)  # the leads' settings are the protocol's, on today's map
+    assert row["boxes"]["L1_grabcut"]["box"] == list(grabcut_box(image, cam, 0.1, 0.3))
+    assert row["boxes"]["L3_zoom"]["box"] == list(zoom_box(detector, image, 0, cam, margin=0.1, value=0.2))
+    assert row["boxes"]["L3_zoom"]["box"] != today  # the zoomed pass sees the square at a finer grid
     assert row["target"] == "red" and row["mask_fraction"] == pytest.approx(0.0625)
+
+
+def test_l2_gates_grabcut_by_the_share_of_the_photo_todays_box_covers() -> None:
+    assert pu.gate((0, 0, 10, 10), (20, 20, 3))  # 25%
+    assert pu.gate((0, 0, 14, 14), (20, 20))  # 49%
+    assert not pu.gate((0, 0, 10, 20), (20, 20))  # exactly 50%: not small
+    assert not pu.gate((0, 0, 20, 20), (20, 20))
 
 
 def fake_photo(i: int, small: bool, ious: dict[str, float], point: dict[str, bool]) -> dict:
