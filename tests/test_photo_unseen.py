@@ -7,6 +7,7 @@ synthetic "red detector" (its Grad-CAM is each pixel's redness), so no real mode
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -153,6 +154,25 @@ def test_photo_row_scores_every_row_and_keeps_the_photo(detector: Classifier) ->
     assert row["target"] == "red" and row["mask_fraction"] == pytest.approx(0.0625)
 
 
+class FixedScores(nn.Module):
+    """An ImageNet "classifier" whose logits ignore the photo: coffee mug (504) first, then cup (968)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = torch.zeros(x.shape[0], 1000)
+        logits[:, 504], logits[:, 968] = 5.0, 3.0
+        return logits
+
+
+def test_the_class_explained_is_the_best_of_the_categorys_set_even_when_its_name_is_a_class(red_classifier) -> None:
+    from helpers.categories import imagenet_categories
+    from helpers.photos import photo_target
+
+    model = dataclasses.replace(red_classifier(FixedScores()), categories=imagenet_categories())
+    image = np.full((40, 40, 3), 128, np.uint8)
+    assert pu.explained_class(model, image, "cup") == 504  # coffee mug: the best of the set (504, 967, 968)
+    assert photo_target(model, image, "cup") == 968  # photo_target takes the name literally: not the protocol's rule
+
+
 def test_l2_gates_grabcut_by_the_share_of_the_photo_todays_box_covers() -> None:
     assert pu.gate((0, 0, 10, 10), (20, 20, 3))  # 25%
     assert pu.gate((0, 0, 14, 14), (20, 20))  # 49%
@@ -218,7 +238,7 @@ def test_the_command_selects_scores_and_writes_the_json(
     folder: Path, detector: Classifier, monkeypatch, capsys
 ) -> None:
     monkeypatch.setattr(pu, "load_classifier", lambda name: detector)
-    monkeypatch.setattr(pu, "photo_target", lambda classifier, image, category: 0)  # the detector knows no category
+    monkeypatch.setattr(pu, "explained_class", lambda classifier, image, category: 0)  # the detector knows no category
     out = folder / "results.json"
     pu.main([str(folder), "--no-paper", "--out", str(out)])
     result = json.loads(out.read_text())
