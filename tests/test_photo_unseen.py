@@ -21,6 +21,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import photo_unseen as pu  # noqa: E402
+from test_cam_zoom import RedDetector  # noqa: E402  (its Grad-CAM is each pixel's redness)
 
 from helpers.box_refine import grabcut_box  # noqa: E402
 from helpers.cam_zoom import zoom_box  # noqa: E402
@@ -66,20 +67,6 @@ def make_folder(path: Path, photos: dict = PHOTOS) -> Path:
     coco = {"images": images, "annotations": annotations, "categories": categories}
     (path / "instances.json").write_text(json.dumps(coco))
     return path
-
-
-class RedDetector(nn.Module):
-    """Features: ReLU of each pixel's redness R - (G + B) / 2; logits (red, other): their mean and 0."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.redness = nn.Conv2d(3, 1, 1, bias=False)
-        self.redness.weight.data[:] = torch.tensor([1.0, -0.5, -0.5]).view(1, 3, 1, 1)
-        self.relu = nn.ReLU()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        red = self.relu(self.redness(x)).mean(dim=(1, 2, 3))
-        return torch.stack([red, torch.zeros_like(red)], dim=1)
 
 
 @pytest.fixture()
