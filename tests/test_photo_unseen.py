@@ -21,7 +21,6 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import photo_unseen as pu  # noqa: E402
-from test_cam_zoom import RedDetector  # noqa: E402  (its Grad-CAM is each pixel's redness)
 
 from helpers.box_refine import grabcut_box  # noqa: E402
 from helpers.cam_zoom import zoom_box  # noqa: E402
@@ -69,9 +68,20 @@ def make_folder(path: Path, photos: dict = PHOTOS) -> Path:
     return path
 
 
+class MeanAndZero(nn.Module):
+    """Logits (red, other): the mean of the redness map and 0."""
+
+    def forward(self, red: torch.Tensor) -> torch.Tensor:
+        score = red.mean(dim=(1, 2, 3))
+        return torch.stack([score, torch.zeros_like(score)], dim=1)
+
+
 @pytest.fixture()
 def detector(red_classifier) -> Classifier:
-    return red_classifier(RedDetector())
+    """A red detector whose last rectified activation is each pixel's redness R - (G + B) / 2: its Grad-CAM."""
+    redness = nn.Conv2d(3, 1, 1, bias=False)
+    redness.weight.data[:] = torch.tensor([1.0, -0.5, -0.5]).view(1, 3, 1, 1)
+    return red_classifier(nn.Sequential(redness, nn.ReLU(), MeanAndZero()))
 
 
 @pytest.fixture()
