@@ -249,3 +249,19 @@ def test_the_command_selects_scores_and_writes_the_json(
     assert set(result["pointing"]) == set(pu.POINTING_MAPS)
     printed = capsys.readouterr().out
     assert "2 qualify, 2 scored (1 small)" in printed and f"wrote {out}" in printed
+
+
+def test_the_stored_run_on_the_44_development_photos_reproduces_round_seven() -> None:
+    """data/benchmarks/photo_unseen_dev44.json (the command on coco_val128) selects the 44 and matches `cv7`'s rows."""
+    run = json.loads((ROOT / "data" / "benchmarks" / "photo_unseen_dev44.json").read_text())
+    splits = json.loads((ROOT / "benchmarks" / "photo_splits.json").read_text())["splits"]
+    assert [p["id"] for p in run["photos"]] == sorted(r["id"] for r in splits["tune"] + splits["report"])
+    assert run["selection"]["n_qualifying"] == 44 and run["selection"]["n_images"] == 128 and run["paper"]
+    stored = json.loads((ROOT / "data" / "benchmarks" / "photo_benchmark.json").read_text())["cv7"]["rows"]
+    for mine, theirs in (("localize_photo", "localize_photo_before"), ("paper", "paper_full"), ("full", "full")):
+        a, b = run["boxes"][mine], stored[theirs]
+        assert [a[s]["hits"] for s in ("all", "small", "large")] == [b[s]["hits"] for s in ("all", "small", "large")]
+        assert (
+            a["mean_iou"] == b["mean_iou"] and a["maxboxacc_v2"]["all"]["levels"] == b["maxboxacc_v2"]["all"]["levels"]
+        )
+        assert a["paired"]["localize_photo"] == b["paired"]["localize_photo_before"]
