@@ -5,8 +5,8 @@
 FOLDER holds `instances.json` and its images. The photo set is the protocol's rule (`photo_splits.dominant`: one
 dominant object whose category has an ImageNet counterpart); every other photo is counted under the reason it fails.
 Per photo: the class explained is the category's best ImageNet class on the whole photo (`explained_class`); the box rows
-(today's `localize_photo`, the paper's pipeline, the full image, the centred box at side 0.8, and the leads L1, L2, L3)
-are scored by IoU with the dominant instance's box (hit: IoU >= 0.5); the pointing rows (`photo_saliency`, Grad-CAM,
+(today's `localize_photo`, the paper's pipeline, the full image, the centred box at side 0.8, the leads L1 and L3,
+and two reported rows: GrabCut gated by today's box, L1 at GrabCut seeds 1-4) are scored by IoU with the dominant instance's box (hit: IoU >= 0.5); the pointing rows (`photo_saliency`, Grad-CAM,
 the photo's centre point) by round three's hit functions at 15 px and inside the category's mask. One thread (torch
 and OpenCV); each row's seconds are timed. The summary (the protocol's statistics, paired against `localize_photo` for
 boxes and against the centre point for pointing) is printed as a table and written to --out with every photo's row.
@@ -50,9 +50,20 @@ PROTOCOL = "benchmarks/photo_protocol.md (What unseen photos should test)"
 TODAY = "localize_photo"  # the reference of every paired box test
 CENTRED_SIDE = 0.8  # the centred box's side, round three's choice on training folds (protocol)
 L1 = {"frac": 0.1, "fg": 0.3}  # grabcut f = 0.1, t = 0.3 (round seven's choice on all 44)
-GATE = 0.5  # L2: GrabCut only where today's box covers less than half the photo (the protocol's "small" cut)
+GATE = 0.5  # reported row: GrabCut only where today's box covers less than half the photo (no longer a lead)
 L3 = {"margin": 0.1, "rule": "frac", "value": 0.2}  # zoom m = 0.1, rule frac 0.2
-BOX_ROWS = ("localize_photo", "paper", "full", "centred_0.8", "L1_grabcut", "L2_grabcut_gated", "L3_zoom")
+OTHER_SEEDS = (1, 2, 3, 4)  # L1 at GrabCut seed 0 is the lead; these seeds show how much its verdict rests on one draw
+LEADS = ("L1_grabcut", "L3_zoom")  # the two hypotheses (protocol amendment): Holm over both
+ALPHA = 0.05  # the family-wise level of the Holm-adjusted sign tests
+BOX_ROWS = (
+    "localize_photo",
+    "paper",
+    "full",
+    "centred_0.8",
+    *LEADS,
+    "grabcut_gated",
+    *(f"grabcut_seed{s}" for s in OTHER_SEEDS),
+)
 POINTING_MAPS = ("photo_saliency", "gradcam", "centre")  # the centre point is the pointing reference
 TOLERANCES = {"15px": 15, "0px": 1}  # pointing_hit is strict (d < tolerance): 1 px = the maximum inside the mask
 HIT_IOU = 0.5
@@ -151,14 +162,19 @@ def box_rows(classifier: helpers.Classifier, image: np.ndarray, target: int, *, 
     l1, l1_s = timed(lambda: grabcut_box(image, cam, L1["frac"], L1["fg"]))
     gated = gate(today, image.shape)
     l3, l3_s = timed(lambda: zoom_box(classifier, image, target, cam, **L3))
+    seeds = {
+        f"grabcut_seed{s}": timed(lambda s=s: grabcut_box(image, cam, L1["frac"], L1["fg"], seed=s))
+        for s in OTHER_SEEDS
+    }
     rows = {
         "localize_photo": (today, today_s),
         "paper": timed(lambda: paper_box(classifier, image, target)) if paper else None,
         "full": (pl.full_box(image.shape), 0.0),
         "centred_0.8": (centred_box(image.shape, CENTRED_SIDE), 0.0),
         "L1_grabcut": (l1, cam_s + l1_s),
-        "L2_grabcut_gated": (l1, cam_s + l1_s) if gated else (today, cam_s),
         "L3_zoom": (l3, cam_s + l3_s),
+        "grabcut_gated": (l1, cam_s + l1_s) if gated else (today, cam_s),
+        **{row: (box, cam_s + s) for row, (box, s) in seeds.items()},
     }
     return {k: v for k, v in rows.items() if v is not None}
 
@@ -178,7 +194,7 @@ def pointing_rows(classifier: helpers.Classifier, image: np.ndarray, target: int
 
 
 def gate(today: Box, shape: Sequence[int]) -> bool:
-    """L2's gate: today's box covers less than half the photo (the protocol's "small" cut; the truth is unknown)."""
+    """The gated row's gate: today's box covers less than half the photo (the protocol's "small" cut; the truth is unknown)."""
     return box_area(today) < GATE * int(shape[0]) * int(shape[1])
 
 
@@ -248,9 +264,37 @@ def pointing_summary(photos: list[dict]) -> dict:
     return out
 
 
+def holm(p_values: dict[str, float]) -> dict[str, float]:
+    """Holm's step-down adjusted p-values (family-wise error over the given tests)."""
+    order, adjusted, running = sorted(p_values, key=p_values.get), {}, 0.0
+    for i, name in enumerate(order):
+        running = max(running, min(1.0, (len(order) - i) * p_values[name]))
+        adjusted[name] = round(running, 4)
+    return adjusted
+
+
+def lead_verdicts(boxes: dict) -> dict[str, dict]:
+    """Per lead: wins / losses against `localize_photo`, the sign test's p, Holm's p over the leads, and for GrabCut
+    whether it wins more than it loses at every seed; `beats` = all of these hold (the protocol's adoption rule)."""
+    paired = {lead: boxes[lead]["paired"][TODAY] for lead in LEADS if lead in boxes}
+    adjusted = holm({lead: t["sign_test_p"] for lead, t in paired.items()})
+    out = {}
+    for lead, t in paired.items():
+        seeds = [boxes[r]["paired"][TODAY] for r in boxes if r.startswith("grabcut_seed")] if "grabcut" in lead else []
+        every_seed = all(s["wins"] > s["losses"] for s in seeds)
+        out[lead] = {
+            **t,
+            "holm_p": adjusted[lead],
+            "every_seed_wins": every_seed if seeds else None,
+            "beats": t["wins"] > t["losses"] and adjusted[lead] < ALPHA and every_seed,
+        }
+    return out
+
+
 def candidates(boxes: dict) -> list[str]:
-    """The leads that beat `localize_photo` paired (more wins than losses): the protocol's candidates to adopt."""
-    return [r for r in boxes if r.startswith("L") and (p := boxes[r]["paired"][TODAY])["wins"] > p["losses"]]
+    """The leads the protocol would adopt: more wins than losses against `localize_photo`, Holm-adjusted p < 0.05
+    over the two leads, and (GrabCut) more wins than losses at every seed."""
+    return [lead for lead, v in lead_verdicts(boxes).items() if v["beats"]]
 
 
 def summarise(photos: list[dict], selection: dict, run: dict) -> dict:
@@ -269,6 +313,7 @@ def summarise(photos: list[dict], selection: dict, run: dict) -> dict:
         "pointing_hit": {"15px": "the map's maximum within 15 px of the mask", "0px": "inside the category's mask"},
         "boxes": boxes,
         "pointing": pointing_summary(photos),
+        "leads": lead_verdicts(boxes),
         "candidates_to_adopt": candidates(boxes),
         "photos": photos,
     }
@@ -311,7 +356,16 @@ def table(result: dict) -> str:
             lines.append(
                 f"| {m} | {t} | {interval(r[t]['all'])} | {interval(r[t]['small'])} | {interval(r[t]['large'])} | {versus} | {cost} |"
             )
-    lines.append(f"leads that beat {TODAY} (more wins than losses): {result['candidates_to_adopt'] or 'none'}")
+    for lead, v in result["leads"].items():
+        seeds = "" if v["every_seed_wins"] is None else f", wins > losses at every seed: {v['every_seed_wins']}"
+        lines.append(
+            f"lead {lead}: {v['wins']}/{v['losses']} against {TODAY}, sign test p {v['sign_test_p']:.2g}, Holm p "
+            f"{v['holm_p']:.2g}{seeds}"
+        )
+    lines.append(
+        f"leads that beat {TODAY} (more wins than losses, Holm p < {ALPHA} over {len(LEADS)} leads, GrabCut at every "
+        f"seed): {result['candidates_to_adopt'] or 'none'}"
+    )
     return "\n".join(lines)
 
 
@@ -349,6 +403,7 @@ def run_folder(folder: Path, classifier: helpers.Classifier, *, paper: bool = Tr
         "threads": torch.get_num_threads(),
         "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
         "paper": paper,
+        "versions": {"helpers": helpers.__version__, "torch": torch.__version__, "opencv": cv2.__version__},
     }
     return summarise(photos, selection, run)
 

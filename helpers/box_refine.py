@@ -9,7 +9,7 @@ Here the blob's box only fences the search: on the photo and the map resized so 
 - inside: probable foreground where the resized map is >= `fg` x its maximum, probable background elsewhere,
 
 then OpenCV's GrabCut (Rother et al. 2004: colour Gaussian mixtures and a graph cut) runs `iterations` times from that
-mask (`GC_INIT_WITH_MASK`, `cv2.setRNGSeed(0)` right before the call, so the result does not depend on call order).
+mask (`GC_INIT_WITH_MASK`, `cv2.setRNGSeed(seed)` right before the call, so the result does not depend on call order).
 The box is that of the largest 8-connected component of (probable) foreground, scaled back to the photo. Protocol:
 benchmarks/photo_protocol.md, round seven, family A.
 
@@ -98,11 +98,12 @@ def seeds_suffice(mask: np.ndarray) -> bool:
     return fore >= MIN_SEED_PIXELS and mask.size - fore >= MIN_SEED_PIXELS
 
 
-def run_grabcut(image: np.ndarray, mask: np.ndarray, iterations: int) -> np.ndarray:
-    """The (probable) foreground of GrabCut started from `mask` (a copy is cut, the argument is left as it is)."""
+def run_grabcut(image: np.ndarray, mask: np.ndarray, iterations: int, seed: int = 0) -> np.ndarray:
+    """The (probable) foreground of GrabCut started from `mask` (a copy is cut, the argument is left as it is);
+    `seed` seeds OpenCV's random start of the colour models (k-means), so one seed gives one answer."""
     labels = mask.copy()
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)
+    cv2.setRNGSeed(int(seed))
     cv2.grabCut(np.ascontiguousarray(image), labels, None, bgd, fgd, int(iterations), cv2.GC_INIT_WITH_MASK)
     return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
 
@@ -127,17 +128,20 @@ def grabcut_box(
     *,
     max_side: int = MAX_SIDE,
     iterations: int = 5,
+    seed: int = 0,
 ) -> Box:
     """The CAM's box at `frac` refined by GrabCut seeded with the map (>= `fg` x max: probable foreground), in pixels.
 
     `image` is the uint8 HxWx3 RGB photo, `cam` a non-negative (H, W) map of its size (e.g. `photo_saliency`).
     Falls back to `cam_box(cam, frac)` when a seed or the foreground is empty; a map whose maximum is <= 0 points
-    nowhere and gives the whole photo (as `cam_box`). Inputs are never modified.
+    nowhere and gives the whole photo (as `cam_box`). Inputs are never modified. GrabCut starts its colour models
+    from a random k-means: `seed` fixes it, and on real photos another seed can give another box.
     """
     img, m = _check_inputs(image, cam)
     frac, fg = _check_share("frac", frac), _check_share("fg", fg)
     check_positive_int("max_side", max_side, minimum=MIN_SIDE)
     check_positive_int("iterations", iterations)
+    check_positive_int("seed", seed, minimum=0)
     fallback = cam_box(m, frac)
     if float(m.max()) <= 0:
         return fallback
@@ -149,7 +153,7 @@ def grabcut_box(
     mask = seed_mask(small_cam, cam_box(small_cam, frac), fg)
     if not seeds_suffice(mask):
         return fallback
-    kept = largest_component(run_grabcut(small_img, mask, iterations))
+    kept = largest_component(run_grabcut(small_img, mask, iterations, seed))
     if not kept.any():
         return fallback
     return scale_box(mask_box(kept), small_hw, img.shape[:2])

@@ -69,6 +69,17 @@ def test_inputs_are_never_modified_and_results_do_not_depend_on_call_order() -> 
     np.testing.assert_array_equal(cam, cam0)
 
 
+def test_the_seed_reaches_opencvs_random_start_and_zero_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    image, cam = scene(textured=True)
+    default = br.grabcut_box(image, cam)
+    seeds: list[int] = []
+    real = br.cv2.setRNGSeed
+    monkeypatch.setattr(br.cv2, "setRNGSeed", lambda s: (seeds.append(s), real(s)))
+    assert br.grabcut_box(image, cam, seed=0) == default
+    br.grabcut_box(image, cam, seed=3)
+    assert seeds == [0, 3]
+
+
 def test_a_tensor_map_gives_the_same_box() -> None:
     image, cam = scene()
     assert br.grabcut_box(image, torch.from_numpy(cam)) == br.grabcut_box(image, cam)
@@ -143,6 +154,8 @@ def test_bad_inputs_say_what_was_expected(change, message: str) -> None:
         ({"max_side": 4}, "max_side"),
         ({"max_side": 320.0}, "max_side"),
         ({"iterations": 0}, "iterations"),
+        ({"seed": -1}, "seed must be an integer >= 0"),
+        ({"seed": 1.0}, "seed must be an integer >= 0"),
     ],
 )
 def test_parameters_out_of_range_are_refused(kwargs: dict, message: str) -> None:

@@ -20,6 +20,7 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import photo_cv_stats as cvs  # noqa: E402
 import photo_unseen as pu  # noqa: E402
 
 from helpers.box_refine import grabcut_box  # noqa: E402
@@ -140,7 +141,7 @@ def test_photo_row_scores_every_row_and_keeps_the_photo(detector: Classifier) ->
     assert row["boxes"]["centred_0.8"]["box"] == [20, 16, 180, 144]
     assert row["boxes"]["localize_photo"]["iou"] >= 0.5  # the redness CAM finds the square
     today = row["boxes"]["localize_photo"]["box"]
-    assert row["boxes"]["L2_grabcut_gated"] == row["boxes"]["L1_grabcut"]  # today's box < 50%: GrabCut's box and cost
+    assert row["boxes"]["grabcut_gated"] == row["boxes"]["L1_grabcut"]  # today's box < 50%: GrabCut's box and cost
     assert (today[2] - today[0]) * (today[3] - today[1]) < 0.5 * 160 * 200
     assert row["pointing"]["gradcam"] == {"15px": True, "0px": True, "s": row["pointing"]["gradcam"]["s"]}
     assert row["pointing"]["centre"] == {"15px": True, "0px": False}  # the centre (100, 80) lies 10 px above the square
@@ -148,6 +149,8 @@ def test_photo_row_scores_every_row_and_keeps_the_photo(detector: Classifier) ->
     assert row["boxes"]["L1_grabcut"]["box"] == list(grabcut_box(image, cam, 0.1, 0.3))
     assert row["boxes"]["L3_zoom"]["box"] == list(zoom_box(detector, image, 0, cam, margin=0.1, value=0.2))
     assert row["boxes"]["L3_zoom"]["box"] != today  # the zoomed pass sees the square at a finer grid
+    for seed in pu.OTHER_SEEDS:  # GrabCut's other seeds: reported rows, each its own draw
+        assert row["boxes"][f"grabcut_seed{seed}"]["box"] == list(grabcut_box(image, cam, 0.1, 0.3, seed=seed))
     assert row["target"] == "red" and row["mask_fraction"] == pytest.approx(0.0625)
 
 
@@ -170,11 +173,35 @@ def test_the_class_explained_is_the_best_of_the_categorys_set_even_when_its_name
     assert photo_target(model, image, "cup") == 968  # photo_target takes the name literally: not the protocol's rule
 
 
-def test_l2_gates_grabcut_by_the_share_of_the_photo_todays_box_covers() -> None:
+def test_the_gated_row_gates_grabcut_by_the_share_of_the_photo_todays_box_covers() -> None:
     assert pu.gate((0, 0, 10, 10), (20, 20, 3))  # 25%
     assert pu.gate((0, 0, 14, 14), (20, 20))  # 49%
     assert not pu.gate((0, 0, 10, 20), (20, 20))  # exactly 50%: not small
     assert not pu.gate((0, 0, 20, 20), (20, 20))
+
+
+def test_holm_adjusts_step_down_and_keeps_the_order() -> None:
+    assert pu.holm({"a": 0.01, "b": 0.04}) == {"a": 0.02, "b": 0.04}
+    assert pu.holm({"a": 0.03, "b": 0.02}) == {"b": 0.04, "a": 0.04}  # never below the step before
+    assert pu.holm({"a": 0.6, "b": 0.7}) == {"a": 1.0, "b": 1.0}
+
+
+def paired_boxes(l1: tuple[int, int], l3: tuple[int, int], seeds: tuple[int, int]) -> dict:
+    """Box summaries holding only the paired tests the lead verdicts read."""
+
+    def row(wins: int, losses: int) -> dict:
+        return {"paired": {pu.TODAY: cvs.paired([True] * wins + [False] * losses, [False] * wins + [True] * losses)}}
+
+    return {"L1_grabcut": row(*l1), "L3_zoom": row(*l3), **{f"grabcut_seed{s}": row(*seeds) for s in pu.OTHER_SEEDS}}
+
+
+def test_a_lead_is_adopted_only_past_holm_and_for_grabcut_at_every_seed() -> None:
+    verdicts = pu.lead_verdicts(paired_boxes((12, 1), (6, 4), (10, 2)))
+    assert verdicts["L1_grabcut"]["beats"] and verdicts["L1_grabcut"]["holm_p"] < 0.05
+    assert not verdicts["L3_zoom"]["beats"] and verdicts["L3_zoom"]["every_seed_wins"] is None  # more wins, p too big
+    assert pu.candidates(paired_boxes((12, 1), (6, 4), (10, 2))) == ["L1_grabcut"]
+    assert not pu.lead_verdicts(paired_boxes((12, 1), (0, 0), (3, 4)))["L1_grabcut"]["beats"]  # one seed loses
+    assert pu.candidates(paired_boxes((5, 4), (5, 4), (5, 4))) == []  # more wins than losses is not enough
 
 
 def fake_photo(i: int, small: bool, ious: dict[str, float], point: dict[str, bool]) -> dict:
