@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,11 @@ def _mutating(model, x):
 
 
 def _backward(model, x):
+    """The student's mistake under test: .backward() fills the weights' .grad (torch warns of the cycle it makes)."""
     xg = x.detach().requires_grad_(True)
-    F.log_softmax(model(xg), 1).sum().backward(create_graph=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Using backward\\(\\) with create_graph=True", UserWarning)
+        F.log_softmax(model(xg), 1).sum().backward(create_graph=True)
     return xg.grad
 
 
