@@ -7,12 +7,16 @@ shared between settings (each call resizes the photo itself), so each setting's 
 
 from __future__ import annotations
 
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
 
-from helpers.box_refine import grabcut_box
-from helpers.geometry import Box
+sys.path.insert(0, str(Path(__file__).parent))
+from timing import timed  # noqa: E402
+
+from helpers.box_refine import grabcut_box  # noqa: E402
+from helpers.geometry import Box  # noqa: E402
 
 FRACS = (0.1, 0.2, 0.3)  # f: the CAM's box that fences GrabCut (protocol)
 FG_SHARES = (0.3, 0.5, 0.7)  # t: the map's share of its maximum that seeds probable foreground (protocol)
@@ -21,9 +25,5 @@ SETTINGS: tuple[str, ...] = tuple(f"f={f} t={t}" for f in FRACS for t in FG_SHAR
 
 def boxes(classifier: object, image: np.ndarray, cam: np.ndarray, target: int) -> dict[str, tuple[Box, float]]:
     """Every setting's box on one photo and the seconds its own call took (classifier and target unused: no network)."""
-    out: dict[str, tuple[Box, float]] = {}
-    for name, (f, t) in zip(SETTINGS, ((f, t) for f in FRACS for t in FG_SHARES)):
-        start = time.perf_counter()
-        box = grabcut_box(image, cam, f, t)
-        out[name] = (box, time.perf_counter() - start)
-    return out
+    pairs = ((f, t) for f in FRACS for t in FG_SHARES)
+    return {name: timed(lambda f=f, t=t: grabcut_box(image, cam, f, t)) for name, (f, t) in zip(SETTINGS, pairs)}

@@ -10,13 +10,13 @@ passes are comparable; that check is not timed.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 import photo_cv_protocol as p3  # noqa: E402
+from timing import timed  # noqa: E402
 
 from helpers.cam import CAM_THRESHOLD, cam_box  # noqa: E402
 from helpers.cam_zoom import ZOOM_METHOD, zoom_cam  # noqa: E402
@@ -36,13 +36,6 @@ def check_first_pass(classifier, image: np.ndarray, cam: np.ndarray, target: int
     differ = float(np.mean(np.abs(again - cam) > 1e-6))
     if differ > REPRODUCE_SHARE or cam_box(again, CAM_THRESHOLD) != cam_box(cam, CAM_THRESHOLD):
         raise SystemExit(f"gradcam on the whole photo does not reproduce the cached map: {differ:.4%} of pixels differ")
-
-
-def timed(work):
-    """(result, seconds) of one call."""
-    t0 = time.perf_counter()
-    out = work()
-    return out, time.perf_counter() - t0
 
 
 def boxes(classifier, image: np.ndarray, cam: np.ndarray, target: int) -> dict[str, tuple[Box, float]]:

@@ -19,10 +19,9 @@ import datetime
 import json
 import os
 import sys
-import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -33,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import photo_cv_stats as cvs  # noqa: E402
 import photo_localizers as pl  # noqa: E402
 import photo_splits as ps  # noqa: E402
+from timing import timed  # noqa: E402
 
 import helpers  # noqa: E402
 from helpers.box_refine import grabcut_box  # noqa: E402
@@ -139,13 +139,6 @@ def explained_class(classifier: helpers.Classifier, image: np.ndarray, category:
     used the set, as here (`photo_localizers.category_target`).
     """
     return pl.category_target(classifier, image, category)
-
-
-def timed(work: Callable):
-    """(result, seconds) of one call."""
-    start = time.perf_counter()
-    out = work()
-    return out, time.perf_counter() - start
 
 
 def paper_box(classifier: helpers.Classifier, image: np.ndarray, target: int) -> Box:

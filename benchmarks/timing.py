@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 def median_time(fn: Callable[[], object], repeats: int = 5) -> float:
@@ -17,3 +20,10 @@ def median_time(fn: Callable[[], object], repeats: int = 5) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
+
+
+def timed(work: Callable[[], T]) -> tuple[T, float]:
+    """(result, seconds) of one call, no warm-up: what that call cost, as a per-photo cost is measured."""
+    start = time.perf_counter()
+    out = work()
+    return out, time.perf_counter() - start

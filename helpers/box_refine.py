@@ -31,9 +31,9 @@ import cv2
 import numpy as np
 import torch
 
-from .cam import cam_box
-from .geometry import Box, check_positive_int, check_rgb_uint8, mask_box
-from .localization import as_saliency, largest_component
+from .cam import cam_box, check_cam_map
+from .geometry import Box, check_positive_int, check_rgb_uint8, mask_box, widen_box
+from .localization import largest_component
 
 WIDEN = 0.05  # share of box0's width / height added on each side before the definite background begins (protocol)
 MAX_SIDE = 320  # the longer side GrabCut works at (protocol): cost, not accuracy, sets it
@@ -48,20 +48,6 @@ def _check_share(name: str, value: object) -> float:
     return float(value)
 
 
-def _check_inputs(image: np.ndarray, cam: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """The uint8 RGB photo and its map as float32 (H, W) of the photo's size, finite and non-negative."""
-    img = check_rgb_uint8(image)
-    m = as_saliency(cam)
-    if m.shape != img.shape[:2]:
-        raise ValueError(
-            f"cam must be a map of the photo's size {img.shape[:2]} (H, W); got {m.shape}. "
-            "Upsample it with helpers.geometry.resize_map."
-        )
-    if float(m.min()) < 0:
-        raise ValueError("cam must be non-negative (a CAM after its ReLU, e.g. photo_saliency's map).")
-    return img, m
-
-
 def working_size(hw: tuple[int, int], max_side: int) -> tuple[int, int]:
     """(h, w) with the longer side at `max_side` (aspect kept, each side >= 1); the size itself when already smaller."""
     h, w = hw
@@ -69,23 +55,10 @@ def working_size(hw: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 
-def widen_box(box: Box, share: float, hw: tuple[int, int]) -> Box:
-    """`box` grown by `share` of its width / height on each side, rounded outwards and clipped to an (h, w) image."""
-    x0, y0, x1, y1 = box
-    dx, dy = share * (x1 - x0), share * (y1 - y0)
-    h, w = hw
-    return (
-        max(0, math.floor(x0 - dx)),
-        max(0, math.floor(y0 - dy)),
-        min(w, math.ceil(x1 + dx)),
-        min(h, math.ceil(y1 + dy)),
-    )
-
-
 def seed_mask(cam: np.ndarray, box0: Box, fg: float) -> np.ndarray:
     """GrabCut's start mask (uint8): definite background outside box0 widened, inside probable fg where cam >= fg x max."""
     h, w = cam.shape
-    x0, y0, x1, y1 = widen_box(box0, WIDEN, (h, w))
+    x0, y0, x1, y1 = widen_box(box0, WIDEN, h, w)
     mask = np.full((h, w), cv2.GC_BGD, np.uint8)
     inside = cam[y0:y1, x0:x1] >= fg * float(cam.max())
     mask[y0:y1, x0:x1] = np.where(inside, cv2.GC_PR_FGD, cv2.GC_PR_BGD)
@@ -137,7 +110,8 @@ def grabcut_box(
     nowhere and gives the whole photo (as `cam_box`). Inputs are never modified. GrabCut starts its colour models
     from a random k-means: `seed` fixes it, and on real photos another seed can give another box.
     """
-    img, m = _check_inputs(image, cam)
+    img = check_rgb_uint8(image)
+    m = check_cam_map(cam, img.shape[:2])
     frac, fg = _check_share("frac", frac), _check_share("fg", fg)
     check_positive_int("max_side", max_side, minimum=MIN_SIDE)
     check_positive_int("iterations", iterations)

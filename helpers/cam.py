@@ -27,6 +27,20 @@ THRESHOLD_RULES: tuple[str, ...] = ("frac", "otsu", "mass")
 FUSION_BLUR = 0.02  # sigma of the SmoothGrad map's blur before fusion, a share of the image's longer side
 
 
+def check_cam_map(cam: np.ndarray | torch.Tensor, hw: tuple[int, int]) -> np.ndarray:
+    """The map as float32 (H, W) if it is a finite, non-negative map of the image's (H, W) size; else a ValueError that
+    says so (the boxes of a map at another size or with negative values would be silently wrong)."""
+    m = as_saliency(cam)
+    if m.shape != tuple(hw):
+        raise ValueError(
+            f"cam must be an (H, W) map at the image's size {tuple(hw)}; got {m.shape}. "
+            "Upsample it with helpers.geometry.resize_map."
+        )
+    if float(m.min()) < 0:
+        raise ValueError("cam must be non-negative (a CAM after its ReLU, e.g. helpers.photos.gradcam_map).")
+    return m
+
+
 def otsu_level(cam: np.ndarray) -> float:
     """Otsu's threshold (1979) of the map's values (256 bins): the pixels above it are its foreground, per photo."""
     m = np.asarray(cam, np.float64)

@@ -17,12 +17,10 @@ so both passes explain one class, even when the crop's own top class differs.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .cam import CAM_THRESHOLD, ThresholdRule, cam_box, cam_level
-from .geometry import Box
+from .geometry import Box, widen_box
 from .images import as_rgb_image
 from .inputs import as_classifier
 from .methods import attribution_method
@@ -31,15 +29,6 @@ from .photos import Target, photo_target, quantise_map
 
 FULL_COVER = 0.8  # a widened box covering at least this share of the photo's area keeps the first map (the protocol)
 ZOOM_METHOD = "gradcam"  # the second pass is the first pass's method: the two maps differ only by what they see
-
-
-def check_margin(margin: float) -> float:
-    """The margin as a float, or a ValueError: a finite share (>= 0) of the box's width / height added on each side."""
-    if not isinstance(margin, (int, float)) or isinstance(margin, bool) or not math.isfinite(margin) or margin < 0:
-        raise ValueError(
-            f"margin must be a finite number >= 0 (a share of the box's width and height); got {margin!r}."
-        )
-    return float(margin)
 
 
 def check_first_map(cam: object, shape: tuple[int, int]) -> np.ndarray:
@@ -53,18 +42,6 @@ def check_first_map(cam: object, shape: tuple[int, int]) -> np.ndarray:
     if not np.all(np.isfinite(cam)) or float(cam.min()) < 0:
         raise ValueError("cam must be finite and non-negative (a CAM upsampled to the photo, e.g. gradcam_map).")
     return cam
-
-
-def widen_box(box: Box, margin: float, height: int, width: int) -> Box:
-    """`box` widened by `margin` x its width / height on each side, rounded outwards and clipped to the photo."""
-    x0, y0, x1, y1 = box
-    dx, dy = check_margin(margin) * (x1 - x0), margin * (y1 - y0)
-    return (
-        max(0, math.floor(x0 - dx)),
-        max(0, math.floor(y0 - dy)),
-        min(width, math.ceil(x1 + dx)),
-        min(height, math.ceil(y1 + dy)),
-    )
 
 
 def zoom_region(cam: np.ndarray, margin: float) -> Box | None:
@@ -97,7 +74,7 @@ def zoom_cam(
     classifier, image = as_classifier(classifier, "zoom_cam"), as_rgb_image(image)
     first = check_first_map(cam, image.shape[:2])
     cls = photo_target(classifier, image, target)
-    region = zoom_region(first, check_margin(margin))
+    region = zoom_region(first, margin)
     if region is None:
         return first.astype(np.float32, copy=True)
     return crop_map(classifier, image, cls, region)

@@ -1,12 +1,14 @@
 """Input checks and image geometry: the lowest layer, with no imports from the rest of `helpers`.
 
 What every other module needs to agree on: an image is uint8 HxWx3 RGB (`check_rgb_uint8`); a box
-is (x0, y0, x1, y1) in pixels with x1/y1 exclusive (`Box`, `mask_box`, `box_mask`); a model's
+is (x0, y0, x1, y1) in pixels with x1/y1 exclusive (`Box`, `mask_box`, `box_mask`, `widen_box`); a model's
 working image has its shorter side at round(S / crop_fraction) (`working_shape`,
 `resize_shorter_side`, `center_crop_tensor`); a map is resized to an image with `resize_map`.
 """
 
 from __future__ import annotations
+
+import math
 
 import cv2
 import numpy as np
@@ -22,6 +24,23 @@ def box_mask(box: Box, height: int, width: int) -> np.ndarray:
     x0, y0, x1, y1 = box
     mask[max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)] = True
     return mask
+
+
+def widen_box(box: Box, share: float, height: int, width: int) -> Box:
+    """`box` grown by `share` x its width / height on each side, rounded outwards (so it always holds `box`) and
+    clipped to a height x width image; `share` a finite number >= 0."""
+    if not isinstance(share, (int, float)) or isinstance(share, bool) or not math.isfinite(share) or share < 0:
+        raise ValueError(
+            f"the margin must be a finite number >= 0 (a share of the box's width and height); got {share!r}."
+        )
+    x0, y0, x1, y1 = box
+    dx, dy = share * (x1 - x0), share * (y1 - y0)
+    return (
+        max(0, math.floor(x0 - dx)),
+        max(0, math.floor(y0 - dy)),
+        min(width, math.ceil(x1 + dx)),
+        min(height, math.ceil(y1 + dy)),
+    )
 
 
 def check_rgb_uint8(image: np.ndarray) -> np.ndarray:

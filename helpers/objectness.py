@@ -33,8 +33,8 @@ import numpy as np
 import torch
 
 from .box_search import box_objective, candidate_boxes
+from .cam import check_cam_map
 from .geometry import Box, check_positive_int, check_rgb_uint8
-from .localization import as_saliency
 
 SEGMENT_SIDE = 200  # the longer side (px) of the image the segments are computed on
 SIGMA = 0.8  # Gaussian blur before the edge weights (Felzenszwalb & Huttenlocher's value)
@@ -226,11 +226,7 @@ def photo_straddling(
 ) -> Straddling:
     """The straddling score of each candidate box (default: `candidate_boxes(cam)`) on the photo's segments."""
     image = check_rgb_uint8(image)
-    m = as_saliency(cam)
-    if m.shape != image.shape[:2]:
-        raise ValueError(f"cam must be an (H, W) map at the image's size {image.shape[:2]}; got {m.shape}.")
-    if m.min() < 0:
-        raise ValueError("cam must be non-negative (a class-activation map, e.g. helpers.photos.gradcam_map).")
+    m = check_cam_map(cam, image.shape[:2])
     found = candidate_boxes(m)[0] if boxes is None else tuple(tuple(int(v) for v in b) for b in boxes)
     labels = segment_photo(image, scale)
     small = scale_boxes(found, m.shape, labels.shape)

@@ -110,7 +110,7 @@ def test_the_start_mask_fences_the_widened_box_and_seeds_the_hot_pixels() -> Non
     cam[20:30, 20:40] = 0.4
     cam[22:28, 25:35] = 1.0
     mask = br.seed_mask(cam, (20, 20, 40, 30), 0.5)
-    assert br.widen_box((20, 20, 40, 30), br.WIDEN, (50, 60)) == (19, 19, 41, 31)
+    assert br.widen_box((20, 20, 40, 30), br.WIDEN, 50, 60) == (19, 19, 41, 31)
     assert (mask[:19] == 0).all() and (mask[:, 41:] == 0).all()  # cv2.GC_BGD
     assert (mask[22:28, 25:35] == 3).all()  # cv2.GC_PR_FGD
     assert mask[20, 20] == 2 and mask[19, 19] == 2  # cv2.GC_PR_BGD inside the widened box
@@ -130,7 +130,7 @@ def test_working_size_and_scale_back() -> None:
     [
         (lambda im, cam: (im[:, :, 0], cam), "grayscale"),
         (lambda im, cam: (im.astype(np.float32), cam), "uint8"),
-        (lambda im, cam: (im, cam[:50]), "photo's size"),
+        (lambda im, cam: (im, cam[:50]), "at the image's size"),
         (lambda im, cam: (im, -cam), "non-negative"),
         (lambda im, cam: (im, np.full_like(cam, np.nan)), "NaN"),
         (lambda im, cam: (im, cam[None, None, :, :, None]), "2-D"),
