@@ -35,6 +35,7 @@ import photo_cv_stats as cvs  # noqa: E402
 
 import helpers  # noqa: E402
 from helpers.cam import cam_box  # noqa: E402
+from helpers.evaluation import photo_localization as photo_eval  # noqa: E402
 from helpers.evaluation.boxes import iou as box_iou  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -172,15 +173,10 @@ def run_summary(_args: argparse.Namespace) -> None:
     cv["adopt_rule2"] = rule2
     cv["adopt"] = bool(cv["adopt"] and rule2)
     print(cvs.cv_table(cv))
-    for f, c in cv["second_check"].items():
-        if c:
-            print(
-                f"second check {f} ({c['setting']}): {c['family']['hits']}/{c['family']['n']} vs today "
-                f"{c['localize_photo_before']['hits']}/{c['localize_photo_before']['n']}, "
-                f"{c['paired']['wins']} wins / {c['paired']['losses']} losses, p = {c['paired']['sign_test_p']}"
-            )
-    print(f"selectable: {chosen_from}; costs {cv['round7_median_cost_s']}; adopt: {cv['adopt']}")
+    print(f"selectable: {chosen_from}; costs {cv['round7_median_cost_s']}")
     p3.write_section("cv7", cv)
+    photo_eval.photo_benchmark.cache_clear()  # the table reads the file just written
+    print(photo_eval.cv7_table())
 
 
 def main() -> None:
