@@ -146,10 +146,13 @@ def paper_box(classifier: helpers.Classifier, image: np.ndarray, target: int) ->
     return pl.localize_paper(classifier, image, target)
 
 
-def box_rows(classifier: helpers.Classifier, image: np.ndarray, target: int, *, paper: bool) -> dict[str, tuple]:
-    """Every box row of the protocol on one photo: {row: (box, seconds)} (the leads' seconds include today's map)."""
+def box_rows(
+    classifier: helpers.Classifier, image: np.ndarray, target: int, cam: tuple[np.ndarray, float], *, paper: bool
+) -> dict[str, tuple]:
+    """Every box row of the protocol on one photo: {row: (box, seconds)}; `cam` is today's map and its seconds
+    (`gradcam_map`), which the leads start from (their seconds include it)."""
     today, today_s = timed(lambda: localize_photo(classifier, image, target).box)
-    cam, cam_s = timed(lambda: gradcam_map(classifier, image, target))
+    cam, cam_s = cam
     if cam_box(cam, CAM_THRESHOLD) != today:
         raise RuntimeError(f"gradcam_map's box {cam_box(cam, CAM_THRESHOLD)} is not localize_photo's {today}")
     l1, l1_s = timed(lambda: grabcut_box(image, cam, L1["frac"], L1["fg"]))
@@ -172,12 +175,12 @@ def box_rows(classifier: helpers.Classifier, image: np.ndarray, target: int, *, 
     return {k: v for k, v in rows.items() if v is not None}
 
 
-def pointing_rows(classifier: helpers.Classifier, image: np.ndarray, target: int, mask: np.ndarray) -> dict:
-    """Hits at 15 px and inside the mask, and seconds, of the recommended map, Grad-CAM and the centre point."""
-    maps = {
-        "photo_saliency": timed(lambda: photo_saliency(classifier, image, target)),
-        "gradcam": timed(lambda: gradcam_map(classifier, image, target)),
-    }
+def pointing_rows(
+    classifier: helpers.Classifier, image: np.ndarray, target: int, cam: tuple[np.ndarray, float], mask: np.ndarray
+) -> dict:
+    """Hits at 15 px and inside the mask, and seconds, of the recommended map, Grad-CAM (`cam`: the map and its
+    seconds, computed once for the box rows too) and the centre point."""
+    maps = {"photo_saliency": timed(lambda: photo_saliency(classifier, image, target)), "gradcam": cam}
     out = {
         m: {t: bool(pointing_hit(q, mask, tol)) for t, tol in TOLERANCES.items()} | {"s": round(s, 3)}
         for m, (q, s) in maps.items()
@@ -203,8 +206,9 @@ def photo_row(
     """One photo's JSON row: its truth, the class explained, every box row (box, IoU, hit, seconds) and pointing."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnlikelyTargetWarning)  # expected over many photos; the class is the rule's
-        boxes = box_rows(classifier, image, target, paper=paper)
-        pointing = pointing_rows(classifier, image, target, mask)
+        cam = timed(lambda: gradcam_map(classifier, image, target))
+        boxes = box_rows(classifier, image, target, cam, paper=paper)
+        pointing = pointing_rows(classifier, image, target, cam, mask)
     truth = tuple(record["box"])
     return {
         **{k: record[k] for k in ("id", "file", "category", "box", "box_fraction", "small")},
