@@ -421,7 +421,7 @@ print(ex.Q3.check(None))  # replace None with your answer
 # - Held-out accuracy on data with the same shortcut rewards the shortcut; the saliency map shows it, and a test that breaks the shortcut confirms it.
 # - Ross et al.'s loss puts the map into training: a penalty on the input gradient where an annotation says the reason must not be, trained by double backprop at a measured cost per epoch.
 # - Whether it works is measured against baselines: no decoy, no penalty, and wrong annotations with as much penalty. A map moved off the decoy is not yet a model that ignores it: the swapped test decides, on runs trained long enough that twice the epochs gives the same comparison.
-- A richer annotation is not automatically better: here Ross et al.'s "everything outside the object" flattens the network at every λ tried, while the decoy's own mask removes the shortcut.
+- A richer annotation is not automatically better: here Ross et al.'s "everything outside the object" fails at every λ tried on a tuning seed, and at the shipped λ it flattens the network, while the decoy's own mask removes the shortcut.
 
 # %% [markdown]
 # ## Going further
