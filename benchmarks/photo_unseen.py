@@ -1,8 +1,10 @@
 """Score the leads fixed for unseen photos (benchmarks/photo_protocol.md, last section) on any COCO-format folder.
 
-    python benchmarks/photo_unseen.py FOLDER [--model efficientnet_lite0] [--out results.json] [--no-paper] [--limit N]
+    python benchmarks/photo_unseen.py FOLDER [--annotations FILE] [--model efficientnet_lite0] [--out results.json]
+                                      [--no-paper] [--limit N]
 
-FOLDER holds `instances.json` and its images. The photo set is the protocol's rule (`photo_splits.dominant`: one
+FOLDER holds `instances.json` and its images; or, with `--annotations FILE` (COCO's own instances file, e.g.
+instances_val2017.json), FOLDER holds only images and the photos scored are those of FILE found in FOLDER. The photo set is the protocol's rule (`photo_splits.dominant`: one
 dominant object whose category has an ImageNet counterpart); every other photo is counted under the reason it fails.
 Per photo: the class explained is the category's best ImageNet class on the whole photo (`explained_class`); the box rows
 (today's `localize_photo`, the paper's pipeline, the full image, the centred box at side 0.8, the leads L1 and L3,
@@ -111,12 +113,26 @@ def select_photos(coco: dict[int, CocoImage], limit: int | None = None) -> tuple
     return rows, selection
 
 
-def read_folder(folder: Path) -> dict[int, CocoImage]:
-    """The COCO file of a folder, or a clear error when the folder or its instances.json is missing."""
-    path = Path(folder) / "instances.json"
-    if not path.is_file():
-        raise SystemExit(f"{str(folder)!r} must be a COCO-format folder: instances.json and the images; no {path}")
-    return read_coco(path)
+def read_folder(folder: Path, annotations: Path | None = None) -> dict[int, CocoImage]:
+    """The COCO images of a folder: all of its instances.json, or those of `annotations` whose file is in the folder.
+
+    A missing folder, file or instances.json, and an annotation file that names none of the folder's images, are
+    clear errors.
+    """
+    folder = Path(folder)
+    if annotations is None:
+        path = folder / "instances.json"
+        if not path.is_file():
+            raise SystemExit(f"{str(folder)!r} must be a COCO-format folder: instances.json and the images; no {path}")
+        return read_coco(path)
+    if not folder.is_dir():
+        raise SystemExit(f"{str(folder)!r} must be a folder of images")
+    if not Path(annotations).is_file():
+        raise SystemExit(f"--annotations must be a COCO instances file; no {annotations}")
+    coco = read_coco(annotations, files={f.name for f in folder.iterdir() if f.is_file()})
+    if not coco:
+        raise SystemExit(f"none of the images in {str(folder)!r} is listed in {str(annotations)!r}")
+    return coco
 
 
 def category_mask(image: CocoImage, category: str) -> np.ndarray:
@@ -378,9 +394,16 @@ def load_classifier(name: str) -> helpers.Classifier:
         raise SystemExit(f"--model {name!r} cannot be loaded ({err}); offline: efficientnet_lite0/1/2") from None
 
 
-def run_folder(folder: Path, classifier: helpers.Classifier, *, paper: bool = True, limit: int | None = None) -> dict:
-    """Select, score and summarise every qualifying photo of a COCO-format folder."""
-    coco = read_folder(folder)
+def run_folder(
+    folder: Path,
+    classifier: helpers.Classifier,
+    *,
+    annotations: Path | None = None,
+    paper: bool = True,
+    limit: int | None = None,
+) -> dict:
+    """Select, score and summarise every qualifying photo of a folder (see `read_folder`)."""
+    coco = read_folder(folder, annotations)
     records, selection = select_photos(coco, limit)
     missing = [r["file"] for r in records if not (folder / r["file"]).is_file()]
     if missing:
@@ -395,6 +418,7 @@ def run_folder(folder: Path, classifier: helpers.Classifier, *, paper: bool = Tr
         print(f"{n + 1:>3}/{len(records)} {r['id']} {r['category']}: {classifier.categories[target]}", flush=True)
     run = {
         "folder": Path(folder).name,
+        "annotations": "instances.json" if annotations is None else Path(annotations).name,
         "model": classifier.name,
         "date": datetime.date.today().isoformat(),
         "threads": torch.get_num_threads(),
@@ -408,6 +432,9 @@ def run_folder(folder: Path, classifier: helpers.Classifier, *, paper: bool = Tr
 def main(argv: Sequence[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("folder", type=Path, help="a COCO-format folder: instances.json and the images")
+    p.add_argument(
+        "--annotations", type=Path, default=None, help="a COCO instances file; FOLDER then needs only the images"
+    )
     p.add_argument("--model", default="efficientnet_lite0")
     p.add_argument("--out", type=Path, default=None, help="write the summary and every photo's row as JSON")
     p.add_argument("--no-paper", action="store_true", help="leave out the paper's pipeline (about 13 s a photo)")
@@ -415,10 +442,13 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = p.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         raise SystemExit(f"--limit must be at least 1; got {args.limit}")
-    read_folder(args.folder)  # a wrong folder fails before the model loads
+    read_folder(args.folder, args.annotations)  # a wrong folder fails before the model loads
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    result = run_folder(args.folder, load_classifier(args.model), paper=not args.no_paper, limit=args.limit)
+    classifier = load_classifier(args.model)
+    result = run_folder(
+        args.folder, classifier, annotations=args.annotations, paper=not args.no_paper, limit=args.limit
+    )
     print(table(result))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,8 +69,12 @@ def coco_box(bbox: list[float], height: int, width: int) -> Box:
     return x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)
 
 
-def read_coco(path: str | Path) -> dict[int, CocoImage]:
-    """Read a COCO instances file into {image id: CocoImage}; a missing file or a malformed one is a clear error."""
+def read_coco(path: str | Path, *, files: Collection[str] | None = None) -> dict[int, CocoImage]:
+    """Read a COCO instances file into {image id: CocoImage}; a missing file or a malformed one is a clear error.
+
+    `files`: keep only the images whose `file_name` is in it (and their annotations), so that a folder holding a
+    few photos can be read with COCO's whole annotation file; None keeps every image.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No COCO annotation file at {str(path)!r}.")
@@ -83,14 +88,17 @@ def read_coco(path: str | Path) -> dict[int, CocoImage]:
         _require(c, ("id", "name"), "category", path)
         categories[c["id"]] = c["name"]
     licences = {lic.get("id"): lic.get("name", "") for lic in raw.get("licenses", []) if isinstance(lic, dict)}
-    images = {}
+    images, known = {}, set()
+    keep = None if files is None else set(files)
     for im in raw["images"]:
         _require(im, ("id", "file_name", "height", "width"), "image", path)
-        images[im["id"]] = im
+        known.add(im["id"])
+        if keep is None or im["file_name"] in keep:
+            images[im["id"]] = im
     instances: dict[int, list[CocoInstance]] = {i: [] for i in images}
     for a in raw["annotations"]:
         _require(a, ("image_id", "category_id", "bbox", "segmentation"), "annotation", path)
-        if a["image_id"] not in images:
+        if a["image_id"] not in known:
             raise CocoFormatError(
                 f"{str(path)!r}: annotation {a.get('id', '?')} refers to unknown image {a['image_id']}."
             )
@@ -98,6 +106,8 @@ def read_coco(path: str | Path) -> dict[int, CocoImage]:
             raise CocoFormatError(
                 f"{str(path)!r}: annotation {a.get('id', '?')} has unknown category id {a['category_id']}."
             )
+        if a["image_id"] not in images:
+            continue  # an image left out by `files`
         im = images[a["image_id"]]
         if not (isinstance(a["bbox"], list) and len(a["bbox"]) == 4):
             raise CocoFormatError(

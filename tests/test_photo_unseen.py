@@ -121,6 +121,32 @@ def test_clear_errors_for_a_folder_without_instances_no_qualifying_photo_and_an_
         pu.main([str(tmp_path), "--limit", "0"])
 
 
+def test_a_folder_of_images_is_read_with_cocos_whole_annotation_file(tmp_path: Path) -> None:
+    """--annotations: the photos of FILE found in FOLDER, the same selection as the folder's own instances.json."""
+    (tmp_path / "full").mkdir()
+    full = make_folder(tmp_path / "full")
+    doc = json.loads((full / "instances.json").read_text())
+    doc["images"].append({"id": 99, "file_name": "not_here.jpg", "height": 100, "width": 100})
+    annotations = tmp_path / "instances_val2017.json"
+    annotations.write_text(json.dumps(doc))
+    (full / "instances.json").unlink()  # the folder holds only the images now
+    coco = pu.read_folder(full, annotations)
+    assert 99 not in coco and len(coco) == len(PHOTOS)
+    rows, selection = pu.select_photos(coco)
+    assert [r["file"] for r in rows] == ["000000000071.jpg", "000000000072.jpg"] and selection["n_images"] == len(
+        PHOTOS
+    )
+    (full / "000000000071.jpg").unlink()
+    assert [r["file"] for r in pu.select_photos(pu.read_folder(full, annotations))[0]] == ["000000000072.jpg"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="none of the images in .*empty.* is listed in"):
+        pu.read_folder(tmp_path / "empty", annotations)
+    with pytest.raises(SystemExit, match="--annotations must be a COCO instances file"):
+        pu.main([str(full), "--annotations", str(tmp_path / "nope.json")])
+    with pytest.raises(SystemExit, match="must be a folder of images"):
+        pu.read_folder(tmp_path / "nope", annotations)
+
+
 def red_scene() -> tuple[np.ndarray, dict, np.ndarray]:
     """A grey 160 x 200 photo with a red 40 x 50 square, its record and its mask."""
     image = np.full((160, 200, 3), 128, np.uint8)
@@ -276,6 +302,13 @@ def test_the_command_selects_scores_and_writes_the_json(
     assert set(result["pointing"]) == set(pu.POINTING_MAPS)
     printed = capsys.readouterr().out
     assert "2 qualify, 2 scored (1 small)" in printed and f"wrote {out}" in printed
+    assert result["annotations"] == "instances.json"
+    annotations = folder.parent / "instances_val2017.json"
+    (folder / "instances.json").rename(annotations)
+    again = pu.main([str(folder), "--annotations", str(annotations), "--no-paper"])
+    assert again["annotations"] == "instances_val2017.json" and set(again["boxes"]) == set(result["boxes"])
+    for name, r in result["boxes"].items():  # the same photos, the same boxes (seconds aside)
+        assert (again["boxes"][name]["all"], again["boxes"][name]["mean_iou"]) == (r["all"], r["mean_iou"])
 
 
 def test_the_stored_run_on_the_44_development_photos_reproduces_round_seven() -> None:

@@ -119,6 +119,27 @@ def test_missing_and_malformed_coco_files_are_clear_errors(tmp_path) -> None:
         read_coco(bad)
 
 
+def test_read_coco_keeps_only_the_files_asked_for_and_still_checks_the_rest(tmp_path) -> None:
+    doc = {
+        "images": [{"id": i, "file_name": f"{i}.jpg", "height": 4, "width": 4} for i in (1, 2, 3)],
+        "categories": [{"id": 1, "name": "cat"}],
+        "annotations": [
+            {"id": k, "image_id": i, "category_id": 1, "bbox": [0, 0, 2, 2], "segmentation": []}
+            for k, i in enumerate((1, 2, 2, 3))
+        ],
+    }
+    path = tmp_path / "all.json"
+    path.write_text(json.dumps(doc))
+    assert sorted(read_coco(path)) == [1, 2, 3]
+    kept = read_coco(path, files=["2.jpg", "9.jpg"])
+    assert list(kept) == [2] and len(kept[2].instances) == 2 and kept[2].file_name == "2.jpg"
+    assert read_coco(path, files=[]) == {}
+    doc["annotations"].append({"id": 9, "image_id": 7, "category_id": 1, "bbox": [0, 0, 1, 1], "segmentation": []})
+    path.write_text(json.dumps(doc))
+    with pytest.raises(CocoFormatError, match="unknown image 7"):
+        read_coco(path, files=["2.jpg"])
+
+
 def test_polygon_and_rle_masks_rasterise_as_expected() -> None:
     square = segmentation_mask([[1.0, 1.0, 4.0, 1.0, 4.0, 3.0, 1.0, 3.0]], 5, 6)  # covers pixels x 1..3, y 1..2
     expected = np.zeros((5, 6), bool)
