@@ -4,8 +4,9 @@
                                       [--no-paper] [--limit N]
 
 FOLDER holds `instances.json` and its images; or, with `--annotations FILE` (COCO's own instances file, e.g.
-instances_val2017.json), FOLDER holds only images and the photos scored are those of FILE found in FOLDER. The photo set is the protocol's rule (`photo_splits.dominant`: one
-dominant object whose category has an ImageNet counterpart); every other photo is counted under the reason it fails.
+instances_val2017.json), FOLDER holds only images and the photos are those of FILE found in FOLDER. The photo set is
+the protocol's rule (`photo_splits.dominant`: one dominant object whose category has an ImageNet counterpart); every
+other photo is counted under the reason it fails.
 Per photo: the class explained is the category's best ImageNet class on the whole photo (`explained_class`); the box rows
 (today's `localize_photo`, the paper's pipeline, the full image, the centred box at side 0.8, the leads L1 and L3,
 and two reported rows: GrabCut gated by today's box, L1 at GrabCut seeds 1-4) are scored by IoU with the dominant instance's box (hit: IoU >= 0.5); the pointing rows (`photo_saliency`, Grad-CAM,
