@@ -397,20 +397,19 @@ def load_classifier(name: str) -> helpers.Classifier:
 
 def run_folder(
     folder: Path,
+    coco: dict[int, CocoImage],
     classifier: helpers.Classifier,
     *,
     annotations: Path | None = None,
     paper: bool = True,
     limit: int | None = None,
 ) -> dict:
-    """Select, score and summarise every qualifying photo of a folder (see `read_folder`)."""
-    coco = read_folder(folder, annotations)
+    """Select, score and summarise every qualifying photo of a folder, `coco` being what `read_folder` read from it."""
+    source = folder / "instances.json" if annotations is None else annotations
     records, selection = select_photos(coco, limit)
     missing = [r["file"] for r in records if not (folder / r["file"]).is_file()]
     if missing:
-        raise SystemExit(
-            f"{len(missing)} image file(s) named in {folder / 'instances.json'} are missing, e.g. {missing[:3]}"
-        )
+        raise SystemExit(f"{len(missing)} image file(s) named in {source} are missing, e.g. {missing[:3]}")
     load0, photos = os.getloadavg()[0], []
     for n, r in enumerate(records):
         image = helpers.load_image(folder / r["file"])
@@ -419,7 +418,7 @@ def run_folder(
         print(f"{n + 1:>3}/{len(records)} {r['id']} {r['category']}: {classifier.categories[target]}", flush=True)
     run = {
         "folder": Path(folder).name,
-        "annotations": "instances.json" if annotations is None else Path(annotations).name,
+        "annotations": Path(source).name,
         "model": classifier.name,
         "date": datetime.date.today().isoformat(),
         "threads": torch.get_num_threads(),
@@ -443,12 +442,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = p.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         raise SystemExit(f"--limit must be at least 1; got {args.limit}")
-    read_folder(args.folder, args.annotations)  # a wrong folder fails before the model loads
+    coco = read_folder(args.folder, args.annotations)  # read once; a wrong folder fails before the model loads
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
     classifier = load_classifier(args.model)
     result = run_folder(
-        args.folder, classifier, annotations=args.annotations, paper=not args.no_paper, limit=args.limit
+        args.folder, coco, classifier, annotations=args.annotations, paper=not args.no_paper, limit=args.limit
     )
     print(table(result))
     if args.out:
